@@ -1,0 +1,48 @@
+"""Database plumbing: async engines, creating a service's database, asyncpg URLs."""
+
+from __future__ import annotations
+
+import asyncpg
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+
+
+def create_engine(url: str, *, pool_size: int = 10, echo: bool = False) -> AsyncEngine:
+    return create_async_engine(
+        url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True, echo=echo,
+        connect_args={"server_settings": {"application_name": "gotong"}},
+    )
+
+
+def asyncpg_dsn(url: str) -> str:
+    """The plain libpq-style DSN asyncpg wants, from a SQLAlchemy URL."""
+    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+async def ensure_database(url: str) -> bool:
+    """Create the database that `url` names if it does not exist. Returns True when it was created."""
+    target = make_url(url)
+    name = target.database
+    assert name, "URL must name a database"
+    admin = asyncpg_dsn(target.set(database="postgres").render_as_string(hide_password=False))
+    conn = await asyncpg.connect(admin)
+    try:
+        if await conn.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", name):
+            return False
+        try:
+            await conn.execute(f'CREATE DATABASE "{name}"')
+        except asyncpg.DuplicateDatabaseError:
+            return False
+        return True
+    finally:
+        await conn.close()
+
+
+async def drop_database(url: str) -> None:
+    target = make_url(url)
+    admin = asyncpg_dsn(target.set(database="postgres").render_as_string(hide_password=False))
+    conn = await asyncpg.connect(admin)
+    try:
+        await conn.execute(f'DROP DATABASE IF EXISTS "{target.database}" WITH (FORCE)')
+    finally:
+        await conn.close()

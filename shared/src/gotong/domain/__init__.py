@@ -1,0 +1,1 @@
+"""Domain building blocks with no I/O: errors, events, aggregates."""

@@ -1,0 +1,79 @@
+"""Settings every service shares, read from environment variables (pydantic-settings)."""
+
+from __future__ import annotations
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy.engine import make_url
+
+_PLACEHOLDERS = {"changeme", "secret", "change-me", "password", ""}
+
+
+class KitSettings(BaseSettings):
+    """What the kit needs to run one service. Each service subclasses it with its own fields."""
+
+    model_config = SettingsConfigDict(env_prefix="", extra="ignore", env_file=None)
+
+    service_name: str = "gotong"
+    #: Server URL; the service's own database is `database_name` on it unless the URL names one already.
+    database_url: str = "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
+    database_name: str | None = None
+    database_pool_size: int = 10
+    kafka_bootstrap_servers: str = "127.0.0.1:9092"
+    #: Production Kafka: turn on. Tansu's memory engine has no InitProducerId, so the embedded default is off.
+    kafka_idempotent_producer: bool = False
+    kafka_partitions: int = 6
+    kafka_replication_factor: int = 1
+    otel_exporter_otlp_endpoint: str | None = None
+    otel_traces_console: bool = False
+    log_level: str = "INFO"
+    log_json: bool = True
+
+    relay_enabled: bool = True
+    relay_batch_size: int = 1000
+    relay_poll_interval_s: float = 0.05
+
+    # API plumbing
+    jwks_url: str | None = None
+    jwt_issuer: str | None = None
+    jwt_audience: str | None = None
+    auth_required: bool = True
+    rate_limit_per_minute: int = 1200
+    rate_limit_burst: int = 200
+    max_request_bytes: int = 1_048_576
+    page_size_max: int = 500
+    idempotency_lease_s: float = 60.0
+
+    @field_validator("database_url")
+    @classmethod
+    def _sqlalchemy_asyncpg(cls, v: str) -> str:
+        if v.startswith("postgres://"):
+            v = "postgresql://" + v[len("postgres://"):]
+        if v.startswith("postgresql://"):
+            v = "postgresql+asyncpg://" + v[len("postgresql://"):]
+        return v
+
+    @property
+    def service_database_url(self) -> str:
+        url = make_url(self.database_url)
+        name = self.database_name or f"gotong_{self.service_name.replace('-', '_')}"
+        if url.database in (None, "", "postgres"):
+            url = url.set(database=name)
+        return url.render_as_string(hide_password=False)
+
+    @property
+    def topic(self) -> str:
+        return f"{self.service_name}.events"
+
+
+class SecretSetting(str):
+    """Marker type for secrets: refuses the usual placeholders."""
+
+
+def refuse_placeholder(value: str, name: str) -> str:
+    if value.strip().lower() in _PLACEHOLDERS:
+        raise ValueError(f"{name} is a placeholder; set a real secret")
+    return value
+
+
+__all__ = ["Field", "KitSettings", "refuse_placeholder"]
