@@ -1,0 +1,46 @@
+"""How a service describes itself to the kit and the launcher (entry point group `gotong.services`)."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from importlib.metadata import entry_points
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from fastapi import FastAPI
+
+    from gotong.settings import KitSettings
+
+
+@dataclass(frozen=True)
+class ServiceSpec:
+    """Everything the launcher needs to migrate, run and seed one service.
+
+    name:        service name, also the topic prefix (`registry` -> `registry.events`) and database suffix.
+    settings:    the service's settings class (a KitSettings subclass), read from the environment.
+    create_app:  builds the FastAPI app from settings (the composition root).
+    migrations:  the service's Alembic script folder.
+    port:        the default local port.
+    demo_data:   optional coroutine loading demo data into a running system (given the service's settings).
+    cli:         optional click group added to the `gotong` command (e.g. `gotong registry import`).
+    """
+
+    name: str
+    settings: type[KitSettings]
+    create_app: Callable[[Any], FastAPI]
+    migrations: Path
+    port: int
+    demo_data: Callable[[Any], Awaitable[None]] | None = None
+    cli: Any = None
+    consumes: Sequence[str] = field(default_factory=tuple)
+
+
+def discover_services() -> dict[str, ServiceSpec]:
+    """All installed services, in launcher order."""
+    found: dict[str, ServiceSpec] = {}
+    for ep in entry_points(group="gotong.services"):
+        spec = ep.load()
+        found[spec.name] = spec
+    return dict(sorted(found.items(), key=lambda kv: kv[1].port))
