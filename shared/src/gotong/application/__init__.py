@@ -1,0 +1,1 @@
+"""Application helpers shared by services: repositories over the event store."""

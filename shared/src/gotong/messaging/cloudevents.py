@@ -1,0 +1,138 @@
+"""CloudEvents 1.0 in Kafka binary mode: attributes as `ce_*` headers, the JSON payload as the message value."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+from uuid import UUID
+
+from gotong.eventstore.codec import dumpb, loads
+from gotong.eventstore.model import Position, RecordedEvent
+
+SPECVERSION = "1.0"
+CONTENT_TYPE = "application/json"
+TYPE_PREFIX = "id.gotong"
+
+# Extension attributes (lowercase alphanumerics, as the spec asks).
+EXT_POSITION = "storeposition"  # the source event store's (tx_id:position); consumers dedupe on it
+EXT_STREAM_TYPE = "streamtype"
+EXT_STREAM_VERSION = "streamversion"
+EXT_CORRELATION = "correlationid"
+EXT_CAUSATION = "causationid"
+EXT_PARTITION_KEY = "partitionkey"  # CloudEvents partitioning extension
+
+
+def ce_type(service: str, event_type: str, schema_version: int) -> str:
+    return f"{TYPE_PREFIX}.{service}.{event_type}.v{schema_version}"
+
+
+def parse_ce_type(value: str) -> tuple[str, str, int]:
+    """`id.gotong.registry.HouseholdRegistered.v2` -> ("registry", "HouseholdRegistered", 2)."""
+    rest = value.removeprefix(TYPE_PREFIX + ".")
+    service, _, tail = rest.partition(".")
+    event_type, _, version = tail.rpartition(".v")
+    if not service or not event_type or not version.isdigit():
+        raise ValueError(f"not a Gotong CloudEvents type: {value!r}")
+    return service, event_type, int(version)
+
+
+def _iso(dt: datetime) -> str:
+    return dt.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+@dataclass(frozen=True, slots=True)
+class CloudEvent:
+    id: str
+    source: str
+    type: str
+    time: str | None
+    subject: str | None
+    data: Any
+    extensions: dict[str, str] = field(default_factory=dict)
+    traceparent: str | None = None
+
+    @property
+    def service(self) -> str:
+        return parse_ce_type(self.type)[0]
+
+    @property
+    def event_type(self) -> str:
+        return parse_ce_type(self.type)[1]
+
+    @property
+    def schema_version(self) -> int:
+        return parse_ce_type(self.type)[2]
+
+    @property
+    def position(self) -> Position | None:
+        raw = self.extensions.get(EXT_POSITION)
+        return Position.parse(raw) if raw else None
+
+    @property
+    def stream_id(self) -> UUID | None:
+        return UUID(self.subject) if self.subject else None
+
+    @property
+    def stream_version(self) -> int | None:
+        raw = self.extensions.get(EXT_STREAM_VERSION)
+        return int(raw) if raw else None
+
+
+def encode(service: str, event: RecordedEvent, *, traceparent: str | None = None,
+           data: Any = None) -> tuple[bytes, bytes, list[tuple[str, bytes]]]:
+    """(key, value, headers) for one stored event; `data` overrides the payload (contract mapping)."""
+    m = event.metadata
+    headers: list[tuple[str, bytes]] = [
+        ("ce_specversion", b"1.0"),
+        ("ce_id", str(event.event_id).encode()),
+        ("ce_source", f"/gotong/{service}".encode()),
+        ("ce_type", ce_type(service, event.event_type, event.schema_version).encode()),
+        ("ce_time", _iso(event.occurred_at).encode()),
+        ("ce_subject", str(event.stream_id).encode()),
+        ("content-type", CONTENT_TYPE.encode()),
+        (f"ce_{EXT_POSITION}", str(event.position).encode()),
+        (f"ce_{EXT_STREAM_TYPE}", event.stream_type.encode()),
+        (f"ce_{EXT_STREAM_VERSION}", str(event.version).encode()),
+        (f"ce_{EXT_PARTITION_KEY}", str(event.stream_id).encode()),
+    ]
+    if m.correlation_id:
+        headers.append((f"ce_{EXT_CORRELATION}", str(m.correlation_id).encode()))
+    if m.causation_id:
+        headers.append((f"ce_{EXT_CAUSATION}", str(m.causation_id).encode()))
+    tp = traceparent or m.traceparent
+    if tp:
+        headers.append(("traceparent", tp.encode()))
+    value = dumpb(dict(event.data) if data is None else data)
+    return str(event.stream_id).encode(), value, headers
+
+
+class NotACloudEvent(ValueError):
+    pass
+
+
+def decode(value: bytes | None, headers: list[tuple[str, bytes]] | tuple[tuple[str, bytes], ...]) -> CloudEvent:
+    attrs: dict[str, str] = {}
+    traceparent = None
+    content_type = None
+    for k, v in headers or ():
+        if k.startswith("ce_"):
+            attrs[k[3:]] = v.decode()
+        elif k == "traceparent":
+            traceparent = v.decode()
+        elif k == "content-type":
+            content_type = v.decode()
+    missing = [a for a in ("specversion", "id", "source", "type") if a not in attrs]
+    if missing:
+        raise NotACloudEvent(f"missing CloudEvents attribute(s): {', '.join(missing)}")
+    if attrs["specversion"] != SPECVERSION:
+        raise NotACloudEvent(f"unsupported specversion {attrs['specversion']}")
+    if content_type and not content_type.startswith("application/json"):
+        raise NotACloudEvent(f"unsupported content-type {content_type}")
+    data = loads(value) if value else None
+    core = {"specversion", "id", "source", "type", "time", "subject", "dataschema", "datacontenttype"}
+    return CloudEvent(
+        id=attrs["id"], source=attrs["source"], type=attrs["type"], time=attrs.get("time"),
+        subject=attrs.get("subject"), data=data,
+        extensions={k: v for k, v in attrs.items() if k not in core}, traceparent=traceparent,
+    )

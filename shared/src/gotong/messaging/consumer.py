@@ -1,0 +1,374 @@
+"""Consumers with exactly-once effect: state change and position commit in one database transaction.
+
+For every partition the consumer keeps, in its own database, the next Kafka offset and the last applied source
+store position (the `ce_storeposition` of the event). It seeks to the stored offset on start and on every
+assignment, and skips any event at or before the stored source position — so redelivery, a relay republishing
+from zero, or a broker that forgot everything changes nothing. A poison event (the handler raises) is sent to
+`<topic>.dlq` with the error and recorded; the partition moves on. Database trouble is not poison: the batch
+is retried until the database answers.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from aiokafka import AIOKafkaConsumer, ConsumerRebalanceListener, TopicPartition
+from aiokafka.structs import ConsumerRecord
+from opentelemetry.trace import SpanKind
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from gotong.eventstore.model import START, Position
+from gotong.eventstore.postgres import driver_connection
+from gotong.messaging import metrics
+from gotong.messaging.cloudevents import CloudEvent, decode
+from gotong.messaging.relay import producer_for
+from gotong.messaging.topics import dlq_topic
+from gotong.observability.tracing import context_from_traceparent, tracer
+
+log = logging.getLogger("gotong.consumer")
+
+
+@dataclass(frozen=True, slots=True)
+class Delivered:
+    """One event as a handler sees it: the CloudEvent and where it came from."""
+
+    event: CloudEvent
+    topic: str
+    partition: int
+    offset: int
+
+
+class Handler(Protocol):
+    async def __call__(self, conn: AsyncConnection, message: Delivered) -> None: ...
+
+
+@dataclass
+class _Tracking:
+    offset: int
+    source: Position
+
+
+def _transient(err: BaseException) -> bool:
+    if isinstance(err, OperationalError | InterfaceError | ConnectionError | OSError | asyncio.TimeoutError):
+        return True
+    if isinstance(err, DBAPIError) and err.connection_invalidated:
+        return True
+    import asyncpg
+
+    return isinstance(err, asyncpg.PostgresConnectionError | asyncpg.InterfaceError |
+                      asyncpg.CannotConnectNowError)
+
+
+class EventConsumer:
+    """Reads topics and applies a handler with exactly-once effect.
+
+    `group_id` None (default) assigns every partition to this one instance (Tansu's groups are its least
+    certain part); with a group id, partitions are shared by a Kafka consumer group and every assignment seeks
+    to the positions stored in the database, so rebalances neither lose nor double anything.
+    """
+
+    def __init__(self, engine: AsyncEngine, *, name: str, topics: Sequence[str], handler: Handler,
+                 bootstrap: str, group_id: str | None = None, max_batch: int = 500,
+                 dlq_enabled: bool = True) -> None:
+        self.engine = engine
+        self.name = name
+        self.topics = list(topics)
+        self.handler = handler
+        self.bootstrap = bootstrap
+        self.group_id = group_id
+        self.max_batch = max_batch
+        self.dlq_enabled = dlq_enabled
+        self.consumer: AIOKafkaConsumer | None = None
+        self._dlq_producer: Any = None
+        self.applied = 0
+        self.dead = 0
+
+    # -- positions --------------------------------------------------------------------------------
+    async def _load_tracking(self, conn: AsyncConnection, tp: TopicPartition, *, lock: bool) -> _Tracking | None:
+        driver = await driver_connection(conn)
+        row = await driver.fetchrow(
+            "SELECT kafka_offset, source_tx_id, source_position FROM consumer_positions "
+            "WHERE consumer = $1 AND topic = $2 AND partition = $3" + (" FOR UPDATE" if lock else ""),
+            self.name, tp.topic, tp.partition)
+        if row is None:
+            return None
+        return _Tracking(row[0], Position(row[1], row[2]))
+
+    async def _save_tracking(self, conn: AsyncConnection, tp: TopicPartition, t: _Tracking) -> None:
+        driver = await driver_connection(conn)
+        await driver.execute(
+            "INSERT INTO consumer_positions (consumer, topic, partition, kafka_offset, source_tx_id, "
+            "source_position) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (consumer, topic, partition) DO UPDATE "
+            "SET kafka_offset = excluded.kafka_offset, source_tx_id = excluded.source_tx_id, "
+            "source_position = excluded.source_position, updated_at = now()",
+            self.name, tp.topic, tp.partition, t.offset, t.source.tx_id, t.source.position)
+
+    async def seek_to_stored(self, partitions: Sequence[TopicPartition]) -> None:
+        assert self.consumer is not None
+        if not partitions:
+            return
+        ends = await self.consumer.end_offsets(list(partitions))
+        async with self.engine.connect() as conn:
+            for tp in partitions:
+                t = await self._load_tracking(conn, tp, lock=False)
+                if t is None or t.offset > ends.get(tp, 0):
+                    # Nothing stored, or the broker restarted with less than we read: read from the start and
+                    # let the stored source position skip what was applied already.
+                    self.consumer.seek(tp, 0)
+                else:
+                    self.consumer.seek(tp, t.offset)
+            await conn.rollback()
+
+    # -- lifecycle ----------------------------------------------------------------------------------
+    async def start(self) -> None:
+        consumer = AIOKafkaConsumer(
+            bootstrap_servers=self.bootstrap, group_id=self.group_id, enable_auto_commit=False,
+            auto_offset_reset="earliest", max_poll_records=self.max_batch, isolation_level="read_uncommitted",
+            fetch_max_wait_ms=200,
+        )
+        await consumer.start()
+        self.consumer = consumer
+        if self.group_id is None:
+            partitions = await self._wait_for_partitions()
+            consumer.assign(partitions)
+            await self.seek_to_stored(partitions)
+        else:
+            consumer.subscribe(self.topics, listener=_SeekOnAssign(self))
+        if self.dlq_enabled:
+            self._dlq_producer = producer_for(self.bootstrap)
+            await self._dlq_producer.start()
+
+    async def _wait_for_partitions(self, timeout: float = 30.0) -> list[TopicPartition]:
+        assert self.consumer is not None
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while True:
+            await self.consumer._client.force_metadata_update()
+            found: list[TopicPartition] = []
+            missing = []
+            for topic in self.topics:
+                parts = self.consumer.partitions_for_topic(topic)
+                if parts:
+                    found.extend(TopicPartition(topic, p) for p in sorted(parts))
+                else:
+                    missing.append(topic)
+            if not missing:
+                return found
+            if loop.time() > deadline:
+                raise TimeoutError(f"topics not found: {', '.join(missing)}")
+            await asyncio.sleep(0.5)
+
+    async def stop(self) -> None:
+        if self.consumer is not None:
+            with contextlib.suppress(Exception):
+                await self.consumer.stop()
+            self.consumer = None
+        if self._dlq_producer is not None:
+            with contextlib.suppress(Exception):
+                await self._dlq_producer.stop()
+            self._dlq_producer = None
+
+    # -- processing ---------------------------------------------------------------------------------
+    async def poll_once(self, timeout_ms: int = 500) -> int:
+        """Fetch and apply one round of batches; returns how many records were seen."""
+        assert self.consumer is not None
+        batches = await self.consumer.getmany(timeout_ms=timeout_ms, max_records=self.max_batch)
+        seen = 0
+        for tp, records in batches.items():
+            if records:
+                await self._apply_with_retry(tp, records)
+                seen += len(records)
+        self._update_lag()
+        return seen
+
+    def _update_lag(self) -> None:
+        assert self.consumer is not None
+        for tp in self.consumer.assignment():
+            high = self.consumer.highwater(tp)
+            pos = self.consumer._subscription.subscription.assignment.state_value(tp) \
+                if self.consumer._subscription.subscription else None
+            if high is None or pos is None or pos.position is None:
+                continue
+            metrics.CONSUMER_LAG.labels(self.name, tp.topic, str(tp.partition)).set(max(high - pos.position, 0))
+
+    async def _apply_with_retry(self, tp: TopicPartition, records: list[ConsumerRecord[Any, Any]]) -> None:
+        delay = 0.2
+        while True:
+            try:
+                await self._apply(tp, records)
+                return
+            except Exception as err:
+                if not _transient(err):
+                    raise
+                log.warning("consumer database trouble, retrying: %s", type(err).__name__,
+                            extra={"consumer": self.name})
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 5.0)
+
+    async def _apply(self, tp: TopicPartition, records: list[ConsumerRecord[Any, Any]]) -> None:
+        try:
+            await self._apply_batch(tp, records, isolate=False)
+        except _Poison:
+            await self._apply_batch(tp, records, isolate=True)
+
+    async def _apply_batch(self, tp: TopicPartition, records: list[ConsumerRecord[Any, Any]], *,
+                           isolate: bool) -> None:
+        applied = skipped = 0
+        dead: list[tuple[ConsumerRecord[Any, Any], BaseException]] = []
+        async with self.engine.begin() as conn:
+            tracking = await self._load_tracking(conn, tp, lock=True) or _Tracking(0, START)
+            for record in records:
+                redelivered = record.offset < tracking.offset
+                tracking.offset = record.offset + 1
+                try:
+                    message = Delivered(decode(record.value, record.headers), tp.topic, tp.partition, record.offset)
+                except Exception as err:
+                    if not redelivered:
+                        dead.append((record, err))
+                    continue
+                position = message.event.position
+                # Events from a Gotong relay carry their store position: that decides, whatever the offsets
+                # (a broker restart renumbers them). Others fall back to the Kafka offset.
+                if (position <= tracking.source) if position is not None else redelivered:
+                    skipped += 1
+                    continue
+                try:
+                    if isolate:
+                        async with conn.begin_nested():
+                            await self._handle(conn, message)
+                    else:
+                        await self._handle(conn, message)
+                except Exception as err:
+                    if _transient(err):
+                        raise
+                    if not isolate:
+                        raise _Poison from err
+                    dead.append((record, err))
+                    continue
+                if position is not None:
+                    tracking.source = position
+                applied += 1
+            for record, err in dead:
+                await self._dead_letter(conn, tp, record, err)
+            await self._save_tracking(conn, tp, tracking)
+        self.applied += applied
+        metrics.CONSUMER_APPLIED.labels(self.name, tp.topic).inc(applied)
+        metrics.CONSUMER_SKIPPED.labels(self.name, tp.topic).inc(skipped)
+
+    async def _handle(self, conn: AsyncConnection, message: Delivered) -> None:
+        if message.event.traceparent:
+            with tracer.start_as_current_span(
+                f"{message.topic} process", context=context_from_traceparent(message.event.traceparent),
+                kind=SpanKind.CONSUMER,
+                attributes={"messaging.system": "kafka", "messaging.destination.name": message.topic,
+                            "messaging.operation.type": "process", "messaging.consumer.group.name": self.name,
+                            "messaging.message.id": message.event.id,
+                            "messaging.kafka.offset": message.offset},
+            ):
+                await self.handler(conn, message)
+        else:
+            await self.handler(conn, message)
+
+    async def _dead_letter(self, conn: AsyncConnection, tp: TopicPartition, record: ConsumerRecord[Any, Any],
+                           err: BaseException) -> None:
+        # The error text names the exception type and message only; handlers must not put personal data there.
+        error = f"{type(err).__name__}: {err}"[:2000]
+        log.error("poison event sent to the dead-letter topic",
+                  extra={"consumer": self.name, "topic": tp.topic, "partition": tp.partition,
+                         "offset": record.offset, "error_type": type(err).__name__})
+        if self._dlq_producer is not None:
+            headers = [*(record.headers or ()),
+                       ("gotong_dlq_error", error.encode()), ("gotong_dlq_consumer", self.name.encode()),
+                       ("gotong_dlq_topic", tp.topic.encode()),
+                       ("gotong_dlq_partition", str(tp.partition).encode()),
+                       ("gotong_dlq_offset", str(record.offset).encode())]
+            await self._dlq_producer.send_and_wait(dlq_topic(tp.topic), value=record.value, key=record.key,
+                                                   headers=headers)
+        driver = await driver_connection(conn)
+        await driver.execute(
+            "INSERT INTO dead_letters (consumer, topic, partition, kafka_offset, error) VALUES ($1, $2, $3, $4, $5) "
+            "ON CONFLICT ON CONSTRAINT dead_letters_once DO NOTHING",
+            self.name, tp.topic, tp.partition, record.offset, error)
+        self.dead += 1
+        metrics.CONSUMER_DEAD.labels(self.name, tp.topic).inc()
+
+    async def run(self, stop: asyncio.Event) -> None:
+        delay = 0.5
+        while not stop.is_set():
+            try:
+                if self.consumer is None:
+                    await self.start()
+                    delay = 0.5
+                await self.poll_once()
+            except asyncio.CancelledError:
+                raise
+            except Exception as err:
+                log.warning("consumer loop error, restarting: %s", type(err).__name__,
+                            extra={"consumer": self.name, "error": str(err)[:300]})
+                await self.stop()
+                with contextlib.suppress(asyncio.TimeoutError):
+                    await asyncio.wait_for(stop.wait(), delay)
+                delay = min(delay * 2, 10.0)
+        await self.stop()
+
+    async def run_until_idle(self, idle_polls: int = 2, timeout: float = 60.0) -> None:
+        """Apply until `idle_polls` consecutive empty polls (tests, benchmarks, replay)."""
+        if self.consumer is None:
+            await self.start()
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        idle = 0
+        while idle < idle_polls:
+            idle = idle + 1 if await self.poll_once(timeout_ms=300) == 0 else 0
+            if loop.time() > deadline:
+                raise TimeoutError(f"consumer {self.name} still busy after {timeout}s")
+
+
+class _Poison(Exception):
+    """A handler failed in a batch: redo the batch one event at a time to find and set aside the culprit."""
+
+
+class _SeekOnAssign(ConsumerRebalanceListener):  # type: ignore[misc]
+    def __init__(self, owner: EventConsumer) -> None:
+        self.owner = owner
+
+    async def on_partitions_revoked(self, revoked: Any) -> None:
+        return None  # positions are committed with every batch; nothing to flush
+
+    async def on_partitions_assigned(self, assigned: Any) -> None:
+        await self.owner.seek_to_stored(list(assigned))
+
+
+ConsumerFactory = Callable[[Any], EventConsumer]
+
+
+@contextlib.asynccontextmanager
+async def consumers_lifespan(app: Any, factories: Sequence[ConsumerFactory]) -> AsyncIterator[None]:
+    """Run consumers in the background for the app's lifetime; factories get the app (settings, engine)."""
+    stop = asyncio.Event()
+    consumers = [f(app) for f in factories]
+    app.state.consumers = consumers
+    tasks = [asyncio.create_task(c.run(stop), name=f"consumer-{c.name}") for c in consumers]
+    try:
+        yield
+    finally:
+        stop.set()
+        for t in tasks:
+            try:
+                await asyncio.wait_for(t, 15)
+            except (TimeoutError, asyncio.CancelledError):
+                t.cancel()
+
+
+def consumer_hook(*factories: ConsumerFactory) -> Callable[[Any], contextlib.AbstractAsyncContextManager[None]]:
+    """A lifespan hook for `create_app(..., lifespan_hooks=[consumer_hook(make_x)])`."""
+    return lambda app: consumers_lifespan(app, factories)
+
+
+AsyncHandler = Callable[[AsyncConnection, Delivered], Awaitable[None]]

@@ -1,0 +1,1 @@
+"""Observability: JSON logs that scrub personal data, OpenTelemetry traces, Prometheus metrics."""
