@@ -205,7 +205,9 @@ class PostgresEventStoreTx:
             "SELECT version, schema_version, state FROM snapshots WHERE stream_id = $1", stream_id)
         if row is None:
             return None
-        return Snapshot(stream_id, row["version"], loads(row["state"]), row["schema_version"])
+        state = row["state"]
+        return Snapshot(stream_id, row["version"], loads(state) if isinstance(state, str | bytes) else state,
+                        row["schema_version"])
 
 
 class PostgresEventStore:
