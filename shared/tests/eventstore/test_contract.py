@@ -1,7 +1,6 @@
 """One contract for every event store: the in-memory fake and PostgreSQL must behave alike."""
 
 import asyncio
-from collections.abc import AsyncIterator
 from uuid import uuid4
 
 import pytest
@@ -13,8 +12,8 @@ from gotong.eventstore.postgres import PostgresEventStore
 
 
 @pytest.fixture(params=["memory", "postgres"])
-async def store(request: pytest.FixtureRequest, engine) -> AsyncIterator[object]:
-    yield InMemoryEventStore() if request.param == "memory" else PostgresEventStore(engine)
+async def store(request: pytest.FixtureRequest, engine) -> object:
+    return InMemoryEventStore() if request.param == "memory" else PostgresEventStore(engine)
 
 
 def ev(kind: str = "Happened", **data: object) -> EventData:

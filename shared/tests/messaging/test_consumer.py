@@ -8,7 +8,6 @@ from sqlalchemy import text
 from gotong.eventstore import AppendRequest, EventData
 from gotong.eventstore.postgres import PostgresEventStore
 from gotong.messaging.consumer import EventConsumer
-from gotong.messaging.relay import OutboxRelay
 from gotong.messaging.topics import dlq_topic, events_topic
 
 from .conftest import count_handler, stream_counts

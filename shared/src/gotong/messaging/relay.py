@@ -37,6 +37,12 @@ ContractMapper = Callable[[RecordedEvent], tuple[str, int, dict[str, Any]] | Non
 
 
 @dataclass
+class _InFlight:
+    events: list[RecordedEvent]
+    futures: list[asyncio.Future[Any] | None]
+
+
+@dataclass
 class RelayState:
     checkpoint: Position = START
     leader: bool = False
@@ -165,8 +171,8 @@ class OutboxRelay:
                 return encode(self.service, e, traceparent=current_traceparent(), data=data)
         return encode(self.service, e, data=data)
 
-    async def publish(self, events: list[RecordedEvent]) -> Position:
-        """Send a batch; return the position up to which every event was acknowledged (a prefix)."""
+    async def _send(self, events: list[RecordedEvent]) -> _InFlight:
+        """Hand a batch to the producer without waiting for acknowledgements."""
         producer = await self._ensure_producer()
         futures: list[asyncio.Future[Any] | None] = []
         for e in events:
@@ -176,31 +182,61 @@ class OutboxRelay:
                 continue
             key, value, headers = encoded
             futures.append(await producer.send(self.topic, value=value, key=key, headers=headers))
-        results = await asyncio.gather(*(f for f in futures if f is not None), return_exceptions=True)
+        return _InFlight(events, futures)
+
+    async def _settle(self, batch: _InFlight) -> Position:
+        """Wait for a batch's acknowledgements; move the checkpoint over the acknowledged prefix."""
+        results = await asyncio.gather(*(f for f in batch.futures if f is not None), return_exceptions=True)
         it = iter(results)
         acked = self.state.checkpoint
         failure: BaseException | None = None
-        for e, f in zip(events, futures, strict=True):
+        for e, f in zip(batch.events, batch.futures, strict=True):
             outcome = next(it) if f is not None else None
             if isinstance(outcome, BaseException):
                 failure = outcome
                 break
-            acked = e.position
+            acked = max(acked, e.position)
         if acked != self.state.checkpoint:
+            done = sum(1 for e in batch.events if self.state.checkpoint < e.position <= acked)
             await self._save_checkpoint(acked)
-            metrics.RELAY_PUBLISHED.labels(self.service).inc(sum(1 for e in events if e.position <= acked))
+            metrics.RELAY_PUBLISHED.labels(self.service).inc(done)
+            self.state.published += done
         if failure is not None:
             raise failure
         return acked
+
+    async def publish(self, events: list[RecordedEvent]) -> Position:
+        """Send a batch and wait; return the position up to which every event was acknowledged."""
+        return await self._settle(await self._send(events))
 
     async def run_once(self) -> int:
         """Publish one batch after the checkpoint; returns how many events it covered."""
         events = await self.store.read_all(self.state.checkpoint, self.batch_size)
         if events:
             await self.publish(events)
-            self.state.published += len(events)
         await self._update_lag()
         return len(events)
+
+    async def _pump(self, stop: asyncio.Event | None = None) -> int:
+        """Publish until caught up, reading the next batch while the previous one awaits its acks."""
+        total = 0
+        in_flight: _InFlight | None = None
+        try:
+            while stop is None or not stop.is_set():
+                after = in_flight.events[-1].position if in_flight else self.state.checkpoint
+                events = await self.store.read_all(after, self.batch_size)
+                sent = await self._send(events) if events else None
+                if in_flight is not None:
+                    await self._settle(in_flight)
+                in_flight = sent
+                total += len(events)
+                await self._update_lag()
+                if in_flight is None:
+                    break
+        finally:
+            if in_flight is not None and (stop is None or not stop.is_set()):
+                await self._settle(in_flight)
+        return total
 
     async def _update_lag(self, force: bool = False) -> None:
         now = time.monotonic()
@@ -231,10 +267,9 @@ class OutboxRelay:
                         await _wait(stop, 2.0)
                         continue
                     await self.load_checkpoint()
-                n = await self.run_once()
+                await self._pump(stop)
                 backoff = 0.2
-                if n < self.batch_size:
-                    await _wait(stop, self.poll_interval)
+                await _wait(stop, self.poll_interval)
             except asyncio.CancelledError:
                 raise
             except Exception as err:  # broker or database trouble: keep the backlog, retry later
@@ -259,7 +294,7 @@ class OutboxRelay:
             await self.load_checkpoint()
         deadline = time.monotonic() + timeout
         while True:
-            n = await self.run_once()
+            n = await self._pump()
             if n == 0 and await self.lag() == 0:
                 return
             if time.monotonic() > deadline:

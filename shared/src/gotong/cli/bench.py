@@ -1,0 +1,28 @@
+"""`gotong bench ...`: benchmarks that print figures and ratios against raw PostgreSQL/Kafka and peers."""
+
+from __future__ import annotations
+
+import asyncio
+
+import click
+
+
+@click.group("bench")
+def bench() -> None:
+    """Measure throughput against raw PostgreSQL/Kafka and peer libraries (uses DATABASE_URL /
+    KAFKA_BOOTSTRAP_SERVERS when set, else starts embedded servers)."""
+
+
+@bench.command("kit")
+@click.option("--single", default=2000, show_default=True, help="Single-event transactions.")
+@click.option("--events", default=100_000, show_default=True, help="Events for batch append and relay.")
+@click.option("--batch-size", default=10_000, show_default=True)
+def kit(single: int, events: int, batch_size: int) -> None:
+    """Event store appends and relay publishing vs raw asyncpg/COPY/aiokafka and the eventsourcing library."""
+    from gotong.bench.kit import bench_kit
+
+    asyncio.run(bench_kit(single=single, batch_events=events, batch_size=batch_size, relay_events=events))
+
+
+if __name__ == "__main__":
+    bench()
