@@ -24,5 +24,18 @@ def kit(single: int, events: int, batch_size: int) -> None:
     asyncio.run(bench_kit(single=single, batch_events=events, batch_size=batch_size, relay_events=events))
 
 
+def _add_service_benchmarks() -> None:
+    """Services add `gotong bench <name>` through the entry point group `gotong.bench` (a click command)."""
+    from importlib.metadata import entry_points
+
+    for ep in entry_points(group="gotong.bench"):
+        try:
+            bench.add_command(ep.load(), ep.name)
+        except Exception as err:  # a broken plugin must not take the other benchmarks down
+            click.echo(f"bench {ep.name} unavailable: {err}", err=True)
+
+
+_add_service_benchmarks()
+
 if __name__ == "__main__":
     bench()
