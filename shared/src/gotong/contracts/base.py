@@ -15,3 +15,18 @@ class IntegrationEvent(BaseModel):
 
     event_type: ClassVar[str]
     schema_version: ClassVar[int] = 1
+
+
+def parse_contract(event_type: str, schema_version: int, data: object,
+                   events: dict[str, type[IntegrationEvent]]) -> IntegrationEvent | None:
+    """The contract model for a consumed event, or None for a type this consumer does not know (skip it).
+
+    A newer schema version than the model is refused (raise: the event goes to the DLQ until the consumer is
+    upgraded); an older one must be upcast by the contract module before it reaches here.
+    """
+    model = events.get(event_type)
+    if model is None:
+        return None
+    if schema_version > model.schema_version:
+        raise LookupError(f"{event_type} v{schema_version} is newer than this consumer knows")
+    return model.model_validate(data)

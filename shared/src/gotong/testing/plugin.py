@@ -65,3 +65,17 @@ async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
 @pytest.fixture
 def unique_name() -> str:
     return f"t{uuid4().hex[:10]}"
+
+
+@pytest.fixture(scope="session")
+def span_exporter() -> Iterator[object]:
+    """Every span of this test process, in memory (the tracer provider can be set only once per process)."""
+    from opentelemetry.sdk.trace.export import SimpleSpanProcessor
+    from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
+
+    from gotong.observability.tracing import configure_tracing
+
+    exporter = InMemorySpanExporter()
+    configure_tracing("gotong-tests", extra_processors=[SimpleSpanProcessor(exporter)])
+    yield exporter
+    exporter.clear()
