@@ -30,6 +30,12 @@ async def test_redelivered_batch_leaves_the_read_model_unchanged(engine, relay, 
     await consumer.run_until_idle()
     before = await stream_counts(engine)
     assert before == dict.fromkeys(streams, 3)
+    from prometheus_client import REGISTRY
+
+    lags = [REGISTRY.get_sample_value("gotong_consumer_lag_messages",
+                                      {"consumer": "counts", "topic": events_topic(service), "partition": str(p)})
+            for p in range(3)]
+    assert lags == [0.0, 0.0, 0.0], "caught up: the lag metric says so"
     # Rewind every partition to the start, as a crash before an offset commit or a rebalance would.
     for tp in consumer.consumer.assignment():
         consumer.consumer.seek(tp, 0)

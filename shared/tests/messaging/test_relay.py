@@ -105,6 +105,9 @@ async def test_paused_broker_keeps_commands_succeeding_and_loses_nothing(
     stop.set()
     await relay_task
     assert await relay.lag() == 0
+    from prometheus_client import REGISTRY
+
+    assert REGISTRY.get_sample_value("gotong_relay_published_total", {"service": service}) >= sum(versions.values())
     await consumer.run_until_idle(timeout=90)
     assert await stream_counts(engine) == versions
 

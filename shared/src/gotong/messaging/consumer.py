@@ -88,6 +88,7 @@ class EventConsumer:
         self._dlq_producer: Any = None
         self.applied = 0
         self.dead = 0
+        self._next_offsets: dict[TopicPartition, int] = {}
 
     # -- positions --------------------------------------------------------------------------------
     async def _load_tracking(self, conn: AsyncConnection, tp: TopicPartition, *, lock: bool) -> _Tracking | None:
@@ -191,11 +192,9 @@ class EventConsumer:
         assert self.consumer is not None
         for tp in self.consumer.assignment():
             high = self.consumer.highwater(tp)
-            pos = self.consumer._subscription.subscription.assignment.state_value(tp) \
-                if self.consumer._subscription.subscription else None
-            if high is None or pos is None or pos.position is None:
-                continue
-            metrics.CONSUMER_LAG.labels(self.name, tp.topic, str(tp.partition)).set(max(high - pos.position, 0))
+            nxt = self._next_offsets.get(tp)
+            if high is not None and nxt is not None:
+                metrics.CONSUMER_LAG.labels(self.name, tp.topic, str(tp.partition)).set(max(high - nxt, 0))
 
     async def _apply_with_retry(self, tp: TopicPartition, records: list[ConsumerRecord[Any, Any]]) -> None:
         delay = 0.2
@@ -257,6 +256,7 @@ class EventConsumer:
             for record, err in dead:
                 await self._dead_letter(conn, tp, record, err)
             await self._save_tracking(conn, tp, tracking)
+        self._next_offsets[tp] = tracking.offset
         self.applied += applied
         metrics.CONSUMER_APPLIED.labels(self.name, tp.topic).inc(applied)
         metrics.CONSUMER_SKIPPED.labels(self.name, tp.topic).inc(skipped)
