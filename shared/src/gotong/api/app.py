@@ -1,0 +1,67 @@
+"""The app factory every service uses: plumbing installed once, the service brings its routers and hooks."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import AbstractAsyncContextManager
+from typing import Any
+
+from fastapi import APIRouter, FastAPI
+
+from gotong.api import health
+from gotong.api.auth import JWKSVerifier
+from gotong.api.limits import BodySizeLimit
+from gotong.api.problem import Problem, install_problem_handlers
+from gotong.api.ratelimit import RateLimit, TokenBuckets
+from gotong.db import create_engine
+from gotong.eventstore.postgres import PostgresEventStore
+from gotong.observability.logging import configure_logging
+from gotong.observability.tracing import configure_tracing
+from gotong.settings import KitSettings
+
+LifespanHook = Callable[[FastAPI], AbstractAsyncContextManager[None]]
+
+
+def create_app(settings: KitSettings, *, title: str, version: str = "0.1.0", routers: Sequence[APIRouter] = (),
+               lifespan_hooks: Sequence[LifespanHook] = (), description: str = "") -> FastAPI:
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        owns_engine = getattr(app.state, "engine", None) is None
+        if owns_engine:
+            app.state.engine = create_engine(settings.service_database_url, pool_size=settings.database_pool_size)
+        app.state.store = PostgresEventStore(app.state.engine)
+        if getattr(app.state, "token_verifier", None) is None and settings.jwks_url:
+            app.state.token_verifier = JWKSVerifier(settings.jwks_url, issuer=settings.jwt_issuer,
+                                                    audience=settings.jwt_audience)
+        try:
+            async with contextlib.AsyncExitStack() as stack:
+                for hook in lifespan_hooks:
+                    await stack.enter_async_context(hook(app))
+                yield
+        finally:
+            if owns_engine:
+                await app.state.engine.dispose()
+                app.state.engine = None
+
+    app = FastAPI(title=title, version=version, description=description, lifespan=lifespan,
+                  responses={422: {"model": Problem, "description": "invalid input"}})
+    app.state.settings = settings
+    app.state.engine = None
+    app.state.token_verifier = None
+    app.state.readiness_checks = []
+    install_problem_handlers(app)
+    app.include_router(health.router)
+    for router in routers:
+        app.include_router(router)
+    app.add_middleware(health.HttpMetrics)
+    app.add_middleware(RateLimit, buckets=TokenBuckets(settings.rate_limit_per_minute, settings.rate_limit_burst))
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_request_bytes)
+    configure_logging(settings.service_name, settings.log_level, json=settings.log_json)
+    configure_tracing(settings.service_name, otlp_endpoint=settings.otel_exporter_otlp_endpoint,
+                      console=settings.otel_traces_console, app=app)
+    return app
+
+
+def app_state(app: FastAPI) -> Any:
+    return app.state
