@@ -27,6 +27,7 @@ def alembic_config(migrations: Path, url: str, connection: Connection | None = N
     """An Alembic config for one service's script folder; `url` (or an open connection) travels in attributes."""
     cfg = Config()
     cfg.set_main_option("script_location", str(migrations))
+    cfg.set_main_option("path_separator", "os")
     cfg.set_main_option("version_locations", str(migrations / "versions"))
     cfg.attributes["url"] = url
     if connection is not None:

@@ -1,0 +1,1 @@
+"""Gotong canvas projector service (see README.md)."""

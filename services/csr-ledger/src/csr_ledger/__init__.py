@@ -1,0 +1,1 @@
+"""Gotong csr ledger service (see README.md)."""

@@ -1,0 +1,1 @@
+"""Gotong disbursement service (see README.md)."""

@@ -1,0 +1,1 @@
+"""Gotong social enterprise service (see README.md)."""

@@ -1,0 +1,1 @@
+"""Gotong partnership service (see README.md)."""

@@ -1,0 +1,1 @@
+"""Gotong registry service (see README.md)."""

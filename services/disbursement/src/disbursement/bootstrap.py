@@ -1,0 +1,18 @@
+"""How the launcher finds, migrates and runs the disbursement service (entry point `gotong.services`)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from gotong.service import ServiceSpec
+
+from disbursement.config import Settings
+from disbursement.entrypoints.api.app import create_app
+
+service = ServiceSpec(
+    name="disbursement",
+    settings=Settings,
+    create_app=create_app,
+    migrations=Path(__file__).parent / "migrations",
+    port=8102,
+)

@@ -1,0 +1,1 @@
+"""Ways in: the HTTP API, consumers."""

@@ -1,0 +1,40 @@
+"""The disbursement service's web app: the composition root for its HTTP process (the relay runs inside)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, FastAPI
+from gotong.api.app import create_app as create_kit_app
+from gotong.messaging.relay import relay_lifespan
+from pydantic import BaseModel
+
+from disbursement.config import VERSION, Settings
+
+DESCRIPTION = (
+    "Targeted aid (such as PKH and BPNT): programs, eligibility rules, benefit formulas, cycles, "
+    "entitlements, payment instructions and their reconciliation. It learns who is eligible from the "
+    "registry's events and keeps its own replica; money is always an integer number of rupiah."
+)
+
+
+class ServiceInfo(BaseModel):
+    name: str
+    version: str
+    topic: str
+
+
+def info_router(settings: Settings) -> APIRouter:
+    router = APIRouter(tags=["service"])
+
+    @router.get("/info", summary="Name, version and the topic this service publishes")
+    async def info() -> ServiceInfo:
+        return ServiceInfo(name=settings.service_name, version=VERSION, topic=settings.topic)
+
+    return router
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or Settings()
+    return create_kit_app(
+        settings, title="Gotong disbursement", version=VERSION, description=DESCRIPTION,
+        routers=[info_router(settings)], lifespan_hooks=[relay_lifespan],
+    )

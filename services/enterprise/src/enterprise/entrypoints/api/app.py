@@ -1,0 +1,39 @@
+"""The enterprise service's web app: the composition root for its HTTP process (the relay runs inside)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, FastAPI
+from gotong.api.app import create_app as create_kit_app
+from gotong.messaging.relay import relay_lifespan
+from pydantic import BaseModel
+
+from enterprise.config import VERSION, Settings
+
+DESCRIPTION = (
+    "Social entrepreneurship: social enterprises and their mission, the vulnerable people they employ "
+    "(by pseudonymous reference), earned versus granted income, and impact reports."
+)
+
+
+class ServiceInfo(BaseModel):
+    name: str
+    version: str
+    topic: str
+
+
+def info_router(settings: Settings) -> APIRouter:
+    router = APIRouter(tags=["service"])
+
+    @router.get("/info", summary="Name, version and the topic this service publishes")
+    async def info() -> ServiceInfo:
+        return ServiceInfo(name=settings.service_name, version=VERSION, topic=settings.topic)
+
+    return router
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or Settings()
+    return create_kit_app(
+        settings, title="Gotong social enterprise", version=VERSION, description=DESCRIPTION,
+        routers=[info_router(settings)], lifespan_hooks=[relay_lifespan],
+    )

@@ -1,0 +1,18 @@
+"""How the launcher finds, migrates and runs the partnership service (entry point `gotong.services`)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from gotong.service import ServiceSpec
+
+from partnership.config import Settings
+from partnership.entrypoints.api.app import create_app
+
+service = ServiceSpec(
+    name="partnership",
+    settings=Settings,
+    create_app=create_app,
+    migrations=Path(__file__).parent / "migrations",
+    port=8105,
+)

@@ -1,0 +1,5 @@
+"""The partnership service's own tables (projections, replicas); the kit's tables live in `kit_metadata`."""
+
+from sqlalchemy import MetaData
+
+metadata = MetaData()

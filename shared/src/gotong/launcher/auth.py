@@ -1,0 +1,64 @@
+"""Demo OAuth2 clients for the local token server: secrets made once, kept in `<state>/auth/clients.json`."""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+from gotong.launcher.state import StateDir
+
+# Who uses Gotong locally (DESIGN.md): operations staff, their supervisors, a ministry's machine client and
+# the public portal. Scopes are `<service>:read`, `<service>:write`, plus `<service>:approve` for supervisors.
+_SERVICES = ("registry", "disbursement", "csr-ledger", "enterprise", "partnership", "canvas-projector")
+DEMO_CLIENTS: dict[str, dict[str, Any]] = {
+    "ops-officer": {
+        "description": "operations officer: registration, verification, CSR desk",
+        "scopes": [f"{s}:{a}" for s in _SERVICES for a in ("read", "write")],
+    },
+    "supervisor": {
+        "description": "supervisor: everything an officer does, plus approving cycles and payments",
+        "scopes": [f"{s}:{a}" for s in _SERVICES for a in ("read", "write", "approve")],
+    },
+    "ministry-client": {
+        "description": "a ministry's system integrating by API (machine client)",
+        "scopes": [f"{s}:read" for s in _SERVICES] + ["registry:write", "disbursement:write"],
+    },
+    "public-read": {
+        "description": "the transparency portal and open data: public reads only",
+        "scopes": ["public:read"],
+    },
+}
+
+
+def load_or_create_clients(path: Path) -> list[dict[str, Any]]:
+    """The demo clients with their secrets; secrets are generated the first time and then kept."""
+    existing: dict[str, dict[str, Any]] = {}
+    if path.exists():
+        existing = {c["client_id"]: c for c in json.loads(path.read_text())["clients"]}
+    clients = []
+    for client_id, spec in DEMO_CLIENTS.items():
+        secret = existing.get(client_id, {}).get("client_secret") or secrets.token_urlsafe(24)
+        clients.append({"client_id": client_id, "client_secret": secret, **spec})
+    if [c["client_id"] for c in existing.values()] != list(DEMO_CLIENTS) or not path.exists():
+        write_private(path, json.dumps({"clients": clients}, indent=2) + "\n")
+    return clients
+
+
+def write_private(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as out:
+        out.write(text)
+
+
+def clients_env(clients: list[dict[str, Any]]) -> str:
+    """`GOTONG_AUTH_CLIENTS` for the token server."""
+    return json.dumps([{k: c[k] for k in ("client_id", "client_secret", "scopes")} for c in clients])
+
+
+def ensure_auth_files(state: StateDir) -> list[dict[str, Any]]:
+    state.auth.mkdir(parents=True, exist_ok=True)
+    return load_or_create_clients(state.clients_file)
