@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator
 
 import httpx
 import pytest
+
 from disbursement.config import Settings
 from disbursement.entrypoints.api.app import create_app
 from gotong.messaging.topics import dlq_topic, ensure_topics

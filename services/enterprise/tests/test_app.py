@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator
 
 import httpx
 import pytest
+
 from enterprise.config import Settings
 from enterprise.entrypoints.api.app import create_app
 from gotong.messaging.topics import dlq_topic, ensure_topics

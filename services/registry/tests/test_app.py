@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator
 
 import httpx
 import pytest
+
 from gotong.messaging.topics import dlq_topic, ensure_topics
 from registry.config import Settings
 from registry.entrypoints.api.app import create_app

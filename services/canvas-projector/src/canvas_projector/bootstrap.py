@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from gotong.service import ServiceSpec
-
 from canvas_projector.config import Settings
 from canvas_projector.entrypoints.api.app import create_app
+from gotong.service import ServiceSpec
 
 service = ServiceSpec(
     name="canvas-projector",

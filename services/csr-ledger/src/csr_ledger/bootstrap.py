@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from gotong.service import ServiceSpec
-
 from csr_ledger.config import Settings
 from csr_ledger.entrypoints.api.app import create_app
+from gotong.service import ServiceSpec
 
 service = ServiceSpec(
     name="csr-ledger",

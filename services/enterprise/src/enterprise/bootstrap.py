@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from gotong.service import ServiceSpec
-
 from enterprise.config import Settings
 from enterprise.entrypoints.api.app import create_app
+from gotong.service import ServiceSpec
 
 service = ServiceSpec(
     name="enterprise",

@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 from gotong.service import ServiceSpec
-
 from partnership.config import Settings
 from partnership.entrypoints.api.app import create_app
 

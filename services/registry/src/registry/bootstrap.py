@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 from gotong.service import ServiceSpec
-
 from registry.config import Settings
 from registry.entrypoints.api.app import create_app
 

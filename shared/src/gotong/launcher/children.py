@@ -57,7 +57,8 @@ class Child:
         self._pump.start()
 
     def _copy_output(self, prefix: str, echo: Echo) -> None:
-        assert self.process is not None and self.process.stdout is not None
+        assert self.process is not None
+        assert self.process.stdout is not None
         with self.log_path.open("ab") as log:
             for raw in iter(self.process.stdout.readline, b""):
                 log.write(raw)

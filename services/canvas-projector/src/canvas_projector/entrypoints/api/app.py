@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, FastAPI
-from gotong.api.app import create_app as create_kit_app
-from gotong.messaging.relay import relay_lifespan
 from pydantic import BaseModel
 
 from canvas_projector.config import VERSION, Settings
+from gotong.api.app import create_app as create_kit_app
+from gotong.messaging.relay import relay_lifespan
 
 DESCRIPTION = (
     "The read side: Business Model Canvas read models built from every other service's events, the "

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, FastAPI
-from gotong.api.app import create_app as create_kit_app
-from gotong.messaging.relay import relay_lifespan
 from pydantic import BaseModel
 
 from csr_ledger.config import VERSION, Settings
+from gotong.api.app import create_app as create_kit_app
+from gotong.messaging.relay import relay_lifespan
 
 DESCRIPTION = (
     "CSR funds (TJSL, the corporate social and environmental responsibility that Indonesian companies "

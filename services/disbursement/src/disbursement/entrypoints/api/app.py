@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, FastAPI
-from gotong.api.app import create_app as create_kit_app
-from gotong.messaging.relay import relay_lifespan
 from pydantic import BaseModel
 
 from disbursement.config import VERSION, Settings
+from gotong.api.app import create_app as create_kit_app
+from gotong.messaging.relay import relay_lifespan
 
 DESCRIPTION = (
     "Targeted aid (such as PKH and BPNT): programs, eligibility rules, benefit formulas, cycles, "

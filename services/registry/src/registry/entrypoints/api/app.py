@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, FastAPI
-from gotong.api.app import create_app as create_kit_app
-from gotong.messaging.relay import relay_lifespan
 from pydantic import BaseModel
 
+from gotong.api.app import create_app as create_kit_app
+from gotong.messaging.relay import relay_lifespan
 from registry.config import VERSION, Settings
 
 DESCRIPTION = (

@@ -5,6 +5,7 @@ Revises:
 """
 
 from alembic import op
+
 from gotong.migrations import create_kit_tables, drop_kit_tables
 
 revision = "0001"
