@@ -20,7 +20,7 @@ _EMAIL = re.compile(r"[\w.+-]+@[\w-]+\.[\w.-]+")
 _PERSONAL_KEYS = {"nik", "no_kk", "kk", "nkk", "name", "nama", "full_name", "nama_lengkap", "address", "alamat",
                   "phone", "telepon", "hp", "account", "rekening", "bank_account", "account_number", "email",
                   "birth_date", "tanggal_lahir", "mother_name", "nama_ibu"}
-_STANDARD = set(vars(logging.makeLogRecord({}))) | {"message", "asctime", "taskName"}
+_STANDARD = set(vars(logging.makeLogRecord({}))) | {"message", "asctime", "taskName", "color_message"}
 
 
 def scrub_text(text: str) -> str:

@@ -1,0 +1,69 @@
+#!/usr/bin/env python3
+"""The two commands of the README, on a fresh machine with only Python 3.11+.
+
+    python3 dev.py up      bootstrap, then run the whole system with demo data (Ctrl-C stops it)
+    python3 dev.py test    bootstrap, then run every test (extra arguments go to pytest)
+    python3 dev.py lint    ruff (and mypy with --mypy)
+
+Bootstrap = a `.venv` beside this file, uv inside it, `uv sync --frozen` from the committed uv.lock.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+VENV = ROOT / ".venv"
+BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
+
+
+def bootstrap() -> None:
+    if sys.version_info < (3, 11):  # noqa: UP036 - the whole point: say so on an older Python
+        sys.exit(f"Gotong needs Python 3.11 or newer; this is {sys.version.split()[0]}")
+    python = BIN / "python"
+    if not python.exists():
+        print(f"creating {VENV} ...", flush=True)
+        venv.EnvBuilder(with_pip=True).create(VENV)
+    uv = BIN / "uv"
+    if not uv.exists():
+        found = shutil.which("uv")
+        if found:
+            uv = Path(found)
+        else:
+            print("installing uv into the virtual environment ...", flush=True)
+            subprocess.check_call([str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "uv"])
+    env = {**os.environ, "UV_PROJECT_ENVIRONMENT": str(VENV)}
+    subprocess.check_call([str(uv), "sync", "--frozen", "--quiet", "--python", str(python)], cwd=ROOT, env=env)
+
+
+def run(argv: list[str]) -> None:
+    os.chdir(ROOT)
+    os.execv(argv[0], argv)
+
+
+def main() -> None:
+    command, *rest = sys.argv[1:] or ["help"]
+    if command == "up":
+        bootstrap()
+        run([str(BIN / "gotong"), "up", *rest])
+    elif command == "test":
+        bootstrap()
+        run([str(BIN / "pytest"), *rest])
+    elif command == "lint":
+        bootstrap()
+        code = subprocess.call([str(BIN / "ruff"), "check", "."], cwd=ROOT)
+        if "--mypy" in rest:
+            code |= subprocess.call([str(BIN / "mypy"), "shared/src"], cwd=ROOT)
+        sys.exit(code)
+    else:
+        print(__doc__)
+        sys.exit(0 if command in ("help", "-h", "--help") else 2)
+
+
+if __name__ == "__main__":
+    main()

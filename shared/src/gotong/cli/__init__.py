@@ -1,0 +1,1 @@
+"""The `gotong` command line."""

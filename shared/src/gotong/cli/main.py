@@ -1,0 +1,123 @@
+"""`gotong`: run the whole system locally, one service, migrations, the relay, benchmarks and service tools."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from pathlib import Path
+
+import click
+
+from gotong.service import discover_services
+
+DEFAULT_STATE = ".gotong"
+
+
+@click.group()
+@click.version_option(package_name="gotong")
+def main() -> None:
+    """Gotong — aid that reaches the right households, traceable by the public."""
+
+
+@main.command()
+@click.option("--state-dir", default=DEFAULT_STATE, show_default=True, type=click.Path(file_okay=False),
+              help="Database files, logs, keys and client secrets of the local system.")
+@click.option("--demo/--no-demo", default=True, show_default=True, help="Load demo data once all are ready.")
+@click.option("--base-port", default=8100, show_default=True, help="Token server port; services follow (+1..+6).")
+@click.option("--pg-port", default=55432, show_default=True, help="Embedded PostgreSQL port (if free).")
+@click.option("--kafka-port", default=59092, show_default=True, help="Embedded broker port (if free).")
+@click.option("--host", default="127.0.0.1", show_default=True)
+def up(state_dir: str, demo: bool, base_port: int, pg_port: int, kafka_port: int, host: str) -> None:
+    """Start everything: PostgreSQL and the broker (unless DATABASE_URL / KAFKA_BOOTSTRAP_SERVERS point
+    elsewhere), migrations, topics, the token server and all services; then demo data. Ctrl-C stops all."""
+    from gotong.launcher.run import Launch, Ports
+    from gotong.launcher.run import up as run_up
+    from gotong.launcher.state import StateDir
+
+    run_up(Launch(StateDir.at(state_dir), Ports(base_port, pg_port, kafka_port), host=host, demo=demo))
+
+
+@main.command()
+@click.option("--state-dir", default=DEFAULT_STATE, show_default=True, type=click.Path(file_okay=False))
+def status(state_dir: str) -> None:
+    """Each service's readiness, relay lag and consumer lag, for the system `gotong up` runs."""
+    from gotong.launcher.state import StateDir
+    from gotong.launcher.status import show_status
+
+    raise SystemExit(show_status(StateDir.at(state_dir)))
+
+
+@main.command()
+@click.argument("service")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", type=int, default=None, help="Default: the service's own port.")
+def serve(service: str, host: str, port: int | None) -> None:
+    """Run one service's API (with its relay and consumers) — settings from the environment."""
+    import uvicorn
+
+    spec = _spec(service)
+    settings = spec.settings(service_name=spec.name)
+    app = spec.create_app(settings)
+    uvicorn.run(app, host=host, port=port or spec.port, log_config=None, access_log=False,
+                timeout_graceful_shutdown=10)
+
+
+@main.command()
+@click.argument("service", required=False)
+def migrate(service: str | None) -> None:
+    """Create and migrate the service databases on DATABASE_URL (all services, or one)."""
+    from gotong.migrations import migrate as run_migrate
+
+    specs = [_spec(service)] if service else list(discover_services().values())
+
+    async def run() -> None:
+        for spec in specs:
+            url = spec.settings(service_name=spec.name).service_database_url
+            await run_migrate(spec, url)
+            click.echo(f"{spec.name}: migrated")
+
+    asyncio.run(run())
+
+
+@main.command("auth-server")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8100, show_default=True)
+@click.option("--state-dir", default=DEFAULT_STATE, show_default=True, type=click.Path(file_okay=False))
+@click.option("--issuer", default=None, help="Default: http://HOST:PORT")
+def auth_server(host: str, port: int, state_dir: str, issuer: str | None) -> None:
+    """The local OAuth2 client-credentials token server (clients from GOTONG_AUTH_CLIENTS)."""
+    import uvicorn
+
+    from gotong.api.token_server import create_token_app, load_clients
+
+    clients = load_clients(Path(state_dir) / "auth" / "clients.hashed.json")
+    if not clients:
+        raise click.ClickException("no clients: set GOTONG_AUTH_CLIENTS (JSON list of client configs)")
+    app = create_token_app(clients, Path(state_dir) / "auth" / "signing-key.pem", issuer or f"http://{host}:{port}",
+                           audience=os.environ.get("JWT_AUDIENCE"))
+    uvicorn.run(app, host=host, port=port, log_config=None, access_log=False)
+
+
+def _spec(name: str):  # type: ignore[no-untyped-def]
+    specs = discover_services()
+    if name not in specs:
+        raise click.BadParameter(f"unknown service {name!r}; one of: {', '.join(specs)}", param_hint="SERVICE")
+    return specs[name]
+
+
+def _add_commands() -> None:
+    from gotong.cli.bench import bench
+    from gotong.cli.contracts import contracts
+    from gotong.cli.relay import relay
+
+    for command in (bench, contracts, relay):
+        main.add_command(command)
+    for spec in discover_services().values():
+        if spec.cli is not None:
+            main.add_command(spec.cli)
+
+
+_add_commands()
+
+if __name__ == "__main__":
+    main()
