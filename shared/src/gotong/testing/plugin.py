@@ -75,7 +75,10 @@ def span_exporter() -> Iterator[object]:
 
     from gotong.observability.tracing import configure_tracing
 
+    from opentelemetry import trace
+
     exporter = InMemorySpanExporter()
-    configure_tracing("gotong-tests", extra_processors=[SimpleSpanProcessor(exporter)])
+    configure_tracing("gotong-tests")  # no-op when an app under test configured tracing already
+    trace.get_tracer_provider().add_span_processor(SimpleSpanProcessor(exporter))  # type: ignore[attr-defined]
     yield exporter
     exporter.clear()
