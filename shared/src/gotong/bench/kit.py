@@ -51,21 +51,30 @@ async def bench_kit(single: int = 2000, batch_events: int = 100_000, batch_size:
             raw = await asyncpg.connect(asyncpg_dsn(url))
             console.print(f"[bold]event store[/bold] (PostgreSQL at {make_url(url).host}:{make_url(url).port})")
 
-            # -- single appends: one event per transaction, sequential ------------------------------------
-            events = [EventData("Benchmarked", PAYLOAD) for _ in range(single)]
-            with Timer() as t:
-                for e in events:
-                    async with store.transaction() as tx:
-                        await tx.append(uuid4(), "household", 0, [e])
-            report.add(Result("gotong single append (1 event/txn)", single, t.seconds))
-            rows = _rows(single, 1)
+            # -- single appends: one event per transaction, sequential; both warmed up first -----------------
             insert = ("INSERT INTO raw_events (stream_id, stream_type, version, event_id, event_type, "
                       "schema_version, data, occurred_at) VALUES ($1,$2,$3,$4,$5,$6,$7::jsonb,$8)")
-            with Timer() as t:
-                for r in rows:
-                    async with raw.transaction():
-                        await raw.execute(insert, *r)
-            report.add(Result("raw asyncpg INSERT (1 row/txn)", single, t.seconds))
+
+            async def ours(n: int) -> float:
+                events = [EventData("Benchmarked", PAYLOAD) for _ in range(n)]
+                with Timer() as t:
+                    for e in events:
+                        async with store.transaction() as tx:
+                            await tx.append(uuid4(), "household", 0, [e])
+                return t.seconds
+
+            async def theirs(n: int) -> float:
+                rows = _rows(n, 1)
+                with Timer() as t:
+                    for r in rows:
+                        async with raw.transaction():
+                            await raw.execute(insert, *r)
+                return t.seconds
+
+            await ours(300)
+            await theirs(300)
+            report.add(Result("gotong single append (1 event/txn)", single, await ours(single)))
+            report.add(Result("raw asyncpg INSERT (1 row/txn)", single, await theirs(single)))
 
             # -- batches ----------------------------------------------------------------------------------
             per_stream = 10

@@ -52,6 +52,19 @@ FROM ok, unnest($4::uuid[], $5::text[], $6::int2[], $7::jsonb[], $8::timestamptz
 RETURNING version
 """
 
+# A new stream needs no version lookup: the primary key refuses a second version 1.
+_CREATE = """
+INSERT INTO events (stream_id, stream_type, version, event_id, event_type, schema_version, data, occurred_at,
+                    correlation_id, causation_id, actor, idempotency_key, traceparent)
+SELECT $1, $3, $2 + e.ord::int, e.event_id, e.event_type, e.schema_version, e.data, e.occurred_at,
+       e.correlation_id, e.causation_id, e.actor, e.idempotency_key, e.traceparent
+FROM unnest($4::uuid[], $5::text[], $6::int2[], $7::jsonb[], $8::timestamptz[], $9::uuid[], $10::uuid[],
+            $11::text[], $12::text[], $13::text[])
+     WITH ORDINALITY AS e(event_id, event_type, schema_version, data, occurred_at, correlation_id,
+                          causation_id, actor, idempotency_key, traceparent, ord)
+RETURNING version
+"""
+
 _CHECK_BATCH = """
 SELECT b.s FROM unnest($1::uuid[], $2::int[]) AS b(s, exp)
 WHERE NOT EXISTS (
@@ -119,15 +132,18 @@ def _conflict(err: asyncpg.UniqueViolationError, stream_id: UUID | None) -> Conc
 
 
 class PostgresEventStoreTx:
-    def __init__(self, conn: AsyncConnection) -> None:
+    def __init__(self, conn: AsyncConnection, driver: asyncpg.Connection | None = None) -> None:
         self._conn = conn
+        self._driver_conn = driver
 
     @property
     def connection(self) -> AsyncConnection:
         return self._conn
 
     async def _driver(self) -> asyncpg.Connection:
-        return await driver_connection(self._conn)
+        if self._driver_conn is None:
+            self._driver_conn = await driver_connection(self._conn)
+        return self._driver_conn
 
     async def append(
         self, stream_id: UUID, stream_type: str, expected_version: int, events: Sequence[EventData]
@@ -143,8 +159,11 @@ class PostgresEventStoreTx:
                                        m.traceparent)):
                 args[i].append(value)
         try:
-            rows = await driver.fetch(_APPEND, stream_id, expected_version, stream_type, *args)
+            rows = await driver.fetch(_CREATE if expected_version == 0 else _APPEND, stream_id, expected_version,
+                                      stream_type, *args)
         except asyncpg.UniqueViolationError as err:
+            if expected_version == 0 and err.constraint_name == "events_pkey":
+                raise WrongExpectedVersion(stream_id, 0) from err  # the stream exists already
             raise _conflict(err, stream_id) from err
         if not rows:
             actual = await driver.fetchval(
@@ -215,11 +234,23 @@ class PostgresEventStore:
 
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
+        # The transaction is driven on the asyncpg connection itself (one round trip to begin, one to commit);
+        # SQLAlchemy, in autocommit mode on the same connection, runs projection writes inside it.
+        self._autocommit = engine.execution_options(isolation_level="AUTOCOMMIT")
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[PostgresEventStoreTx]:
-        async with self.engine.begin() as conn:
-            yield PostgresEventStoreTx(conn)
+        async with self._autocommit.connect() as conn:
+            driver = await driver_connection(conn, begin=False)
+            transaction = driver.transaction()
+            await transaction.start()
+            try:
+                yield PostgresEventStoreTx(conn, driver)
+            except BaseException:
+                if not driver.is_closed():
+                    await transaction.rollback()
+                raise
+            await transaction.commit()
 
     async def load(self, stream_id: UUID, after_version: int = 0) -> list[RecordedEvent]:
         async with self.transaction() as tx:

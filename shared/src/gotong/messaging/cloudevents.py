@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -38,7 +39,9 @@ def parse_ce_type(value: str) -> tuple[str, str, int]:
 
 
 def _iso(dt: datetime) -> str:
-    return dt.astimezone(UTC).isoformat().replace("+00:00", "Z")
+    if dt.utcoffset():
+        dt = dt.astimezone(UTC)
+    return dt.replace(tzinfo=None).isoformat() + "Z"
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,22 +82,33 @@ class CloudEvent:
         return int(raw) if raw else None
 
 
+@functools.lru_cache(maxsize=1024)
+def _type_header(service: str, event_type: str, schema_version: int) -> bytes:
+    return ce_type(service, event_type, schema_version).encode()
+
+
+@functools.lru_cache(maxsize=64)
+def _source_header(service: str) -> bytes:
+    return f"/gotong/{service}".encode()
+
+
 def encode(service: str, event: RecordedEvent, *, traceparent: str | None = None,
            data: Any = None) -> tuple[bytes, bytes, list[tuple[str, bytes]]]:
     """(key, value, headers) for one stored event; `data` overrides the payload (contract mapping)."""
     m = event.metadata
+    stream = str(event.stream_id).encode()
     headers: list[tuple[str, bytes]] = [
         ("ce_specversion", b"1.0"),
         ("ce_id", str(event.event_id).encode()),
-        ("ce_source", f"/gotong/{service}".encode()),
-        ("ce_type", ce_type(service, event.event_type, event.schema_version).encode()),
+        ("ce_source", _source_header(service)),
+        ("ce_type", _type_header(service, event.event_type, event.schema_version)),
         ("ce_time", _iso(event.occurred_at).encode()),
-        ("ce_subject", str(event.stream_id).encode()),
-        ("content-type", CONTENT_TYPE.encode()),
-        (f"ce_{EXT_POSITION}", str(event.position).encode()),
+        ("ce_subject", stream),
+        ("content-type", b"application/json"),
+        (f"ce_{EXT_POSITION}", f"{event.position.tx_id}:{event.position.position}".encode()),
         (f"ce_{EXT_STREAM_TYPE}", event.stream_type.encode()),
         (f"ce_{EXT_STREAM_VERSION}", str(event.version).encode()),
-        (f"ce_{EXT_PARTITION_KEY}", str(event.stream_id).encode()),
+        (f"ce_{EXT_PARTITION_KEY}", stream),
     ]
     if m.correlation_id:
         headers.append((f"ce_{EXT_CORRELATION}", str(m.correlation_id).encode()))
@@ -103,8 +117,8 @@ def encode(service: str, event: RecordedEvent, *, traceparent: str | None = None
     tp = traceparent or m.traceparent
     if tp:
         headers.append(("traceparent", tp.encode()))
-    value = dumpb(dict(event.data) if data is None else data)
-    return str(event.stream_id).encode(), value, headers
+    value = dumpb(event.data if data is None else data)
+    return stream, value, headers
 
 
 class NotACloudEvent(ValueError):

@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from aiokafka import AIOKafkaProducer
+from aiokafka.partitioner import murmur2
 from opentelemetry.trace import SpanKind
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
@@ -39,7 +40,8 @@ ContractMapper = Callable[[RecordedEvent], tuple[str, int, dict[str, Any]] | Non
 @dataclass
 class _InFlight:
     events: list[RecordedEvent]
-    futures: list[asyncio.Future[Any] | None]
+    futures: list[asyncio.Future[Any]]
+    owner: list[int | None]
 
 
 @dataclass
@@ -91,6 +93,8 @@ class OutboxRelay:
         self.producer: AIOKafkaProducer | None = None
         self._lock_conn: AsyncConnection | None = None
         self._last_lag_update = 0.0
+        self._partitions: dict[bytes, int] = {}
+        self._partition_count: int | None = None
 
     # -- leadership and checkpoint -------------------------------------------------------------------
     async def _acquire_leadership(self) -> bool:
@@ -147,6 +151,7 @@ class OutboxRelay:
         return self.producer
 
     async def _close_producer(self) -> None:
+        self._partition_count = None
         if self.producer is not None:
             with contextlib.suppress(Exception):
                 await self.producer.stop()
@@ -171,27 +176,56 @@ class OutboxRelay:
                 return encode(self.service, e, traceparent=current_traceparent(), data=data)
         return encode(self.service, e, data=data)
 
+    async def _partition(self, producer: AIOKafkaProducer, key: bytes) -> int:
+        """Kafka's default partitioner (murmur2 of the key), cached per stream: a stream's events stay together."""
+        p = self._partitions.get(key)
+        if p is None:
+            if self._partition_count is None:
+                self._partition_count = len(await producer.partitions_for(self.topic))
+            if len(self._partitions) > 200_000:
+                self._partitions.clear()
+            p = self._partitions[key] = (murmur2(key) & 0x7FFFFFFF) % self._partition_count
+        return p
+
     async def _send(self, events: list[RecordedEvent]) -> _InFlight:
-        """Hand a batch to the producer without waiting for acknowledgements."""
+        """Hand a batch to the producer as one record batch per partition, without waiting for acks."""
         producer = await self._ensure_producer()
-        futures: list[asyncio.Future[Any] | None] = []
-        for e in events:
+        builders: dict[int, Any] = {}
+        futures: list[asyncio.Future[Any]] = []
+        owner: list[int | None] = []  # per event: index of the future that acknowledges it (None: not published)
+        pending: dict[int, list[int]] = {}  # partition -> events in its open builder
+
+        async def flush(p: int) -> None:
+            futures.append(await producer.send_batch(builders.pop(p), self.topic, partition=p))
+            for i in pending.pop(p):
+                owner[i] = len(futures) - 1
+
+        for i, e in enumerate(events):
+            owner.append(None)
             encoded = self._encode(e)
             if encoded is None:
-                futures.append(None)
                 continue
             key, value, headers = encoded
-            futures.append(await producer.send(self.topic, value=value, key=key, headers=headers))
-        return _InFlight(events, futures)
+            p = await self._partition(producer, key)
+            builder = builders.get(p)
+            if builder is None:
+                builder = builders[p] = producer.create_batch()
+            if builder.append(timestamp=None, key=key, value=value, headers=headers) is None:
+                await flush(p)
+                builder = builders[p] = producer.create_batch()
+                builder.append(timestamp=None, key=key, value=value, headers=headers)
+            pending.setdefault(p, []).append(i)
+        for p in list(builders):
+            await flush(p)
+        return _InFlight(events, futures, owner)
 
     async def _settle(self, batch: _InFlight) -> Position:
         """Wait for a batch's acknowledgements; move the checkpoint over the acknowledged prefix."""
-        results = await asyncio.gather(*(f for f in batch.futures if f is not None), return_exceptions=True)
-        it = iter(results)
+        results = await asyncio.gather(*batch.futures, return_exceptions=True)
         acked = self.state.checkpoint
         failure: BaseException | None = None
-        for e, f in zip(batch.events, batch.futures, strict=True):
-            outcome = next(it) if f is not None else None
+        for e, owner in zip(batch.events, batch.owner, strict=True):
+            outcome = results[owner] if owner is not None else None
             if isinstance(outcome, BaseException):
                 failure = outcome
                 break
