@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import tempfile
 import time
 from collections.abc import Iterator
@@ -44,6 +45,7 @@ def servers() -> Iterator[Servers]:
     finally:
         for stop in reversed(stops):
             stop()
+        shutil.rmtree(tmp, ignore_errors=True)
 
 
 @dataclass
