@@ -35,7 +35,7 @@ async def test_is_ready_when_database_and_broker_answer(client: httpx.AsyncClien
 
 async def test_openapi_describes_the_service(client: httpx.AsyncClient) -> None:
     doc = (await client.get("/openapi.json")).json()
-    assert doc["info"]["title"] == "Gotong csr ledger"
+    assert doc["info"]["title"] == "Gotong CSR ledger"
     assert "/info" in doc["paths"]
 
 

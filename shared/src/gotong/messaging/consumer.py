@@ -89,6 +89,7 @@ class EventConsumer:
         self.applied = 0
         self.dead = 0
         self._next_offsets: dict[TopicPartition, int] = {}
+        self._stop: asyncio.Event | None = None
 
     # -- positions --------------------------------------------------------------------------------
     async def _load_tracking(self, conn: AsyncConnection, tp: TopicPartition, *, lock: bool) -> _Tracking | None:
@@ -161,6 +162,8 @@ class EventConsumer:
                     missing.append(topic)
             if not missing:
                 return found
+            if self._stop is not None and self._stop.is_set():
+                raise TimeoutError("stopped while waiting for topics")
             if loop.time() > deadline:
                 raise TimeoutError(f"topics not found: {', '.join(missing)}")
             await asyncio.sleep(0.5)
@@ -299,6 +302,7 @@ class EventConsumer:
         metrics.CONSUMER_DEAD.labels(self.name, tp.topic).inc()
 
     async def run(self, stop: asyncio.Event) -> None:
+        self._stop = stop
         delay = 0.5
         while not stop.is_set():
             try:

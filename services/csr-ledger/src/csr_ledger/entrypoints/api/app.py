@@ -1,18 +1,33 @@
-"""The csr-ledger service's web app: the composition root for its HTTP process (the relay runs inside)."""
+"""The csr-ledger service's web app: the composition root (API, relay, disbursement consumer, expiry)."""
 
 from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from typing import Any
 
 from fastapi import APIRouter, FastAPI
 from pydantic import BaseModel
 
+from csr_ledger.adapters.ledger_store import expire_pending
 from csr_ledger.config import VERSION, Settings
+from csr_ledger.entrypoints.api.routes import public, router
+from csr_ledger.entrypoints.consumers.disbursement import disbursement_consumer
 from gotong.api.app import create_app as create_kit_app
+from gotong.contracts.csr_ledger import EVENTS
+from gotong.eventstore.model import RecordedEvent
+from gotong.messaging.consumer import consumers_lifespan
 from gotong.messaging.relay import relay_lifespan
 
+log = logging.getLogger("csr_ledger")
+
 DESCRIPTION = (
-    "CSR funds (TJSL, the corporate social and environmental responsibility that Indonesian companies "
-    "owe): companies, pledges, deposits, a double-entry ledger, and allocations to programs, social "
-    "enterprises and joint projects."
+    "Company CSR funds (TJSL, UU 40/2007 art. 74 and PP 47/2012) in a double-entry ledger that never loses a "
+    "rupiah: pledges, deposits, allocations to programs, social enterprises and Triple Helix projects (above a "
+    "threshold, approved by a second officer), and spending as those programs pay out."
 )
 
 
@@ -23,18 +38,56 @@ class ServiceInfo(BaseModel):
 
 
 def info_router(settings: Settings) -> APIRouter:
-    router = APIRouter(tags=["service"])
+    info = APIRouter(tags=["service"])
 
-    @router.get("/info", summary="Name, version and the topic this service publishes")
-    async def info() -> ServiceInfo:
+    @info.get("/info", summary="Name, version and the topic this service publishes")
+    async def get_info() -> ServiceInfo:
         return ServiceInfo(name=settings.service_name, version=VERSION, topic=settings.topic)
 
-    return router
+    return info
+
+
+def publish_contract(event: RecordedEvent) -> tuple[str, int, dict[str, Any]] | None:
+    """Publish the CSR contract events; the ledger's own account/transfer events stay internal."""
+    if event.event_type in EVENTS:
+        return event.event_type, event.schema_version, dict(event.data)
+    return None
+
+
+@contextlib.asynccontextmanager
+async def expiry_lifespan(app: FastAPI) -> AsyncIterator[None]:
+    """Release allocations whose approval window passed, every `expiry_interval_s`."""
+    stop = asyncio.Event()
+
+    async def loop() -> None:
+        while not stop.is_set():
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(stop.wait(), app.state.settings.expiry_interval_s)
+            try:
+                async with app.state.store.transaction() as tx:
+                    outcome = await expire_pending(tx, datetime.now(UTC))
+                    if outcome.pending_changes:
+                        await tx.connection.exec_driver_sql(
+                            "UPDATE allocations SET status = 'expired', decided_at = now() "
+                            "WHERE status = 'pending_approval' AND transfer_id IN (SELECT id FROM ledger_transfers "
+                            "WHERE pending_state = 'expired')")
+            except Exception as err:  # keep trying; the database may be briefly away
+                log.warning("expiry run failed: %s", type(err).__name__)
+
+    task = asyncio.create_task(loop())
+    try:
+        yield
+    finally:
+        stop.set()
+        await task
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
-    return create_kit_app(
-        settings, title="Gotong csr ledger", version=VERSION, description=DESCRIPTION,
-        routers=[info_router(settings)], lifespan_hooks=[relay_lifespan],
-    )
+    hooks: list[Any] = [relay_lifespan, expiry_lifespan]
+    if settings.consume_disbursement:
+        hooks.append(lambda app: consumers_lifespan(app, [disbursement_consumer]))
+    app = create_kit_app(settings, title="Gotong CSR ledger", version=VERSION, description=DESCRIPTION,
+                         routers=[info_router(settings), router, public], lifespan_hooks=hooks)
+    app.state.contract_mapper = publish_contract
+    return app

@@ -1,0 +1,1 @@
+"""Application: CSR commands and queries over the ledger."""

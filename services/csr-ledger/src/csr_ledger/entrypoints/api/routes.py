@@ -1,0 +1,105 @@
+"""The CSR desk's API: companies, pledges, deposits, allocations with maker–checker, statements, reports."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+from uuid import UUID
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import PlainTextResponse
+
+from csr_ledger.application import commands as c
+from csr_ledger.application import queries as q
+from gotong.api.auth import Principal, require_scopes
+from gotong.api.idempotency import CommandDep
+from gotong.api.pagination import PageDep
+from gotong.api.problem import problem_responses
+from gotong.eventstore.postgres import driver_connection
+
+router = APIRouter(prefix="/v1", tags=["csr"])
+public = APIRouter(prefix="/public", tags=["public"])
+Writer = Annotated[Principal, require_scopes("csr-ledger:write")]
+Approver = Annotated[Principal, require_scopes("csr-ledger:approve")]
+READ = [require_scopes("csr-ledger:read")]
+WRITE_ERRORS = problem_responses(401, 403, 404, 409, 422)
+
+
+async def _read(request: Request, fn: Any, *args: Any) -> Any:
+    async with request.app.state.engine.connect() as conn:
+        driver = await driver_connection(conn, begin=False)
+        return await fn(driver, *args)
+
+
+@router.post("/companies", status_code=201, responses=WRITE_ERRORS, summary="Register a company")
+async def register_company(body: c.RegisterCompany, cmd: CommandDep, _: Writer) -> Any:
+    return await cmd.execute(lambda tx: c.register_company(tx, body, cmd.metadata), status_code=201)
+
+
+@router.get("/companies", dependencies=READ, summary="Companies with pledged, deposited, allocated, spent")
+async def list_companies(request: Request) -> list[dict[str, Any]]:
+    return await _read(request, q.company_totals)  # type: ignore[no-any-return]
+
+
+@router.get("/companies/{company_id}/report", dependencies=READ, responses=problem_responses(404),
+            summary="A company's report: totals, reach by program and region, allocation by SDG")
+async def company_report(company_id: UUID, request: Request) -> dict[str, Any]:
+    return await _read(request, q.company_report, company_id)  # type: ignore[no-any-return]
+
+
+@router.post("/companies/{company_id}/pledges", status_code=201, responses=WRITE_ERRORS, summary="Record a pledge")
+async def make_pledge(company_id: UUID, body: c.MakePledge, cmd: CommandDep, _: Writer) -> Any:
+    return await cmd.execute(lambda tx: c.make_pledge(tx, company_id, body, cmd.metadata), status_code=201)
+
+
+@router.post("/companies/{company_id}/deposits", status_code=201, responses=WRITE_ERRORS,
+             summary="Record a deposit into the company's CSR fund (idempotent by transfer_id)")
+async def record_deposit(company_id: UUID, body: c.RecordDeposit, cmd: CommandDep, _: Writer) -> Any:
+    return await cmd.execute(lambda tx: c.record_deposit(tx, company_id, body, cmd.metadata), status_code=201)
+
+
+@router.post("/companies/{company_id}/allocations", status_code=201, responses=WRITE_ERRORS,
+             summary="Allocate funds to a program, enterprise or project; above the threshold it awaits approval")
+async def request_allocation(company_id: UUID, body: c.RequestAllocation, cmd: CommandDep, who: Writer,
+                             request: Request) -> Any:
+    s = request.app.state.settings
+    return await cmd.execute(lambda tx: c.request_allocation(
+        tx, company_id, body, who.subject, s.allocation_approval_threshold, s.allocation_approval_timeout_s,
+        cmd.metadata), status_code=201)
+
+
+@router.post("/allocations/{allocation_id}/approve", responses=WRITE_ERRORS,
+             summary="Approve an allocation (a different officer than the one who requested it)")
+async def approve(allocation_id: UUID, cmd: CommandDep, who: Approver) -> Any:
+    return await cmd.execute(lambda tx: c.decide_allocation(tx, allocation_id, who.subject, True, cmd.metadata))
+
+
+@router.post("/allocations/{allocation_id}/reject", responses=WRITE_ERRORS, summary="Reject an allocation")
+async def reject(allocation_id: UUID, cmd: CommandDep, who: Approver) -> Any:
+    return await cmd.execute(lambda tx: c.decide_allocation(tx, allocation_id, who.subject, False, cmd.metadata))
+
+
+@router.get("/accounts/{account_id}/statement", dependencies=READ, responses=problem_responses(404, 422),
+            summary="Account statement: balances and entries, oldest first, paged")
+async def account_statement(account_id: UUID, page: PageDep, request: Request) -> dict[str, Any]:
+    after = int(page.after or 0)
+    result = await _read(request, q.statement, account_id, page.limit, after)
+    entries = result["entries"]
+    result["next_cursor"] = page.next_cursor(entries[-1]["seq"] if entries else after, len(entries))
+    return result  # type: ignore[no-any-return]
+
+
+@router.get("/reports/gri", dependencies=READ, summary="GRI-style disclosure (201-1, 203-1, 413-1), CSV or JSON")
+async def gri(request: Request, format: Annotated[str, Query(pattern="^(json|csv)$")] = "json",
+              year: Annotated[int | None, Query(ge=2000, le=2100)] = None) -> Any:
+    rows = await _read(request, q.gri_disclosure, year)
+    if format == "csv":
+        return PlainTextResponse(q.to_csv(rows), media_type="text/csv",
+                                 headers={"Content-Disposition": 'attachment; filename="gri-disclosure.csv"'})
+    return rows
+
+
+@public.get("/companies", summary="Public feed: each company's CSR totals (no personal data)")
+async def public_companies(request: Request) -> list[dict[str, Any]]:
+    rows = await _read(request, q.company_totals)
+    keep = ("id", "name", "sector", "tjsl_mandatory", "pledged", "deposited", "allocated", "spent")
+    return [{k: r[k] for k in keep} for r in rows]
