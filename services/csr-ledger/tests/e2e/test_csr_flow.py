@@ -193,4 +193,5 @@ async def test_published_events_are_the_contract_and_carry_no_personal_data(clie
     assert all(e.event_type in EVENTS for e in events), "ledger internals stay internal"
     for e in mine:
         EVENTS[e.event_type].model_validate(e.data)
-        assert "npwp" not in e.data and "nib" not in e.data
+        assert "npwp" not in e.data
+        assert "nib" not in e.data
