@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from csr_ledger.cli import csr
 from csr_ledger.config import Settings
+from csr_ledger.demo import load_demo
 from csr_ledger.entrypoints.api.app import create_app
 from gotong.service import ServiceSpec
 
@@ -14,4 +16,7 @@ service = ServiceSpec(
     create_app=create_app,
     migrations=Path(__file__).parent / "migrations",
     port=8103,
+    demo_data=load_demo,
+    cli=csr,
+    consumes=("disbursement.events",),
 )

@@ -195,3 +195,27 @@ async def test_published_events_are_the_contract_and_carry_no_personal_data(clie
         EVENTS[e.event_type].model_validate(e.data)
         assert "npwp" not in e.data
         assert "nib" not in e.data
+
+
+async def test_demo_data_loads_once_with_balanced_books(database_url):
+    from csr_ledger.adapters.ledger_store import recompute_from_events
+    from csr_ledger.demo import COMPANIES, load_demo
+    from gotong.db import create_engine
+    from gotong.eventstore.postgres import PostgresEventStore, driver_connection
+
+    settings = Settings(database_url=database_url)
+    await load_demo(settings)
+    await load_demo(settings)  # a second `gotong up` adds nothing
+    engine = create_engine(database_url, pool_size=1)
+    try:
+        async with engine.connect() as conn:
+            from csr_ledger.application.queries import company_totals
+
+            totals = await company_totals(await driver_connection(conn, begin=False))
+        assert len(totals) == len(COMPANIES)
+        assert all(t["deposited"] > t["allocated"] > 0 for t in totals)
+        assert sum(t["awaiting_approval"] > 0 for t in totals) == len(COMPANIES)
+        async with PostgresEventStore(engine).transaction() as tx:
+            assert await recompute_from_events(tx) == []
+    finally:
+        await engine.dispose()
