@@ -123,8 +123,10 @@ class EventConsumer:
                     # Nothing stored, or the broker restarted with less than we read: read from the start and
                     # let the stored source position skip what was applied already.
                     self.consumer.seek(tp, 0)
+                    self._next_offsets[tp] = 0
                 else:
                     self.consumer.seek(tp, t.offset)
+                    self._next_offsets[tp] = t.offset
             await conn.rollback()
 
     # -- lifecycle ----------------------------------------------------------------------------------
