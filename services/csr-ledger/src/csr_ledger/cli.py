@@ -64,3 +64,133 @@ def gri(fmt: str, year: int | None) -> None:
     """GRI-style disclosure (201-1, 203-1, 413-1)."""
     rows = _run(q.gri_disclosure, year)
     click.echo(q.to_csv(rows) if fmt == "csv" else json.dumps(rows, indent=2, default=str))
+
+
+# -- commands through the HTTP API, as an officer (so maker–checker and scopes apply) -------------------------
+
+def _client(as_client: str, state_dir: str) -> tuple[str, dict[str, str]]:
+    """Base URL and a bearer header: from GOTONG_CSR_URL / GOTONG_TOKEN_URL / GOTONG_CLIENT_SECRET, or from a
+    local `gotong up` (its run.json and clients.json)."""
+    import os
+    from pathlib import Path
+
+    import httpx
+
+    base = os.environ.get("GOTONG_CSR_URL")
+    token_url = os.environ.get("GOTONG_TOKEN_URL")
+    secret = os.environ.get("GOTONG_CLIENT_SECRET")
+    state = Path(state_dir)
+    if not (base and token_url):
+        run = json.loads((state / "run.json").read_text()) if (state / "run.json").exists() else None
+        if run is None:
+            raise click.ClickException("no running system found: start `gotong up` or set GOTONG_CSR_URL and "
+                                       "GOTONG_TOKEN_URL")
+        base = base or run["services"]["csr-ledger"]["url"]
+        token_url = token_url or run["auth"]["url"] + "/oauth2/token"
+    if not secret:
+        clients = json.loads((state / "auth" / "clients.json").read_text())["clients"]
+        secret = next((c["client_secret"] for c in clients if c["client_id"] == as_client), None)
+        if secret is None:
+            raise click.ClickException(f"unknown client {as_client}")
+    r = httpx.post(token_url, data={"grant_type": "client_credentials"}, auth=(as_client, secret), timeout=10)
+    if r.status_code != 200:
+        raise click.ClickException(f"token refused: {r.text}")
+    return base, {"Authorization": f"Bearer {r.json()['access_token']}"}
+
+
+def _call(ctx: click.Context, method: str, path: str, body: dict[str, Any] | None = None) -> None:
+    import uuid
+
+    import httpx
+
+    base, headers = _client(ctx.obj["as_client"], ctx.obj["state_dir"])
+    if method == "POST":
+        headers["Idempotency-Key"] = ctx.obj.get("key") or str(uuid.uuid4())
+    r = httpx.request(method, base + path, json=body, headers=headers, timeout=30)
+    click.echo(json.dumps(r.json(), indent=2))
+    if r.status_code >= 400:
+        raise SystemExit(1)
+
+
+@csr.group("api")
+@click.option("--as", "as_client", default="ops-officer", show_default=True, help="OAuth2 client to act as.")
+@click.option("--state-dir", default=".gotong", show_default=True)
+@click.option("--idempotency-key", "key", default=None, help="Reuse to retry a command safely.")
+@click.pass_context
+def api(ctx: click.Context, as_client: str, state_dir: str, key: str | None) -> None:
+    """Commands through the running service's API (scopes and maker–checker apply)."""
+    ctx.obj = {"as_client": as_client, "state_dir": state_dir, "key": key}
+
+
+@api.command("register-company")
+@click.option("--name", required=True)
+@click.option("--nib", required=True)
+@click.option("--npwp", required=True)
+@click.option("--sector", required=True)
+@click.option("--tjsl-mandatory/--no-tjsl-mandatory", default=False)
+@click.pass_context
+def register_company(ctx: click.Context, **fields: Any) -> None:
+    _call(ctx, "POST", "/v1/companies", fields)
+
+
+@api.command("pledge")
+@click.argument("company_id")
+@click.option("--year", type=int, required=True)
+@click.option("--amount", type=int, required=True, help="rupiah")
+@click.option("--sdg", "sdgs", type=int, multiple=True)
+@click.option("--theme", "themes", multiple=True)
+@click.option("--region", "regions", multiple=True)
+@click.pass_context
+def pledge(ctx: click.Context, company_id: str, year: int, amount: int, sdgs: tuple[int, ...],
+           themes: tuple[str, ...], regions: tuple[str, ...]) -> None:
+    _call(ctx, "POST", f"/v1/companies/{company_id}/pledges",
+          {"year": year, "amount": amount, "sdgs": list(sdgs), "themes": list(themes), "regions": list(regions)})
+
+
+@api.command("deposit")
+@click.argument("company_id")
+@click.option("--amount", type=int, required=True, help="rupiah")
+@click.option("--reference", required=True, help="bank reference")
+@click.option("--transfer-id", default=None)
+@click.pass_context
+def deposit(ctx: click.Context, company_id: str, amount: int, reference: str, transfer_id: str | None) -> None:
+    _call(ctx, "POST", f"/v1/companies/{company_id}/deposits",
+          {"amount": amount, "reference": reference, "transfer_id": transfer_id})
+
+
+@api.command("allocate")
+@click.argument("company_id")
+@click.option("--kind", type=click.Choice(["program", "enterprise", "project"]), required=True)
+@click.option("--target-id", required=True)
+@click.option("--target-name", required=True)
+@click.option("--amount", type=int, required=True, help="rupiah")
+@click.option("--sdg", "sdgs", type=int, multiple=True)
+@click.option("--region", default=None)
+@click.pass_context
+def allocate(ctx: click.Context, company_id: str, kind: str, target_id: str, target_name: str, amount: int,
+             sdgs: tuple[int, ...], region: str | None) -> None:
+    _call(ctx, "POST", f"/v1/companies/{company_id}/allocations",
+          {"target_kind": kind, "target_id": target_id, "target_name": target_name, "amount": amount,
+           "sdgs": list(sdgs), "region": region})
+
+
+@api.command("approve")
+@click.argument("allocation_id")
+@click.pass_context
+def approve(ctx: click.Context, allocation_id: str) -> None:
+    _call(ctx, "POST", f"/v1/allocations/{allocation_id}/approve")
+
+
+@api.command("reject")
+@click.argument("allocation_id")
+@click.pass_context
+def reject(ctx: click.Context, allocation_id: str) -> None:
+    _call(ctx, "POST", f"/v1/allocations/{allocation_id}/reject")
+
+
+@api.command("statement")
+@click.argument("account_id")
+@click.option("--limit", default=50, show_default=True)
+@click.pass_context
+def statement(ctx: click.Context, account_id: str, limit: int) -> None:
+    _call(ctx, "GET", f"/v1/accounts/{account_id}/statement?limit={limit}")
