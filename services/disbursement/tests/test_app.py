@@ -1,52 +1,7 @@
-"""The disbursement app answers health, readiness, OpenAPI and metrics against a real database and broker."""
+"""The disbursement app keeps the service contract: health, readiness (database and broker), OpenAPI, /info, metrics."""
 
-from __future__ import annotations
-
-from collections.abc import AsyncIterator
-
-import httpx
-import pytest
-
-from disbursement.config import Settings
-from disbursement.entrypoints.api.app import create_app
-from gotong.messaging.topics import dlq_topic, ensure_topics
+from gotong.testing.service_contract import ServiceAppContract
 
 
-@pytest.fixture
-async def client(database_url: str, kafka_bootstrap: str) -> AsyncIterator[httpx.AsyncClient]:
-    settings = Settings(database_url=database_url, kafka_bootstrap_servers=kafka_bootstrap,
-                        auth_required=False)
-    await ensure_topics(kafka_bootstrap, [settings.topic, dlq_topic(settings.topic)])
-    app = create_app(settings)
-    transport = httpx.ASGITransport(app=app)
-    async with app.router.lifespan_context(app), httpx.AsyncClient(
-            transport=transport, base_url="http://disbursement.test") as client:
-        yield client
-
-
-async def test_is_healthy(client: httpx.AsyncClient) -> None:
-    assert (await client.get("/healthz")).status_code == 200
-
-
-async def test_is_ready_when_database_and_broker_answer(client: httpx.AsyncClient) -> None:
-    response = await client.get("/readyz")
-    assert response.status_code == 200, response.text
-
-
-async def test_openapi_describes_the_service(client: httpx.AsyncClient) -> None:
-    doc = (await client.get("/openapi.json")).json()
-    assert doc["info"]["title"] == "Gotong disbursement"
-    assert "/info" in doc["paths"]
-
-
-async def test_info_names_the_service_and_its_topic(client: httpx.AsyncClient) -> None:
-    info = (await client.get("/info")).json()
-    assert info["name"] == "disbursement"
-    assert info["topic"] == "disbursement.events"
-
-
-async def test_metrics_are_prometheus_text(client: httpx.AsyncClient) -> None:
-    response = await client.get("/metrics")
-    assert response.status_code == 200
-    assert response.headers["content-type"].startswith("text/plain")
-    assert "# TYPE" in response.text
+class TestDisbursementApp(ServiceAppContract):
+    service = "disbursement"

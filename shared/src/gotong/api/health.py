@@ -10,6 +10,7 @@ from typing import Any
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
+from pydantic import BaseModel
 from sqlalchemy import text
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -52,6 +53,18 @@ async def readyz(request: Request) -> Response:
         return problem(503, "not-ready", "Not ready", f"failing: {', '.join(failing)}",
                        instance="/readyz", checks=status)
     return JSONResponse({"status": "ready", "checks": status})
+
+
+class ServiceInfo(BaseModel):
+    name: str
+    version: str
+    topic: str
+
+
+@router.get("/info", summary="Name, version and the topic this service publishes", tags=["service"])
+async def info(request: Request) -> ServiceInfo:
+    settings = request.app.state.settings
+    return ServiceInfo(name=settings.service_name, version=request.app.version, topic=settings.topic)
 
 
 @router.get("/metrics", summary="Prometheus metrics", response_class=Response)

@@ -9,8 +9,7 @@ from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Any
 
-from fastapi import APIRouter, FastAPI
-from pydantic import BaseModel
+from fastapi import FastAPI
 
 from csr_ledger.adapters.ledger_store import expire_pending
 from csr_ledger.config import VERSION, Settings
@@ -29,22 +28,6 @@ DESCRIPTION = (
     "rupiah: pledges, deposits, allocations to programs, social enterprises and Triple Helix projects (above a "
     "threshold, approved by a second officer), and spending as those programs pay out."
 )
-
-
-class ServiceInfo(BaseModel):
-    name: str
-    version: str
-    topic: str
-
-
-def info_router(settings: Settings) -> APIRouter:
-    info = APIRouter(tags=["service"])
-
-    @info.get("/info", summary="Name, version and the topic this service publishes")
-    async def get_info() -> ServiceInfo:
-        return ServiceInfo(name=settings.service_name, version=VERSION, topic=settings.topic)
-
-    return info
 
 
 def publish_contract(event: RecordedEvent) -> tuple[str, int, dict[str, Any]] | None:
@@ -88,6 +71,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     if settings.consume_disbursement:
         hooks.append(lambda app: consumers_lifespan(app, [disbursement_consumer]))
     app = create_kit_app(settings, title="Gotong CSR ledger", version=VERSION, description=DESCRIPTION,
-                         routers=[info_router(settings), router, public], lifespan_hooks=hooks)
+                         routers=[router, public], lifespan_hooks=hooks)
     app.state.contract_mapper = publish_contract
     return app

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, FastAPI
-from pydantic import BaseModel
+from fastapi import FastAPI
 
 from gotong.api.app import create_app as create_kit_app
 from gotong.messaging.relay import relay_lifespan
@@ -15,25 +14,9 @@ DESCRIPTION = (
 )
 
 
-class ServiceInfo(BaseModel):
-    name: str
-    version: str
-    topic: str
-
-
-def info_router(settings: Settings) -> APIRouter:
-    router = APIRouter(tags=["service"])
-
-    @router.get("/info", summary="Name, version and the topic this service publishes")
-    async def info() -> ServiceInfo:
-        return ServiceInfo(name=settings.service_name, version=VERSION, topic=settings.topic)
-
-    return router
-
-
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
     return create_kit_app(
         settings, title="Gotong partnership", version=VERSION, description=DESCRIPTION,
-        routers=[info_router(settings)], lifespan_hooks=[relay_lifespan],
+        lifespan_hooks=[relay_lifespan],
     )

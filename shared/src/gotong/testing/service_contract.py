@@ -1,0 +1,64 @@
+"""The contract every service app keeps, as one test suite: subclass it in a service's tests.
+
+    class TestRegistryApp(ServiceAppContract):
+        service = "registry"
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import ClassVar
+
+import httpx
+import pytest
+
+from gotong.infra.embedded import free_port
+from gotong.messaging.topics import dlq_topic, ensure_topics
+from gotong.service import discover_services
+
+
+class ServiceAppContract:
+    service: ClassVar[str]
+
+    async def _client(self, database_url: str, bootstrap: str) -> AsyncIterator[httpx.AsyncClient]:
+        spec = discover_services()[self.service]
+        settings = spec.settings(database_url=database_url, kafka_bootstrap_servers=bootstrap, auth_required=False)
+        app = spec.create_app(settings)
+        async with app.router.lifespan_context(app), httpx.AsyncClient(
+                transport=httpx.ASGITransport(app=app), base_url=f"http://{self.service}.test") as client:
+            yield client
+
+    @pytest.fixture
+    async def client(self, database_url: str, kafka_bootstrap: str) -> AsyncIterator[httpx.AsyncClient]:
+        spec = discover_services()[self.service]
+        topics = [f"{self.service}.events", *spec.consumes]
+        await ensure_topics(kafka_bootstrap, [*topics, *(dlq_topic(t) for t in topics)])
+        async for client in self._client(database_url, kafka_bootstrap):
+            yield client
+
+    async def test_is_healthy(self, client: httpx.AsyncClient) -> None:
+        body = (await client.get("/healthz")).json()
+        assert body == {"status": "ok", "service": self.service}
+
+    async def test_is_ready_when_database_and_broker_answer(self, client: httpx.AsyncClient) -> None:
+        response = await client.get("/readyz")
+        assert response.status_code == 200, response.text
+        assert response.json()["checks"] == {"database": "ok", "kafka": "ok"}
+
+    async def test_is_not_ready_without_the_broker(self, database_url: str) -> None:
+        async for client in self._client(database_url, f"127.0.0.1:{free_port()}"):
+            response = await client.get("/readyz")
+            assert response.status_code == 503
+            assert response.json()["checks"]["kafka"] == "failing"
+
+    async def test_openapi_and_info_describe_the_service(self, client: httpx.AsyncClient) -> None:
+        doc = (await client.get("/openapi.json")).json()
+        assert doc["info"]["title"].startswith("Gotong ")
+        assert {"/healthz", "/readyz", "/metrics", "/info"} <= set(doc["paths"])
+        info = (await client.get("/info")).json()
+        assert (info["name"], info["topic"]) == (self.service, f"{self.service}.events")
+
+    async def test_metrics_are_prometheus_text(self, client: httpx.AsyncClient) -> None:
+        response = await client.get("/metrics")
+        assert response.headers["content-type"].startswith("text/plain")
+        assert "gotong_relay_lag_events" in response.text
