@@ -3,7 +3,7 @@
 
     python3 dev.py up      bootstrap, then run the whole system with demo data (Ctrl-C stops it)
     python3 dev.py test    bootstrap, then run every test (extra arguments go to pytest)
-    python3 dev.py lint    ruff (and mypy with --mypy)
+    python3 dev.py lint    ruff and mypy (strict)
 
 Bootstrap = a `.venv` beside this file, uv inside it, `uv sync --frozen` from the committed uv.lock.
 """
@@ -57,8 +57,8 @@ def main() -> None:
     elif command == "lint":
         bootstrap()
         code = subprocess.call([str(BIN / "ruff"), "check", "."], cwd=ROOT)
-        if "--mypy" in rest:
-            code |= subprocess.call([str(BIN / "mypy"), "shared/src"], cwd=ROOT)
+        sources = ["shared/src", *sorted(str(p.relative_to(ROOT)) for p in ROOT.glob("services/*/src"))]
+        code |= subprocess.call([str(BIN / "mypy"), *sources], cwd=ROOT)
         sys.exit(code)
     else:
         print(__doc__)

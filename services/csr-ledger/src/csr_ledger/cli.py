@@ -129,8 +129,9 @@ def api(ctx: click.Context, as_client: str, state_dir: str, key: str | None) -> 
 @click.option("--sector", required=True)
 @click.option("--tjsl-mandatory/--no-tjsl-mandatory", default=False)
 @click.pass_context
-def register_company(ctx: click.Context, **fields: Any) -> None:
-    _call(ctx, "POST", "/v1/companies", fields)
+def register_company(ctx: click.Context, name: str, nib: str, npwp: str, sector: str, tjsl_mandatory: bool) -> None:
+    _call(ctx, "POST", "/v1/companies", {"name": name, "nib": nib, "npwp": npwp, "sector": sector,
+                                          "tjsl_mandatory": tjsl_mandatory})
 
 
 @api.command("pledge")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import ClassVar
 
 from pydantic import BaseModel, ConfigDict
@@ -18,7 +19,7 @@ class IntegrationEvent(BaseModel):
 
 
 def parse_contract(event_type: str, schema_version: int, data: object,
-                   events: dict[str, type[IntegrationEvent]]) -> IntegrationEvent | None:
+                   events: Mapping[str, type[IntegrationEvent]]) -> IntegrationEvent | None:
     """The contract model for a consumed event, or None for a type this consumer does not know (skip it).
 
     A newer schema version than the model is refused (raise: the event goes to the DLQ until the consumer is

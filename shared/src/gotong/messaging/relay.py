@@ -164,7 +164,7 @@ class OutboxRelay:
             if mapped is None:
                 return None
             event_type, schema_version, data = mapped
-            e = RecordedEvent(**{**{s: getattr(e, s) for s in RecordedEvent.__slots__},  # type: ignore[arg-type]
+            e = RecordedEvent(**{**{s: getattr(e, s) for s in RecordedEvent.__slots__},
                                  "event_type": event_type, "schema_version": schema_version})
         if e.metadata.traceparent:
             with tracer.start_as_current_span(

@@ -39,7 +39,7 @@ def configure_tracing(service_name: str, *, otlp_endpoint: str | None = None, co
 def instrument_asyncpg() -> None:
     from opentelemetry.instrumentation.asyncpg import AsyncPGInstrumentor
 
-    instrumentor = AsyncPGInstrumentor()
+    instrumentor = AsyncPGInstrumentor()  # type: ignore[no-untyped-call]
     if not instrumentor.is_instrumented_by_opentelemetry:
         # Statement text only, never parameters: parameters can hold personal data.
         instrumentor.instrument(capture_parameters=False)

@@ -156,11 +156,12 @@ async def request_allocation(tx: EventStoreTx, company_id: UUID, cmd: RequestAll
 
 
 def _decided(allocation_id: UUID, company_id: UUID, a: Any, status: str, now: datetime) -> AllocationDecided:
-    get = a.get if isinstance(a, dict) else lambda k: getattr(a, k)
+    fields = a if isinstance(a, dict) else a.model_dump()
     return AllocationDecided(
-        allocation_id=str(allocation_id), company_id=str(company_id), target_kind=get("target_kind"),
-        target_id=get("target_id"), target_name=get("target_name"), amount=get("amount"), sdgs=list(get("sdgs")),
-        region=get("region"), status=status, occurred_at=now.isoformat())  # type: ignore[arg-type]
+        allocation_id=str(allocation_id), company_id=str(company_id), target_kind=fields["target_kind"],
+        target_id=fields["target_id"], target_name=fields["target_name"], amount=fields["amount"],
+        sdgs=list(fields["sdgs"] or []), region=fields["region"], status=status,
+        occurred_at=now.isoformat())
 
 
 async def decide_allocation(tx: EventStoreTx, allocation_id: UUID, checker: str, approve: bool,
