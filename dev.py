@@ -36,6 +36,9 @@ def bootstrap() -> None:
             uv = Path(found)
         else:
             print("installing uv into the virtual environment ...", flush=True)
+            if subprocess.call([str(python), "-m", "pip", "--version"], stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL):  # a venv made by uv itself has no pip
+                subprocess.check_call([str(python), "-m", "ensurepip", "--upgrade"], stdout=subprocess.DEVNULL)
             subprocess.check_call([str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "uv"])
     env = {**os.environ, "UV_PROJECT_ENVIRONMENT": str(VENV)}
     subprocess.check_call([str(uv), "sync", "--frozen", "--quiet", "--python", str(python)], cwd=ROOT, env=env)
