@@ -12,7 +12,7 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from gotong.eventstore import AppendRequest, EventData, EventMetadata
 from gotong.eventstore.postgres import PostgresEventStore
-from gotong.messaging.cloudevents import decode
+from gotong.messaging.cloudevents import WATERMARK_TYPE, decode
 from gotong.messaging.topics import events_topic
 
 from .conftest import stream_counts
@@ -34,7 +34,7 @@ async def read_topic(bootstrap: str, topic: str, expect_at_least: int, timeout: 
         deadline = time.monotonic() + timeout
         while len(out) < expect_at_least and time.monotonic() < deadline:
             for records in (await consumer.getmany(timeout_ms=500)).values():
-                out.extend(records)
+                out.extend(r for r in records if dict(r.headers or ()).get("ce_type") != WATERMARK_TYPE.encode())
         return out
     finally:
         await consumer.stop()
@@ -168,3 +168,22 @@ async def _checkpoint_events(engine) -> int:
             "(e.tx_id, e.position) <= (c.tx_id::text::xid8, c.position)")
         await conn.rollback()
     return int(n or 0)
+
+
+async def test_caught_up_relay_marks_every_partition_and_consumers_record_the_watermark(
+        engine, relay, consumer, service, kafka_bootstrap):
+    from gotong.eventstore.postgres import driver_connection
+
+    store = PostgresEventStore(engine)
+    async with store.transaction() as tx:
+        await tx.append_batch([AppendRequest(uuid4(), "counter", 0, [EventData("Counted", {})]) for _ in range(20)])
+    await relay.drain()
+    last = relay.state.checkpoint
+    await consumer.run_until_idle()
+    assert consumer.applied == 20, "watermarks never reach the handler"
+    async with engine.connect() as conn:
+        driver = await driver_connection(conn, begin=False)
+        rows = await driver.fetch("SELECT partition, watermark_tx_id, watermark_position FROM consumer_positions "
+                                  "WHERE consumer = 'counts' ORDER BY partition")
+        await conn.rollback()
+    assert [(r[0], r[1], r[2]) for r in rows] == [(p, last.tx_id, last.position) for p in range(3)]

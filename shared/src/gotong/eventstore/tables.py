@@ -85,6 +85,9 @@ consumer_positions = Table(
     Column("kafka_offset", BigInteger, nullable=False),  # next offset to read
     Column("source_tx_id", BigInteger, nullable=False, server_default=text("0")),
     Column("source_position", BigInteger, nullable=False, server_default=text("0")),
+    # The producer's watermark seen on this partition: every event at or before it has arrived here already.
+    Column("watermark_tx_id", BigInteger, nullable=False, server_default=text("0")),
+    Column("watermark_position", BigInteger, nullable=False, server_default=text("0")),
     Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     PrimaryKeyConstraint("consumer", "topic", "partition"),
 )

@@ -121,6 +121,18 @@ def encode(service: str, event: RecordedEvent, *, traceparent: str | None = None
     return stream, value, headers
 
 
+WATERMARK_TYPE = f"{TYPE_PREFIX}.kit.Watermark.v1"
+
+
+def encode_watermark(service: str, position: Position) -> tuple[list[tuple[str, bytes]], bytes]:
+    """A control event the relay sends to every partition: all of this producer's events up to `position`
+    were acknowledged before it, so a consumer that has read it on every partition has all of them."""
+    headers = [("ce_specversion", b"1.0"), ("ce_id", f"wm-{service}-{position}".encode()),
+               ("ce_source", _source_header(service)), ("ce_type", WATERMARK_TYPE.encode()),
+               ("content-type", b"application/json"), (f"ce_{EXT_POSITION}", str(position).encode())]
+    return headers, b"{}"
+
+
 class NotACloudEvent(ValueError):
     pass
 

@@ -26,7 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from gotong.eventstore.model import START, Position
 from gotong.eventstore.postgres import driver_connection
 from gotong.messaging import metrics
-from gotong.messaging.cloudevents import CloudEvent, decode
+from gotong.messaging.cloudevents import WATERMARK_TYPE, CloudEvent, decode
 from gotong.messaging.relay import producer_for
 from gotong.messaging.topics import dlq_topic
 from gotong.observability.tracing import context_from_traceparent, tracer
@@ -52,6 +52,7 @@ class Handler(Protocol):
 class _Tracking:
     offset: int
     source: Position
+    watermark: Position = START
 
 
 def _transient(err: BaseException) -> bool:
@@ -95,21 +96,25 @@ class EventConsumer:
     async def _load_tracking(self, conn: AsyncConnection, tp: TopicPartition, *, lock: bool) -> _Tracking | None:
         driver = await driver_connection(conn)
         row = await driver.fetchrow(
-            "SELECT kafka_offset, source_tx_id, source_position FROM consumer_positions "
+            "SELECT kafka_offset, source_tx_id, source_position, watermark_tx_id, watermark_position "
+            "FROM consumer_positions "
             "WHERE consumer = $1 AND topic = $2 AND partition = $3" + (" FOR UPDATE" if lock else ""),
             self.name, tp.topic, tp.partition)
         if row is None:
             return None
-        return _Tracking(row[0], Position(row[1], row[2]))
+        return _Tracking(row[0], Position(row[1], row[2]), Position(row[3], row[4]))
 
     async def _save_tracking(self, conn: AsyncConnection, tp: TopicPartition, t: _Tracking) -> None:
         driver = await driver_connection(conn)
         await driver.execute(
             "INSERT INTO consumer_positions (consumer, topic, partition, kafka_offset, source_tx_id, "
-            "source_position) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (consumer, topic, partition) DO UPDATE "
-            "SET kafka_offset = excluded.kafka_offset, source_tx_id = excluded.source_tx_id, "
-            "source_position = excluded.source_position, updated_at = now()",
-            self.name, tp.topic, tp.partition, t.offset, t.source.tx_id, t.source.position)
+            "source_position, watermark_tx_id, watermark_position) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) "
+            "ON CONFLICT (consumer, topic, partition) DO UPDATE SET kafka_offset = excluded.kafka_offset, "
+            "source_tx_id = excluded.source_tx_id, source_position = excluded.source_position, "
+            "watermark_tx_id = excluded.watermark_tx_id, watermark_position = excluded.watermark_position, "
+            "updated_at = now()",
+            self.name, tp.topic, tp.partition, t.offset, t.source.tx_id, t.source.position, t.watermark.tx_id,
+            t.watermark.position)
 
     async def seek_to_stored(self, partitions: Sequence[TopicPartition]) -> None:
         assert self.consumer is not None
@@ -237,6 +242,10 @@ class EventConsumer:
                         dead.append((record, err))
                     continue
                 position = message.event.position
+                if message.event.type == WATERMARK_TYPE:  # producer progress, not an event for the handler
+                    if position is not None:
+                        tracking.watermark = max(tracking.watermark, position)
+                    continue
                 # Events from a Gotong relay carry their store position: that decides, whatever the offsets
                 # (a broker restart renumbers them). Others fall back to the Kafka offset.
                 if (position <= tracking.source) if position is not None else redelivered:

@@ -26,7 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from gotong.eventstore.model import START, Position, RecordedEvent
 from gotong.eventstore.postgres import PostgresEventStore, driver_connection
 from gotong.messaging import metrics
-from gotong.messaging.cloudevents import encode
+from gotong.messaging.cloudevents import encode, encode_watermark
 from gotong.messaging.topics import events_topic
 from gotong.observability.tracing import context_from_traceparent, current_traceparent, tracer
 
@@ -76,6 +76,7 @@ class OutboxRelay:
         idempotent: bool = False,
         mapper: ContractMapper | None = None,
         producer_overrides: dict[str, Any] | None = None,
+        watermarks: bool = True,
     ) -> None:
         self.engine = engine
         self.store = PostgresEventStore(engine)
@@ -94,6 +95,8 @@ class OutboxRelay:
         self._lock_conn: AsyncConnection | None = None
         self._last_lag_update = 0.0
         self._partitions: dict[bytes, int] = {}
+        self.watermarks = watermarks
+        self._watermark_sent = START
         self._partition_count: int | None = None
 
     # -- leadership and checkpoint -------------------------------------------------------------------
@@ -239,6 +242,19 @@ class OutboxRelay:
             raise failure
         return acked
 
+    async def _send_watermark(self) -> None:
+        """When caught up, tell every partition how far the relay has published (see `encode_watermark`)."""
+        if not self.watermarks or self.state.checkpoint == self._watermark_sent or self.state.checkpoint == START:
+            return
+        producer = await self._ensure_producer()
+        if self._partition_count is None:
+            self._partition_count = len(await producer.partitions_for(self.topic))
+        headers, value = encode_watermark(self.service, self.state.checkpoint)
+        futures = [await producer.send(self.topic, value=value, headers=headers, partition=p)
+                   for p in range(self._partition_count)]
+        await asyncio.gather(*futures)
+        self._watermark_sent = self.state.checkpoint
+
     async def publish(self, events: list[RecordedEvent]) -> Position:
         """Send a batch and wait; return the position up to which every event was acknowledged."""
         return await self._settle(await self._send(events))
@@ -266,6 +282,7 @@ class OutboxRelay:
                 total += len(events)
                 await self._update_lag()
                 if in_flight is None:
+                    await self._send_watermark()
                     break
         finally:
             if in_flight is not None and (stop is None or not stop.is_set()):
