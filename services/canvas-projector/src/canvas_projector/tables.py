@@ -1,5 +1,40 @@
-"""The canvas-projector service's own tables (projections, replicas); the kit's tables live in `kit_metadata`."""
+"""The canvas-projector's own tables: the transparency log (staged records, leaves, tree nodes, checkpoints)."""
 
-from sqlalchemy import MetaData
+from sqlalchemy import BigInteger, Column, DateTime, Index, LargeBinary, MetaData, SmallInteger, Table, Text, func
+from sqlalchemy.dialects.postgresql import JSONB
 
 metadata = MetaData()
+
+tlog_staged = Table(
+    "tlog_staged", metadata,
+    Column("record_key", Text, primary_key=True),  # payment id + status: one leaf per record however often sent
+    Column("source_tx_id", BigInteger, nullable=False),
+    Column("source_position", BigInteger, nullable=False),
+    Column("record", JSONB, nullable=False),
+    Column("staged_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Index("tlog_staged_order", "source_tx_id", "source_position"),
+)
+
+tlog_leaves = Table(
+    "tlog_leaves", metadata,
+    Column("idx", BigInteger, primary_key=True),
+    Column("record_key", Text, nullable=False, unique=True),
+    Column("payment_id", Text, nullable=False, index=True),
+    Column("leaf", LargeBinary, nullable=False),  # the exact bytes hashed: canonical JSON of the record
+    Column("appended_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+)
+
+tlog_nodes = Table(
+    "tlog_nodes", metadata,
+    Column("level", SmallInteger, primary_key=True),
+    Column("idx", BigInteger, primary_key=True),
+    Column("hash", LargeBinary, nullable=False),
+)
+
+tlog_checkpoints = Table(
+    "tlog_checkpoints", metadata,
+    Column("size", BigInteger, primary_key=True),
+    Column("root", LargeBinary, nullable=False),
+    Column("note", Text, nullable=False),
+    Column("signed_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+)

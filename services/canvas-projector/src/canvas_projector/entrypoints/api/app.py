@@ -1,22 +1,30 @@
-"""The canvas-projector service's web app: the composition root for its HTTP process (the relay runs inside)."""
+"""The canvas-projector's web app: the composition root (transparency log consumer, sealer, public API)."""
 
 from __future__ import annotations
+
+from typing import Any
 
 from fastapi import FastAPI
 
 from canvas_projector.config import VERSION, Settings
+from canvas_projector.entrypoints.api.transparency import router as transparency_router
+from canvas_projector.entrypoints.consumers.transparency import load_log, sealer_lifespan, transparency_consumer
 from gotong.api.app import create_app as create_kit_app
+from gotong.messaging.consumer import consumers_lifespan
 from gotong.messaging.relay import relay_lifespan
 
 DESCRIPTION = (
-    "The read side: Business Model Canvas read models built from every other service's events, the "
-    "transparency log, and the public portal and open data."
+    "The read side: Business Model Canvas read models across all approaches, and the transparency log — an "
+    "RFC 9162 Merkle tree of every disbursement record with signed checkpoints, inclusion and consistency "
+    "proofs, and receipts anyone can verify offline."
 )
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
-    return create_kit_app(
-        settings, title="Gotong canvas projector", version=VERSION, description=DESCRIPTION,
-        lifespan_hooks=[relay_lifespan],
-    )
+    hooks: list[Any] = [relay_lifespan, lambda app: consumers_lifespan(app, [transparency_consumer]),
+                        sealer_lifespan]
+    app = create_kit_app(settings, title="Gotong canvas projector", version=VERSION, description=DESCRIPTION,
+                         routers=[transparency_router], lifespan_hooks=hooks)
+    app.state.tlog = load_log(settings)
+    return app

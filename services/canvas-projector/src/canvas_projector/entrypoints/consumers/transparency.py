@@ -1,0 +1,99 @@
+"""Feeds the transparency log from `disbursement.events`; a sealer turns staged records into signed leaves."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from canvas_projector.transparency.log import TransparencyLog
+from gotong.api.token_server import load_or_create_key
+from gotong.contracts.base import parse_contract
+from gotong.contracts.disbursement import EVENTS, PaymentRecorded
+from gotong.eventstore.model import Position
+from gotong.eventstore.postgres import driver_connection
+from gotong.messaging.consumer import Delivered, EventConsumer
+
+CONSUMER = "canvas-projector.transparency"
+TOPIC = "disbursement.events"
+RECORD_FIELDS = ("payment_id", "household_ref", "program_id", "program_code", "cycle_id", "period", "amount",
+                 "region_code", "status", "occurred_at")
+log = logging.getLogger("canvas_projector.transparency")
+
+
+def public_record(payment: PaymentRecorded) -> dict[str, Any]:
+    """What the public log shows of a payment: a pseudonymous household reference, never a person."""
+    data = payment.model_dump(mode="json")
+    return {k: data[k] for k in RECORD_FIELDS}
+
+
+async def on_disbursement_event(conn: AsyncConnection, message: Delivered) -> None:
+    event = message.event
+    payment = parse_contract(event.event_type, event.schema_version, event.data, EVENTS)
+    if not isinstance(payment, PaymentRecorded) or event.position is None:
+        return
+    driver = await driver_connection(conn)
+    await TransparencyLog.stage(driver, f"{payment.payment_id}:{payment.status}", event.position,
+                                public_record(payment))
+
+
+def transparency_consumer(app: Any) -> EventConsumer:
+    return EventConsumer(app.state.engine, name=CONSUMER, topics=[TOPIC], handler=on_disbursement_event,
+                         bootstrap=app.state.settings.kafka_bootstrap_servers)
+
+
+async def horizon(conn: AsyncConnection, topic: str = TOPIC) -> Position:
+    """How far every partition has been read: the smallest watermark over all partitions with a position row."""
+    driver = await driver_connection(conn)
+    row = await driver.fetchrow(
+        "SELECT watermark_tx_id, watermark_position FROM consumer_positions WHERE consumer = $1 AND topic = $2 "
+        "ORDER BY watermark_tx_id, watermark_position LIMIT 1", CONSUMER, topic)
+    return Position(row[0], row[1]) if row else Position(0, 0)
+
+
+async def seal_and_sign(engine: Any, tlog: TransparencyLog, partitions: int, topic: str = TOPIC) -> int:
+    """Seal what every partition has passed, then sign a checkpoint if the log grew."""
+    async with engine.begin() as conn:
+        driver = await driver_connection(conn)
+        seen = await driver.fetchval("SELECT count(*) FROM consumer_positions WHERE consumer = $1 AND topic = $2",
+                                     CONSUMER, topic)
+        if seen < partitions:  # a partition not read yet could still hold older records
+            return 0
+        sealed = await tlog.seal(driver, await horizon(conn, topic))
+        await tlog.sign_checkpoint(driver)
+    return sealed
+
+
+def load_log(settings: Any) -> TransparencyLog:
+    key = load_or_create_key(Path(settings.tlog_signing_key_path))
+    return TransparencyLog(settings.tlog_origin, settings.tlog_key_name, key)
+
+
+@contextlib.asynccontextmanager
+async def sealer_lifespan(app: Any) -> AsyncIterator[None]:
+    stop = asyncio.Event()
+    settings = app.state.settings
+
+    async def loop() -> None:
+        while not stop.is_set():
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(stop.wait(), settings.tlog_seal_interval_s)
+            consumer = next((c for c in getattr(app.state, "consumers", []) if c.name == CONSUMER), None)
+            if consumer is None or consumer.consumer is None or not consumer.consumer.assignment():
+                continue
+            try:
+                await seal_and_sign(app.state.engine, app.state.tlog, len(consumer.consumer.assignment()))
+            except Exception as err:  # keep going; the next round retries
+                log.warning("sealing failed: %s", type(err).__name__)
+
+    task = asyncio.create_task(loop())
+    try:
+        yield
+    finally:
+        stop.set()
+        await task

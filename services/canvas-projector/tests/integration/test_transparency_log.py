@@ -1,0 +1,144 @@
+"""The transparency log fed from a real topic: one leaf per record however often delivered, signed checkpoints,
+receipts that verify offline (and fail when tampered), and a rebuild from zero with the same root."""
+
+import json
+import subprocess
+import sys
+from uuid import uuid4
+
+import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from canvas_projector.entrypoints.consumers.transparency import (
+    CONSUMER,
+    on_disbursement_event,
+    seal_and_sign,
+)
+from canvas_projector.tables import metadata
+from canvas_projector.transparency.log import TransparencyLog, verify_receipt
+from gotong.contracts.disbursement import PaymentRecorded
+from gotong.db import create_engine
+from gotong.eventstore import AppendRequest, EventData
+from gotong.eventstore.model import Position
+from gotong.eventstore.postgres import PostgresEventStore, driver_connection
+from gotong.eventstore.tables import kit_metadata
+from gotong.messaging.consumer import EventConsumer
+from gotong.messaging.relay import OutboxRelay
+from gotong.messaging.topics import ensure_topics
+from gotong.testing.plugin import create_test_database
+
+KEY = Ed25519PrivateKey.generate()
+TLOG = TransparencyLog("transparansi.test/log", "transparansi.test", KEY)
+
+
+def payment(i: int, status: str = "paid") -> dict:
+    return PaymentRecorded(payment_id=f"pay-{i}", household_ref=f"hh_{i:05x}", program_id="pkh", program_code="PKH",
+                           cycle_id="2026-Q4", period="2026-Q4", amount=750_000, region_code="32.73.01.1001",
+                           province_code="32", regency_code="32.73", desil=2, funding_source="apbn",
+                           status=status, occurred_at="2026-11-28T08:00:00Z").model_dump(mode="json")
+
+
+async def publish_payments(test_infra, kafka_bootstrap, topic: str, payments: list[dict], twice: bool = False) -> None:
+    """A producer service's store and relay: the events carry real store positions and watermarks."""
+    url = await create_test_database(test_infra.database_url, [kit_metadata])
+    engine = create_engine(url, pool_size=2)
+    store = PostgresEventStore(engine)
+    for chunk in range(0, len(payments), 50):
+        async with store.transaction() as tx:
+            await tx.append_batch([AppendRequest(uuid4(), "payment", 0, [EventData("PaymentRecorded", p)])
+                                   for p in payments[chunk:chunk + 50]])
+    relay = OutboxRelay(engine, service=topic.removesuffix(".events"), bootstrap=kafka_bootstrap)
+    await relay.drain()
+    if twice:  # a relay that lost its checkpoint republishes everything
+        relay.state.checkpoint = relay.state.checkpoint.__class__(0, 0)
+        await relay.drain()
+    await relay.close()
+    await engine.dispose()
+
+
+async def project(engine, kafka_bootstrap, topic: str) -> EventConsumer:
+    consumer = EventConsumer(engine, name=CONSUMER, topics=[topic], handler=on_disbursement_event,
+                             bootstrap=kafka_bootstrap)
+    await consumer.run_until_idle(timeout=120)
+    await seal_and_sign(engine, TLOG, len(consumer.consumer.assignment()), topic)
+    await consumer.stop()
+    return consumer
+
+
+@pytest.fixture
+async def topic(kafka_bootstrap, unique_name):
+    name = f"{unique_name}.events"
+    await ensure_topics(kafka_bootstrap, [name, f"{name}.dlq"], partitions=3)
+    return name
+
+
+async def tree_state(engine) -> tuple[int, bytes, list[str]]:
+    async with engine.connect() as conn:
+        d = await driver_connection(conn, begin=False)
+        size = await TransparencyLog.size(d)
+        root = await TransparencyLog.root(d, size)
+        keys = [r[0] for r in await d.fetch("SELECT record_key FROM tlog_leaves ORDER BY idx")]
+        await conn.rollback()
+    return size, root, keys
+
+
+async def test_records_become_leaves_once_and_receipts_verify(engine, test_infra, kafka_bootstrap, topic, tmp_path):
+    payments = [payment(i) for i in range(40)] + [payment(3, "returned")]
+    await publish_payments(test_infra, kafka_bootstrap, topic, payments, twice=True)
+    await project(engine, kafka_bootstrap, topic)
+    size, root, keys = await tree_state(engine)
+    assert size == 41, "each record once, however often delivered"
+    assert len(set(keys)) == 41
+    async with engine.connect() as conn:
+        d = await driver_connection(conn, begin=False)
+        receipt = await TLOG.receipt(d, "pay-7", "paid")
+        await conn.rollback()
+    assert receipt is not None
+    assert receipt["record"]["household_ref"] == "hh_00007"
+    assert verify_receipt(receipt, TLOG.verifier_key).size == 41
+    path = tmp_path / "receipt.json"
+    path.write_text(json.dumps(receipt))
+    cli = subprocess.run([sys.executable, "-m", "canvas_projector.verify", str(path), "--key", TLOG.verifier_key],
+                         capture_output=True, text=True)
+    assert cli.returncode == 0, cli.stderr
+    assert "verified" in cli.stdout
+    receipt["record"]["amount"] = 7_500_000  # tampered record
+    path.write_text(json.dumps(receipt))
+    cli = subprocess.run([sys.executable, "-m", "canvas_projector.verify", str(path), "--key", TLOG.verifier_key],
+                         capture_output=True, text=True)
+    assert cli.returncode == 1
+    assert "NOT VERIFIED" in cli.stderr
+    with pytest.raises(ValueError, match="signature|no signature"):
+        verify_receipt({**receipt, "record": payment(7)}, TransparencyLog("x", "transparansi.test",
+                                                                           Ed25519PrivateKey.generate()).verifier_key)
+
+
+async def test_rebuild_from_zero_gives_the_same_leaves_and_root(engine, test_infra, kafka_bootstrap, topic):
+    await publish_payments(test_infra, kafka_bootstrap, topic, [payment(i) for i in range(60)])
+    await project(engine, kafka_bootstrap, topic)
+    first = await tree_state(engine)
+    rebuilt_url = await create_test_database(test_infra.database_url, [kit_metadata, metadata])
+    rebuilt = create_engine(rebuilt_url, pool_size=2)
+    try:
+        await project(rebuilt, kafka_bootstrap, topic)
+        assert await tree_state(rebuilt) == first
+    finally:
+        await rebuilt.dispose()
+
+
+async def test_checkpoints_grow_consistently_and_a_forked_log_is_never_signed(engine, test_infra, kafka_bootstrap,
+                                                                              topic):
+    await publish_payments(test_infra, kafka_bootstrap, topic, [payment(i) for i in range(10)])
+    await project(engine, kafka_bootstrap, topic)
+    await publish_payments(test_infra, kafka_bootstrap, topic, [payment(i) for i in range(10, 25)])
+    await project(engine, kafka_bootstrap, topic)
+    async with engine.begin() as conn:
+        d = await driver_connection(conn)
+        sizes = [r[0] for r in await d.fetch("SELECT size FROM tlog_checkpoints ORDER BY size")]
+        assert sizes == [10, 25]
+        # Rewrite history (a changed old record), then let the log grow: it must refuse to sign.
+        await d.execute("UPDATE tlog_nodes SET hash = sha256(hash) WHERE (level = 0 AND idx = 2) OR level >= 1")
+        await TLOG.stage(d, "late:paid", Position(2**62, 0), {"payment_id": "late", "amount": 1})
+        assert await TLOG.seal(d, Position(2**62, 0)) == 1
+        with pytest.raises(RuntimeError, match="not consistent"):
+            await TLOG.sign_checkpoint(d)
