@@ -1,0 +1,98 @@
+"""The public portal in a real browser (Debian's headless Chromium via Playwright): overview with small cells
+suppressed, the English switch, and a receipt verified — and a tampered one refused — inside the page."""
+
+import asyncio
+import json
+from pathlib import Path
+
+import pytest
+import uvicorn
+from playwright.async_api import async_playwright
+
+from canvas_projector.config import Settings
+from canvas_projector.entrypoints.api.app import create_app
+from canvas_projector.transparency.log import TransparencyLog
+from gotong.eventstore.model import Position
+from gotong.eventstore.postgres import driver_connection
+from gotong.infra.embedded import free_port
+from gotong.messaging.topics import dlq_topic, ensure_topics
+
+ARTIFACTS = Path(__file__).resolve().parents[4] / "test-artifacts"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+def record(i: int, province: str) -> dict:
+    return {"payment_id": f"pay-{i}", "household_ref": f"hh_{i:05x}", "program_id": "pkh", "program_code": "PKH",
+            "cycle_id": "2026-Q4", "period": "2026-Q4", "amount": 750_000, "region_code": f"{province}.01.01.2001",
+            "status": "paid", "occurred_at": "2026-11-28T08:00:00Z"}
+
+
+@pytest.fixture
+async def portal(database_url, kafka_bootstrap, tmp_path):
+    await ensure_topics(kafka_bootstrap, ["disbursement.events", dlq_topic("disbursement.events")])
+    settings = Settings(database_url=database_url, kafka_bootstrap_servers=kafka_bootstrap, auth_required=False,
+                        tlog_signing_key_path=str(tmp_path / "tlog.pem"), relay_enabled=False)
+    app = create_app(settings)
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None))
+    task = asyncio.create_task(server.serve())
+    while not server.started:
+        await asyncio.sleep(0.05)
+    tlog: TransparencyLog = app.state.tlog
+    async with app.state.engine.begin() as conn:
+        d = await driver_connection(conn)
+        records = ([record(i, "32") for i in range(12)] + [record(50 + i, "33") for i in range(11)]
+                   + [record(100 + i, "35") for i in range(3)])
+        for n, r in enumerate(records):
+            await tlog.stage(d, f"{r['payment_id']}:paid", Position(1, n + 1), r)
+        await tlog.seal(d, Position(1, 1000))
+        await tlog.sign_checkpoint(d)
+        receipt = await tlog.receipt(d, "pay-5", "paid")
+    yield f"http://127.0.0.1:{port}", receipt
+    server.should_exit = True
+    await task
+
+
+async def test_portal_pages_and_in_browser_receipt_verification(portal):
+    base, receipt = portal
+    ARTIFACTS.mkdir(exist_ok=True)
+    async with async_playwright() as pw:
+        browser = await pw.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        page = await browser.new_page(viewport={"width": 390, "height": 844})  # a phone
+        await page.goto(f"{base}/")
+        body = await page.inner_text("main")
+        assert "Ke mana bantuan sosial mengalir" in body
+        assert "Jawa Barat" in body, "12 households in province 32 are shown"
+        assert "Rp 9.000.000" in body
+        assert "Jawa Timur" not in body, "3 households in province 35 are not published on their own"
+        assert "Rp 2.250.000" not in body
+        # Pooled with the smallest published province so the small one cannot be derived from the total.
+        assert "Lainnya (digabung)" in body
+        assert "Jawa Tengah" not in body
+        assert "Rp 10.500.000" in body, "the pool: 11 + 3 households"
+        assert "hh_" not in await page.content(), "no household reference on public pages"
+        await page.screenshot(path=str(ARTIFACTS / "portal-overview-id.png"), full_page=True)
+        await page.click("text=English")
+        assert "Where social assistance goes" in await page.inner_text("main")
+
+        await page.goto(f"{base}/verifikasi")
+        await page.fill("#receipt", json.dumps(receipt))
+        await page.click("button[type=submit]")
+        result = page.locator("#result.ok")
+        await result.wait_for(timeout=10_000)
+        assert "Terverifikasi" in await result.inner_text()
+        assert "berindeks 5 dari 26" in await result.inner_text()
+        await page.screenshot(path=str(ARTIFACTS / "portal-receipt-verified.png"), full_page=True)
+
+        tampered = {**receipt, "record": {**receipt["record"], "amount": 7_500_000}}
+        await page.fill("#receipt", json.dumps(tampered))
+        await page.click("button[type=submit]")
+        failed = page.locator("#result.fail")
+        await failed.wait_for(timeout=10_000)
+        assert "TIDAK terverifikasi" in await failed.inner_text()
+        await page.screenshot(path=str(ARTIFACTS / "portal-receipt-tampered.png"), full_page=True)
+
+        await page.goto(f"{base}/checkpoint?lang=en")
+        assert "transparansi.gotong.id/disbursements/v1" in await page.inner_text("main")
+        await browser.close()
