@@ -18,8 +18,8 @@ STRINGS: dict[str, dict[str, str]] = {
         "verify_intro": "Tempel atau unggah tanda terima (JSON). Peramban Anda memeriksa tanda tangan checkpoint dan "
                         "bukti inklusi Merkle sendiri \u2014 tanpa mempercayai server kami.",
         "paste_receipt": "Tanda terima (JSON)", "or_upload": "atau unggah berkas", "verify_button": "Verifikasi",
-        "checking": "Memeriksa\u2026", "verified": "Terverifikasi: catatan ini adalah entri berindeks {index} dari {size} "
-                                                   "di log {origin}.",
+        "checking": "Memeriksa\u2026",
+        "verified": "Terverifikasi: catatan ini adalah entri berindeks {index} dari {size} di log {origin}.",
         "not_verified": "TIDAK terverifikasi", "verify_note": "Kunci publik log:", "public_key": "kunci verifikasi",
         "checkpoints_title": "Riwayat checkpoint", "size": "Ukuran", "signed_at": "Ditandatangani",
         "signed_note": "Catatan bertanda tangan (C2SP)",
@@ -43,7 +43,8 @@ STRINGS: dict[str, dict[str, str]] = {
         "verify_intro": "Paste or upload a receipt (JSON). Your browser checks the checkpoint signature and the "
                         "Merkle inclusion proof itself \u2014 without trusting our servers.",
         "paste_receipt": "Receipt (JSON)", "or_upload": "or upload a file", "verify_button": "Verify",
-        "checking": "Checking\u2026", "verified": "Verified: this record is the entry at index {index} of {size} in log {origin}.",
+        "checking": "Checking\u2026",
+        "verified": "Verified: this record is the entry at index {index} of {size} in log {origin}.",
         "not_verified": "NOT verified", "verify_note": "The log's public key:", "public_key": "verifier key",
         "checkpoints_title": "Checkpoint history", "size": "Size", "signed_at": "Signed",
         "signed_note": "Signed note (C2SP)",
