@@ -14,5 +14,5 @@ service = ServiceSpec(
     create_app=create_app,
     migrations=Path(__file__).parent / "migrations",
     port=8106,
-    consumes=("disbursement.events",),
+    consumes=("disbursement.events", "csr-ledger.events"),
 )

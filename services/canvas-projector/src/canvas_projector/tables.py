@@ -38,3 +38,33 @@ tlog_checkpoints = Table(
     Column("note", Text, nullable=False),
     Column("signed_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
 )
+
+# -- replicas of other services' published facts (for the portal, open data and IATI) -------------------------
+programs = Table(
+    "proj_programs", metadata,
+    Column("program_id", Text, primary_key=True),
+    Column("code", Text, nullable=False),
+    Column("name", Text, nullable=False),
+    Column("funding_source", Text, nullable=False),
+    Column("eligibility_summary", Text, nullable=False),
+    Column("defined_at", DateTime(timezone=True), nullable=False),
+)
+
+companies = Table(
+    "proj_companies", metadata,
+    Column("company_id", Text, primary_key=True),
+    Column("name", Text, nullable=False),
+    Column("sector", Text, nullable=False),
+    Column("tjsl_mandatory", Text, nullable=False),
+    Column("registered_at", DateTime(timezone=True), nullable=False),
+)
+
+csr_flows = Table(
+    "proj_csr_flows", metadata,
+    Column("flow_key", Text, primary_key=True),  # event kind + id (+ status): a redelivery changes nothing
+    Column("kind", Text, nullable=False),  # pledge | deposit | allocation | spending
+    Column("company_id", Text, nullable=False, index=True),
+    Column("amount", BigInteger, nullable=False),  # signed: a returned payment is negative spending
+    Column("counterpart", Text),
+    Column("occurred_at", DateTime(timezone=True), nullable=False),
+)

@@ -1,0 +1,96 @@
+"""Open data from real topics: programs and CSR money flow in from the producers' contracts, the IATI file
+validates against the official schema, CSV/JSON downloads agree, and redelivery changes nothing."""
+
+import asyncio
+import csv
+import io
+from uuid import uuid4
+
+import httpx
+import pytest
+from lxml import etree
+
+from canvas_projector.config import Settings
+from canvas_projector.entrypoints.api.app import create_app
+from gotong.contracts import csr_ledger, disbursement
+from gotong.db import create_engine
+from gotong.eventstore import AppendRequest, EventData
+from gotong.eventstore.postgres import PostgresEventStore
+from gotong.eventstore.tables import kit_metadata
+from gotong.messaging.relay import OutboxRelay
+from gotong.messaging.topics import dlq_topic, ensure_topics
+from gotong.reference import shared_data_dir
+from gotong.testing.plugin import create_test_database
+
+AT = "2026-11-28T08:00:00Z"
+
+
+async def produce(test_infra, bootstrap: str, service: str, facts: list, twice: bool = False) -> None:
+    url = await create_test_database(test_infra.database_url, [kit_metadata])
+    engine = create_engine(url, pool_size=2)
+    async with PostgresEventStore(engine).transaction() as tx:
+        await tx.append_batch([AppendRequest(uuid4(), "fact", 0, [EventData(f.event_type, f.model_dump(mode="json"))])
+                               for f in facts])
+    relay = OutboxRelay(engine, service=service, bootstrap=bootstrap)
+    await relay.drain()
+    if twice:
+        relay.state.checkpoint = relay.state.checkpoint.__class__(0, 0)
+        await relay.drain()
+    await relay.close()
+    await engine.dispose()
+
+
+@pytest.fixture
+async def client(database_url, kafka_bootstrap, tmp_path):
+    topics = ["disbursement.events", "csr-ledger.events"]
+    await ensure_topics(kafka_bootstrap, [*topics, *(dlq_topic(t) for t in topics)])
+    settings = Settings(database_url=database_url, kafka_bootstrap_servers=kafka_bootstrap, relay_enabled=False,
+                        auth_required=False, tlog_signing_key_path=str(tmp_path / "k.pem"))
+    app = create_app(settings)
+    async with app.router.lifespan_context(app), httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="http://projector") as c:
+        c.app = app
+        yield c
+
+
+async def test_iati_and_csv_from_real_events(client, test_infra, kafka_bootstrap):
+    tag = uuid4().hex[:6]
+    company = f"co-{tag}"
+    await produce(test_infra, kafka_bootstrap, "disbursement", [disbursement.ProgramDefined(
+        program_id=f"prog-{tag}", code=f"PANGAN-{tag}", name="Program Pangan Jawa Barat", funding_source="csr",
+        eligibility_summary="Rumah tangga desil 1\u20134 di Jawa Barat.", rule_version="1", occurred_at=AT)])
+    await produce(test_infra, kafka_bootstrap, "csr-ledger", [
+        csr_ledger.CompanyRegistered(company_id=company, name=f"PT Uji {tag}", sector="energi", tjsl_mandatory=True,
+                                     occurred_at=AT),
+        csr_ledger.PledgeMade(pledge_id=f"pl-{tag}", company_id=company, year=2026, amount=5_000_000_000,
+                              themes=["pangan"], sdgs=[2], regions=["32"], occurred_at=AT),
+        csr_ledger.DepositReceived(transfer_id=f"tr-{tag}", company_id=company, amount=2_000_000_000, occurred_at=AT),
+        csr_ledger.AllocationDecided(allocation_id=f"al-{tag}", company_id=company, target_kind="program",
+                                     target_id=f"prog-{tag}", target_name="Program Pangan Jawa Barat",
+                                     amount=1_000_000_000, sdgs=[2], status="approved", occurred_at=AT),
+        csr_ledger.SpendingRecorded(payment_id=f"p-{tag}", allocation_id=f"al-{tag}", company_id=company,
+                                    program_id=f"prog-{tag}", province_code="32", regency_code="32.73",
+                                    amount=300_000, status="paid", occurred_at=AT),
+    ], twice=True)
+    for _ in range(100):
+        rows = list(csv.DictReader(io.StringIO((await client.get("/opendata/csr-companies.csv")).text)))
+        mine = [r for r in rows if r["company"] == f"PT Uji {tag}"]
+        if mine and mine[0]["spent_idr"] == "300000":
+            break
+        await asyncio.sleep(0.2)
+    assert mine == [{"company": f"PT Uji {tag}", "sector": "energi", "tjsl_mandatory": "true",
+                     "pledged_idr": "5000000000", "deposited_idr": "2000000000", "allocated_idr": "1000000000",
+                     "spent_idr": "300000"}], "each fact once, though every event was delivered twice"
+    as_json = (await client.get("/opendata/csr-companies.json")).json()
+    assert next(r for r in as_json if r["company"] == f"PT Uji {tag}")["pledged_idr"] == 5_000_000_000
+
+    xml = await client.get("/opendata/iati-activities.xml")
+    assert xml.headers["content-type"].startswith("application/xml")
+    document = etree.fromstring(xml.content)
+    schema = etree.XMLSchema(etree.parse(str(shared_data_dir() / "iati-2.03" / "iati-activities-schema.xsd")))
+    assert schema.validate(document), schema.error_log
+    activity = next(a for a in document.iter("iati-activity")
+                    if a.findtext("iati-identifier") == f"ID-GOTONG-CSR-{company}")
+    codes = sorted(t.get("code") for t in activity.iter("transaction-type"))
+    assert codes == ["1", "13", "2", "3"]
+    assert (await client.get("/opendata/csr-companies.xlsx")).status_code == 404

@@ -1,0 +1,58 @@
+"""The IATI export validates against the official IATI 2.03 activities schema (../shared/data/iati-2.03)."""
+
+from datetime import date
+
+import pytest
+from lxml import etree
+
+from canvas_projector.opendata.iati import (
+    DISBURSEMENT,
+    INCOMING_FUNDS,
+    INCOMING_PLEDGE,
+    OUTGOING_COMMITMENT,
+    Activity,
+    Transaction,
+    activities_xml,
+)
+from gotong.reference import shared_data_dir
+
+
+@pytest.fixture(scope="module")
+def schema() -> etree.XMLSchema:
+    root = shared_data_dir()
+    assert root is not None, "the reference data beside the repository (../shared/data) is needed"
+    return etree.XMLSchema(etree.parse(str(root / "iati-2.03" / "iati-activities-schema.xsd")))
+
+
+def sample() -> list[Activity]:
+    return [
+        Activity("ID-GOTONG-PKH", "Program Keluarga Harapan (PKH)", "Bantuan bersyarat per anggota keluarga.",
+                 "Pemerintah Indonesia (APBN)", date(2026, 1, 5), [
+                     Transaction(DISBURSEMENT, date(2026, 3, 31), 1_250_000_000, "Penyaluran 2026-Q1",
+                                 provider="Kementerian Sosial", receiver="Rumah tangga penerima (agregat)")]),
+        Activity("ID-GOTONG-CSR-PT-SAWIT", "Dana TJSL PT Sawit Lestari Kalimantan", "Dana CSR perusahaan.",
+                 "PT Sawit Lestari Kalimantan", date(2026, 2, 1), [
+                     Transaction(INCOMING_PLEDGE, date(2026, 2, 1), 15_000_000_000, "Ikrar 2026",
+                                 provider="PT Sawit Lestari Kalimantan"),
+                     Transaction(INCOMING_FUNDS, date(2026, 2, 10), 8_750_000_000, "Setoran",
+                                 provider="PT Sawit Lestari Kalimantan"),
+                     Transaction(OUTGOING_COMMITMENT, date(2026, 2, 20), 1_250_000_000, "Alokasi ke program pangan",
+                                 receiver="Program Pangan Jawa Barat"),
+                     Transaction(DISBURSEMENT, date(2026, 3, 31), 300_000_000, "Penyaluran program pangan",
+                                 receiver="Rumah tangga penerima (agregat)")]),
+    ]
+
+
+def test_export_validates_against_the_official_schema(schema):
+    document = etree.fromstring(activities_xml(sample()))
+    assert schema.validate(document), schema.error_log
+    assert document.get("version") == "2.03"
+    codes = [t.get("code") for t in document.iter("transaction-type")]
+    assert codes == ["3", "13", "1", "2", "3"]
+    assert document.find(".//value").get("currency") == "IDR"
+
+
+def test_the_validator_is_not_a_rubber_stamp(schema):
+    document = etree.fromstring(activities_xml(sample()))
+    document.find("iati-activity").remove(document.find(".//activity-status"))  # a required element
+    assert not schema.validate(document)
