@@ -72,7 +72,7 @@ async def test_iati_and_csv_from_real_events(client, test_infra, kafka_bootstrap
                                     program_id=f"prog-{tag}", province_code="32", regency_code="32.73",
                                     amount=300_000, status="paid", occurred_at=AT),
     ], twice=True)
-    for _ in range(100):
+    for _ in range(300):
         rows = list(csv.DictReader(io.StringIO((await client.get("/opendata/csr-companies.csv")).text)))
         mine = [r for r in rows if r["company"] == f"PT Uji {tag}"]
         if mine and mine[0]["spent_idr"] == "300000":
@@ -94,3 +94,22 @@ async def test_iati_and_csv_from_real_events(client, test_infra, kafka_bootstrap
     codes = sorted(t.get("code") for t in activity.iter("transaction-type"))
     assert codes == ["1", "13", "2", "3"]
     assert (await client.get("/opendata/csr-companies.xlsx")).status_code == 404
+
+    # The canvas shows the CSR money with its evidence, tagged with the approach that brought it ...
+    canvas = (await client.get("/canvas")).json()
+    assert set(canvas["blocks"]) == {"customer_segments", "value_propositions", "channels",
+                                     "customer_relationships", "revenue_streams", "key_resources",
+                                     "key_activities", "key_partners", "cost_structure"}
+    revenue = {i["label"]: i for i in canvas["blocks"]["revenue_streams"]}
+    deposits = revenue["Setoran dana CSR (TJSL)"]
+    assert deposits["approach"] == "csr"
+    assert deposits["evidence"]["source"] == "csr-ledger.events"
+    assert f"deposit:tr-{tag}" in deposits["evidence"]["keys"]
+    assert any(i["approach"] == "dtsen" for i in canvas["blocks"]["key_resources"])
+    # ... and as of a day before anything happened, the CSR blocks are empty.
+    before = (await client.get("/canvas", params={"as_of": "2026-11-27"})).json()
+    assert before["blocks"]["revenue_streams"] == []
+    assert before["as_of"] == "2026-11-27"
+    page = await client.get("/kanvas", params={"lang": "en"})
+    assert "Key partners" in page.text
+    assert "csr-ledger.events" in page.text

@@ -2,6 +2,16 @@
 
 STRINGS: dict[str, dict[str, str]] = {
     "id": {
+        "canvas_title": "Business Model Canvas", "canvas": "Kanvas model bisnis", "as_of": "per tanggal",
+        "show": "Tampilkan",
+        "canvas_intro": "Sembilan blok diisi dari peristiwa yang tercatat; setiap butir menyebut pendekatan dan "
+                        "buktinya.",
+        "bmc_customer_segments": "Segmen penerima", "bmc_value_propositions": "Proposisi nilai",
+        "bmc_channels": "Saluran", "bmc_customer_relationships": "Hubungan", "bmc_revenue_streams": "Sumber dana",
+        "bmc_key_resources": "Sumber daya utama", "bmc_key_activities": "Aktivitas utama",
+        "bmc_key_partners": "Mitra utama", "bmc_cost_structure": "Struktur biaya",
+        "approach_dtsen": "DTSEN", "approach_targeted-aid": "bantuan tepat sasaran", "approach_csr": "CSR",
+        "approach_social-enterprise": "kewirausahaan sosial", "approach_triple-helix": "Triple Helix",
         "skip": "Langsung ke isi", "menu": "Menu utama", "overview": "Ringkasan", "verify": "Verifikasi tanda terima",
         "checkpoints": "Riwayat checkpoint", "switch": "English",
         "overview_title": "Ke mana bantuan sosial mengalir",
@@ -27,6 +37,16 @@ STRINGS: dict[str, dict[str, str]] = {
                              "yang sebelumnya.",
     },
     "en": {
+        "canvas_title": "Business Model Canvas", "canvas": "Business Model Canvas", "as_of": "as of",
+        "show": "Show",
+        "canvas_intro": "Nine blocks filled from recorded events; each item names its approach and its evidence.",
+        "bmc_customer_segments": "Customer segments", "bmc_value_propositions": "Value propositions",
+        "bmc_channels": "Channels", "bmc_customer_relationships": "Customer relationships",
+        "bmc_revenue_streams": "Revenue streams", "bmc_key_resources": "Key resources",
+        "bmc_key_activities": "Key activities", "bmc_key_partners": "Key partners",
+        "bmc_cost_structure": "Cost structure",
+        "approach_dtsen": "DTSEN", "approach_targeted-aid": "targeted aid", "approach_csr": "CSR",
+        "approach_social-enterprise": "social entrepreneurship", "approach_triple-helix": "Triple Helix",
         "skip": "Skip to content", "menu": "Main menu", "overview": "Overview", "verify": "Verify a receipt",
         "checkpoints": "Checkpoint history", "switch": "Bahasa Indonesia",
         "overview_title": "Where social assistance goes",

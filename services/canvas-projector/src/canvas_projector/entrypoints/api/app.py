@@ -7,6 +7,7 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
+from canvas_projector.bmc.routes import router as canvas_router
 from canvas_projector.config import VERSION, Settings
 from canvas_projector.entrypoints.api.transparency import router as transparency_router
 from canvas_projector.entrypoints.consumers.catalog import catalog_consumer
@@ -30,7 +31,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     hooks: list[Any] = [relay_lifespan, lambda app: consumers_lifespan(app, [transparency_consumer, catalog_consumer]),
                         sealer_lifespan]
     app = create_kit_app(settings, title="Gotong canvas projector", version=VERSION, description=DESCRIPTION,
-                         routers=[transparency_router, opendata_router, portal_router], lifespan_hooks=hooks)
+                         routers=[transparency_router, opendata_router, canvas_router, portal_router],
+                         lifespan_hooks=hooks)
     app.mount("/static", StaticFiles(directory=PORTAL / "static"), name="static")
     app.state.tlog = load_log(settings)
     return app

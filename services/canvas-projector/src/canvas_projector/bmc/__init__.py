@@ -1,0 +1,1 @@
+"""Business Model Canvas read models."""
