@@ -22,10 +22,13 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic"
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
 
+DESIL = {"32": 2, "33": 3, "35": 1}
+
+
 def record(i: int, province: str) -> dict:
     return {"payment_id": f"pay-{i}", "household_ref": f"hh_{i:05x}", "program_id": "pkh", "program_code": "PKH",
             "cycle_id": "2026-Q4", "period": "2026-Q4", "amount": 750_000, "region_code": f"{province}.01.01.2001",
-            "status": "paid", "occurred_at": "2026-11-28T08:00:00Z"}
+            "desil": DESIL[province], "status": "paid", "occurred_at": "2026-11-28T08:00:00Z"}
 
 
 @pytest.fixture
@@ -92,6 +95,21 @@ async def test_portal_pages_and_in_browser_receipt_verification(portal):
         await failed.wait_for(timeout=10_000)
         assert "TIDAK terverifikasi" in await failed.inner_text()
         await page.screenshot(path=str(ARTIFACTS / "portal-receipt-tampered.png"), full_page=True)
+
+        await page.goto(f"{base}/")
+        await page.click("table a:has-text('PKH')")
+        program = await page.inner_text("main")
+        assert "Desil 2" in program, "12 households in desil 2 are shown"
+        assert "Desil 1" not in program, "3 households in desil 1 are pooled, not shown"
+        await page.screenshot(path=str(ARTIFACTS / "portal-program.png"), full_page=True)
+        await page.goto(f"{base}/wilayah")
+        await page.click("table a:has-text('Jawa Barat')")
+        regency = await page.inner_text("main")
+        assert "Kabupaten Bogor" in regency
+        assert "Rp 9.000.000" in regency
+        await page.screenshot(path=str(ARTIFACTS / "portal-region.png"), full_page=True)
+        await page.keyboard.press("Tab")  # keyboard users land on the skip link first
+        assert await page.evaluate("document.activeElement.className") == "skip"
 
         await page.goto(f"{base}/checkpoint?lang=en")
         assert "transparansi.gotong.id/disbursements/v1" in await page.inner_text("main")

@@ -2,6 +2,11 @@
 
 STRINGS: dict[str, dict[str, str]] = {
     "id": {
+        "targeting_by_desil": "Sasaran menurut desil", "desil": "Desil", "regions": "Wilayah", "region": "Wilayah",
+        "regions_intro": "Penyaluran per provinsi; pilih provinsi untuk melihat kabupaten/kota.",
+        "csr_title": "Dana CSR perusahaan", "company": "Perusahaan", "pledged": "Diikrarkan",
+        "deposited": "Disetor", "spent": "Disalurkan",
+        "csr_intro": "Yang dijanjikan, disetor, dan disalurkan setiap perusahaan dari dana TJSL-nya.",
         "canvas_title": "Business Model Canvas", "canvas": "Kanvas model bisnis", "as_of": "per tanggal",
         "show": "Tampilkan",
         "canvas_intro": "Sembilan blok diisi dari peristiwa yang tercatat; setiap butir menyebut pendekatan dan "
@@ -37,6 +42,10 @@ STRINGS: dict[str, dict[str, str]] = {
                              "yang sebelumnya.",
     },
     "en": {
+        "targeting_by_desil": "Targeting by desil", "desil": "Desil", "regions": "Regions", "region": "Region",
+        "regions_intro": "Payments per province; choose a province to see its regencies and cities.",
+        "csr_title": "Company CSR funds", "company": "Company", "pledged": "Pledged", "deposited": "Deposited",
+        "spent": "Spent", "csr_intro": "What each company promised, paid in and paid out from its CSR (TJSL) funds.",
         "canvas_title": "Business Model Canvas", "canvas": "Business Model Canvas", "as_of": "as of",
         "show": "Show",
         "canvas_intro": "Nine blocks filled from recorded events; each item names its approach and its evidence.",

@@ -104,12 +104,13 @@ async def overview_data(request: Request, lang: str) -> dict[str, Any]:
     total_households = sum(g[1] for g in province_groups)
     total_amount = sum(g[2] for g in province_groups)
 
-    def rows(groups: list[tuple[str, int, int]]) -> list[dict[str, str]]:
-        return [dict(zip(("households", "amount"), suppress(h, a, lang), strict=True), name=n) for n, h, a in groups]
+    def rows(groups: list[tuple[str, int, int]], linkable: bool = False) -> list[dict[str, str]]:
+        return [dict(zip(("households", "amount"), suppress(h, a, lang), strict=True), name=n,
+                     code=n if linkable and n != t["others"] else "") for n, h, a in groups]
 
     households, amount = suppress(total_households, total_amount, lang)
     return {"totals": {"households": households, "amount": amount, "records": number(records, lang)},
-            "provinces": rows(province_groups), "programs": rows(program_groups),
+            "provinces": rows(province_groups), "programs": rows(program_groups, linkable=True),
             "chart": bar_chart([(n, a) for n, h, a in province_groups if h >= MIN_CELL][:12], t["per_province"])}
 
 

@@ -13,6 +13,7 @@ from canvas_projector.entrypoints.api.transparency import router as transparency
 from canvas_projector.entrypoints.consumers.catalog import catalog_consumer
 from canvas_projector.entrypoints.consumers.transparency import load_log, sealer_lifespan, transparency_consumer
 from canvas_projector.opendata.routes import router as opendata_router
+from canvas_projector.portal.pages import router as pages_router
 from canvas_projector.portal.routes import HERE as PORTAL
 from canvas_projector.portal.routes import router as portal_router
 from gotong.api.app import create_app as create_kit_app
@@ -31,7 +32,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     hooks: list[Any] = [relay_lifespan, lambda app: consumers_lifespan(app, [transparency_consumer, catalog_consumer]),
                         sealer_lifespan]
     app = create_kit_app(settings, title="Gotong canvas projector", version=VERSION, description=DESCRIPTION,
-                         routers=[transparency_router, opendata_router, canvas_router, portal_router],
+                         routers=[transparency_router, opendata_router, canvas_router, portal_router, pages_router],
                          lifespan_hooks=hooks)
     app.mount("/static", StaticFiles(directory=PORTAL / "static"), name="static")
     app.state.tlog = load_log(settings)

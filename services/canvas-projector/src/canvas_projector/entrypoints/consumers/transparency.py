@@ -22,7 +22,7 @@ from gotong.messaging.consumer import Delivered, EventConsumer
 CONSUMER = "canvas-projector.transparency"
 TOPIC = "disbursement.events"
 RECORD_FIELDS = ("payment_id", "household_ref", "program_id", "program_code", "cycle_id", "period", "amount",
-                 "region_code", "status", "occurred_at")
+                 "region_code", "desil", "status", "occurred_at")
 log = logging.getLogger("canvas_projector.transparency")
 
 
