@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import asyncio
-import json
 import random
 import statistics
 import time
@@ -77,20 +76,20 @@ async def bench_projector(leaves: int, sealed: int, proofs: int) -> Report:
             async with engine.begin() as conn:
                 d = await driver_connection(conn)
                 await d.copy_records_to_table(
-                    "tlog_staged", records=[(f"pay-{i}:paid", 1, i, json.dumps(record(i)))
+                    "tlog_staged", records=[(f"pay-{i}:paid", 1, i, f"pay-{i}", canonical(record(i)))
                                             for i in range(leaves, leaves + sealed)],
-                    columns=("record_key", "source_tx_id", "source_position", "record"))
+                    columns=("record_key", "source_tx_id", "source_position", "payment_id", "leaf"))
             with Timer() as t:
                 async with engine.begin() as conn:
                     n = await tlog.seal(await driver_connection(conn), Position(1, leaves + sealed))
             assert n == sealed
             report.add(Result("seal staged records into leaves + nodes", sealed, t.seconds, "records"))
-            raw_rows = [(f"pay-{i}:raw", 1, i, json.dumps(record(i))) for i in range(sealed)]
+            raw_rows = [(f"pay-{i}:raw", 1, i, f"pay-{i}", canonical(record(i))) for i in range(sealed)]
             with Timer() as t:
                 async with engine.begin() as conn:
                     d = await driver_connection(conn)
-                    await d.copy_records_to_table("tlog_staged", records=raw_rows,
-                                                  columns=("record_key", "source_tx_id", "source_position", "record"))
+                    await d.copy_records_to_table("tlog_staged", records=raw_rows, columns=(
+                        "record_key", "source_tx_id", "source_position", "payment_id", "leaf"))
             report.add(Result("raw COPY of the same records", sealed, t.seconds, "records"))
         finally:
             await engine.dispose()
@@ -100,10 +99,84 @@ async def bench_projector(leaves: int, sealed: int, proofs: int) -> Report:
     return report
 
 
+async def bench_replay(events: int) -> Report:
+    """Replay a topic of PaymentRecorded events from zero into the log (stage + seal + sign) vs raw consume."""
+    from aiokafka import AIOKafkaConsumer, TopicPartition
+
+    from canvas_projector.entrypoints.consumers.transparency import CONSUMER, on_disbursement_events, seal_and_sign
+    from gotong.eventstore import AppendRequest, EventData
+    from gotong.eventstore.postgres import PostgresEventStore
+    from gotong.messaging.consumer import EventConsumer
+    from gotong.messaging.relay import OutboxRelay
+    from gotong.messaging.topics import ensure_topics
+
+    report = Report("gotong bench projector (replay)")
+    tlog = TransparencyLog("bench/log", "bench", Ed25519PrivateKey.generate())
+    service = f"benchdisb{uuid4().hex[:6]}"
+    topic = f"{service}.events"
+    with servers() as srv:
+        base = make_url(srv.database_url)
+        producer_url = base.set(database=f"bench_prod_{uuid4().hex[:8]}").render_as_string(False)
+        url = base.set(database=f"bench_proj_{uuid4().hex[:8]}").render_as_string(False)
+        for u, mds in ((producer_url, [kit_metadata]), (url, [kit_metadata, metadata])):
+            await ensure_database(u)
+            eng = create_engine(u, pool_size=1)
+            async with eng.begin() as conn:
+                for md in mds:
+                    await conn.run_sync(md.create_all)
+            await eng.dispose()
+        await ensure_topics(srv.kafka_bootstrap, [topic], partitions=6)
+        producer_engine = create_engine(producer_url, pool_size=2)
+        store = PostgresEventStore(producer_engine)
+        console.print(f"publishing {events:,} PaymentRecorded events ...")
+        for start in range(0, events, 10_000):
+            async with store.transaction() as tx:
+                await tx.append_batch([AppendRequest(uuid4(), "payment", 0, [EventData("PaymentRecorded", {
+                    **record(i), "province_code": "32", "regency_code": "32.73", "desil": 1 + i % 10,
+                    "funding_source": "apbn"})]) for i in range(start, min(events, start + 10_000))])
+        relay = OutboxRelay(producer_engine, service=service, bootstrap=srv.kafka_bootstrap, batch_size=5000)
+        await relay.drain(timeout=600)
+        await relay.close()
+        engine = create_engine(url, pool_size=4)
+        try:
+            raw = AIOKafkaConsumer(bootstrap_servers=srv.kafka_bootstrap, enable_auto_commit=False,
+                                   auto_offset_reset="earliest", max_poll_records=5000)
+            await raw.start()
+            tps = [TopicPartition(topic, p) for p in sorted(raw.partitions_for_topic(topic) or [])]
+            raw.assign(tps)
+            n = 0
+            with Timer() as t:
+                while n < events:
+                    for batch in (await raw.getmany(timeout_ms=1000, max_records=5000)).values():
+                        n += len(batch)
+            await raw.stop()
+            report.add(Result("raw aiokafka consume", n, t.seconds, "events"))
+            consumer = EventConsumer(engine, name=CONSUMER, topics=[topic], batch_handler=on_disbursement_events,
+                                     bootstrap=srv.kafka_bootstrap, max_batch=5000)
+            with Timer() as t:
+                await consumer.run_until_idle(idle_polls=1, timeout=900)
+                assert consumer.consumer is not None
+                sealed = await seal_and_sign(engine, tlog, len(consumer.consumer.assignment()), topic)
+            await consumer.stop()
+            report.add(Result("replay into the log (consume, stage, seal, sign)", events, t.seconds, "events"))
+            console.print(f"  sealed {sealed:,} leaves")
+        finally:
+            await engine.dispose()
+            await producer_engine.dispose()
+            await drop_database(url)
+            await drop_database(producer_url)
+    report.ratio("replay / raw consume", "replay into the log (consume, stage, seal, sign)", "raw aiokafka consume")
+    report.print()
+    return report
+
+
 @click.command("projector")
 @click.option("--leaves", default=1_000_000, show_default=True)
 @click.option("--sealed", default=100_000, show_default=True)
 @click.option("--proofs", default=2000, show_default=True)
-def projector(leaves: int, sealed: int, proofs: int) -> None:
-    """Transparency log: proof latency at a million leaves, sealing rate vs raw COPY."""
+@click.option("--replay", default=100_000, show_default=True, help="Events to replay from a topic (0: skip).")
+def projector(leaves: int, sealed: int, proofs: int, replay: int) -> None:
+    """Transparency log: proof latency at a million leaves, sealing rate vs raw COPY, replay rate vs raw consume."""
     asyncio.run(bench_projector(leaves, sealed, proofs))
+    if replay:
+        asyncio.run(bench_replay(replay))

@@ -1,7 +1,6 @@
 """The canvas-projector's own tables: the transparency log (staged records, leaves, tree nodes, checkpoints)."""
 
 from sqlalchemy import BigInteger, Column, DateTime, Index, LargeBinary, MetaData, SmallInteger, Table, Text, func
-from sqlalchemy.dialects.postgresql import JSONB
 
 metadata = MetaData()
 
@@ -10,7 +9,8 @@ tlog_staged = Table(
     Column("record_key", Text, primary_key=True),  # payment id + status: one leaf per record however often sent
     Column("source_tx_id", BigInteger, nullable=False),
     Column("source_position", BigInteger, nullable=False),
-    Column("record", JSONB, nullable=False),
+    Column("payment_id", Text, nullable=False),
+    Column("leaf", LargeBinary, nullable=False),  # canonical JSON of the record, exactly as it will be hashed
     Column("staged_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Index("tlog_staged_order", "source_tx_id", "source_position"),
 )

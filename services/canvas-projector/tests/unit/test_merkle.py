@@ -133,3 +133,14 @@ def test_a_proof_can_be_planned_then_answered_from_fetched_nodes(tree):
     fetched = MappingSource({k: tree.node(*k) for k in wanted})
     assert inclusion_proof(fetched, 5, 8) == inclusion_proof(tree, 5, 8)
     assert len(wanted) <= 8
+
+
+def test_canonical_leaf_bytes_are_the_standard_library_sorted_compact_json():
+    import json
+
+    from canvas_projector.transparency.log import canonical
+
+    record = {"z": 1, "amount": 750_000, "name_of_region": "Kota Banda Aceh \u2014 Aceh", "desil": None,
+              "a": "kutipan \"ganda\" / garis miring"}
+    assert canonical(record) == json.dumps(record, sort_keys=True, separators=(",", ":"),
+                                           ensure_ascii=False).encode()

@@ -28,6 +28,7 @@ def ce_type(service: str, event_type: str, schema_version: int) -> str:
     return f"{TYPE_PREFIX}.{service}.{event_type}.v{schema_version}"
 
 
+@functools.lru_cache(maxsize=4096)
 def parse_ce_type(value: str) -> tuple[str, str, int]:
     """`id.gotong.registry.HouseholdRegistered.v2` -> ("registry", "HouseholdRegistered", 2)."""
     rest = value.removeprefix(TYPE_PREFIX + ".")

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import asyncpg
+import orjson
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from canvas_projector.transparency import merkle
@@ -22,8 +23,9 @@ from gotong.eventstore.model import Position
 
 
 def canonical(record: dict[str, Any]) -> bytes:
-    """The leaf bytes: JSON with sorted keys, no spaces, UTF-8 — easy to reproduce in any verifier."""
-    return json.dumps(record, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+    """The leaf bytes: JSON with sorted keys, no spaces, UTF-8 — easy to reproduce in any verifier (it is what
+    `json.dumps(record, sort_keys=True, separators=(",", ":"), ensure_ascii=False)` gives for these records)."""
+    return orjson.dumps(record, option=orjson.OPT_SORT_KEYS)
 
 
 async def _source(driver: asyncpg.Connection, plan: Any) -> merkle.MappingSource:
@@ -55,10 +57,19 @@ class TransparencyLog:
     @staticmethod
     async def stage(driver: asyncpg.Connection, record_key: str, position: Position, record: dict[str, Any]) -> None:
         """Remember a record until it can be sealed; a record staged or sealed before changes nothing."""
+        await TransparencyLog.stage_many(driver, [(record_key, position, record)])
+
+    @staticmethod
+    async def stage_many(driver: asyncpg.Connection, records: list[tuple[str, Position, dict[str, Any]]]) -> None:
+        """`stage` for many records in one statement; the first of a repeated key wins, as one by one."""
         await driver.execute(
-            "INSERT INTO tlog_staged (record_key, source_tx_id, source_position, record) "
-            "SELECT $1, $2, $3, $4 WHERE NOT EXISTS (SELECT 1 FROM tlog_leaves WHERE record_key = $1) "
-            "ON CONFLICT (record_key) DO NOTHING", record_key, position.tx_id, position.position, json.dumps(record))
+            "INSERT INTO tlog_staged (record_key, source_tx_id, source_position, payment_id, leaf) "
+            "SELECT DISTINCT ON (k) k, t, p, i, l FROM unnest($1::text[], $2::int8[], $3::int8[], $4::text[], "
+            "$5::bytea[]) WITH ORDINALITY AS s(k, t, p, i, l, o) "
+            "WHERE NOT EXISTS (SELECT 1 FROM tlog_leaves x WHERE x.record_key = k) "
+            "ORDER BY k, o ON CONFLICT (record_key) DO NOTHING",
+            [r[0] for r in records], [r[1].tx_id for r in records], [r[1].position for r in records],
+            [str(r[2]["payment_id"]) for r in records], [canonical(r[2]) for r in records])
 
     @staticmethod
     async def size(driver: asyncpg.Connection) -> int:
@@ -68,7 +79,7 @@ class TransparencyLog:
         """Append staged records at or before `horizon` as leaves, in source order. Returns how many."""
         staged = await driver.fetch(
             "DELETE FROM tlog_staged WHERE (source_tx_id, source_position) <= ($1, $2) "
-            "RETURNING record_key, source_tx_id, source_position, record", horizon.tx_id, horizon.position)
+            "RETURNING record_key, source_tx_id, source_position, payment_id, leaf", horizon.tx_id, horizon.position)
         if not staged:
             return 0
         staged = sorted(staged, key=lambda r: (r["source_tx_id"], r["source_position"]))
@@ -80,11 +91,10 @@ class TransparencyLog:
             "ON n.level = f.level AND n.idx = f.idx", [f[0] for f in frontier], [f[1] for f in frontier])}
         leaves, nodes = [], []
         for offset, row in enumerate(staged):
-            record = row["record"] if isinstance(row["record"], dict) else json.loads(row["record"])
-            data = canonical(record)
+            data = bytes(row["leaf"])
             index = n + offset
             h = merkle.leaf_hash(data)
-            leaves.append((index, row["record_key"], record["payment_id"], data))
+            leaves.append((index, row["record_key"], row["payment_id"], data))
             level, i = 0, index
             known[(0, i)] = h
             nodes.append((0, i, h))
