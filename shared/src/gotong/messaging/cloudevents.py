@@ -55,6 +55,7 @@ class CloudEvent:
     data: Any
     extensions: dict[str, str] = field(default_factory=dict)
     traceparent: str | None = None
+    position: Position | None = None  # the source store position (extension `storeposition`), parsed once
 
     @property
     def service(self) -> str:
@@ -67,11 +68,6 @@ class CloudEvent:
     @property
     def schema_version(self) -> int:
         return parse_ce_type(self.type)[2]
-
-    @property
-    def position(self) -> Position | None:
-        raw = self.extensions.get(EXT_POSITION)
-        return Position.parse(raw) if raw else None
 
     @property
     def stream_id(self) -> UUID | None:
@@ -138,28 +134,31 @@ class NotACloudEvent(ValueError):
     pass
 
 
+_CORE = ("specversion", "id", "source", "type", "time", "subject", "dataschema", "datacontenttype")
+
+
 def decode(value: bytes | None, headers: list[tuple[str, bytes]] | tuple[tuple[str, bytes], ...]) -> CloudEvent:
     attrs: dict[str, str] = {}
     traceparent = None
     content_type = None
     for k, v in headers or ():
-        if k.startswith("ce_"):
+        if k[:3] == "ce_":
             attrs[k[3:]] = v.decode()
         elif k == "traceparent":
             traceparent = v.decode()
         elif k == "content-type":
             content_type = v.decode()
-    missing = [a for a in ("specversion", "id", "source", "type") if a not in attrs]
+    core = {a: attrs.pop(a, None) for a in _CORE}  # what is left in attrs are the extensions
+    missing = [a for a in ("specversion", "id", "source", "type") if core[a] is None]
     if missing:
         raise NotACloudEvent(f"missing CloudEvents attribute(s): {', '.join(missing)}")
-    if attrs["specversion"] != SPECVERSION:
-        raise NotACloudEvent(f"unsupported specversion {attrs['specversion']}")
+    if core["specversion"] != SPECVERSION:
+        raise NotACloudEvent(f"unsupported specversion {core['specversion']}")
     if content_type and not content_type.startswith("application/json"):
         raise NotACloudEvent(f"unsupported content-type {content_type}")
-    data = loads(value) if value else None
-    core = {"specversion", "id", "source", "type", "time", "subject", "dataschema", "datacontenttype"}
+    raw_position = attrs.get(EXT_POSITION)
     return CloudEvent(
-        id=attrs["id"], source=attrs["source"], type=attrs["type"], time=attrs.get("time"),
-        subject=attrs.get("subject"), data=data,
-        extensions={k: v for k, v in attrs.items() if k not in core}, traceparent=traceparent,
+        id=core["id"], source=core["source"], type=core["type"], time=core["time"],  # type: ignore[arg-type]
+        subject=core["subject"], data=loads(value) if value else None, extensions=attrs, traceparent=traceparent,
+        position=Position.parse(raw_position) if raw_position else None,
     )
