@@ -13,6 +13,7 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 from gotong.eventstore import AppendRequest, EventData, EventMetadata
 from gotong.eventstore.postgres import PostgresEventStore
 from gotong.messaging.cloudevents import WATERMARK_TYPE, decode
+from gotong.messaging.relay import OutboxRelay
 from gotong.messaging.topics import events_topic
 
 from .conftest import stream_counts
@@ -187,3 +188,13 @@ async def test_caught_up_relay_marks_every_partition_and_consumers_record_the_wa
                                   "WHERE consumer = 'counts' ORDER BY partition")
         await conn.rollback()
     assert [(r[0], r[1], r[2]) for r in rows] == [(p, last.tx_id, last.position) for p in range(3)]
+
+
+async def test_a_closed_relay_hands_leadership_to_the_next_one(engine, service, kafka_bootstrap):
+    first = OutboxRelay(engine, service=service, bootstrap=kafka_bootstrap)
+    second = OutboxRelay(engine, service=service, bootstrap=kafka_bootstrap)
+    assert await first._acquire_leadership()
+    assert not await second._acquire_leadership(), "one relay per database publishes"
+    await first.close()
+    assert await second._acquire_leadership(), "the lock does not stay behind on a pooled connection"
+    await second.close()

@@ -7,6 +7,7 @@ import asyncio
 import random
 import statistics
 import time
+from typing import Any
 from uuid import uuid4
 
 import click
@@ -157,9 +158,10 @@ async def bench_replay(events: int) -> Report:
                 await consumer.run_until_idle(idle_polls=1, timeout=900)
                 assert consumer.consumer is not None
                 sealed = await seal_and_sign(engine, tlog, len(consumer.consumer.assignment()), topic)
-            await consumer.stop()
             report.add(Result("replay into the log (consume, stage, seal, sign)", events, t.seconds, "events"))
             console.print(f"  sealed {sealed:,} leaves")
+            await _live_lag(store, producer_engine, engine, consumer, service, srv.kafka_bootstrap, events)
+            await consumer.stop()
         finally:
             await engine.dispose()
             await producer_engine.dispose()
@@ -168,6 +170,44 @@ async def bench_replay(events: int) -> Report:
     report.ratio("replay / raw consume", "replay into the log (consume, stage, seal, sign)", "raw aiokafka consume")
     report.print()
     return report
+
+
+async def _live_lag(store: Any, producer_engine: Any, engine: Any, consumer: Any, service: str, bootstrap: str,
+                    offset: int, rate: int = 2000, seconds: int = 10) -> None:
+    """Events arrive at `rate`/s through the relay while the projector runs; lag = staged time - occurred time."""
+    from datetime import UTC, datetime
+
+    from gotong.eventstore import AppendRequest, EventData
+    from gotong.messaging.relay import OutboxRelay
+
+    stop = asyncio.Event()
+    relay = OutboxRelay(producer_engine, service=service, bootstrap=bootstrap, batch_size=2000, poll_interval=0.01)
+    await relay.load_checkpoint()
+    tasks = [asyncio.create_task(relay.run(stop)), asyncio.create_task(consumer.run(stop))]
+    tick, sent = 0.1, 0
+    started = time.monotonic()
+    while time.monotonic() - started < seconds:
+        now = datetime.now(UTC).isoformat()
+        batch = [AppendRequest(uuid4(), "payment", 0, [EventData("PaymentRecorded", {
+            **record(offset + sent + i), "occurred_at": now, "province_code": "32", "regency_code": "32.73",
+            "desil": 3, "funding_source": "apbn"})]) for i in range(int(rate * tick))]
+        async with store.transaction() as tx:
+            await tx.append_batch(batch)
+        sent += len(batch)
+        await asyncio.sleep(max(0.0, started + tick * (sent / (rate * tick)) - time.monotonic()))
+    await asyncio.sleep(2)
+    stop.set()
+    await asyncio.gather(*tasks)
+    async with engine.connect() as conn:
+        d = await driver_connection(conn, begin=False)
+        row = await d.fetchrow(
+            "SELECT count(*) AS n, percentile_cont(0.5) WITHIN GROUP (ORDER BY lag) AS p50, "
+            "percentile_cont(0.99) WITHIN GROUP (ORDER BY lag) AS p99 FROM (SELECT extract(epoch FROM staged_at - "
+            "(convert_from(leaf, 'UTF8')::jsonb->>'occurred_at')::timestamptz) AS lag FROM tlog_staged) s")
+        await conn.rollback()
+    console.print(f"  live: {sent:,} events at {rate:,}/s for {seconds} s; {row['n']:,} reached the projector; "
+                  f"lag p50 {row['p50'] * 1000:.0f} ms, p99 {row['p99'] * 1000:.0f} ms "
+                  f"(goal p99 < 1 s: {'met' if row['p99'] < 1 else 'NOT met'})")
 
 
 @click.command("projector")

@@ -110,9 +110,18 @@ class OutboxRelay:
         return self.state.leader
 
     async def _release_leadership(self) -> None:
+        """Give the lock back. The connection returns to a pool, so the session lock must be released
+        explicitly (or the connection discarded), or no other relay could ever take over."""
         if self._lock_conn is not None:
-            with contextlib.suppress(Exception):
+            try:
+                if self.state.leader:
+                    await self._lock_conn.execute(
+                        text("SELECT pg_advisory_unlock(hashtext('gotong-relay:' || :n))"), {"n": self.name})
+                    await self._lock_conn.commit()
                 await self._lock_conn.close()
+            except Exception:
+                with contextlib.suppress(Exception):
+                    await self._lock_conn.invalidate()
             self._lock_conn = None
         self.state.leader = False
 
