@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from canvas_projector.transparency.log import TransparencyLog
+from gotong.api.periodic import periodic
 from gotong.api.token_server import load_or_create_key
 from gotong.contracts.base import parse_contract
 from gotong.contracts.disbursement import EVENTS, PaymentRecorded
@@ -83,26 +81,10 @@ def load_log(settings: Any) -> TransparencyLog:
     return TransparencyLog(settings.tlog_origin, settings.tlog_key_name, key)
 
 
-@contextlib.asynccontextmanager
-async def sealer_lifespan(app: Any) -> AsyncIterator[None]:
-    stop = asyncio.Event()
-    settings = app.state.settings
+async def seal_job(app: Any) -> None:
+    consumer = next((c for c in getattr(app.state, "consumers", []) if c.name == CONSUMER), None)
+    if consumer is not None and consumer.consumer is not None and consumer.consumer.assignment():
+        await seal_and_sign(app.state.engine, app.state.tlog, len(consumer.consumer.assignment()))
 
-    async def loop() -> None:
-        while not stop.is_set():
-            with contextlib.suppress(asyncio.TimeoutError):
-                await asyncio.wait_for(stop.wait(), settings.tlog_seal_interval_s)
-            consumer = next((c for c in getattr(app.state, "consumers", []) if c.name == CONSUMER), None)
-            if consumer is None or consumer.consumer is None or not consumer.consumer.assignment():
-                continue
-            try:
-                await seal_and_sign(app.state.engine, app.state.tlog, len(consumer.consumer.assignment()))
-            except Exception as err:  # keep going; the next round retries
-                log.warning("sealing failed: %s", type(err).__name__)
 
-    task = asyncio.create_task(loop())
-    try:
-        yield
-    finally:
-        stop.set()
-        await task
+sealer_lifespan = periodic("transparency sealer", lambda app: app.state.settings.tlog_seal_interval_s, seal_job)

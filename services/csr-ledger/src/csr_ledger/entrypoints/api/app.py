@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Any
 
@@ -16,6 +13,7 @@ from csr_ledger.config import VERSION, Settings
 from csr_ledger.entrypoints.api.routes import public, router
 from csr_ledger.entrypoints.consumers.disbursement import disbursement_consumer
 from gotong.api.app import create_app as create_kit_app
+from gotong.api.periodic import periodic
 from gotong.contracts.csr_ledger import EVENTS
 from gotong.eventstore.model import RecordedEvent
 from gotong.messaging.consumer import consumers_lifespan
@@ -37,32 +35,19 @@ def publish_contract(event: RecordedEvent) -> tuple[str, int, dict[str, Any]] | 
     return None
 
 
-@contextlib.asynccontextmanager
-async def expiry_lifespan(app: FastAPI) -> AsyncIterator[None]:
-    """Release allocations whose approval window passed, every `expiry_interval_s`."""
-    stop = asyncio.Event()
+async def expire_allocations(app: FastAPI) -> None:
+    """Release allocations whose approval window passed (run every `expiry_interval_s`)."""
+    async with app.state.store.transaction() as tx:
+        outcome = await expire_pending(tx, datetime.now(UTC))
+        if outcome.pending_changes:
+            await tx.connection.exec_driver_sql(
+                "UPDATE allocations SET status = 'expired', decided_at = now() "
+                "WHERE status = 'pending_approval' AND transfer_id IN (SELECT id FROM ledger_transfers "
+                "WHERE pending_state = 'expired')")
 
-    async def loop() -> None:
-        while not stop.is_set():
-            with contextlib.suppress(asyncio.TimeoutError):
-                await asyncio.wait_for(stop.wait(), app.state.settings.expiry_interval_s)
-            try:
-                async with app.state.store.transaction() as tx:
-                    outcome = await expire_pending(tx, datetime.now(UTC))
-                    if outcome.pending_changes:
-                        await tx.connection.exec_driver_sql(
-                            "UPDATE allocations SET status = 'expired', decided_at = now() "
-                            "WHERE status = 'pending_approval' AND transfer_id IN (SELECT id FROM ledger_transfers "
-                            "WHERE pending_state = 'expired')")
-            except Exception as err:  # keep trying; the database may be briefly away
-                log.warning("expiry run failed: %s", type(err).__name__)
 
-    task = asyncio.create_task(loop())
-    try:
-        yield
-    finally:
-        stop.set()
-        await task
+expiry_lifespan = periodic("allocation expiry", lambda app: app.state.settings.expiry_interval_s,
+                           expire_allocations)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
