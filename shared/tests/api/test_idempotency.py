@@ -1,127 +1,200 @@
-"""Idempotency-Key as in the IETF draft: replay, 422 on another payload, 409 in flight, survival of crashes."""
+"""Idempotency-Key as in the IETF draft: replay, 422 on another payload, 409 in flight, crashes survived."""
 
 import asyncio
+import hashlib
+from uuid import UUID, uuid4
 
+import httpx
+import pytest
 from sqlalchemy import text
 
-from gotong.api import idempotency
+from .conftest import bearer, count_events, probe
 
-from .conftest import bearer, calls
+BODY = {"title": "sumur", "amount": 5}
 
 
-async def count_events(engine) -> int:
+def keyed(key: str, **kw) -> dict[str, str]:
+    return {**bearer(**kw), "Idempotency-Key": key}
+
+
+async def key_rows(engine) -> list[tuple[str, str]]:
     async with engine.connect() as conn:
-        return (await conn.execute(text("SELECT count(*) FROM events"))).scalar_one()
+        return [tuple(r) for r in await conn.execute(text("SELECT key, state FROM idempotency_keys"))]
 
 
 async def test_repeat_with_same_key_returns_first_answer_and_appends_nothing(client, engine):
-    headers = {**bearer(), "Idempotency-Key": "k-1"}
-    first = await client.post("/things", headers=headers, json={"title": "sumur", "amount": 5})
-    again = await client.post("/things", headers=headers, json={"title": "sumur", "amount": 5})
+    first = await client.post("/things", headers=keyed("k-1"), json=BODY)
+    again = await client.post("/things", headers=keyed("k-1"), json=BODY)
     assert first.status_code == again.status_code == 201
     assert again.json() == first.json()
+    assert again.headers["content-type"] == "application/json"
     assert again.headers["idempotent-replayed"] == "true"
     assert "idempotent-replayed" not in first.headers
+    assert probe.calls == 1
     assert await count_events(engine) == 1
 
 
 async def test_same_key_with_other_payload_is_422(client, engine):
-    headers = {**bearer(), "Idempotency-Key": "k-2"}
-    await client.post("/things", headers=headers, json={"title": "a", "amount": 1})
-    r = await client.post("/things", headers=headers, json={"title": "b", "amount": 1})
+    await client.post("/things", headers=keyed("k-2"), json={"title": "a", "amount": 1})
+    r = await client.post("/things", headers=keyed("k-2"), json={"title": "b", "amount": 1})
     assert r.status_code == 422
+    assert r.headers["content-type"] == "application/problem+json"
     assert r.json()["type"].endswith("/idempotency-key-reused")
     assert await count_events(engine) == 1
 
 
 async def test_keys_are_scoped_per_client(client, engine):
-    body = {"title": "a", "amount": 1}
-    await client.post("/things", headers={**bearer(sub="ops-1"), "Idempotency-Key": "k-3"}, json=body)
-    r = await client.post("/things", headers={**bearer(sub="ops-2"), "Idempotency-Key": "k-3"}, json=body)
+    await client.post("/things", headers=keyed("k-3", sub="ops-1"), json=BODY)
+    r = await client.post("/things", headers=keyed("k-3", sub="ops-2"), json=BODY)
     assert r.status_code == 201
     assert "idempotent-replayed" not in r.headers
     assert await count_events(engine) == 2
 
 
-async def test_retry_while_first_is_in_flight_is_409(client, engine, monkeypatch):
-    gate = asyncio.Event()
-    original = idempotency.CommandContext._complete
-
-    async def slow_complete(self, conn, response):
-        await gate.wait()
-        await original(self, conn, response)
-
-    monkeypatch.setattr(idempotency.CommandContext, "_complete", slow_complete)
-    headers = {**bearer(), "Idempotency-Key": "k-4"}
-    first = asyncio.create_task(client.post("/things", headers=headers, json={"title": "a", "amount": 1}))
-    await asyncio.sleep(0.3)
-    second = await client.post("/things", headers=headers, json={"title": "a", "amount": 1})
-    gate.set()
+async def test_retry_while_first_is_in_flight_is_409_with_retry_after(client, engine):
+    probe.gate = asyncio.Event()
+    first = asyncio.create_task(client.post("/things", headers=keyed("k-4"), json=BODY))
+    await asyncio.wait_for(probe.entered.wait(), 5)
+    second = await client.post("/things", headers=keyed("k-4"), json=BODY)
+    probe.gate.set()
     assert second.status_code == 409
-    assert second.headers["retry-after"] == "1"
+    assert second.json()["type"].endswith("/request-in-progress")
+    assert int(second.headers["retry-after"]) >= 1
     assert (await first).status_code == 201
     assert await count_events(engine) == 1
 
 
-async def test_crash_after_commit_before_reply_replays_on_retry(app, client, engine, monkeypatch):
-    headers = {**bearer(), "Idempotency-Key": "k-5"}
-    original = idempotency.CommandContext.execute
+def losing_first_reply(app):
+    """The command commits, then sending the reply fails (the connection dropped, the pod died)."""
+    lost = []
 
-    async def lose_reply(self, fn, **kw):
-        await original(self, fn, **kw)  # committed...
-        raise ConnectionResetError("...but the reply never left")
+    async def wrapper(scope, receive, send):
+        async def failing_send(message):
+            if message["type"] == "http.response.start" and not lost:
+                lost.append(message["status"])
+                raise ConnectionResetError("the reply never left")
+            await send(message)
 
-    monkeypatch.setattr(idempotency.CommandContext, "execute", lose_reply)
-    try:
-        await client.post("/things", headers=headers, json={"title": "a", "amount": 1})
-    except ConnectionResetError:
-        pass
-    monkeypatch.setattr(idempotency.CommandContext, "execute", original)
-    before = calls["n"]
-    r = await client.post("/things", headers=headers, json={"title": "a", "amount": 1})
+        await app(scope, receive, failing_send if scope["type"] == "http" else send)
+
+    return wrapper, lost
+
+
+async def test_reply_lost_after_commit_is_replayed_on_retry(app, engine):
+    wrapper, lost = losing_first_reply(app)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=wrapper), base_url="http://t") as c:
+        with pytest.raises(ConnectionResetError):
+            await c.post("/things", headers=keyed("k-5"), json=BODY)
+        assert lost == [201]
+        assert await count_events(engine) == 1, "the command had committed"
+        r = await c.post("/things", headers=keyed("k-5"), json=BODY)
     assert r.status_code == 201
     assert r.headers["idempotent-replayed"] == "true"
-    assert calls["n"] == before, "the command did not run again"
+    assert UUID(r.json()["id"])
+    assert probe.calls == 1, "the command did not run again"
     assert await count_events(engine) == 1
 
 
 async def test_abandoned_reservation_is_taken_over_after_its_lease(client, engine):
+    raw = b'{"title":"a","amount":1}'
     async with engine.begin() as conn:
         await conn.execute(text(
             "INSERT INTO idempotency_keys (principal, key, method, path, request_hash, state, locked_until) "
             "VALUES ('ops-1', 'k-6', 'POST', '/things', :h, 'in_flight', now() - interval '1 second')"),
-            {"h": __import__("hashlib").sha256(b"POST\n/things\n" + b'{"title":"a","amount":1}').digest()})
-    r = await client.post("/things", headers={**bearer(), "Idempotency-Key": "k-6", "content-type": "application/json"},
-                          content=b'{"title":"a","amount":1}')
+            {"h": hashlib.sha256(b"POST\n/things\n" + raw).digest()})
+    headers = {**keyed("k-6"), "content-type": "application/json"}
+    r = await client.post("/things", headers=headers, content=raw)
     assert r.status_code == 201
+    assert await count_events(engine) == 1
+    assert await key_rows(engine) == [("k-6", "done")]
+
+
+@pytest.mark.parametrize("settings_overrides", [{"idempotency_lease_s": 0.3}])
+async def test_slow_holder_that_lost_its_lease_cannot_commit_even_if_it_finishes_first(client, engine):
+    slow_gate = probe.gate = asyncio.Event()
+    slow = asyncio.create_task(client.post("/things", headers=keyed("k-9"), json=BODY))
+    await asyncio.wait_for(probe.entered.wait(), 5)
+    await asyncio.sleep(0.5)  # the lease runs out; a retry takes the key over
+    retry_gate = probe.gate = asyncio.Event()
+    probe.entered.clear()
+    retry = asyncio.create_task(client.post("/things", headers=keyed("k-9"), json=BODY))
+    await asyncio.wait_for(probe.entered.wait(), 5)
+    slow_gate.set()  # the slow holder finishes first, but holds a lease that is no longer the key's
+    late = await slow
+    retry_gate.set()
+    taken_over = await retry
+    assert late.status_code == 409, "the slow attempt was fenced off and rolled back"
+    assert taken_over.status_code == 201
+    assert await count_events(engine) == 1
+    again = await client.post("/things", headers=keyed("k-9"), json=BODY)
+    assert again.json() == taken_over.json()
+
+
+async def test_refusal_is_remembered_for_the_key(client):
+    body = {"title": "a", "amount": 5_000_000}
+    first = await client.post("/things", headers=keyed("k-7"), json=body)
+    again = await client.post("/things", headers=keyed("k-7"), json=body)
+    assert first.status_code == again.status_code == 422
+    assert again.headers["content-type"] == "application/problem+json"
+    detail = "amount is over the limit of Rp1.000.000"
+    assert again.json()["errors"] == [{"field": "amount", "detail": detail}]
+    assert again.headers["idempotent-replayed"] == "true"
+    assert probe.calls == 1
+
+
+async def test_lost_race_is_not_remembered_so_a_retry_runs_again(client, engine):
+    stream = str(uuid4())
+    await client.post("/things", headers=bearer(), json={"title": "a", "amount": 1, "stream": stream})
+    body = {"title": "b", "amount": 1, "stream": stream}
+    assert (await client.post("/things", headers=keyed("k-8"), json=body)).status_code == 409
+    again = await client.post("/things", headers=keyed("k-8"), json=body)
+    assert again.status_code == 409
+    assert "idempotent-replayed" not in again.headers
+    assert probe.calls == 3
+    assert await key_rows(engine) == []
+
+
+async def test_unexpected_error_releases_the_key_and_rolls_back(client, engine):
+    body = {"title": "a", "amount": 1, "explode": True}
+    first = await client.post("/things", headers=keyed("k-10"), json=body)
+    assert first.status_code == 500
+    assert await key_rows(engine) == []
+    assert await count_events(engine) == 0, "the append was rolled back with the failure"
+    again = await client.post("/things", headers=keyed("k-10"), json=body)
+    assert again.status_code == 500, "not 409: nothing holds the key"
+    assert probe.calls == 2
+
+
+async def test_overlong_or_empty_key_is_400_naming_the_header(client, engine):
+    for key in ("x" * 256, " "):
+        r = await client.post("/things", headers=keyed(key), json=BODY)
+        assert r.status_code == 400
+        assert r.json()["errors"][0]["field"] == "Idempotency-Key"
+    assert (await client.post("/things", headers=keyed("x" * 255), json=BODY)).status_code == 201
     assert await count_events(engine) == 1
 
 
-async def test_refusal_is_remembered_for_the_key(client, engine):
-    headers = {**bearer(), "Idempotency-Key": "k-7"}
-    body = {"title": "a", "amount": 5_000_000}
-    first = await client.post("/things", headers=headers, json=body)
-    before = calls["n"]
-    again = await client.post("/things", headers=headers, json=body)
-    assert first.status_code == again.status_code == 422
-    assert again.json()["errors"] == [{"field": "amount", "detail": "amount is over the limit of Rp1.000.000"}]
-    assert again.headers["idempotent-replayed"] == "true"
-    assert calls["n"] == before
+async def test_a_route_can_require_the_key(client):
+    missing = await client.post("/things/strict", headers=bearer())
+    assert missing.status_code == 400
+    assert missing.json()["errors"][0]["field"] == "Idempotency-Key"
+    ok = await client.post("/things/strict", headers=keyed("s-1"))
+    replay = await client.post("/things/strict", headers=keyed("s-1"))
+    assert ok.status_code == replay.status_code == 202
+    assert replay.json() == {"accepted": True}
+    assert replay.headers["idempotent-replayed"] == "true"
 
 
-async def test_conflict_is_not_remembered_so_a_retry_runs_again(client, engine):
-    headers = {**bearer(), "Idempotency-Key": "k-8"}
-    body = {"title": "a", "amount": 1, "refuse": True}
-    assert (await client.post("/things", headers=headers, json=body)).status_code == 409
-    before = calls["n"]
-    again = await client.post("/things", headers=headers, json=body)
-    assert again.status_code == 409
-    assert "idempotent-replayed" not in again.headers
-    assert calls["n"] == before + 1
-
-
-async def test_overlong_key_is_400_naming_the_header(client):
-    r = await client.post("/things", headers={**bearer(), "Idempotency-Key": "x" * 300},
-                          json={"title": "a", "amount": 1})
-    assert r.status_code == 400
-    assert r.json()["errors"][0]["field"] == "Idempotency-Key"
+async def test_events_carry_actor_correlation_key_and_traceparent(client, engine):
+    correlation = uuid4()
+    await client.post("/things", headers={**keyed("k-11", sub="ops-7"), "X-Correlation-ID": str(correlation)},
+                      json=BODY)
+    await client.post("/things", headers={**bearer(), "X-Correlation-ID": "not-a-uuid"}, json=BODY)
+    async with engine.connect() as conn:
+        rows = (await conn.execute(text("SELECT actor, correlation_id, idempotency_key, traceparent "
+                                        "FROM events ORDER BY position"))).all()
+    assert rows[0][:3] == ("ops-7", correlation, "k-11")
+    assert rows[0].traceparent
+    assert rows[0].traceparent.startswith("00-")
+    assert rows[1].idempotency_key is None
+    assert rows[1].correlation_id.version == 7, "a fresh uuid7 instead of the bad header"

@@ -1,52 +1,91 @@
-"""Bad input gets RFC 9457 problem+json naming the field — never the submitted value, never a 500."""
+"""Bad input gets RFC 9457 problem+json naming the field — never the submitted value, never a bare 500."""
 
-from .conftest import bearer
+import logging
+from uuid import uuid4
 
-NIK = "3273014101900001"
+from gotong.observability.logging import JsonFormatter
+
+from .conftest import NIK, bearer, count_events
 
 
 async def test_invalid_body_names_each_field_and_does_not_echo_values(client):
-    r = await client.post("/things", headers=bearer(),
-                          json={"title": "", "amount": -5, "members": [{"nik": "12345", "age": 3}, {"nik": NIK}]})
+    r = await client.post("/things", headers=bearer(), json={
+        "title": "", "amount": -5, "members": [{"nik": "1234567890123", "age": 3}, {"nik": NIK}]})
     assert r.status_code == 422
     assert r.headers["content-type"] == "application/problem+json"
     body = r.json()
-    assert body["type"].endswith("/validation-error")
-    assert body["status"] == 422
-    assert body["instance"] == "/things"
+    assert body["type"] == "https://gotong.id/problems/validation-error"
+    assert (body["status"], body["instance"]) == (422, "/things")
+    assert body["title"]
+    assert body["detail"]
     fields = {e["field"] for e in body["errors"]}
     assert {"body.title", "body.amount", "body.members.0.nik", "body.members.1.age"} <= fields
-    assert "12345" not in r.text
+    assert all(set(e) <= {"field", "detail", "code"} for e in body["errors"]), "no `input` member"
+    assert "1234567890123" not in r.text
+    assert NIK not in r.text
+
+
+async def test_personal_data_used_as_a_dict_key_is_not_echoed_in_the_field_path(client):
+    r = await client.post("/things", headers=bearer(), json={"title": "x", "amount": 1,
+                                                             "members": {NIK: {"age": 1}}})
+    assert r.status_code == 422
     assert NIK not in r.text
 
 
 async def test_malformed_json_is_a_problem_not_a_crash(client):
-    r = await client.post("/things", headers={**bearer(), "content-type": "application/json"}, content=b"{nope")
+    r = await client.post("/things", headers={**bearer(), "content-type": "application/json"},
+                          content=b'{"title": "' + NIK.encode() + b'", nope')
     assert r.status_code == 422
     assert r.json()["errors"][0]["field"].startswith("body")
+    assert NIK not in r.text
 
 
-async def test_domain_error_renders_with_its_status_and_field(client):
+async def test_domain_error_renders_with_its_status_code_and_field(client):
     r = await client.post("/things", headers=bearer(), json={"title": "x", "amount": 1, "refuse": True})
     assert r.status_code == 409
     body = r.json()
-    assert body["type"].endswith("/invalid-state-transition")
+    assert body["type"] == "https://gotong.id/problems/invalid-state-transition"
+    assert body["title"] == "Not allowed in the current state"
+    assert body["detail"] == "things cannot be refused twice"
     assert body["errors"] == [{"field": "refuse", "detail": "things cannot be refused twice"}]
+
+
+async def test_concurrency_error_is_409(client, engine):
+    stream = str(uuid4())
+    first = await client.post("/things", headers=bearer(), json={"title": "a", "amount": 1, "stream": stream})
+    second = await client.post("/things", headers=bearer(), json={"title": "b", "amount": 2,
+                                                                  "stream": stream})
+    assert first.status_code == 201
+    assert second.status_code == 409
+    assert second.json()["type"] == "https://gotong.id/problems/concurrency-conflict"
+    assert await count_events(engine) == 1
 
 
 async def test_unknown_route_and_wrong_method_are_problems(client):
     r = await client.get("/nowhere")
     assert (r.status_code, r.headers["content-type"]) == (404, "application/problem+json")
+    assert r.json()["instance"] == "/nowhere"
     r = await client.delete("/things", headers=bearer())
     assert r.status_code == 405
     assert r.json()["type"].endswith("/method-not-allowed")
+    assert "GET" in r.headers["allow"]
 
 
-async def test_body_too_large_is_413(client):
-    r = await client.post("/things", headers=bearer(), content=b"{" + b" " * 2_000_000 + b"}",
-                          )
-    assert r.status_code == 413
-    assert r.json()["type"].endswith("/payload-too-large")
+async def test_crash_is_a_generic_500_logged_without_personal_data(client, caplog):
+    caplog.set_level(logging.ERROR, logger="gotong.api")
+    r = await client.get("/things/boom")
+    assert r.status_code == 500
+    assert r.headers["content-type"] == "application/problem+json"
+    assert r.json()["type"] == "https://gotong.id/problems/internal-error"
+    assert NIK not in r.text
+    assert "RuntimeError" not in r.text
+    assert "Traceback" not in r.text
+    records = [rec for rec in caplog.records if rec.getMessage() == "unhandled error"]
+    assert len(records) == 1
+    line = JsonFormatter("things").format(records[0])
+    assert "RuntimeError" in line, "the log keeps the error"
+    assert NIK not in line
+    assert "Siti Aminah" not in line
 
 
 async def test_openapi_declares_problem_responses(client):

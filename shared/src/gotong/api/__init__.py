@@ -1,1 +1,1 @@
-"""HTTP plumbing every service shares: app factory, problem+json, idempotency, auth, limits, health, metrics."""
+"""HTTP plumbing every service shares: app factory, problem+json, idempotency, auth, limits, health."""

@@ -9,10 +9,11 @@ from typing import Any
 
 from fastapi import APIRouter, FastAPI
 
-from gotong.api import health
+from gotong.api import health, metrics
 from gotong.api.auth import JWKSVerifier
 from gotong.api.limits import BodySizeLimit
-from gotong.api.problem import Problem, install_problem_handlers
+from gotong.api.metrics import HttpMetrics
+from gotong.api.problem import CatchAll, Problem, install_problem_handlers
 from gotong.api.ratelimit import RateLimit, TokenBuckets
 from gotong.db import create_engine
 from gotong.eventstore.postgres import PostgresEventStore
@@ -23,13 +24,21 @@ from gotong.settings import KitSettings
 LifespanHook = Callable[[FastAPI], AbstractAsyncContextManager[None]]
 
 
-def create_app(settings: KitSettings, *, title: str, version: str = "0.1.0", routers: Sequence[APIRouter] = (),
-               lifespan_hooks: Sequence[LifespanHook] = (), description: str = "") -> FastAPI:
+def create_app(settings: KitSettings, *, title: str, version: str = "0.1.0",
+               routers: Sequence[APIRouter] = (), lifespan_hooks: Sequence[LifespanHook] = (),
+               description: str = "") -> FastAPI:
+    """A FastAPI app with problem+json, limits, auth, health and metrics, plus `routers` and `lifespan_hooks`.
+
+    On startup: the engine (unless one was put in `app.state.engine` before), the event store, the token
+    verifier from `settings.jwks_url` (unless one was set), then each hook in order; the reverse on shutdown.
+    """
+
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         owns_engine = getattr(app.state, "engine", None) is None
         if owns_engine:
-            app.state.engine = create_engine(settings.service_database_url, pool_size=settings.database_pool_size)
+            app.state.engine = create_engine(settings.service_database_url,
+                                             pool_size=settings.database_pool_size)
         app.state.store = PostgresEventStore(app.state.engine)
         if getattr(app.state, "token_verifier", None) is None and settings.jwks_url:
             app.state.token_verifier = JWKSVerifier(settings.jwks_url, issuer=settings.jwt_issuer,
@@ -48,15 +57,20 @@ def create_app(settings: KitSettings, *, title: str, version: str = "0.1.0", rou
                   responses={422: {"model": Problem, "description": "invalid input"}})
     app.state.settings = settings
     app.state.engine = None
+    # None: JWKS from settings at startup; without `auth_required` and a verifier, callers are "anonymous".
     app.state.token_verifier = None
     app.state.readiness_checks = []
     install_problem_handlers(app)
     app.include_router(health.router)
+    app.include_router(metrics.router)
     for router in routers:
         app.include_router(router)
-    app.add_middleware(health.HttpMetrics)
-    app.add_middleware(RateLimit, buckets=TokenBuckets(settings.rate_limit_per_minute, settings.rate_limit_burst))
+    # Added innermost first; a request meets them in the reverse order: CatchAll, metrics, rate, size.
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_request_bytes)
+    buckets = TokenBuckets(settings.rate_limit_per_minute, settings.rate_limit_burst)
+    app.add_middleware(RateLimit, buckets=buckets)
+    app.add_middleware(HttpMetrics)
+    app.add_middleware(CatchAll)
     configure_logging(settings.service_name, settings.log_level, json=settings.log_json)
     configure_tracing(settings.service_name, otlp_endpoint=settings.otel_exporter_otlp_endpoint,
                       console=settings.otel_traces_console, app=app)

@@ -14,9 +14,13 @@ from pydantic import BaseModel, ConfigDict
 from gotong.domain.errors import DomainError
 
 ALGORITHMS = ["EdDSA", "RS256", "ES256"]
+REFETCH_INTERVAL_S = 30.0
+CLOCK_SKEW_S = 30
 
 
 class Principal(BaseModel):
+    """Who is calling: the token's subject, the OAuth2 client, and what it may do."""
+
     model_config = ConfigDict(frozen=True)
 
     subject: str
@@ -27,6 +31,7 @@ class Principal(BaseModel):
         return "*" in self.scopes or scope in self.scopes
 
 
+#: Only when `auth_required` is off (tests, explicit local use): every scope.
 ANONYMOUS_ALL = Principal(subject="anonymous", client_id=None, scopes=frozenset({"*"}))
 
 
@@ -35,8 +40,12 @@ class Unauthorized(DomainError):
     code = "unauthorized"
     title = "Authentication required"
 
-    def __init__(self, detail: str, error: str = "invalid_token") -> None:
-        super().__init__(detail, headers={"WWW-Authenticate": f'Bearer error="{error}", error_description="{detail}"'})
+    def __init__(self, detail: str, error: str | None = "invalid_token") -> None:
+        # RFC 6750 §3.1: a request without credentials gets a bare challenge, a bad token `invalid_token`.
+        challenge = 'Bearer realm="gotong"'
+        if error:
+            challenge += f', error="{error}", error_description="{detail}"'
+        super().__init__(detail, headers={"WWW-Authenticate": challenge})
 
 
 class InsufficientScope(DomainError):
@@ -56,61 +65,79 @@ class TokenVerifier(Protocol):
 
 def principal_from_claims(claims: dict[str, Any]) -> Principal:
     raw = claims.get("scope") or claims.get("scp") or ""
-    scopes = raw.split() if isinstance(raw, str) else list(raw)
-    return Principal(subject=str(claims.get("sub", "")), client_id=claims.get("client_id") or claims.get("azp"),
-                     scopes=frozenset(scopes))
+    scopes = raw.split() if isinstance(raw, str) else [str(s) for s in raw]
+    client_id = claims.get("client_id") or claims.get("azp")
+    return Principal(subject=str(claims.get("sub", "")), client_id=client_id, scopes=frozenset(scopes))
 
 
 class JWKSVerifier:
-    """Verifies tokens with keys from a JWKS URL; refetches on an unknown key id at most every 30 s."""
+    """Verifies RS256/ES256/EdDSA tokens with keys from a JWKS URL, cached by key id.
+
+    An unknown key id triggers a refetch, at most once per 30 s (failed fetches included), so a flood of
+    tokens with made-up key ids cannot turn into a flood of requests to the identity provider.
+    """
 
     def __init__(self, jwks_url: str, *, issuer: str | None = None, audience: str | None = None,
-                 leeway: int = 30, client: httpx.AsyncClient | None = None) -> None:
+                 leeway: int = CLOCK_SKEW_S, client: httpx.AsyncClient | None = None) -> None:
         self.jwks_url = jwks_url
         self.issuer = issuer
         self.audience = audience
         self.leeway = leeway
         self._client = client
-        self._keys: dict[str, Any] = {}
-        self._fetched_at = 0.0
+        self._keys: dict[str, tuple[Any, list[str]]] = {}
+        self._attempted_at: float | None = None
         self._lock = asyncio.Lock()
+
+    async def _fetch(self) -> dict[str, tuple[Any, list[str]]]:
+        client = self._client or httpx.AsyncClient(timeout=5)
+        try:
+            response = await client.get(self.jwks_url)
+            response.raise_for_status()
+            keys: dict[str, tuple[Any, list[str]]] = {}
+            for raw in response.json().get("keys", []):
+                if raw.get("use", "sig") != "sig":
+                    continue
+                try:
+                    jwk = jwt.PyJWK(raw)
+                except jwt.PyJWTError:
+                    continue  # a key type or algorithm we do not accept
+                if jwk.algorithm_name in ALGORITHMS:
+                    keys[raw.get("kid", "")] = (jwk.key, [jwk.algorithm_name])
+            return keys
+        finally:
+            if self._client is None:
+                await client.aclose()
 
     async def _refresh(self) -> None:
         async with self._lock:
-            if time.monotonic() - self._fetched_at < 30 and self._keys:
-                return
-            client = self._client or httpx.AsyncClient(timeout=5)
-            try:
-                response = await client.get(self.jwks_url)
-                response.raise_for_status()
-                keys = {}
-                for jwk in response.json().get("keys", []):
-                    try:
-                        keys[jwk.get("kid", "")] = jwt.PyJWK(jwk).key
-                    except jwt.PyJWTError:
-                        continue
-                self._keys = keys
-                self._fetched_at = time.monotonic()
-            finally:
-                if self._client is None:
-                    await client.aclose()
+            now = time.monotonic()
+            if self._attempted_at is not None and now - self._attempted_at < REFETCH_INTERVAL_S:
+                return  # fetched (or tried) recently; a waiting caller sees what that fetch found
+            self._attempted_at = now
+            self._keys = await self._fetch()
+
+    def _key(self, kid: str | None) -> tuple[Any, list[str]] | None:
+        if kid is None and len(self._keys) == 1:
+            return next(iter(self._keys.values()))
+        return self._keys.get(kid or "")
 
     async def verify(self, token: str) -> Principal:
         try:
             header = jwt.get_unverified_header(token)
         except jwt.PyJWTError as err:
             raise Unauthorized("malformed token") from err
-        kid = header.get("kid", "")
-        if kid not in self._keys:
+        kid = header.get("kid")
+        if self._key(kid) is None:
             try:
                 await self._refresh()
-            except httpx.HTTPError as err:
+            except (httpx.HTTPError, ValueError) as err:
                 raise Unauthorized("cannot fetch signing keys") from err
-        key = self._keys.get(kid)
-        if key is None:
+        found = self._key(kid)
+        if found is None:
             raise Unauthorized("unknown signing key")
+        key, algorithms = found
         try:
-            claims = jwt.decode(token, key, algorithms=ALGORITHMS, audience=self.audience, issuer=self.issuer,
+            claims = jwt.decode(token, key, algorithms=algorithms, audience=self.audience, issuer=self.issuer,
                                 leeway=self.leeway, options={"require": ["exp", "sub"],
                                                              "verify_aud": self.audience is not None})
         except jwt.ExpiredSignatureError as err:
@@ -125,35 +152,34 @@ class StaticKeyVerifier(JWKSVerifier):
 
     def __init__(self, keys: dict[str, Any], **kw: Any) -> None:
         super().__init__("memory://", **kw)
-        self._keys = dict(keys)
-        self._fetched_at = float("inf")
+        self._keys = {kid: (key, ALGORITHMS) for kid, key in keys.items()}
 
     async def _refresh(self) -> None:
         return None
 
 
 async def current_principal(request: Request) -> Principal:
+    """The verified caller (cached on the request; the rate limiter may have verified the token already)."""
     cached = getattr(request.state, "principal", None)
-    if cached is not None:
-        return cached  # type: ignore[no-any-return]
+    if isinstance(cached, Principal):
+        return cached
     settings = request.app.state.settings
     header = request.headers.get("authorization", "")
     verifier: TokenVerifier | None = getattr(request.app.state, "token_verifier", None)
     if not header:
-        if not settings.auth_required:
-            principal = ANONYMOUS_ALL
-        else:
-            raise Unauthorized("a bearer token is required", error="invalid_request")
+        if settings.auth_required:
+            raise Unauthorized("a bearer token is required", error=None)
+        principal = ANONYMOUS_ALL
     else:
         scheme, _, token = header.partition(" ")
-        if scheme.lower() != "bearer" or not token:
+        if scheme.lower() != "bearer" or not token.strip():
             raise Unauthorized("use the Bearer scheme", error="invalid_request")
-        if verifier is None:
-            if settings.auth_required:
-                raise Unauthorized("no token verifier configured (set JWKS_URL)")
-            principal = ANONYMOUS_ALL
-        else:
+        if verifier is not None:
             principal = await verifier.verify(token.strip())
+        elif settings.auth_required:
+            raise Unauthorized("no token verifier configured (set JWKS_URL)")
+        else:
+            principal = ANONYMOUS_ALL
     request.state.principal = principal
     return principal
 
@@ -162,7 +188,11 @@ PrincipalDep = Annotated[Principal, Depends(current_principal)]
 
 
 def require_scopes(*scopes: str) -> Any:
-    """`Depends` that lets the request through only with every named scope (403 names the missing ones)."""
+    """`Depends` that lets the request through only with every named scope (403 names the missing ones).
+
+    Use it in `dependencies=[require_scopes("x:read")]`, or as
+    `Annotated[Principal, require_scopes("x:write")]` to also receive the principal.
+    """
 
     async def check(principal: PrincipalDep) -> Principal:
         missing = [s for s in scopes if not principal.has(s)]

@@ -1,15 +1,20 @@
 """Commands in one transaction, with `Idempotency-Key` as in the IETF httpapi idempotency-key draft.
 
-A key is reserved in its own short transaction; the command's events and the stored answer commit together, so a
-crash between commit and reply still replays the first answer. Same key + same payload: the first answer again
-(`Idempotent-Replayed: true`). Same key + another payload: 422. A retry while the first is in flight: 409. A
-reservation whose holder died is taken over when its lease runs out.
+A key is reserved in its own short transaction; the command's events and the stored answer commit together,
+so a crash between commit and reply still replays the first answer. Same key + same payload: the first
+answer again (`Idempotent-Replayed: true`). Same key + another payload: 422. A retry while the first is in
+flight: 409.
+A reservation whose holder died is taken over when its lease runs out; the lease's expiry time doubles as a
+fencing token, so a holder that was only slow cannot commit after someone took its key over.
 """
 
 from __future__ import annotations
 
 import hashlib
+import inspect
+import logging
 from collections.abc import Awaitable, Callable
+from datetime import datetime
 from typing import Annotated, Any
 from uuid import UUID
 
@@ -23,14 +28,34 @@ from uuid6 import uuid7
 from gotong.api.auth import Principal, PrincipalDep
 from gotong.api.problem import PROBLEM_JSON, domain_problem
 from gotong.domain.errors import DomainError
+from gotong.eventstore.errors import ConcurrencyError
 from gotong.eventstore.model import EventMetadata
 from gotong.eventstore.port import EventStoreTx
 from gotong.observability.tracing import current_traceparent
 
 HEADER = "Idempotency-Key"
 MAX_KEY_LENGTH = 255
+REPLAYED = "Idempotent-Replayed"
+CommandResult = BaseModel | dict[str, Any] | list[Any] | Response | None
+CommandFn = Callable[[EventStoreTx], Awaitable[CommandResult] | CommandResult]
+log = logging.getLogger("gotong.api.idempotency")
 
-CommandFn = Callable[[EventStoreTx], Awaitable[Any]]
+_RESERVE = text(
+    "INSERT INTO idempotency_keys (principal, key, method, path, request_hash, state, locked_until) "
+    "VALUES (:p, :k, :m, :path, :h, 'in_flight', now() + make_interval(secs => :lease)) "
+    "ON CONFLICT (principal, key) DO NOTHING RETURNING locked_until")
+_EXISTING = text(
+    "SELECT request_hash, state, locked_until > now() AS locked, response_status, response_headers, "
+    "response_body FROM idempotency_keys WHERE principal = :p AND key = :k FOR UPDATE")
+_TAKE_OVER = text(
+    "UPDATE idempotency_keys SET locked_until = now() + make_interval(secs => :lease) "
+    "WHERE principal = :p AND key = :k RETURNING locked_until")
+_COMPLETE = text(
+    "UPDATE idempotency_keys SET state = 'done', locked_until = NULL, response_status = :s, "
+    "response_headers = CAST(:hd AS jsonb), response_body = :b "
+    "WHERE principal = :p AND key = :k AND state = 'in_flight' AND locked_until = :lease RETURNING 1")
+_RELEASE = text("DELETE FROM idempotency_keys "
+                "WHERE principal = :p AND key = :k AND state = 'in_flight' AND locked_until = :lease")
 
 
 class IdempotencyKeyProblem(DomainError):
@@ -51,12 +76,8 @@ class RequestInFlight(DomainError):
     title = "A request with this Idempotency-Key is still being processed"
 
 
-def _serialize(result: Any) -> bytes:
-    if result is None:
-        return b""
-    if isinstance(result, BaseModel):
-        return result.model_dump_json().encode()
-    return orjson.dumps(result, default=_default)
+class LeaseLost(RequestInFlight):
+    """This attempt ran past its lease and another took the key over; its work was rolled back."""
 
 
 def _default(obj: Any) -> Any:
@@ -67,7 +88,24 @@ def _default(obj: Any) -> Any:
     raise TypeError(type(obj).__name__)
 
 
+def _response(result: Any, status_code: int, headers: dict[str, str] | None) -> Response:
+    if isinstance(result, Response):
+        return result
+    if result is None:
+        return Response(status_code=204 if status_code == 200 else status_code, headers=headers)
+    body = result.model_dump_json().encode() if isinstance(result, BaseModel) else orjson.dumps(result,
+                                                                                                 default=_default)
+    return Response(content=body, status_code=status_code, media_type="application/json", headers=headers)
+
+
+def _remembered(err: DomainError) -> bool:
+    """A refusal is the answer to keep; a lost race or an overload depends on timing: a retry runs again."""
+    return err.status < 500 and err.status != 429 and not isinstance(err, ConcurrencyError | RequestInFlight)
+
+
 class CommandContext:
+    """What a command route needs: `execute(fn)` runs `fn(tx)` in one event store transaction; `metadata`."""
+
     def __init__(self, request: Request, principal: Principal) -> None:
         self.request = request
         self.principal = principal
@@ -80,81 +118,94 @@ class CommandContext:
             correlation = UUID(raw) if raw else uuid7()
         except ValueError:
             correlation = uuid7()
-        self.metadata = EventMetadata(correlation_id=correlation, actor=principal.subject, idempotency_key=key,
-                                      traceparent=current_traceparent())
+        self.metadata = EventMetadata(correlation_id=correlation, actor=principal.subject,
+                                      idempotency_key=key, traceparent=current_traceparent())
+        self._lease: datetime | None = None
 
     @property
     def _engine(self) -> Any:
         return self.request.app.state.engine
 
+    def _params(self, **more: Any) -> dict[str, Any]:
+        return {"p": self.principal.subject, "k": self.key, "lease": self._lease, **more}
+
     async def _request_hash(self) -> bytes:
         body = await self.request.body()
-        return hashlib.sha256(b"\n".join([self.request.method.encode(), self.request.url.path.encode(), body])).digest()
+        parts = [self.request.method.encode(), self.request.url.path.encode(), body]
+        return hashlib.sha256(b"\n".join(parts)).digest()
 
     async def _reserve(self, request_hash: bytes) -> Response | None:
-        lease = self.request.app.state.settings.idempotency_lease_s
-        params = {"p": self.principal.subject, "k": self.key, "m": self.request.method, "path": self.request.url.path,
-                  "h": request_hash, "lease": lease}
-        async with self._engine.begin() as conn:
-            inserted = (await conn.execute(text(
-                "INSERT INTO idempotency_keys (principal, key, method, path, request_hash, state, locked_until) "
-                "VALUES (:p, :k, :m, :path, :h, 'in_flight', now() + make_interval(secs => :lease)) "
-                "ON CONFLICT (principal, key) DO NOTHING RETURNING 1"), params)).first()
-            if inserted:
+        """Take the key (None) or answer from what it holds: the stored reply, 422 or 409."""
+        lease_s = self.request.app.state.settings.idempotency_lease_s
+        params = {"p": self.principal.subject, "k": self.key, "m": self.request.method,
+                  "path": self.request.url.path, "h": request_hash, "lease": lease_s}
+        for _ in range(3):  # the holder may release the key between our insert and our look at it
+            async with self._engine.begin() as conn:
+                self._lease = (await conn.execute(_RESERVE, params)).scalar_one_or_none()
+                if self._lease is not None:
+                    return None
+                row = (await conn.execute(_EXISTING, params)).first()
+                if row is None:
+                    continue
+                if bytes(row.request_hash) != request_hash:
+                    raise KeyReusedWithOtherPayload(f"{HEADER} was first used with another payload",
+                                                    field=HEADER)
+                if row.state == "done":
+                    headers = {**dict(row.response_headers or {}), REPLAYED: "true"}
+                    return Response(content=bytes(row.response_body or b""), status_code=row.response_status,
+                                    headers=headers)
+                if row.locked:
+                    raise RequestInFlight("the first request with this key has not finished; retry shortly",
+                                          headers={"Retry-After": "1"})
+                self._lease = (await conn.execute(_TAKE_OVER, params)).scalar_one()  # its holder died
                 return None
-            row = (await conn.execute(text(
-                "SELECT request_hash, state, locked_until > now() AS locked, response_status, response_headers, "
-                "response_body FROM idempotency_keys WHERE principal = :p AND key = :k FOR UPDATE"), params)).one()
-            if bytes(row.request_hash) != request_hash:
-                raise KeyReusedWithOtherPayload(f"{HEADER} was first used with another payload", field=HEADER)
-            if row.state == "done":
-                headers = dict(row.response_headers or {})
-                headers["Idempotent-Replayed"] = "true"
-                return Response(content=bytes(row.response_body or b""), status_code=row.response_status,
-                                headers=headers)
-            if row.locked:
-                raise RequestInFlight("the first request with this key has not finished; retry shortly",
-                                      headers={"Retry-After": "1"})
-            await conn.execute(text(  # the first holder died: take its reservation over
-                "UPDATE idempotency_keys SET locked_until = now() + make_interval(secs => :lease) "
-                "WHERE principal = :p AND key = :k"), params)
-        return None
+        raise RequestInFlight("this key is changing hands; retry shortly", headers={"Retry-After": "1"})
 
-    async def _complete(self, conn: AsyncConnection, response: Response) -> None:
-        headers = {k: v for k, v in response.headers.items() if k.lower() in {"content-type", "location"}}
-        await conn.execute(text(
-            "UPDATE idempotency_keys SET state = 'done', locked_until = NULL, response_status = :s, "
-            "response_headers = CAST(:hd AS jsonb), response_body = :b WHERE principal = :p AND key = :k"),
-            {"s": response.status_code, "hd": orjson.dumps(headers).decode(), "b": bytes(response.body),
-             "p": self.principal.subject, "k": self.key})
+    async def _complete(self, conn: AsyncConnection, response: Response) -> bool:
+        """Store the answer if this attempt still holds the key; False when another attempt took it over."""
+        headers = {k: v for k, v in response.headers.items() if k.lower() != "content-length"}
+        stored = await conn.execute(_COMPLETE, self._params(
+            s=response.status_code, hd=orjson.dumps(headers).decode(), b=bytes(response.body)))
+        return stored.first() is not None
 
     async def _release(self) -> None:
-        async with self._engine.begin() as conn:
-            await conn.execute(
-                text("DELETE FROM idempotency_keys WHERE principal = :p AND key = :k AND state <> 'done'"),
-                {"p": self.principal.subject, "k": self.key})
+        try:
+            async with self._engine.begin() as conn:
+                await conn.execute(_RELEASE, self._params())
+        except Exception:  # the lease will run out and the key be taken over then
+            log.warning("could not release an idempotency key reservation", exc_info=True)
+
+    async def _run(self, fn: CommandFn, tx: EventStoreTx) -> CommandResult:
+        result = fn(tx)
+        return await result if inspect.isawaitable(result) else result
 
     async def execute(self, fn: CommandFn, *, status_code: int = 200, require_key: bool = False,
                       headers: dict[str, str] | None = None) -> Response:
-        """Run `fn(tx)` in one event store transaction and answer with its result (a model, dict or None)."""
+        """Run `fn(tx)` in one event store transaction and answer with its result (a model, dict or None).
+
+        `fn` must not commit: leaving the transaction commits the events together with the stored answer.
+        """
         if self.key is None:
             if require_key:
                 raise IdempotencyKeyProblem(f"this command needs an {HEADER} header", field=HEADER)
             async with self.request.app.state.store.transaction() as tx:
-                result = await fn(tx)
+                result = await self._run(fn, tx)
             return _response(result, status_code, headers)
         replay = await self._reserve(await self._request_hash())
         if replay is not None:
             return replay
         try:
             async with self.request.app.state.store.transaction() as tx:
-                response = _response(await fn(tx), status_code, headers)
-                await self._complete(tx.connection, response)
+                response = _response(await self._run(fn, tx), status_code, headers)
+                if not await self._complete(tx.connection, response):
+                    raise LeaseLost("this attempt outlived its lease and another took the key over",
+                                    headers={"Retry-After": "1"})
             return response
+        except LeaseLost:
+            raise
         except DomainError as err:
             answer = domain_problem(err, self.request.url.path)
-            # A refusal is the answer to keep; a conflict or overload depends on timing, so a retry may try again.
-            if err.status < 500 and err.status not in (409, 429):
+            if _remembered(err):
                 async with self._engine.begin() as conn:
                     await self._complete(conn, answer)
             else:
@@ -165,18 +216,10 @@ class CommandContext:
             raise
 
 
-def _response(result: Any, status_code: int, headers: dict[str, str] | None) -> Response:
-    if isinstance(result, Response):
-        return result
-    body = _serialize(result)
-    return Response(content=body, status_code=status_code if body or status_code != 200 else 204,
-                    media_type="application/json" if body else None, headers=headers)
-
-
 async def command_context(request: Request, principal: PrincipalDep) -> CommandContext:
     return CommandContext(request, principal)
 
 
 CommandDep = Annotated[CommandContext, Depends(command_context)]
 
-__all__ = ["HEADER", "PROBLEM_JSON", "CommandContext", "CommandDep"]
+__all__ = ["HEADER", "PROBLEM_JSON", "REPLAYED", "CommandContext", "CommandDep", "CommandFn"]

@@ -1,16 +1,24 @@
-"""Request body size limit as pure ASGI middleware: 413 problem+json, whether or not Content-Length is sent."""
+"""Request body size limit as pure ASGI middleware: 413 problem+json, with or without Content-Length."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from gotong.api.problem import problem
 
 
-class BodyTooLarge(Exception):
-    pass
+class BodyTooLarge(StarletteHTTPException):
+    """Raised from `receive` once a streamed body passes the limit.
+
+    An HTTPException, because FastAPI turns any other error met while reading the body into a 400; this one
+    it re-raises, and the problem handler renders it as 413.
+    """
+
+    def __init__(self, max_bytes: int) -> None:
+        super().__init__(413, f"the request body is larger than {max_bytes} bytes")
 
 
 class BodySizeLimit:
@@ -23,7 +31,7 @@ class BodySizeLimit:
             await self.app(scope, receive, send)
             return
         declared = dict(scope.get("headers") or []).get(b"content-length")
-        if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
+        if declared is not None and declared.strip().isdigit() and int(declared) > self.max_bytes:
             await self._reject(scope, receive, send)
             return
         seen = 0
@@ -34,8 +42,8 @@ class BodySizeLimit:
             message = await receive()
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
-                if seen > self.max_bytes:
-                    raise BodyTooLarge
+                if seen > self.max_bytes:  # a chunked body, or one longer than it said
+                    raise BodyTooLarge(self.max_bytes)
             return message
 
         async def tracking_send(message: Message) -> None:
@@ -47,10 +55,12 @@ class BodySizeLimit:
         try:
             await self.app(scope, limited_receive, tracking_send)
         except BodyTooLarge:
-            if not started:
-                await self._reject(scope, receive, send)
+            if started:
+                raise
+            await self._reject(scope, receive, send)
 
     async def _reject(self, scope: Scope, receive: Receive, send: Send) -> None:
         response: Any = problem(413, "payload-too-large", "The request body is too large",
-                                f"at most {self.max_bytes} bytes", instance=scope.get("path"))
+                                f"at most {self.max_bytes} bytes", instance=scope.get("path"),
+                                headers={"Connection": "close"})
         await response(scope, receive, send)

@@ -10,21 +10,28 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from gotong.domain.errors import DomainError
+from gotong.observability.logging import scrub_text
 
 PROBLEM_JSON = "application/problem+json"
 TYPE_BASE = "https://gotong.id/problems/"
 log = logging.getLogger("gotong.api")
 
 _HTTP_CODES = {400: "bad-request", 401: "unauthorized", 403: "forbidden", 404: "not-found",
-               405: "method-not-allowed", 409: "conflict", 413: "payload-too-large", 415: "unsupported-media-type",
-               422: "validation-error", 429: "too-many-requests", 503: "unavailable"}
+               405: "method-not-allowed", 409: "conflict", 413: "payload-too-large",
+               415: "unsupported-media-type", 422: "validation-error", 429: "too-many-requests",
+               500: "internal-error", 503: "unavailable"}
+_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
+_SCALAR = (str, int, float, bool, list, dict)
 
 
 def problem(status: int, code: str, title: str, detail: str | None = None, *, instance: str | None = None,
             errors: list[dict[str, Any]] | None = None, headers: dict[str, str] | None = None,
             **extra: Any) -> JSONResponse:
+    """A problem+json response; `extra` members are added as RFC 9457 extension members."""
     body: dict[str, Any] = {"type": TYPE_BASE + code, "title": title, "status": status}
     if detail:
         body["detail"] = detail
@@ -37,20 +44,69 @@ def problem(status: int, code: str, title: str, detail: str | None = None, *, in
 
 
 def domain_problem(err: DomainError, instance: str | None = None) -> JSONResponse:
-    errors = getattr(err, "errors", None) or ([{"field": err.field, "detail": err.detail}] if err.field else None)
-    headers = err.extra.pop("headers", None) if isinstance(err.extra.get("headers"), dict) else None
-    return problem(err.status, err.code, err.title, err.detail, instance=instance, errors=errors, headers=headers,
-                   **{k: v for k, v in err.extra.items() if isinstance(v, str | int | float | bool | list | dict)})
+    """Render a DomainError; `extra["headers"]` (a dict) become response headers, other extras members."""
+    own = [{"field": err.field, "detail": err.detail}] if err.field else None
+    errors = getattr(err, "errors", None) or own
+    headers = err.extra.get("headers")
+    members = {k: v for k, v in err.extra.items() if k != "headers" and isinstance(v, _SCALAR)}
+    return problem(err.status, err.code, err.title, err.detail, instance=instance, errors=errors,
+                   headers=headers if isinstance(headers, dict) else None, **members)
 
 
-def _field_path(loc: tuple[Any, ...] | list[Any]) -> str:
-    return ".".join(str(p) for p in loc)
+def field_path(loc: tuple[Any, ...] | list[Any]) -> str:
+    """`("body", "members", 0, "nik")` -> `body.members.0.nik` (dict keys a client sent are scrubbed too)."""
+    return scrub_text(".".join(str(p) for p in loc))
 
 
 def validation_errors(err: RequestValidationError) -> list[dict[str, Any]]:
-    # Never echo the submitted value: it may be a NIK or a name.
-    return [{"field": _field_path(e.get("loc", ())), "detail": e.get("msg", "invalid"), "code": e.get("type")}
-            for e in err.errors()]
+    # Never echo the submitted value (it may be a NIK or a name): only the location, pydantic's message about
+    # the rule (scrubbed, since a custom validator's message can quote the input) and the error type.
+    return [{"field": field_path(e.get("loc", ())), "detail": scrub_text(str(e.get("msg", "invalid"))),
+             "code": e.get("type")} for e in err.errors()]
+
+
+def internal_error(instance: str | None) -> JSONResponse:
+    return problem(500, "internal-error", "Something went wrong on our side",
+                   "The error was logged; retrying with the same Idempotency-Key is safe.", instance=instance)
+
+
+class CatchAll:
+    """Outermost ASGI guard: an unhandled exception is logged once and answered with a generic 500 problem.
+
+    Starlette's own 500 handler re-raises after answering, so the server would log the traceback a second
+    time through its own logger; here the crash ends with the answer.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tracking_send)
+        except Exception as err:
+            if started:  # half an answer went out (or sending failed): let the server drop the connection
+                raise
+            log.exception("unhandled error",
+                          extra={"path": scope.get("path"), "error_type": type(err).__name__})
+            await internal_error(scope.get("path"))(scope, receive, send)
+
+
+def _allowed_methods(app: FastAPI, scope: Scope) -> list[str]:
+    # Ask every route through its public `matches` (routers included under a prefix answer for their own).
+    routes = app.router.routes
+    return [method for method in _METHODS
+            if any(route.matches({**scope, "method": method})[0] is Match.FULL for route in routes)]
 
 
 def install_problem_handlers(app: FastAPI) -> None:
@@ -69,15 +125,16 @@ def install_problem_handlers(app: FastAPI) -> None:
     async def _http(request: Request, err: StarletteHTTPException) -> JSONResponse:
         code = _HTTP_CODES.get(err.status_code, "error")
         detail = err.detail if isinstance(err.detail, str) else None
+        headers = dict(getattr(err, "headers", None) or {})
+        if err.status_code == 405:  # Starlette names only the first route's methods; list every route's
+            headers["Allow"] = ", ".join(_allowed_methods(app, request.scope)) or headers.get("Allow", "")
         return problem(err.status_code, code, code.replace("-", " ").capitalize(), detail,
-                       instance=request.url.path, headers=getattr(err, "headers", None))
+                       instance=request.url.path, headers=headers)
 
     @app.exception_handler(Exception)
-    async def _crash(request: Request, err: Exception) -> JSONResponse:
+    async def _crash(request: Request, err: Exception) -> JSONResponse:  # apps without CatchAll
         log.exception("unhandled error", extra={"path": request.url.path, "error_type": type(err).__name__})
-        return problem(500, "internal-error", "Something went wrong on our side",
-                       "The error was logged; retrying with the same Idempotency-Key is safe.",
-                       instance=request.url.path)
+        return internal_error(request.url.path)
 
 
 class FieldError(BaseModel):

@@ -1,8 +1,7 @@
-"""Token-bucket rate limits per client, with 429 + Retry-After and the IETF RateLimit headers on every answer."""
+"""Token-bucket rate limits per client: 429 + Retry-After, and the IETF RateLimit headers on every answer."""
 
 from __future__ import annotations
 
-import hashlib
 import math
 import time
 from dataclasses import dataclass
@@ -11,10 +10,11 @@ from typing import Any
 from fastapi import Depends, Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from gotong.api.auth import Principal
 from gotong.api.problem import problem
 from gotong.domain.errors import DomainError
 
-EXEMPT = {"/healthz", "/readyz", "/metrics"}
+EXEMPT = frozenset({"/healthz", "/readyz", "/metrics"})
 
 
 @dataclass
@@ -24,22 +24,22 @@ class _Bucket:
 
 
 class TokenBuckets:
-    """`capacity` requests at once, refilled at `per_minute` a minute. In-process (one per service replica)."""
+    """`capacity` requests at once, refilled at `per_minute` a minute. In-process (one per replica)."""
 
     def __init__(self, per_minute: int, capacity: int, max_keys: int = 100_000) -> None:
         self.per_minute = per_minute
-        self.capacity = capacity
+        self.capacity = max(1, capacity)
         self.rate = per_minute / 60.0
         self.max_keys = max_keys
         self._buckets: dict[str, _Bucket] = {}
 
     def take(self, key: str, now: float | None = None) -> tuple[bool, int, float]:
-        """(allowed, remaining, seconds until a token is back)."""
+        """(allowed, remaining, seconds until full again — or, when refused, until a token is back)."""
         now = time.monotonic() if now is None else now
         bucket = self._buckets.get(key)
         if bucket is None:
             if len(self._buckets) >= self.max_keys:
-                self._buckets.clear()  # crude bound on memory; a full reset only ever grants more, never less
+                self._evict_full(now)
             bucket = self._buckets[key] = _Bucket(float(self.capacity), now)
         bucket.tokens = min(self.capacity, bucket.tokens + (now - bucket.updated) * self.rate)
         bucket.updated = now
@@ -48,21 +48,48 @@ class TokenBuckets:
             return True, int(bucket.tokens), (self.capacity - bucket.tokens) / self.rate
         return False, 0, (1 - bucket.tokens) / self.rate
 
+    def _evict_full(self, now: float) -> None:
+        # A bucket that has refilled holds no state worth keeping; if none has, forget them all (only ever
+        # grants more, never less).
+        full = [k for k, b in self._buckets.items()
+                if b.tokens + (now - b.updated) * self.rate >= self.capacity]
+        for k in full or list(self._buckets):
+            del self._buckets[k]
+
     def headers(self, name: str, remaining: int, reset: float) -> list[tuple[bytes, bytes]]:
         return [(b"ratelimit-policy", f'"{name}";q={self.per_minute};w=60'.encode()),
                 (b"ratelimit", f'"{name}";r={remaining};t={math.ceil(reset)}'.encode())]
 
 
-def client_key(scope: Scope) -> str:
-    headers = dict(scope.get("headers") or [])
-    auth = headers.get(b"authorization")
-    if auth:
-        return "t:" + hashlib.sha256(auth).hexdigest()[:24]
+def _client_ip(scope: Scope) -> str:
     client = scope.get("client")
-    return "ip:" + (client[0] if client else "unknown")
+    return client[0] if client else "unknown"
+
+
+async def client_key(scope: Scope) -> str:
+    """The verified token's subject when the request carries a valid bearer token, else the client address.
+
+    The verified principal is left on the request state so the auth dependency does not verify twice. A token
+    that does not verify counts against the address (the request is refused with 401 later anyway), so
+    nobody can spend another client's budget with a forged token, nor escape their own by minting new ones.
+    """
+    auth = dict(scope.get("headers") or []).get(b"authorization", b"").decode("latin-1")
+    scheme, _, token = auth.partition(" ")
+    app = scope.get("app")
+    verifier = getattr(getattr(app, "state", None), "token_verifier", None)
+    if scheme.lower() == "bearer" and token.strip() and verifier is not None:
+        try:
+            principal: Principal = await verifier.verify(token.strip())
+        except DomainError:
+            return "ip:" + _client_ip(scope)
+        scope.setdefault("state", {})["principal"] = principal
+        return "sub:" + principal.subject
+    return "ip:" + _client_ip(scope)
 
 
 class RateLimit:
+    """ASGI middleware: the service-wide policy, keyed per client (health and metrics are exempt)."""
+
     def __init__(self, app: ASGIApp, buckets: TokenBuckets, name: str = "default") -> None:
         self.app = app
         self.buckets = buckets
@@ -72,7 +99,7 @@ class RateLimit:
         if scope["type"] != "http" or scope.get("path") in EXEMPT:
             await self.app(scope, receive, send)
             return
-        allowed, remaining, reset = self.buckets.take(client_key(scope))
+        allowed, remaining, reset = self.buckets.take(await client_key(scope))
         extra = self.buckets.headers(self.name, remaining, reset)
         if not allowed:
             response: Any = problem(429, "too-many-requests", "Too many requests",
@@ -84,8 +111,7 @@ class RateLimit:
 
         async def with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                message.setdefault("headers", [])
-                message["headers"] = [*message["headers"], *extra]
+                message["headers"] = [*message.get("headers", []), *extra]
             await send(message)
 
         await self.app(scope, receive, with_headers)
@@ -98,16 +124,20 @@ class TooManyRequests(DomainError):
 
 
 def rate_limit(name: str, per_minute: int, burst: int | None = None) -> Any:
-    """A stricter named policy for one route, keyed by client address (e.g. the public status check)."""
+    """A stricter named policy for one route, keyed by client address (e.g. the public status check).
+
+    `@router.get("/status", dependencies=[rate_limit("public", per_minute=30)])`
+    """
     buckets = TokenBuckets(per_minute, burst or max(1, per_minute // 6))
 
     async def check(request: Request) -> None:
         client = request.client.host if request.client else "unknown"
-        allowed, remaining, reset = buckets.take(client)
+        allowed, _, reset = buckets.take(client)
         if not allowed:
             raise TooManyRequests(f"retry after {math.ceil(reset)} s", headers={
                 "Retry-After": str(math.ceil(reset)),
                 "RateLimit-Policy": f'"{name}";q={per_minute};w=60',
                 "RateLimit": f'"{name}";r=0;t={math.ceil(reset)}'})
 
+    check.__name__ = f"rate_limit_{name}"
     return Depends(check)

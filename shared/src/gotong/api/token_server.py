@@ -1,4 +1,4 @@
-"""A small OAuth2 client-credentials token endpoint for the embedded default (production uses a real OIDC IdP).
+"""A small OAuth2 client-credentials token endpoint for the embedded default (production: a real OIDC IdP).
 
 Tokens are EdDSA (Ed25519) JWTs; the key lives in a file (0600) and is published as a JWKS, so services verify
 these tokens exactly as they would verify any provider's: through `JWKS_URL`.
@@ -12,8 +12,10 @@ import hmac
 import json
 import os
 import time
+import tomllib
 from pathlib import Path
 from typing import Annotated, Any
+from urllib.parse import unquote_plus
 
 import jwt
 from cryptography.hazmat.primitives import serialization
@@ -23,29 +25,45 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
 TOKEN_TTL_S = 900
+DEFAULT_AUDIENCE = "gotong"
+CLIENTS_ENV = "GOTONG_AUTH_CLIENTS"
 
 
 class ClientConfig(BaseModel):
-    client_id: str
-    secret_sha256: str = Field(description="hex SHA-256 of the client secret")
+    """One machine client; only a hash of its secret is kept (secrets are long random strings)."""
+
+    client_id: str = Field(min_length=1)
+    secret_sha256: str = Field(pattern=r"^[0-9a-f]{64}$", description="hex SHA-256 of the client secret")
     scopes: list[str]
     description: str = ""
 
     def check(self, secret: str) -> bool:
-        return hmac.compare_digest(hashlib.sha256(secret.encode()).hexdigest(), self.secret_sha256)
+        return hmac.compare_digest(hash_secret(secret), self.secret_sha256)
 
 
 def hash_secret(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
-def load_clients(path: Path | None = None) -> list[ClientConfig]:
-    """Clients from env `GOTONG_AUTH_CLIENTS` (JSON list) or a JSON file."""
-    raw = os.environ.get("GOTONG_AUTH_CLIENTS")
-    if raw is None and path is not None and path.exists():
-        raw = path.read_text()
-    data = json.loads(raw) if raw else []
+_NOBODY = ClientConfig(client_id="-", secret_sha256="0" * 64, scopes=[])
+
+
+def parse_clients(raw: str, *, toml: bool = False) -> list[ClientConfig]:
+    """A JSON list (or `{"clients": [...]}`), or TOML with `[[clients]]` tables."""
+    data: Any = tomllib.loads(raw) if toml else json.loads(raw)
+    if isinstance(data, dict):
+        data = data.get("clients", [])
     return [ClientConfig.model_validate(c) for c in data]
+
+
+def load_clients(path: Path | None = None) -> list[ClientConfig]:
+    """Clients from env `GOTONG_AUTH_CLIENTS` (JSON) if set, else from a JSON or TOML (`.toml`) file."""
+    raw = os.environ.get(CLIENTS_ENV)
+    if raw:
+        return parse_clients(raw)
+    if path is not None and path.exists():
+        return parse_clients(path.read_text(), toml=path.suffix == ".toml")
+    return []
 
 
 def _b64(data: bytes) -> str:
@@ -95,28 +113,32 @@ def create_token_app(clients: list[ClientConfig], signing_key_path: Path, issuer
                     scope: Annotated[str | None, Form()] = None) -> Any:
         basic = request.headers.get("authorization", "")
         if basic.lower().startswith("basic "):
-            try:
-                client_id, _, client_secret = base64.b64decode(basic[6:]).decode().partition(":")
+            try:  # RFC 6749 §2.3.1: id and secret are form-encoded before they are joined and base64-encoded
+                raw_id, _, raw_secret = base64.b64decode(basic[6:], validate=True).decode().partition(":")
+                client_id, client_secret = unquote_plus(raw_id), unquote_plus(raw_secret)
             except ValueError:
                 return _oauth_error(401, "invalid_client", "malformed Basic credentials",
                                     **{"WWW-Authenticate": 'Basic realm="gotong"'})
+        if not grant_type:
+            return _oauth_error(400, "invalid_request", "grant_type is required")
         if grant_type != "client_credentials":
             return _oauth_error(400, "unsupported_grant_type", "only client_credentials is supported")
         client = by_id.get(client_id or "")
-        if client is None or not client.check(client_secret or ""):
+        # An unknown id costs the same hash-and-compare as a wrong secret: timing tells nothing about ids.
+        secret_ok = (client or _NOBODY).check(client_secret or "")
+        if client is None or not secret_ok:
             return _oauth_error(401, "invalid_client", "unknown client or wrong secret",
                                 **{"WWW-Authenticate": 'Basic realm="gotong"'})
         granted = client.scopes
         if scope:
-            asked = scope.split()
+            asked = list(dict.fromkeys(scope.split()))
             if not set(asked) <= set(client.scopes):
                 return _oauth_error(400, "invalid_scope", "a requested scope is not allowed for this client")
             granted = asked
         now = int(time.time())
-        claims = {"iss": issuer, "sub": client.client_id, "client_id": client.client_id, "iat": now,
-                  "nbf": now, "exp": now + TOKEN_TTL_S, "scope": " ".join(granted), "jti": _b64(os.urandom(12))}
-        if audience:
-            claims["aud"] = audience
+        claims = {"iss": issuer, "sub": client.client_id, "aud": audience or DEFAULT_AUDIENCE,
+                  "client_id": client.client_id, "iat": now, "nbf": now, "exp": now + TOKEN_TTL_S,
+                  "scope": " ".join(granted), "jti": _b64(os.urandom(12))}
         encoded = jwt.encode(claims, key, algorithm="EdDSA", headers={"kid": jwk["kid"]})
         return JSONResponse({"access_token": encoded, "token_type": "Bearer", "expires_in": TOKEN_TTL_S,
                              "scope": " ".join(granted)}, headers={"Cache-Control": "no-store"})
@@ -128,7 +150,8 @@ def create_token_app(clients: list[ClientConfig], signing_key_path: Path, issuer
     @app.get("/.well-known/openid-configuration")
     async def discovery() -> dict[str, Any]:
         return {"issuer": issuer, "token_endpoint": f"{issuer}/oauth2/token",
-                "jwks_uri": f"{issuer}/.well-known/jwks.json", "grant_types_supported": ["client_credentials"],
+                "jwks_uri": f"{issuer}/.well-known/jwks.json",
+                "grant_types_supported": ["client_credentials"],
                 "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
                 "id_token_signing_alg_values_supported": ["EdDSA"]}
 
