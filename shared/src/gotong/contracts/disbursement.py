@@ -60,6 +60,25 @@ class PaymentRecorded(IntegrationEvent):
     csr_allocation_id: str | None = None
     status: PaymentStatus
     occurred_at: str
+    attempt: int = Field(default=1, ge=1, description="1 for the first instruction, +1 for each reissue")
 
 
-EVENTS = {c.event_type: c for c in (ProgramDefined, CycleApproved, PaymentRecorded)}
+class CycleClosed(IntegrationEvent):
+    """A cycle's payments ended: what was paid, failed, returned to the program and what ops still must look at."""
+
+    event_type: ClassVar[str] = "CycleClosed"
+    schema_version: ClassVar[int] = 1
+
+    program_id: str
+    cycle_id: str
+    period: str
+    paid_households: int
+    paid_amount: int = Field(description="rupiah")
+    returned_amount: int = Field(default=0, description="rupiah given back to the program")
+    failed_payments: int = 0
+    held_households: int = Field(default=0, description="held for verification, not paid in this cycle")
+    open_exceptions: int = 0
+    occurred_at: str
+
+
+EVENTS = {c.event_type: c for c in (ProgramDefined, CycleApproved, PaymentRecorded, CycleClosed)}
