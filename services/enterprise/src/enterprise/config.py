@@ -11,3 +11,5 @@ VERSION = version("gotong-enterprise")
 
 class Settings(KitSettings):
     service_name: str = "enterprise"
+    #: Replicate CSR grants to enterprises from `csr-ledger.events`.
+    consume_csr: bool = True

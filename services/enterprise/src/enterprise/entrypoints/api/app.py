@@ -1,22 +1,33 @@
-"""The enterprise service's web app: the composition root for its HTTP process (the relay runs inside)."""
+"""The enterprise service's web app: the composition root (API, relay with the contract mapper, CSR consumer)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import FastAPI
 
+from enterprise.application.publishing import publish_contract
 from enterprise.config import VERSION, Settings
+from enterprise.entrypoints.api.routes import router
+from enterprise.entrypoints.consumers.csr_ledger import csr_consumer
 from gotong.api.app import create_app as create_kit_app
+from gotong.messaging.consumer import consumers_lifespan
 from gotong.messaging.relay import relay_lifespan
 
 DESCRIPTION = (
-    "Social entrepreneurship: social enterprises and their mission, the vulnerable people they employ "
-    "(by pseudonymous reference), earned versus granted income, and impact reports."
+    "Social entrepreneurship: social enterprises (PT, CV, koperasi, yayasan, PT perorangan) and their mission, "
+    "review by ops, impact reports coded to IRIS+ with corrections and review, derived figures (self-sufficiency, "
+    "grant dependency, cost per beneficiary, trend), households employed or served by pseudonymous reference "
+    "(graduation signals), and CSR grants from the CSR ledger."
 )
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
-    return create_kit_app(
-        settings, title="Gotong social enterprise", version=VERSION, description=DESCRIPTION,
-        lifespan_hooks=[relay_lifespan],
-    )
+    hooks: list[Any] = [relay_lifespan]
+    if settings.consume_csr:
+        hooks.append(lambda app: consumers_lifespan(app, [csr_consumer]))
+    app = create_kit_app(settings, title="Gotong social enterprise", version=VERSION, description=DESCRIPTION,
+                         routers=[router], lifespan_hooks=hooks)
+    app.state.contract_mapper = publish_contract
+    return app

@@ -1,0 +1,1 @@
+"""Command handlers (load, decide, save, project) and queries on the projections."""

@@ -1,0 +1,1 @@
+"""The social-enterprise domain: pure, no I/O."""

@@ -1,0 +1,173 @@
+"""The ops API: enterprises and their review, impact reports and their review, figures, household links."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+from uuid import UUID
+
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
+
+from enterprise.application import commands as c
+from enterprise.application import queries as q
+from enterprise.domain.reports import REQUIRED, UNITS
+from gotong.api.auth import InsufficientScope, Principal, PrincipalDep, require_scopes
+from gotong.api.idempotency import CommandDep
+from gotong.api.pagination import PageDep, link_header
+from gotong.api.problem import problem_responses
+from gotong.contracts.enterprise import DERIVED_CODES, METRIC_CODES, EnterpriseStatus, LegalForm
+from gotong.eventstore.postgres import driver_connection
+
+
+def require_one_of(*scopes: str) -> Any:
+    """Any one of `scopes` (the first is the service's own; the launcher's supervisors hold `enterprise:approve`)."""
+
+    async def check(principal: PrincipalDep) -> Principal:
+        if not any(principal.has(s) for s in scopes):
+            raise InsufficientScope([scopes[0]])
+        return principal
+
+    check.__name__ = "require_" + scopes[0].replace(":", "_")
+    return Depends(check)
+
+
+router = APIRouter(prefix="/v1/enterprises", tags=["enterprises"])
+Writer = Annotated[Principal, require_scopes("enterprise:write")]
+Reviewer = Annotated[Principal, require_one_of("enterprise:review", "enterprise:approve")]
+Verifier = Annotated[Principal, require_one_of("enterprise:verify", "enterprise:approve")]
+READ = [require_scopes("enterprise:read")]
+WRITE_ERRORS = problem_responses(401, 403, 404, 409, 422)
+READ_ERRORS = problem_responses(401, 403, 404, 422)
+Period = Annotated[str, Path(max_length=10, description="'2026-Q3' or '2026'")]
+
+
+async def _read(request: Request, fn: Any, *args: Any, **kw: Any) -> Any:
+    async with request.app.state.engine.connect() as conn:
+        return await fn(await driver_connection(conn, begin=False), *args, **kw)
+
+
+@router.post("", status_code=201, responses=WRITE_ERRORS, summary="Register a social enterprise")
+async def register(body: c.RegisterEnterprise, cmd: CommandDep, who: Writer) -> Any:
+    return await cmd.execute(lambda tx: c.register(tx, body, who.subject, cmd.metadata), status_code=201)
+
+
+@router.get("", dependencies=READ, responses=READ_ERRORS,
+            summary="Enterprises, by name; filter by region (any level), status, legal form")
+async def list_enterprises(request: Request, response: Response, page: PageDep,
+                           region: Annotated[str | None, Query(max_length=20, pattern=r"^[\d.]+$")] = None,
+                           status: EnterpriseStatus | None = None,
+                           legal_form: LegalForm | None = None) -> dict[str, Any]:
+    after = page.after if isinstance(page.after, list) and len(page.after) == 2 else None
+    items = await _read(request, q.list_enterprises, page.limit, after, region=region, status=status,
+                        legal_form=legal_form)
+    next_cursor = page.next_cursor([items[-1]["name"], items[-1]["id"]] if items else None, len(items))
+    response.headers.update(link_header(request, next_cursor))
+    return {"items": items, "next_cursor": next_cursor, "limit": page.limit}
+
+
+@router.get("/summary", dependencies=READ, summary="Portfolio: status counts, jobs, jobs for vulnerable people, "
+                                                    "graduations, median self-sufficiency")
+async def summary(request: Request,
+                  region: Annotated[str | None, Query(max_length=20, pattern=r"^[\d.]+$")] = None) -> Any:
+    return await _read(request, q.portfolio, region)
+
+
+@router.get("/metrics", dependencies=READ, summary="The report metrics: IRIS+ or Gotong-local codes, units")
+async def metrics() -> dict[str, Any]:
+    return {"metrics": [{"name": k, "code": v, "unit": UNITS[k], "required": k in REQUIRED}
+                        for k, v in METRIC_CODES.items()],
+            "derived": [{"name": k, "code": v} for k, v in DERIVED_CODES.items()]}
+
+
+@router.get("/{enterprise_id}", dependencies=READ, responses=READ_ERRORS,
+            summary="One enterprise: profile, status, household counts, reports, CSR grants, latest figures")
+async def show(enterprise_id: UUID, request: Request) -> Any:
+    return await _read(request, q.enterprise_detail, enterprise_id)
+
+
+@router.post("/{enterprise_id}/verify", responses=WRITE_ERRORS,
+             summary="Verify a registered enterprise (an officer other than the registrant)")
+async def verify(enterprise_id: UUID, cmd: CommandDep, who: Verifier, body: c.ChangeStatus | None = None) -> Any:
+    return await cmd.execute(lambda tx: c.change_status(tx, enterprise_id, "verify", body or c.ChangeStatus(),
+                                                        who.subject, cmd.metadata))
+
+
+@router.post("/{enterprise_id}/activate", responses=WRITE_ERRORS, summary="Activate a verified enterprise")
+async def activate(enterprise_id: UUID, cmd: CommandDep, who: Reviewer, body: c.ChangeStatus | None = None) -> Any:
+    return await cmd.execute(lambda tx: c.change_status(tx, enterprise_id, "activate", body or c.ChangeStatus(),
+                                                        who.subject, cmd.metadata))
+
+
+@router.post("/{enterprise_id}/suspend", responses=WRITE_ERRORS, summary="Suspend an active enterprise (reason)")
+async def suspend(enterprise_id: UUID, body: c.ChangeStatus, cmd: CommandDep, who: Reviewer) -> Any:
+    return await cmd.execute(lambda tx: c.change_status(tx, enterprise_id, "suspend", body, who.subject,
+                                                        cmd.metadata))
+
+
+@router.post("/{enterprise_id}/reinstate", responses=WRITE_ERRORS, summary="Reinstate a suspended enterprise")
+async def reinstate(enterprise_id: UUID, cmd: CommandDep, who: Reviewer, body: c.ChangeStatus | None = None) -> Any:
+    return await cmd.execute(lambda tx: c.change_status(tx, enterprise_id, "reinstate", body or c.ChangeStatus(),
+                                                        who.subject, cmd.metadata))
+
+
+@router.post("/{enterprise_id}/reports", status_code=201, responses=WRITE_ERRORS,
+             summary="Submit an impact report for a period; again for the same period submits a correction")
+async def submit_report(enterprise_id: UUID, body: c.SubmitReport, cmd: CommandDep, who: Writer) -> Any:
+    return await cmd.execute(lambda tx: c.submit_report(tx, enterprise_id, body, who.subject, cmd.metadata),
+                             status_code=201)
+
+
+@router.get("/{enterprise_id}/reports", dependencies=READ, responses=READ_ERRORS,
+            summary="Every period's report versions (history kept)")
+async def reports(enterprise_id: UUID, request: Request) -> Any:
+    return await _read(request, q.report_history, enterprise_id)
+
+
+@router.get("/{enterprise_id}/reports/{period}", dependencies=READ, responses=READ_ERRORS,
+            summary="One period's report versions")
+async def report(enterprise_id: UUID, period: Period, request: Request) -> Any:
+    return (await _read(request, q.report_history, enterprise_id, period))[0]
+
+
+@router.post("/{enterprise_id}/reports/{period}/versions/{version}/accept", responses=WRITE_ERRORS,
+             summary="Accept a submitted version (an officer other than the submitter); it supersedes earlier ones")
+async def accept(enterprise_id: UUID, period: Period, version: int, cmd: CommandDep, who: Reviewer) -> Any:
+    return await cmd.execute(lambda tx: c.accept_report(tx, enterprise_id, period, version, who.subject,
+                                                        cmd.metadata))
+
+
+@router.post("/{enterprise_id}/reports/{period}/versions/{version}/return", responses=WRITE_ERRORS,
+             summary="Return a submitted version for correction, saying why")
+async def return_report(enterprise_id: UUID, period: Period, version: int, body: c.ReturnReport, cmd: CommandDep,
+                        who: Reviewer) -> Any:
+    return await cmd.execute(lambda tx: c.return_report(tx, enterprise_id, period, version, body, who.subject,
+                                                        cmd.metadata))
+
+
+@router.get("/{enterprise_id}/figures", dependencies=READ, responses=READ_ERRORS,
+            summary="Self-sufficiency, grant dependency, cost per beneficiary, revenue growth, trend")
+async def enterprise_figures(enterprise_id: UUID, request: Request) -> Any:
+    return await _read(request, q.enterprise_figures, enterprise_id)
+
+
+@router.post("/{enterprise_id}/households", status_code=201, responses=WRITE_ERRORS,
+             summary="Link an employee or client household by its pseudonymous registry reference")
+async def link_household(enterprise_id: UUID, body: c.LinkHousehold, cmd: CommandDep, _: Writer) -> Any:
+    return await cmd.execute(lambda tx: c.link_household(tx, enterprise_id, body, cmd.metadata), status_code=201)
+
+
+@router.post("/{enterprise_id}/households/{household_ref}/end", responses=WRITE_ERRORS,
+             summary="End a household's employment or client link")
+async def end_link(enterprise_id: UUID, household_ref: Annotated[str, Path(max_length=64)], body: c.EndLink,
+                   cmd: CommandDep, _: Writer) -> Any:
+    return await cmd.execute(lambda tx: c.end_link(tx, enterprise_id, household_ref, body, cmd.metadata))
+
+
+@router.get("/{enterprise_id}/households", dependencies=READ, responses=READ_ERRORS,
+            summary="Linked households (pseudonymous references only), paged")
+async def households(enterprise_id: UUID, request: Request, response: Response, page: PageDep) -> dict[str, Any]:
+    after = page.after if isinstance(page.after, list) and len(page.after) == 2 else None
+    items = await _read(request, q.household_links, enterprise_id, page.limit, after)
+    next_cursor = page.next_cursor([items[-1]["household_ref"], items[-1]["relation"]] if items else None,
+                                   len(items))
+    response.headers.update(link_header(request, next_cursor))
+    return {"items": items, "next_cursor": next_cursor, "limit": page.limit}
