@@ -1,0 +1,67 @@
+"""Partners: register by helix strand, list and filter, contact person (personal, erasable), deactivate."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+from uuid import UUID
+
+from fastapi import APIRouter, Query, Request, Response
+
+from gotong.api.idempotency import CommandDep
+from gotong.api.pagination import PageDep
+from partnership.application import commands as c
+from partnership.application import queries as q
+from partnership.domain.values import KINDS, Strand
+from partnership.entrypoints.api.deps import READ, READ_ERRORS, WRITE_ERRORS, Reader, Region, Writer, paged, read
+
+router = APIRouter(prefix="/v1", tags=["partners"])
+
+
+@router.get("/partner-kinds", dependencies=READ, summary="The kinds of organisation allowed in each helix strand")
+async def partner_kinds() -> dict[str, list[str]]:
+    return {strand: list(kinds) for strand, kinds in KINDS.items()}
+
+
+@router.post("/partners", status_code=201, responses=WRITE_ERRORS,
+             summary="Register a partner organisation in a helix strand (the contact person stays private)")
+async def register_partner(body: c.RegisterPartner, cmd: CommandDep, _: Writer) -> Any:
+    return await cmd.execute(lambda tx: c.register_partner(tx, body, cmd.metadata), status_code=201)
+
+
+@router.get("/partners", dependencies=READ, responses=READ_ERRORS, summary="Partners, filtered and paged")
+async def list_partners(request: Request, page: PageDep, strand: Strand | None = None, kind: str | None = None,
+                        region: Region = None, status: Annotated[str | None, Query(pattern="^(active|inactive)$")]
+                        = None, q_: Annotated[str | None, Query(alias="q", max_length=100)] = None) -> dict[str, Any]:
+    items = await read(request, q.list_partners, limit=page.limit, after=page.after, strand=strand, kind=kind,
+                       region=region, status=status, q=q_)
+    return paged(items, page)
+
+
+@router.get("/partners/{partner_id}", responses=READ_ERRORS,
+            summary="A partner with its agreements and projects (the contact person only for writers)")
+async def get_partner(partner_id: UUID, request: Request, who: Reader) -> dict[str, Any]:
+    return await read(request, q.get_partner, partner_id, who.has("partnership:write"))  # type: ignore[no-any-return]
+
+
+@router.put("/partners/{partner_id}/contact", status_code=204, responses=WRITE_ERRORS,
+            summary="Set the contact person (kept out of events; erasable)")
+async def set_contact(partner_id: UUID, body: c.ContactPerson, cmd: CommandDep, _: Writer) -> Response:
+    return await cmd.execute(lambda tx: c.set_contact(tx, partner_id, body), status_code=204)
+
+
+@router.delete("/partners/{partner_id}/contact", status_code=204, responses=WRITE_ERRORS,
+               summary="Erase the contact person (UU PDP request or change of staff)")
+async def erase_contact(partner_id: UUID, cmd: CommandDep, _: Writer) -> Response:
+    return await cmd.execute(lambda tx: c.erase_contact(tx, partner_id), status_code=204)
+
+
+@router.post("/partners/{partner_id}/deactivate", responses=WRITE_ERRORS,
+             summary="Deactivate a partner: it stops counting for every project's Triple Helix")
+async def deactivate(partner_id: UUID, body: c.DeactivatePartner, cmd: CommandDep, _: Writer) -> Any:
+    return await cmd.execute(lambda tx: c.deactivate_partner(tx, partner_id, body, cmd.metadata))
+
+
+@router.post("/partners/{partner_id}/reactivate", responses=WRITE_ERRORS, summary="Reactivate a partner")
+async def reactivate(partner_id: UUID, cmd: CommandDep, _: Writer) -> Any:
+    return await cmd.execute(lambda tx: c.reactivate_partner(tx, partner_id, cmd.metadata))
+

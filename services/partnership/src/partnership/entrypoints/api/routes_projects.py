@@ -1,0 +1,161 @@
+"""Projects: partners and agreements, contributions (committed vs delivered), milestones, KPIs, outcomes,
+the Triple Helix check, overdue milestones and the partner network."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+from uuid import UUID
+
+from fastapi import APIRouter, Request
+
+from gotong.api.idempotency import CommandDep
+from gotong.api.pagination import PageDep
+from partnership.application import commands as c
+from partnership.application import queries as q
+from partnership.entrypoints.api.deps import (
+    READ,
+    READ_ERRORS,
+    WRITE_ERRORS,
+    AsOf,
+    Region,
+    Writer,
+    as_of_or_today,
+    paged,
+    read,
+)
+
+router = APIRouter(prefix="/v1", tags=["projects"])
+P = "/projects/{project_id}"
+
+
+@router.post("/projects", status_code=201, responses=WRITE_ERRORS, summary="Start a joint project")
+async def start(body: c.StartProject, cmd: CommandDep, _: Writer) -> Any:
+    return await cmd.execute(lambda tx: c.start_project(tx, body, cmd.metadata), status_code=201)
+
+
+@router.get("/projects", dependencies=READ, responses=READ_ERRORS, summary="Projects, filtered and paged")
+async def list_projects(request: Request, page: PageDep, region: Region = None,
+                        status: Literal["running", "completed", "cancelled"] | None = None,
+                        partner_id: UUID | None = None, agreement_id: UUID | None = None,
+                        helix_complete: bool | None = None) -> dict[str, Any]:
+    items = await read(request, q.list_projects, limit=page.limit, after=page.after, region=region, status=status,
+                       partner_id=partner_id, agreement_id=agreement_id, helix_complete=helix_complete)
+    return paged(items, page)
+
+
+@router.get(P, dependencies=READ, responses=READ_ERRORS,
+            summary="A project: partners, agreements, contributions, milestones (as of a date), KPIs, helix check")
+async def get_project(project_id: UUID, request: Request, as_of: AsOf = None) -> dict[str, Any]:
+    return await read(request, q.get_project, project_id, as_of_or_today(as_of))  # type: ignore[no-any-return]
+
+
+@router.get(P + "/helix", dependencies=READ, responses=READ_ERRORS,
+            summary="Is the project Triple Helix complete (as of a date)? If not, why, strand by strand")
+async def helix(project_id: UUID, request: Request, as_of: AsOf = None) -> dict[str, Any]:
+    return await read(request, q.project_helix, project_id, as_of_or_today(as_of))  # type: ignore[no-any-return]
+
+
+@router.get(P + "/contributions", dependencies=READ, responses=READ_ERRORS,
+            summary="Commitments vs deliveries per partner (rupiah, by kind)")
+async def contributions(project_id: UUID, request: Request) -> list[dict[str, Any]]:
+    return await read(request, q.project_contributions, project_id)  # type: ignore[no-any-return]
+
+
+@router.post(P + "/partners", responses=WRITE_ERRORS, summary="Add a partner to the project")
+async def add_partner(project_id: UUID, body: c.PartyIn, cmd: CommandDep, _: Writer) -> Any:
+    return await cmd.execute(lambda tx: c.add_project_partner(tx, project_id, body, cmd.metadata))
+
+
+@router.post(P + "/agreements", responses=WRITE_ERRORS, summary="Link an agreement the project runs under")
+async def link_agreement(project_id: UUID, body: c.LinkAgreement, cmd: CommandDep, _: Writer) -> Any:
+    return await cmd.execute(lambda tx: c.link_agreement(tx, project_id, body, cmd.metadata))
+
+
+@router.post(P + "/contributions", status_code=201, responses=WRITE_ERRORS,
+             summary="A partner commits a contribution: money, in kind, expertise, facilities or research output")
+async def commit(project_id: UUID, body: c.CommitContribution, cmd: CommandDep, _: Writer) -> Any:
+    return await cmd.execute(lambda tx: c.commit_contribution(tx, project_id, body, cmd.metadata), status_code=201)
+
+
+@router.post(P + "/contributions/{contribution_id}/deliveries", status_code=201, responses=WRITE_ERRORS,
+             summary="Record a delivery against a commitment (never beyond what was committed)")
+async def deliver(project_id: UUID, contribution_id: str, body: c.DeliverContribution, cmd: CommandDep,
+                  _: Writer) -> Any:
+    return await cmd.execute(lambda tx: c.deliver_contribution(tx, project_id, contribution_id, body,
+                                                               cmd.metadata), status_code=201)
+
+
+@router.post(P + "/milestones", status_code=201, responses=WRITE_ERRORS, summary="Plan a milestone with a due date")
+async def plan(project_id: UUID, body: c.PlanMilestone, cmd: CommandDep, _: Writer) -> Any:
+    return await cmd.execute(lambda tx: c.plan_milestone(tx, project_id, body, cmd.metadata), status_code=201)
+
+
+@router.post(P + "/milestones/{milestone_id}/reschedule", responses=WRITE_ERRORS,
+             summary="Move an open milestone's due date (with a reason)")
+async def reschedule(project_id: UUID, milestone_id: str, body: c.RescheduleMilestone, cmd: CommandDep,
+                     _: Writer) -> Any:
+    return await cmd.execute(lambda tx: c.reschedule_milestone(tx, project_id, milestone_id, body, cmd.metadata))
+
+
+@router.post(P + "/milestones/{milestone_id}/complete", responses=WRITE_ERRORS,
+             summary="Mark a milestone done, with evidence (document SHA-256 and/or https URL)")
+async def complete_milestone(project_id: UUID, milestone_id: str, body: c.CompleteMilestone, cmd: CommandDep,
+                             _: Writer) -> Any:
+    return await cmd.execute(lambda tx: c.complete_milestone(tx, project_id, milestone_id, body, cmd.metadata))
+
+
+@router.post(P + "/kpis", status_code=201, responses=WRITE_ERRORS, summary="Define a KPI: baseline and target")
+async def define_kpi(project_id: UUID, body: c.DefineKpi, cmd: CommandDep, _: Writer) -> Any:
+    return await cmd.execute(lambda tx: c.define_kpi(tx, project_id, body, cmd.metadata), status_code=201)
+
+
+@router.post(P + "/kpis/{code}/measurements", status_code=201, responses=WRITE_ERRORS,
+             summary="Record a KPI's actual value")
+async def measure_kpi(project_id: UUID, code: str, body: c.MeasureKpi, cmd: CommandDep, _: Writer) -> Any:
+    return await cmd.execute(lambda tx: c.measure_kpi(tx, project_id, code, body, cmd.metadata), status_code=201)
+
+
+@router.post(P + "/outcomes", status_code=201, responses=WRITE_ERRORS, summary="Record an outcome")
+async def outcome(project_id: UUID, body: c.RecordOutcome, cmd: CommandDep, _: Writer) -> Any:
+    return await cmd.execute(lambda tx: c.record_outcome(tx, project_id, body, cmd.metadata), status_code=201)
+
+
+@router.post(P + "/complete", responses=WRITE_ERRORS, summary="running → completed (no milestone left open)")
+async def complete(project_id: UUID, body: c.CompleteProject, cmd: CommandDep, _: Writer) -> Any:
+    return await cmd.execute(lambda tx: c.complete_project(tx, project_id, body, cmd.metadata))
+
+
+@router.post(P + "/cancel", responses=WRITE_ERRORS, summary="running → cancelled (with a reason)")
+async def cancel(project_id: UUID, body: c.CancelProject, cmd: CommandDep, _: Writer) -> Any:
+    return await cmd.execute(lambda tx: c.cancel_project(tx, project_id, body, cmd.metadata))
+
+
+@router.get("/milestones/overdue", dependencies=READ, responses=READ_ERRORS,
+            summary="Open milestones past their due date, as of a date, across running projects")
+async def overdue(request: Request, as_of: AsOf = None, region: Region = None) -> list[dict[str, Any]]:
+    return await read(request, q.overdue_milestones, as_of_or_today(as_of), region)  # type: ignore[no-any-return]
+
+
+@router.post("/checks/overdue", responses=WRITE_ERRORS,
+             summary="Flag (and publish) milestones that became overdue, now rather than at the next periodic run")
+async def flag_overdue(cmd: CommandDep, _: Writer, as_of: AsOf = None) -> Any:
+    day = as_of_or_today(as_of)
+    return await cmd.execute(lambda tx: _flagged(tx, day, cmd))
+
+
+async def _flagged(tx: Any, day: Any, cmd: Any) -> dict[str, Any]:
+    return {"as_of": day.isoformat(), "flagged": await c.flag_overdue_milestones(tx, day, cmd.metadata)}
+
+
+@router.get("/checks", dependencies=READ, responses=READ_ERRORS,
+            summary="Every running project: Triple Helix completeness with reasons, overdue milestones, outstanding")
+async def checks(request: Request, as_of: AsOf = None, region: Region = None) -> dict[str, Any]:
+    return await read(request, q.checks, as_of_or_today(as_of), region)  # type: ignore[no-any-return]
+
+
+@router.get("/network", dependencies=READ, responses=READ_ERRORS,
+            summary="Who works with whom on what, per region: partner and project nodes, edges")
+async def network(request: Request, as_of: AsOf = None, region: Region = None,
+                  include_ended: bool = False) -> dict[str, Any]:
+    return await read(request, q.network, as_of_or_today(as_of), region,  # type: ignore[no-any-return]
+                      include_ended)

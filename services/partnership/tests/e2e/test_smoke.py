@@ -1,0 +1,3 @@
+async def test_helix_flow(api, helix):
+    view = await api.get(f"/v1/projects/{helix['project']}")
+    assert view["helix"]["complete"] is True, view["helix"]
