@@ -1,0 +1,72 @@
+"""The civil-registry check (Dukcapil), behind a port, with a local simulator for tests and demos.
+
+The real service answers per NIK whether the person exists, whether name, birth date and sex match its
+records, and whether a death is recorded. The simulator answers the same from a seed and configurable
+rates, plus explicit death records and unknown NIKs — deterministic, so tests and demos repeat.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Literal, Protocol
+
+
+@dataclass(frozen=True)
+class CivilQuery:
+    nik: str
+    name: str
+    birth_date: date
+    sex: str
+
+
+@dataclass(frozen=True)
+class CivilAnswer:
+    status: Literal["match", "mismatch", "not_found", "dead"]
+    fields: tuple[str, ...] = ()
+    died_on: date | None = None
+
+
+class CivilRegistry(Protocol):
+    async def check(self, people: Sequence[CivilQuery]) -> list[CivilAnswer]: ...
+
+
+@dataclass
+class DukcapilSimulator:
+    """Answers from a hash of (seed, NIK): `death_rate` of people are recorded dead, `mismatch_rate` have a
+    different name or birth date on record, `not_found_rate` are unknown; `deaths` and `unknown` pin people."""
+
+    seed: str = "gotong"
+    death_rate: float = 0.0
+    mismatch_rate: float = 0.0
+    not_found_rate: float = 0.0
+    deaths: dict[str, date] = field(default_factory=dict)
+    unknown: set[str] = field(default_factory=set)
+    mismatches: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+    def _draw(self, nik: str) -> float:
+        digest = hashlib.blake2b(f"{self.seed}:{nik}".encode(), digest_size=8).digest()
+        return int.from_bytes(digest, "big") / 2**64
+
+    def answer(self, q: CivilQuery) -> CivilAnswer:
+        if q.nik in self.deaths:
+            return CivilAnswer("dead", died_on=self.deaths[q.nik])
+        if q.nik in self.unknown:
+            return CivilAnswer("not_found")
+        if q.nik in self.mismatches:
+            return CivilAnswer("mismatch", self.mismatches[q.nik])
+        u = self._draw(q.nik)
+        if u < self.death_rate:
+            return CivilAnswer("dead", died_on=date.today() - timedelta(days=1 + int(u * 1e6) % 700))
+        u -= self.death_rate
+        if u < self.mismatch_rate:
+            return CivilAnswer("mismatch", ("name",) if int(u * 1e6) % 2 else ("birth_date",))
+        u -= self.mismatch_rate
+        if u < self.not_found_rate:
+            return CivilAnswer("not_found")
+        return CivilAnswer("match")
+
+    async def check(self, people: Sequence[CivilQuery]) -> list[CivilAnswer]:
+        return [self.answer(q) for q in people]

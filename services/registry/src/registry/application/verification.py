@@ -1,0 +1,116 @@
+"""Automatic verification, run on every registration and change, for one household or a whole batch.
+
+Checks, each a reason code when it fails:
+- `head_too_young`            the head of the family is under 15;
+- `duplicate_nik`             a member's NIK is an active member of another household (exact duplicate);
+- `duplicate_kk`              the same No. KK is registered twice;
+- `probable_duplicate`        same district, same birth date and a similar name (phonetic key) elsewhere;
+- `civil_registry_mismatch`   Dukcapil has other name/birth date/sex for the NIK;
+- `civil_registry_not_found`  Dukcapil does not know the NIK;
+a death on record at Dukcapil is not a flag: it marks the member dead (event `MemberDied`, source civil_registry).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from uuid import UUID
+
+import asyncpg
+
+from registry.adapters.civil_registry import CivilQuery, CivilRegistry
+from registry.application.personal import Indexes, Personal
+from registry.domain.model import MemberFact, age_on
+
+CHECKS = ["structure", "duplicate_nik", "duplicate_kk", "probable_duplicate", "civil_registry"]
+
+
+@dataclass
+class Candidate:
+    household_id: UUID
+    index: Indexes
+    personal: Personal
+    facts: dict[str, MemberFact]
+
+
+@dataclass
+class Outcome:
+    reasons: list[dict[str, str]] = field(default_factory=list)
+    deaths: list[tuple[str, date]] = field(default_factory=list)
+
+
+async def verify(driver: asyncpg.Connection, candidates: Sequence[Candidate], civil: CivilRegistry,
+                 today: date | None = None) -> dict[UUID, Outcome]:
+    today = today or date.today()
+    out = {c.household_id: Outcome() for c in candidates}
+    ids = [c.household_id for c in candidates]
+
+    for c in candidates:
+        for m in c.facts.values():
+            if m.relation == "kepala" and m.alive and m.left_on is None and age_on(m.birth_month, today) < 15:
+                out[c.household_id].reasons.append({"code": "head_too_young", "member_ref": m.member_ref})
+
+    # exact duplicates: against the register and within the batch itself
+    nik_owner: dict[bytes, list[tuple[UUID, str]]] = defaultdict(list)
+    for c in candidates:
+        for h, ref in c.index.niks:
+            nik_owner[h].append((c.household_id, ref))
+    rows = await driver.fetch(
+        "SELECT nik_hash, household_id FROM person_index WHERE active AND nik_hash = ANY($1::bytea[])",
+        list(nik_owner))
+    for r in rows:
+        nik_owner[r["nik_hash"]].append((r["household_id"], ""))
+    for owners in nik_owner.values():
+        households = {hid for hid, _ in owners}
+        if len(households) > 1:
+            for hid, ref in owners:
+                if hid in out and ref:
+                    out[hid].reasons.append({"code": "duplicate_nik", "member_ref": ref})
+
+    kk_owner: dict[bytes, set[UUID]] = defaultdict(set)
+    for c in candidates:
+        kk_owner[c.index.kk_hash].add(c.household_id)
+    for r in await driver.fetch("SELECT kk_hash, household_id FROM kk_index WHERE kk_hash = ANY($1::bytea[])",
+                                list(kk_owner)):
+        kk_owner[r["kk_hash"]].add(r["household_id"])
+    for kk_owners in kk_owner.values():
+        if len(kk_owners) > 1:
+            for hid in kk_owners & set(out):
+                out[hid].reasons.append({"code": "duplicate_kk"})
+
+    # probable duplicates: same district + birth date + phonetic name, different NIK, other household
+    match_owner: dict[bytes, list[tuple[UUID, str]]] = defaultdict(list)
+    for c in candidates:
+        for mh, _, ref in c.index.names:
+            match_owner[mh].append((c.household_id, ref))
+    for r in await driver.fetch(
+            "SELECT match_hash, household_id FROM name_index WHERE match_hash = ANY($1::bytea[]) "
+            "AND NOT household_id = ANY($2::uuid[])", list(match_owner), ids):
+        match_owner[r["match_hash"]].append((r["household_id"], ""))
+    for owners in match_owner.values():
+        if len({hid for hid, _ in owners}) > 1:
+            for hid, ref in owners:
+                if hid in out and ref and not any(x.get("member_ref") == ref and x["code"] == "duplicate_nik"
+                                                  for x in out[hid].reasons):
+                    out[hid].reasons.append({"code": "probable_duplicate", "member_ref": ref})
+
+    queries: list[tuple[UUID, str, CivilQuery]] = []
+    for c in candidates:
+        for ref, p in c.personal.members.items():
+            fact = c.facts.get(ref)
+            if fact is None or not fact.alive or fact.left_on is not None:
+                continue
+            queries.append((c.household_id, ref, CivilQuery(p["nik"], p["name"], date.fromisoformat(p["birth_date"]),
+                                                            p["sex"])))
+    answers = await civil.check([q for _, _, q in queries]) if queries else []
+    for (hid, ref, _), answer in zip(queries, answers, strict=True):
+        if answer.status == "dead" and answer.died_on is not None:
+            out[hid].deaths.append((ref, answer.died_on))
+        elif answer.status == "mismatch":
+            out[hid].reasons.append({"code": "civil_registry_mismatch", "member_ref": ref,
+                                     "fields": ",".join(answer.fields)})
+        elif answer.status == "not_found":
+            out[hid].reasons.append({"code": "civil_registry_not_found", "member_ref": ref})
+    return out

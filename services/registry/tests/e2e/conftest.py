@@ -1,0 +1,51 @@
+"""An ops client on a real database and broker, with tokens for officers with different scopes."""
+
+import time
+
+import httpx
+import jwt
+import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from gotong.api.auth import StaticKeyVerifier
+from gotong.messaging.topics import dlq_topic, ensure_topics
+from registry.adapters.civil_registry import DukcapilSimulator
+from registry.adapters.crypto import KeyRing
+from registry.application.commands import Deps
+from registry.config import Settings
+from registry.entrypoints.api.app import create_app
+
+KEY = Ed25519PrivateKey.generate()
+ALL = "registry:read registry:register registry:read-personal registry:rank registry:audit"
+
+
+def auth(sub: str, scopes: str = ALL) -> dict[str, str]:
+    now = int(time.time())
+    token = jwt.encode({"iss": "t", "sub": sub, "iat": now, "exp": now + 600, "scope": scopes, "client_id": sub},
+                       KEY, algorithm="EdDSA", headers={"kid": "k"})
+    return {"Authorization": f"Bearer {token}"}
+
+
+OPS = auth("ops-1")
+VERIFIER = auth("verifier-1", "registry:read registry:verify")
+APPROVER = auth("approver-1", "registry:read registry:verify registry:approve")
+ERASER = auth("dpo-1", "registry:read registry:erase")
+
+
+@pytest.fixture
+def civil():
+    return DukcapilSimulator(seed="test")
+
+
+@pytest.fixture
+async def client(database_url, kafka_bootstrap, civil):
+    topics = ["registry.events", "disbursement.events"]
+    await ensure_topics(kafka_bootstrap, [*topics, *(dlq_topic(t) for t in topics)])
+    settings = Settings(database_url=database_url, kafka_bootstrap_servers=kafka_bootstrap, relay_enabled=False,
+                        consume_disbursement=False, status_check_per_minute=1000)
+    app = create_app(settings, deps=Deps(KeyRing.from_text(settings.master_secret), civil))
+    async with app.router.lifespan_context(app):
+        app.state.token_verifier = StaticKeyVerifier({"k": KEY.public_key()}, issuer="t")
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://registry") as c:
+            c.app = app
+            yield c
