@@ -1,23 +1,99 @@
-"""The disbursement service's web app: the composition root for its HTTP process (the relay runs inside)."""
+"""The disbursement service's web app: the composition root for its HTTP process (API, relay, the registry
+replica consumer, the payment dispatcher)."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from typing import Any
+
 from fastapi import FastAPI
 
+from disbursement.adapters.channel import dispatch
+from disbursement.application.programs import define_program, shipped_programs
 from disbursement.config import VERSION, Settings
+from disbursement.entrypoints.api import g2p
+from disbursement.entrypoints.api.routes import public, router
+from disbursement.entrypoints.consumers.registry import registry_consumer
+from disbursement.simulator import ChannelConfig, create_simulator, deliver
 from gotong.api.app import create_app as create_kit_app
+from gotong.api.periodic import periodic
+from gotong.contracts.disbursement import EVENTS, CycleApproved, CycleClosed
+from gotong.eventstore import EventMetadata
+from gotong.eventstore.model import RecordedEvent
+from gotong.messaging.consumer import consumers_lifespan
 from gotong.messaging.relay import relay_lifespan
 
+log = logging.getLogger("disbursement")
+
 DESCRIPTION = (
-    "Targeted aid (such as PKH and BPNT): programs, eligibility rules, benefit formulas, cycles, "
-    "entitlements, payment instructions and their reconciliation. It learns who is eligible from the "
-    "registry's events and keeps its own replica; money is always an integer number of rupiah."
+    "Targeted aid (PKH, BPNT, BLT, CSR-funded programs): programs as configuration with explainable, versioned "
+    "eligibility rules over a replica of the registry; cycles with maker–checker and a budget check; one payment "
+    "per program, cycle and household; payments over G2P Connect with reconciliation. Money is integer rupiah."
 )
+
+
+def publish_contract(event: RecordedEvent) -> tuple[str, int, dict[str, Any]] | None:
+    """Publish the contract events; internal cycle events (opened, computed, reviewed …) stay inside.
+    The internal CycleApproved/CycleClosed carry the officer, which the contract leaves out."""
+    if event.event_type == "PaymentRecorded" or event.event_type == "ProgramDefined":
+        return event.event_type, event.schema_version, dict(event.data)
+    if event.event_type in (CycleApproved.event_type, CycleClosed.event_type):
+        model = EVENTS[event.event_type]
+        return event.event_type, model.schema_version, model.model_validate(dict(event.data)).model_dump(mode="json")
+    return None
+
+
+@contextlib.asynccontextmanager
+async def load_programs(app: FastAPI) -> AsyncIterator[None]:
+    """Define the shipped programs (a definition already there is left alone; a new rule version is recorded)."""
+    if app.state.settings.load_shipped_programs:
+        for definition in shipped_programs():
+            async with app.state.store.transaction() as tx:
+                await define_program(tx, definition, EventMetadata(actor="config"))
+    yield
+
+
+@contextlib.asynccontextmanager
+async def channel_client(app: FastAPI) -> AsyncIterator[None]:
+    yield
+    client = getattr(app.state, "channel_client", None)
+    if client is not None:
+        await client.aclose()
+
+
+@contextlib.asynccontextmanager
+async def embedded_channel(app: FastAPI) -> AsyncIterator[None]:
+    """Local convenience (`gotong up`): the channel simulator mounted at /channel delivers its callbacks."""
+    stop = asyncio.Event()
+    task = asyncio.create_task(deliver(app.state.embedded_channel, stop), name="embedded-channel")
+    try:
+        yield
+    finally:
+        stop.set()
+        await task
+
+
+dispatcher = periodic("payment dispatch", lambda app: app.state.settings.dispatch_interval_s, dispatch)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
-    return create_kit_app(
-        settings, title="Gotong disbursement", version=VERSION, description=DESCRIPTION,
-        lifespan_hooks=[relay_lifespan],
-    )
+    hooks: list[Any] = [relay_lifespan, load_programs, channel_client]
+    if settings.consume_registry:
+        hooks.append(lambda app: consumers_lifespan(app, [registry_consumer]))
+    if settings.dispatch_enabled:
+        hooks.append(dispatcher)
+    if settings.embedded_channel:
+        hooks.append(embedded_channel)
+    app = create_kit_app(settings, title="Gotong disbursement", version=VERSION, description=DESCRIPTION,
+                         routers=[router, public, g2p.router], lifespan_hooks=hooks)
+    app.state.contract_mapper = publish_contract
+    if settings.embedded_channel:
+        sim = create_simulator(ChannelConfig(secret=settings.channel_secret, failure_rate=0.02, return_rate=0.01,
+                                             wrong_amount_rate=0.005, delay_s=1.0), with_delivery=False)
+        app.state.embedded_channel = sim.state.channel
+        app.mount("/channel", sim)
+    return app

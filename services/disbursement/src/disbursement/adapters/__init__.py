@@ -1,0 +1,1 @@
+"""Adapters: the replica's SQL, the G2P Connect channel client."""

@@ -1,0 +1,1 @@
+"""The disbursement domain: programs, eligibility, cycles and payment outcomes. Pure: no I/O."""

@@ -1,0 +1,231 @@
+"""A payment channel simulator (a bank or post office) speaking G2P Connect disburse v1.0.0, in its own process.
+
+It acknowledges `disburse` messages at once and posts `on-disburse` callbacks later, with configurable rates
+of failure, return (paid, then given back) and wrong amounts, and a delay. Like a real channel it pays a
+reference id once: a repeated instruction gets the first outcome again, never a second payout. Outcomes
+are drawn from a hash of the reference id and the seed, so a run can be repeated. Callbacks that cannot be
+delivered (the service is down) are retried until they are.
+
+Run: `gotong cycle simulator --port 8112 --failure-rate 0.05 --return-rate 0.02 --wrong-amount-rate 0.01`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import logging
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field, ValidationError
+from uuid6 import uuid7
+
+from disbursement.adapters import g2p
+
+log = logging.getLogger("disbursement.simulator")
+
+
+class ChannelConfig(BaseModel):
+    failure_rate: float = Field(default=0.0, ge=0, le=1)
+    return_rate: float = Field(default=0.0, ge=0, le=1)
+    wrong_amount_rate: float = Field(default=0.0, ge=0, le=1)
+    delay_s: float = Field(default=0.2, ge=0)
+    return_delay_s: float = Field(default=0.5, ge=0)
+    seed: int = 1
+    secret: str = "gotong-local-channel-key"
+    sender_id: str = "channel.simulator"
+    callback_batch: int = 500
+
+
+@dataclass
+class Payout:
+    reference_id: str
+    payee_fa: str
+    amount: int
+    paid_amount: int
+    status: str  # pdng | succ | rjct
+    returned: bool = False
+    reason: str | None = None
+
+
+@dataclass
+class Outbox:
+    due: float
+    sender_uri: str
+    action: str
+    item: dict[str, Any]
+
+
+@dataclass
+class Channel:
+    config: ChannelConfig
+    payouts: dict[str, Payout] = field(default_factory=dict)
+    outbox: list[Outbox] = field(default_factory=list)
+    duplicates: int = 0
+    callbacks_sent: int = 0
+
+    def roll(self, reference_id: str, salt: str) -> float:
+        h = hashlib.sha256(f"{self.config.seed}:{salt}:{reference_id}".encode()).digest()
+        return int.from_bytes(h[:8], "big") / 2**64
+
+    def receive(self, d: g2p.Disbursement, sender_uri: str, now: float) -> None:
+        known = self.payouts.get(d.reference_id)
+        if known is not None:  # a reference id is paid once; say again what happened to it
+            self.duplicates += 1
+            if known.status != "pdng":
+                self.outbox.append(Outbox(now, sender_uri, "on-disburse", self.status_item(known)))
+            return
+        amount = g2p.amount_rupiah(d.amount) or 0
+        p = Payout(d.reference_id, d.payee_fa, amount, 0, "pdng")
+        self.payouts[d.reference_id] = p
+        cfg = self.config
+        if self.roll(d.reference_id, "fail") < cfg.failure_rate:
+            p.status, p.reason = "rjct", "rjct.payee_fa.invalid"
+        else:
+            p.status = "succ"
+            wrong = self.roll(d.reference_id, "amount") < cfg.wrong_amount_rate
+            p.paid_amount = amount - 10_000 if wrong and amount > 10_000 else amount
+            if self.roll(d.reference_id, "return") < cfg.return_rate:
+                self.outbox.append(Outbox(now + cfg.delay_s + cfg.return_delay_s, sender_uri, "on-disburse",
+                                          {"returned_of": d.reference_id}))
+        self.outbox.append(Outbox(now + cfg.delay_s, sender_uri, "on-disburse", {"report_of": d.reference_id}))
+
+    def status_item(self, p: Payout) -> dict[str, Any]:
+        item: dict[str, Any] = {"reference_id": p.reference_id, "timestamp": g2p.now_ts(), "payee_fa": p.payee_fa,
+                                "currency_code": "IDR"}
+        if p.returned:
+            item.update(status="rjct", status_reason_message="returned: rekening tidak aktif",
+                        instruction="returned", amount=g2p.amount_text(p.paid_amount))
+        elif p.status == "succ":
+            item.update(status="succ", amount=g2p.amount_text(p.paid_amount))
+        else:
+            item.update(status=p.status, status_reason_code=p.reason or "rjct.reference_id.invalid")
+        return item
+
+    def due_item(self, o: Outbox) -> dict[str, Any]:
+        if "returned_of" in o.item:
+            p = self.payouts[o.item["returned_of"]]
+            p.returned = True
+            return self.status_item(p)
+        if "report_of" in o.item:
+            return self.status_item(self.payouts[o.item["report_of"]])
+        return o.item
+
+
+def create_simulator(config: ChannelConfig | None = None, *, with_delivery: bool = True) -> FastAPI:
+    """The channel's app; `with_delivery` runs its callback loop in the app's lifespan (a mounted app has
+    none, so whoever mounts it runs `deliver`)."""
+    channel = Channel(config or ChannelConfig())
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if not with_delivery:
+            yield
+            return
+        stop = asyncio.Event()
+        task = asyncio.create_task(deliver(channel, stop))
+        try:
+            yield
+        finally:
+            stop.set()
+            await task
+
+    app = FastAPI(title="Gotong payment channel simulator (G2P Connect disburse v1.0.0)", lifespan=lifespan)
+    app.state.channel = channel
+
+    async def envelope(request: Request, model: type[Any]) -> tuple[Any, JSONResponse | None]:
+        raw = await request.json()
+        if not g2p.verify(raw, channel.config.secret):
+            return None, JSONResponse(g2p.ack("", "ERR", {"code": "err.signature.invalid",
+                                                          "message": "bad signature"}), status_code=401)
+        try:
+            return model.model_validate(raw), None
+        except ValidationError as err:
+            return None, JSONResponse(g2p.ack("", "ERR", {"code": "err.request.bad", "message": str(err)[:900]}),
+                                      status_code=400)
+
+    @app.post("/disburse")
+    async def disburse(request: Request) -> JSONResponse:
+        env, error = await envelope(request, g2p.DisburseEnvelope)
+        if error is not None:
+            return error
+        now = asyncio.get_running_loop().time()
+        for d in env.message.disbursements:
+            channel.receive(d, env.header.sender_uri or "", now)
+        return JSONResponse(g2p.ack(str(uuid7())))
+
+    @app.post("/disburse/txn/status")
+    async def txn_status(request: Request) -> JSONResponse:
+        env, error = await envelope(request, g2p.TxnStatusEnvelope)
+        if error is not None:
+            return error
+        value = env.message.txnstatus_request.attribute_value
+        refs = value if isinstance(value, list) else [value]
+        items = []
+        for ref in refs:
+            p = channel.payouts.get(ref)
+            if p is None:  # never received: say so, the sender may reissue safely
+                items.append({"reference_id": ref, "timestamp": g2p.now_ts(), "status": "rjct",
+                              "status_reason_code": "rjct.reference_id.invalid",
+                              "status_reason_message": "reference id never received"})
+            elif p.status != "pdng":
+                items.append(channel.status_item(p))
+        now = asyncio.get_running_loop().time()
+        for item in items:
+            channel.outbox.append(Outbox(now, env.header.sender_uri or "", "txn/on-status", item))
+        return JSONResponse(g2p.ack(str(uuid7())))
+
+    @app.get("/ledger", summary="What the channel paid: one row per reference id (for tests and ops)")
+    async def ledger() -> dict[str, Any]:
+        return {"payouts": [p.__dict__ for p in channel.payouts.values()], "duplicates": channel.duplicates,
+                "callbacks_sent": channel.callbacks_sent, "pending_callbacks": len(channel.outbox)}
+
+    return app
+
+
+async def deliver(channel: Channel, stop: asyncio.Event) -> None:
+    """Post due callbacks (batched per callback URL and action) until `stop`."""
+    async with httpx.AsyncClient(timeout=10) as client:
+        while not stop.is_set():
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(stop.wait(), 0.1)
+            now = asyncio.get_running_loop().time()
+            due = [o for o in channel.outbox if o.due <= now]
+            if not due:
+                continue
+            groups: dict[tuple[str, str], list[Outbox]] = {}
+            for o in due[:channel.config.callback_batch * 4]:
+                groups.setdefault((o.sender_uri, o.action), []).append(o)
+            for (uri, action), batch in groups.items():
+                for i in range(0, len(batch), channel.config.callback_batch):
+                    part = batch[i:i + channel.config.callback_batch]
+                    if await _post(client, channel, uri, action, [channel.due_item(o) for o in part]):
+                        for o in part:
+                            channel.outbox.remove(o)
+                        channel.callbacks_sent += 1
+                    else:
+                        for o in part:  # the service is away: try again a little later
+                            o.due = now + 1.0
+
+
+async def _post(client: httpx.AsyncClient, channel: Channel, uri: str, action: str,
+                items: list[dict[str, Any]]) -> bool:
+    cfg = channel.config
+    header = {"version": g2p.VERSION, "message_id": str(uuid7()), "message_ts": g2p.now_ts(), "action": action,
+              "status": "succ", "total_count": len(items), "completed_count": len(items),
+              "sender_id": cfg.sender_id, "is_msg_encrypted": False}
+    response = {"transaction_id": str(uuid7()), "disbursements_status": items}
+    message: dict[str, Any] = response if action == "on-disburse" else {
+        "transaction_id": response["transaction_id"], "correlation_id": str(uuid7()),
+        "txnstatus_response": {"txn_type": "on-disburse", "txn_status": response}}
+    body = g2p.sign({"header": header, "message": message}, cfg.secret, cfg.sender_id)
+    try:
+        r = await client.post(uri, json=body)
+        return r.status_code < 300
+    except httpx.HTTPError:
+        return False
