@@ -5,7 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from gotong.service import ServiceSpec
+from partnership.cli import partnership
 from partnership.config import Settings
+from partnership.demo import load_demo
 from partnership.entrypoints.api.app import create_app
 
 service = ServiceSpec(
@@ -14,4 +16,6 @@ service = ServiceSpec(
     create_app=create_app,
     migrations=Path(__file__).parent / "migrations",
     port=8105,
+    demo_data=load_demo,
+    cli=partnership,
 )
