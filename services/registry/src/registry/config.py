@@ -24,3 +24,20 @@ class Settings(KitSettings):
     civil_not_found_rate: float = Field(default=0.002, ge=0, le=1, description="Dukcapil simulator: unknown NIKs")
     status_check_per_minute: int = Field(default=30, ge=1, description="public status check limit per client address")
     consume_disbursement: bool = True
+    # DCI Social Registry API for ministries (`registry.entrypoints.dci`; see the README's "DCI API")
+    dci_enabled: bool = True
+    dci_sender_id: str = Field(default="dtsen.gotong.id", description="this registry's DCI sender/receiver id")
+    dci_signing_key: str | None = Field(
+        default=None, description="DCI_SIGNING_KEY, base64url of a 32-byte Ed25519 seed signing responses and "
+                                  "callbacks; by default derived from the master secret (stable across restarts)")
+    dci_clients_file: str | None = Field(default=None, description="JSON file listing the ministry clients")
+    dci_clients: list[dict[str, object]] = Field(default=[], description="ministry clients inline (JSON)")
+    dci_test_callback_origins: list[str] = Field(
+        default=[], description="TESTS ONLY: callback origins allowed although they resolve to loopback/private")
+    dci_signature_max_ttl_s: int = Field(default=3600, ge=1, description="longest expires - created accepted")
+    dci_clock_skew_s: int = Field(default=60, ge=0)
+    dci_page_size_max: int = Field(default=1000, ge=1)
+    dci_batch_max: int = Field(default=10, ge=1, description="search/subscribe requests per message")
+    dci_worker_interval_s: float = Field(default=1.0, gt=0, description="async search, notify and callback loop")
+    dci_callback_timeout_s: float = Field(default=5.0, gt=0)
+    dci_callback_max_attempts: int = Field(default=8, ge=1)
