@@ -1,9 +1,120 @@
-import pytest
+"""Fixtures: the service app over HTTP (real PostgreSQL), an in-process payment channel, officers' tokens,
+and a way to put households into the replica as the registry's events would."""
 
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+import jwt
+import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from disbursement.adapters import channel as channel_adapter
+from disbursement.adapters import replica
+from disbursement.config import Settings
+from disbursement.entrypoints.api.app import create_app
+from disbursement.simulator import Channel, ChannelConfig, create_simulator, deliver_due
 from disbursement.tables import metadata
+from gotong.api.auth import StaticKeyVerifier
+from gotong.contracts.registry import HouseholdChanged
+from gotong.eventstore.postgres import driver_connection
 from gotong.eventstore.tables import kit_metadata
+
+KEY = Ed25519PrivateKey.generate()
+
+
+def auth(sub: str, scopes: str = "disbursement:read disbursement:write") -> dict[str, str]:
+    now = int(time.time())
+    token = jwt.encode({"iss": "t", "sub": sub, "iat": now, "exp": now + 600, "scope": scopes}, KEY,
+                       algorithm="EdDSA", headers={"kid": "k"})
+    return {"Authorization": f"Bearer {token}"}
+
+
+OPS = auth("ops-1")
+OPS_2 = auth("ops-2")
+SUPERVISOR = auth("sup-1", "disbursement:read disbursement:write disbursement:approve")
+OPS_WHO_CAN_APPROVE = auth("ops-1", "disbursement:read disbursement:write disbursement:approve")
 
 
 @pytest.fixture
 def schema_metadata():
     return [kit_metadata, metadata]
+
+
+@dataclass
+class Env:
+    client: httpx.AsyncClient
+    app: Any
+    channel: Channel
+    channel_client: httpx.AsyncClient
+    ops = OPS
+    ops2 = OPS_2
+    supervisor = SUPERVISOR
+    ops_who_can_approve = OPS_WHO_CAN_APPROVE
+
+    @staticmethod
+    def token(sub: str, scopes: str) -> dict[str, str]:
+        return auth(sub, scopes)
+
+    async def households(self, *events: HouseholdChanged) -> None:
+        async with self.app.state.engine.begin() as conn:
+            driver = await driver_connection(conn)
+            for e in events:
+                await replica.apply_changed(driver, e)
+
+    async def sql(self, query: str, *args: Any) -> list[Any]:
+        async with self.app.state.engine.connect() as conn:
+            driver = await driver_connection(conn, begin=False)
+            return list(await driver.fetch(query, *args))
+
+    async def run_channel(self, rounds: int = 4) -> None:
+        """Send every pending instruction, let the channel answer all of it, repeat until quiet."""
+        settings = self.app.state.settings
+        for _ in range(rounds):
+            while await channel_adapter.send_pending(self.app.state.engine, settings, self.channel_client):
+                pass
+            if not await deliver_due(self.channel, self.client, everything=True) and not self.channel.outbox:
+                return
+
+    def configure_channel(self, **rates: Any) -> None:
+        self.channel.config = ChannelConfig(**rates)
+
+    async def post(self, path: str, who: dict[str, str] = OPS, body: Any = None, **kw: Any) -> httpx.Response:
+        return await self.client.post(path, headers=who, json=body, **kw)
+
+    async def cycle(self, program: str = "BPNT", period: str = "2026-Q4", cutoff: str = "2026-10-01",
+                    *, until: str = "approved") -> str:
+        r = await self.post("/v1/cycles", body={"program": program, "period": period, "cutoff": cutoff})
+        assert r.status_code == 201, r.text
+        cid: str = r.json()["cycle_id"]
+        steps = [("computed", f"/v1/cycles/{cid}/compute", OPS, None),
+                 ("reviewed", f"/v1/cycles/{cid}/review", OPS_2, {"note": "diperiksa"}),
+                 ("approved", f"/v1/cycles/{cid}/approve", SUPERVISOR, None),
+                 ("paying", f"/v1/cycles/{cid}/pay", OPS, None)]
+        for state, path, who, body in steps:
+            if until == "open":
+                break
+            r = await self.post(path, who, body)
+            assert r.status_code == 200, r.text
+            assert r.json()["status"] == state
+            if state == until:
+                break
+        return cid
+
+
+@pytest.fixture
+async def env(database_url, kafka_bootstrap):
+    settings = Settings(database_url=database_url, kafka_bootstrap_servers=kafka_bootstrap, relay_enabled=False,
+                        consume_registry=False, dispatch_enabled=False, embedded_channel=False,
+                        channel_url="http://channel", callback_base_url="http://disbursement")
+    app = create_app(settings)
+    sim = create_simulator(ChannelConfig(delay_s=0), with_delivery=False)
+    async with app.router.lifespan_context(app):
+        app.state.token_verifier = StaticKeyVerifier({"k": KEY.public_key()}, issuer="t")
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=sim), base_url="http://channel") as cc, \
+                httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://disbursement") as c:
+            app.state.channel_client = cc
+            yield Env(c, app, sim.state.channel, cc)

@@ -90,10 +90,10 @@ class Channel:
             p.status = "succ"
             wrong = self.roll(d.reference_id, "amount") < cfg.wrong_amount_rate
             p.paid_amount = amount - 10_000 if wrong and amount > 10_000 else amount
-            if self.roll(d.reference_id, "return") < cfg.return_rate:
-                self.outbox.append(Outbox(now + cfg.delay_s + cfg.return_delay_s, sender_uri, "on-disburse",
-                                          {"returned_of": d.reference_id}))
         self.outbox.append(Outbox(now + cfg.delay_s, sender_uri, "on-disburse", {"report_of": d.reference_id}))
+        if p.status == "succ" and self.roll(d.reference_id, "return") < cfg.return_rate:
+            self.outbox.append(Outbox(now + cfg.delay_s + cfg.return_delay_s, sender_uri, "on-disburse",
+                                      {"returned_of": d.reference_id}))
 
     def status_item(self, p: Payout) -> dict[str, Any]:
         item: dict[str, Any] = {"reference_id": p.reference_id, "timestamp": g2p.now_ts(), "payee_fa": p.payee_fa,
@@ -194,23 +194,30 @@ async def deliver(channel: Channel, stop: asyncio.Event) -> None:
         while not stop.is_set():
             with contextlib.suppress(asyncio.TimeoutError):
                 await asyncio.wait_for(stop.wait(), 0.1)
-            now = asyncio.get_running_loop().time()
-            due = [o for o in channel.outbox if o.due <= now]
-            if not due:
-                continue
-            groups: dict[tuple[str, str], list[Outbox]] = {}
-            for o in due[:channel.config.callback_batch * 4]:
-                groups.setdefault((o.sender_uri, o.action), []).append(o)
-            for (uri, action), batch in groups.items():
-                for i in range(0, len(batch), channel.config.callback_batch):
-                    part = batch[i:i + channel.config.callback_batch]
-                    if await _post(client, channel, uri, action, [channel.due_item(o) for o in part]):
-                        for o in part:
-                            channel.outbox.remove(o)
-                        channel.callbacks_sent += 1
-                    else:
-                        for o in part:  # the service is away: try again a little later
-                            o.due = now + 1.0
+            await deliver_due(channel, client)
+
+
+async def deliver_due(channel: Channel, client: httpx.AsyncClient, *, everything: bool = False) -> int:
+    """One round of callbacks; those that cannot be delivered are tried again a second later. Returns how
+    many reports were delivered. `everything`: ignore the delays (tests)."""
+    now = asyncio.get_running_loop().time()
+    due = [o for o in channel.outbox if everything or o.due <= now]
+    delivered = 0
+    groups: dict[tuple[str, str], list[Outbox]] = {}
+    for o in due[:channel.config.callback_batch * 4]:
+        groups.setdefault((o.sender_uri, o.action), []).append(o)
+    for (uri, action), batch in groups.items():
+        for i in range(0, len(batch), channel.config.callback_batch):
+            part = batch[i:i + channel.config.callback_batch]
+            if await _post(client, channel, uri, action, [channel.due_item(o) for o in part]):
+                done = {id(o) for o in part}
+                channel.outbox = [o for o in channel.outbox if id(o) not in done]
+                channel.callbacks_sent += 1
+                delivered += len(part)
+            else:
+                for o in part:  # the service is away: try again a little later
+                    o.due = now + 1.0
+    return delivered
 
 
 async def _post(client: httpx.AsyncClient, channel: Channel, uri: str, action: str,
