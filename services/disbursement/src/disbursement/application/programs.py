@@ -84,14 +84,17 @@ async def get_program(driver: Any, code_or_id: str) -> tuple[UUID, ProgramDefini
 
 
 async def list_programs(driver: Any) -> list[dict[str, Any]]:
-    rows = await driver.fetch("SELECT p.*, coalesce(s.committed, 0) AS committed FROM programs p LEFT JOIN "
-                              "(SELECT program_id, sum(total_amount) AS committed FROM cycles WHERE approved_at IS "
-                              "NOT NULL GROUP BY program_id) s USING (program_id) ORDER BY code")
+    rows = await driver.fetch(
+        "SELECT p.*, coalesce(s.committed, 0) AS committed, coalesce(r.returned, 0) AS returned FROM programs p "
+        "LEFT JOIN (SELECT program_id, sum(total_amount) AS committed FROM cycles WHERE approved_at IS NOT NULL "
+        "GROUP BY program_id) s USING (program_id) LEFT JOIN (SELECT program_id, sum(amount) AS returned "
+        "FROM payments WHERE status = 'returned' GROUP BY program_id) r USING (program_id) ORDER BY code")
     out = []
     for r in rows:
         d = ProgramDefinition.model_validate(_as_obj(r["definition"]))
         out.append({**_public(r["program_id"], d, changed=False), "eligibility_summary": d.eligibility_summary,
-                    "committed": int(r["committed"]), "rules": [x.model_dump() for x in d.rules],
+                    "committed": int(r["committed"]), "returned": int(r["returned"]),
+                    "remaining": d.budget - int(r["committed"]) + int(r["returned"]), "rules": [x.model_dump() for x in d.rules],
                     "benefit": d.benefit.model_dump()})
     for o in out:
         o.pop("changed")
