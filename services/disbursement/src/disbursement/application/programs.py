@@ -94,8 +94,8 @@ async def list_programs(driver: Any) -> list[dict[str, Any]]:
         d = ProgramDefinition.model_validate(_as_obj(r["definition"]))
         out.append({**_public(r["program_id"], d, changed=False), "eligibility_summary": d.eligibility_summary,
                     "committed": int(r["committed"]), "returned": int(r["returned"]),
-                    "remaining": d.budget - int(r["committed"]) + int(r["returned"]), "rules": [x.model_dump() for x in d.rules],
-                    "benefit": d.benefit.model_dump()})
+                    "remaining": d.budget - int(r["committed"]) + int(r["returned"]),
+                    "rules": [x.model_dump() for x in d.rules], "benefit": d.benefit.model_dump()})
     for o in out:
         o.pop("changed")
     return out
