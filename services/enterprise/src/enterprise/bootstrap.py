@@ -18,5 +18,5 @@ service = ServiceSpec(
     port=8104,
     demo_data=load_demo,
     cli=enterprise,
-    consumes=("csr-ledger.events",),
+    consumes=("csr-ledger.events", "registry.events"),
 )

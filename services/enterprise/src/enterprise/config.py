@@ -13,3 +13,5 @@ class Settings(KitSettings):
     service_name: str = "enterprise"
     #: Replicate CSR grants to enterprises from `csr-ledger.events`.
     consume_csr: bool = True
+    #: Replicate household references (erased, merged, desil) from `registry.events`.
+    consume_registry: bool = True

@@ -73,3 +73,15 @@ csr_grants = Table(
     Column("decided_at", DateTime(timezone=True), nullable=False),
     Index("csr_grants_target", "target_id"),
 )
+
+#: Replica of `registry.events`: the registry's household references and non-personal facts only.
+registry_households = Table(
+    "registry_households", metadata,
+    Column("household_ref", Text, primary_key=True),
+    Column("household_version", Integer, nullable=False),
+    Column("province_code", Text),
+    Column("regency_code", Text),
+    Column("desil", Integer),
+    Column("status", Text, nullable=False),  # registered, erased, merged
+    Column("merged_into", Text),
+)

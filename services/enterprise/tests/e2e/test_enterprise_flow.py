@@ -16,6 +16,7 @@ from enterprise.config import Settings
 from enterprise.entrypoints.api.app import create_app
 from gotong.api.auth import StaticKeyVerifier
 from gotong.contracts.csr_ledger import AllocationDecided
+from gotong.contracts.registry import HouseholdChanged, HouseholdErased, HouseholdsMerged
 from gotong.messaging.topics import dlq_topic, ensure_topics
 
 KEY = Ed25519PrivateKey.generate()
@@ -40,7 +41,7 @@ METRICS = {"earned_revenue": 420_000_000, "total_expenses": 480_000_000, "grants
 
 @pytest.fixture
 async def client(database_url, kafka_bootstrap):
-    topics = ["enterprise.events", "csr-ledger.events"]
+    topics = ["enterprise.events", "csr-ledger.events", "registry.events"]
     await ensure_topics(kafka_bootstrap, [*topics, *(dlq_topic(t) for t in topics)])
     settings = Settings(database_url=database_url, kafka_bootstrap_servers=kafka_bootstrap, relay_enabled=False)
     app = create_app(settings)
@@ -280,6 +281,56 @@ async def test_csr_grants_arrive_from_the_ledger_and_count_once(client, kafka_bo
                                                                                    ("a-2", "approved")]
     figures = (await client.get(f"/v1/enterprises/{eid}/figures", headers=OPS)).json()
     assert figures["csr_grants_approved"] == 500_000_000
+
+
+async def send(bootstrap, topic, service, events):
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap)
+    await producer.start()
+    for e in events:
+        headers = [("ce_specversion", b"1.0"), ("ce_id", str(uuid4()).encode()),
+                   ("ce_source", f"/gotong/{service}".encode()),
+                   ("ce_type", f"id.gotong.{service}.{e.event_type}.v1".encode()),
+                   ("content-type", b"application/json"), ("ce_subject", str(uuid4()).encode())]
+        await producer.send_and_wait(topic, e.model_dump_json().encode(), key=b"k", headers=headers)
+    await producer.stop()
+
+
+async def test_registry_replica_refuses_erased_and_merged_households_and_counts_poor_graduates(client,
+                                                                                             kafka_bootstrap):
+    eid = await active(client, "8120006660001")
+
+    def changed(ref, version, desil):
+        return HouseholdChanged(household_ref=ref, household_version=version, change="registered",
+                                village_code="32.73.01.1001", district_code="32.73.01", regency_code="32.73",
+                                province_code="32", verification="verified", members=[], desil=desil,
+                                occurred_at="2026-10-01T08:00:00+00:00")
+
+    sent = [changed("hh_poor01", 1, 2), changed("hh_poor01", 3, 3), changed("hh_poor01", 2, 9),  # newest wins
+            changed("hh_rich01", 1, 8), changed("hh_gone01", 1, 1), changed("hh_old01", 1, 2),
+            HouseholdErased(household_ref="hh_gone01", occurred_at="2026-10-02T08:00:00+00:00"),
+            HouseholdsMerged(surviving_ref="hh_poor01", merged_refs=["hh_old01"],
+                             occurred_at="2026-10-02T08:00:00+00:00")]
+    await send(kafka_bootstrap, "registry.events", "registry", sent)
+    consumer = client.app.state.consumers[1]
+    for _ in range(100):
+        if consumer.applied >= len(sent):
+            break
+        await asyncio.sleep(0.2)
+    link = {"relation": "employee", "groups": ["poor_households"], "started_on": "2026-05-01"}
+    erased = problem(await client.post(f"/v1/enterprises/{eid}/households", headers=OPS,
+                                       json={**link, "household_ref": "hh_gone01"}), 409, "household_ref")
+    assert "UU PDP" in erased["detail"]
+    merged = problem(await client.post(f"/v1/enterprises/{eid}/households", headers=OPS,
+                                       json={**link, "household_ref": "hh_old01"}), 409, "household_ref")
+    assert merged["surviving_ref"] == "hh_poor01"
+    for ref, status in [("hh_poor01", "registered"), ("hh_rich01", "registered"), ("hh_new001", "unknown")]:
+        r = await client.post(f"/v1/enterprises/{eid}/households", headers=OPS, json={**link, "household_ref": ref})
+        assert r.json()["registry_status"] == status, r.text
+    items = (await client.get(f"/v1/enterprises/{eid}/households", headers=OPS)).json()["items"]
+    assert [(i["household_ref"], i["registry_status"], i["desil"]) for i in items] == [
+        ("hh_new001", "unknown", None), ("hh_poor01", "registered", 3), ("hh_rich01", "registered", 8)]
+    summary = (await client.get("/v1/enterprises/summary", headers=OPS)).json()
+    assert (summary["households_graduated"], summary["households_graduated_desil_1_4"]) == (3, 1)
 
 
 async def test_published_events_are_the_contract_and_carry_no_personal_data(client, kafka_bootstrap):

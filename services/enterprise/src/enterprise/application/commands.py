@@ -12,7 +12,14 @@ from pydantic import BaseModel, Field
 from enterprise.application import projections
 from enterprise.application.regions import check_region
 from enterprise.domain import figures
-from enterprise.domain.enterprise import Action, Enterprise, Relation, check_nib, enterprise_id_for
+from enterprise.domain.enterprise import (
+    Action,
+    Enterprise,
+    Relation,
+    check_household_ref,
+    check_nib,
+    enterprise_id_for,
+)
 from enterprise.domain.enterprise import events as enterprise_events
 from enterprise.domain.reports import ImpactReport, parse_period, report_id_for, validate_metrics
 from enterprise.domain.reports import events as report_events
@@ -176,13 +183,31 @@ async def return_report(tx: EventStoreTx, enterprise_id: UUID, period_label: str
 async def link_household(tx: EventStoreTx, enterprise_id: UUID, cmd: LinkHousehold, meta: EventMetadata,
                          today: date | None = None) -> dict[str, Any]:
     e = await _enterprise(tx, enterprise_id)
+    registry = await _registry_status(tx, check_household_ref(cmd.household_ref))
     graduated = e.link_household(cmd.household_ref, cmd.relation, cmd.groups, cmd.started_on, _now(),
                                  today or _today())
     await enterprises.save(tx, e, meta)
     await projections.save_link(await driver_connection(tx.connection, begin=False), e, cmd.household_ref,
                                 cmd.relation)
     return {"enterprise_id": str(e.id), "household_ref": cmd.household_ref, "relation": cmd.relation,
-            "started_on": cmd.started_on.isoformat(), "graduation_signal": graduated}
+            "started_on": cmd.started_on.isoformat(), "graduation_signal": graduated, "registry_status": registry}
+
+
+async def _registry_status(tx: EventStoreTx, household_ref: str) -> str:
+    """What the registry replica knows: `registered`, or `unknown` (not replicated yet: allowed). An erased or
+    merged household cannot be linked."""
+    driver = await driver_connection(tx.connection, begin=False)
+    row = await driver.fetchrow("SELECT status, merged_into FROM registry_households WHERE household_ref = $1",
+                                household_ref)
+    if row is None:
+        return "unknown"
+    if row["status"] == "erased":
+        raise Conflict("this household was erased from the registry at its request (UU PDP); it cannot be linked",
+                       field="household_ref")
+    if row["status"] == "merged":
+        raise Conflict("this household was merged into another; link the surviving reference",
+                       field="household_ref", surviving_ref=row["merged_into"])
+    return "registered"
 
 
 async def end_link(tx: EventStoreTx, enterprise_id: UUID, household_ref: str, cmd: EndLink,

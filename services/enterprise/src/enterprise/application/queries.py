@@ -153,15 +153,18 @@ async def household_links(driver: asyncpg.Connection, enterprise_id: UUID, limit
                           ) -> list[dict[str, Any]]:
     await _exists(driver, enterprise_id)
     rows = await driver.fetch(
-        "SELECT household_ref, relation, groups, started_on, ended_on FROM household_links WHERE enterprise_id = $1 "
-        "AND ($2::text IS NULL OR (household_ref, relation) > ($2, $3)) ORDER BY household_ref, relation LIMIT $4",
-        enterprise_id, after[0] if after else None, after[1] if after else "", limit)
+        "SELECT l.household_ref, l.relation, l.groups, l.started_on, l.ended_on, "
+        "coalesce(h.status, 'unknown') AS registry_status, h.desil FROM household_links l "
+        "LEFT JOIN registry_households h USING (household_ref) WHERE l.enterprise_id = $1 "
+        "AND ($2::text IS NULL OR (l.household_ref, l.relation) > ($2, $3)) ORDER BY l.household_ref, l.relation "
+        "LIMIT $4", enterprise_id, after[0] if after else None, after[1] if after else "", limit)
     return [_plain(r) for r in rows]
 
 
 async def portfolio(driver: asyncpg.Connection, region: str | None = None) -> dict[str, Any]:
     """Across enterprises (optionally in one region): counts by status, jobs and jobs for vulnerable people
-    from each enterprise's latest accepted quarter, households graduated, and the median self-sufficiency."""
+    from each enterprise's latest accepted quarter, households graduated (all, and those the registry ranks in
+    desil 1-4), and the median self-sufficiency."""
     scope = "($1::text IS NULL OR e.region_code = $1 OR e.region_code LIKE $1 || '.%')"
     by_status = await driver.fetch(f"SELECT status, count(*) AS n FROM enterprises e WHERE {scope} GROUP BY status",
                                    region)
@@ -170,9 +173,10 @@ async def portfolio(driver: asyncpg.Connection, region: str | None = None) -> di
             FROM impact_reports r JOIN enterprises e ON e.id = r.enterprise_id
             WHERE r.status = 'accepted' AND r.period_kind = 'quarter' AND {scope}
             ORDER BY r.enterprise_id, r.period_start DESC""", region)
-    graduated = await driver.fetchval(
-        f"SELECT count(DISTINCT l.household_ref) FROM household_links l JOIN enterprises e ON e.id = l.enterprise_id "
-        f"WHERE l.relation = 'employee' AND {scope}", region)
+    graduated = await driver.fetchrow(
+        f"SELECT count(DISTINCT l.household_ref) AS total, count(DISTINCT l.household_ref) FILTER (WHERE h.desil <= 4) "
+        f"AS poorest FROM household_links l JOIN enterprises e ON e.id = l.enterprise_id "
+        f"LEFT JOIN registry_households h USING (household_ref) WHERE l.relation = 'employee' AND {scope}", region)
     ratios = sorted(r for r in (figures.ratio(m["metrics"]["earned_revenue"], m["metrics"]["total_expenses"])
                                 for m in latest) if r is not None)
     median = None
@@ -186,7 +190,8 @@ async def portfolio(driver: asyncpg.Connection, region: str | None = None) -> di
         "employees": sum(int(m["metrics"]["employees"]) for m in latest),
         "employees_vulnerable": sum(int(m["metrics"]["employees_vulnerable"]) for m in latest),
         "beneficiaries_served": sum(int(m["metrics"]["beneficiaries_served"]) for m in latest),
-        "households_graduated": graduated,
+        "households_graduated": graduated["total"],
+        "households_graduated_desil_1_4": graduated["poorest"],
         "median_self_sufficiency": str(median) if median is not None else None,
         "enterprises_reporting": len(latest),
     }
