@@ -176,6 +176,7 @@ def households(n: int, seed: int = 1, defects: Defects | None = None, truth: Tru
         }
         # defects, planted after the honest row is built so the honest stream does not depend on the rates
         d = random.Random(seed * 1_000_003 + i)
+        honest_head_nik = members[0]["nik"]
         if d.random() < defects.invalid_nik:
             victim = d.randrange(len(members))
             members[victim]["nik"] = members[victim]["nik"][:12] + "0000"
@@ -199,7 +200,7 @@ def households(n: int, seed: int = 1, defects: Defects | None = None, truth: Tru
             row["bank_account"] = recent_accounts[d.randrange(len(recent_accounts))]
             if truth is not None:
                 truth.defects["shared_account"].append(i)
-        recent_niks = (recent_niks + [members[0]["nik"]])[-50:]
+        recent_niks = (recent_niks + [honest_head_nik])[-50:]
         if account:
             recent_accounts = (recent_accounts + [account])[-50:]
         yield row

@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import hmac
 import os
@@ -31,6 +32,7 @@ class KeyRing:
             raise ValueError("the registry master secret must be at least 32 bytes")
         self._kek = AESGCM(hmac.new(secret, b"gotong-registry-kek", hashlib.sha256).digest())
         self._index_key = hmac.new(secret, b"gotong-registry-blind-index", hashlib.sha256).digest()
+        self._index_mac = hmac.new(self._index_key, digestmod=hashlib.sha256)  # keyed once, copied per value
         self.key_id = hashlib.sha256(b"kid" + secret).hexdigest()[:8]
 
     @classmethod
@@ -51,7 +53,9 @@ class KeyRing:
 
     def blind(self, kind: str, value: str) -> bytes:
         """Keyed hash of a normalised value; `kind` separates NIK, KK, name keys."""
-        return hmac.new(self._index_key, f"{kind}:{value}".encode(), hashlib.sha256).digest()[:16]
+        mac = self._index_mac.copy()
+        mac.update(f"{kind}:{value}".encode())
+        return mac.digest()[:16]
 
 
 def seal(dek: bytes, payload: dict[str, Any], context: bytes = b"") -> str:
@@ -68,11 +72,13 @@ _NON_LETTERS = re.compile(r"[^a-z ]+")
 _PREFIXES = ("muhammad", "muhamad", "mohammad", "mohamad", "moh", "muh", "m")
 
 
+@functools.lru_cache(maxsize=65536)
 def normalise_name(name: str) -> str:
     text = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode().lower()
     return " ".join(_NON_LETTERS.sub(" ", text).split())
 
 
+@functools.lru_cache(maxsize=65536)
 def name_key(name: str) -> str:
     """A phonetic key for 'similar name' matching of Indonesian names: spelling variants that sound the same
     (Siti/Sity, Dewi/Dewie, Nurhayati/Nur Hayati, Muhammad/Moh., oe/u, dj/j, tj/c) give the same key."""

@@ -138,6 +138,7 @@ def validate_household(data: HouseholdIn, *, prefix: str = "") -> None:
     if len(heads) != 1:
         raise ValidationFailed("a household has exactly one member with relation 'kepala'", field=f"{prefix}members")
     seen: set[str] = set()
+    today = date.today()
     for i, m in enumerate(data.members):
         check_nik(m.nik, birth_date=m.birth_date, sex=m.sex, field=f"{prefix}members.{i}.nik")
         if m.nik in seen:
@@ -145,7 +146,7 @@ def validate_household(data: HouseholdIn, *, prefix: str = "") -> None:
         seen.add(m.nik)
         if m.pregnant and m.sex != "F":
             raise ValidationFailed("only a woman can be recorded as pregnant", field=f"{prefix}members.{i}.pregnant")
-        if m.birth_date > date.today():
+        if m.birth_date > today:
             raise ValidationFailed("birth date is in the future", field=f"{prefix}members.{i}.birth_date")
 
 
