@@ -1,0 +1,129 @@
+"""The public status check (no leaks, same answer for unknown and mismatched, rate-limited, programs from
+disbursement events) and what leaves the registry: `registry.events` and logs never carry NIK or names."""
+
+import logging
+from types import SimpleNamespace
+from uuid import uuid4
+
+from aiokafka import AIOKafkaConsumer, TopicPartition
+
+from gotong.contracts.disbursement import PaymentRecorded
+from gotong.contracts.registry import EVENTS
+from gotong.messaging.cloudevents import decode
+from gotong.messaging.relay import OutboxRelay
+from registry.entrypoints.consumers.disbursement import on_disbursement_event
+from registry.synthetic import households
+
+from .conftest import OPS
+
+
+async def register(client, row):
+    r = await client.post("/v1/households", headers=OPS, json=row)
+    assert r.status_code == 201, r.text
+    return r.json()
+
+
+async def pay(client, household_ref, program="PKH", period="2026-Q3", status="paid"):
+    event = PaymentRecorded(payment_id=str(uuid4()), household_ref=household_ref, program_id="p1",
+                            program_code=program, cycle_id="c1", period=period, amount=750_000,
+                            region_code="32.73.01.1001", province_code="32", regency_code="32.73",
+                            funding_source="apbn", status=status, occurred_at="2026-09-01T00:00:00Z")
+    delivered = SimpleNamespace(event=SimpleNamespace(event_type="PaymentRecorded", schema_version=1,
+                                                      data=event.model_dump(mode="json")))
+    async with client.app.state.engine.begin() as conn:
+        await on_disbursement_event(conn, delivered)
+
+
+async def test_status_check_by_region_and_name_and_by_nik(client):
+    row = next(households(1, seed=31))
+    out = await register(client, row)
+    head = row["members"][0]
+    await pay(client, out["household_ref"])
+    await pay(client, out["household_ref"], program="BPNT", period="2026-Q3", status="instructed")
+    by_name = await client.post("/public/status-check", json={"village_code": row["village_code"],
+                                                                "name": head["name"].upper()})
+    assert by_name.status_code == 200
+    body = by_name.json()
+    assert body["found"] is True
+    assert {(p["program"], p["period"], p["status"]) for p in body["programs"]} == {
+        ("PKH", "2026-Q3", "paid"), ("BPNT", "2026-Q3", "instructed")}
+    by_nik = (await client.post("/public/status-check", json={"nik": head["nik"], "name": head["name"]})).json()
+    assert by_nik == body
+    text = by_name.text
+    for m in row["members"]:
+        assert m["nik"] not in text
+        assert m["name"] not in text
+    assert row["address"] not in text
+    assert out["household_ref"] not in text  # not even the pseudonymous reference
+
+
+async def test_not_found_and_name_mismatch_answer_the_same(client):
+    row = next(households(1, seed=32))
+    await register(client, row)
+    head = row["members"][0]
+    mismatch = await client.post("/public/status-check", json={"nik": head["nik"], "name": "Nama Lain Sekali"})
+    unknown = await client.post("/public/status-check", json={"nik": "3273011705900001", "name": head["name"]})
+    wrong_village = await client.post("/public/status-check", json={"village_code": "32.73.01.1001",
+                                                                      "name": head["name"]})
+    assert mismatch.status_code == unknown.status_code == wrong_village.status_code == 200
+    assert mismatch.json() == unknown.json() == wrong_village.json() == {
+        "found": False, "desil": None, "programs": [], "message": mismatch.json()["message"]}
+
+
+async def test_status_check_bad_input_and_rate_limit(client):
+    r = await client.post("/public/status-check", json={"name": "Siti"})
+    assert r.status_code == 422
+    r = await client.post("/public/status-check", json={"village_code": "32.73.01.9999", "name": "Siti"})
+    assert r.status_code == 422
+    assert r.json()["errors"][0]["field"] == "village_code"
+    # the test app allows 1000/minute per address with a burst of 166: exhaust it
+    codes = [(await client.post("/public/status-check", json={"nik": "3273011705900001", "name": "X Y"})).status_code
+             for _ in range(200)]
+    assert 429 in codes
+    limited = await client.post("/public/status-check", json={"nik": "3273011705900001", "name": "X Y"})
+    assert limited.status_code == 429
+    assert int(limited.headers["Retry-After"]) >= 1
+
+
+async def test_region_choices_walk_province_to_village(client):
+    provinces = (await client.get("/public/regions/0")).json()
+    assert {"code": "32", "name": "Jawa Barat"} in provinces
+    regencies = (await client.get("/public/regions/32")).json()
+    assert any(r["code"] == "32.73" for r in regencies)
+    villages = (await client.get("/public/regions/32.73.01")).json()
+    assert any(v["code"] == "32.73.01.1001" for v in villages)
+
+
+async def test_registry_events_and_logs_carry_no_personal_data(client, kafka_bootstrap, caplog):
+    caplog.set_level(logging.DEBUG)
+    rows = list(households(3, seed=33))
+    refs = [(await register(client, row))["household_ref"] for row in rows]
+    bad = dict(rows[0], kk=rows[0]["kk"][:15])
+    await client.post("/v1/households", headers=OPS, json=bad)  # an error path gets logged too
+    relay = OutboxRelay(client.app.state.engine, service="registry", bootstrap=kafka_bootstrap,
+                        mapper=client.app.state.contract_mapper)
+    await relay.drain()
+    await relay.close()
+    consumer = AIOKafkaConsumer(bootstrap_servers=kafka_bootstrap, auto_offset_reset="earliest",
+                                enable_auto_commit=False)
+    await consumer.start()
+    consumer.assign([TopicPartition("registry.events", p) for p in consumer.partitions_for_topic("registry.events")])
+    records = []
+    for _ in range(8):
+        for batch in (await consumer.getmany(timeout_ms=500)).values():
+            records.extend(batch)
+    await consumer.stop()
+    raw = b" ".join(r.value + b"".join(v for _, v in r.headers) for r in records)
+    events = [e for e in (decode(r.value, r.headers) for r in records) if e.service != "kit"]
+    mine = [e for e in events if e.data.get("household_ref") in refs]
+    assert {e.data["household_ref"] for e in mine} == set(refs)
+    for e in mine:
+        EVENTS[e.event_type].model_validate(e.data)
+        assert "pii" not in e.data
+    assert mine[-1].data["verification"] in ("verified", "flagged")
+    logs = caplog.text
+    for row in rows:
+        for secret in [row["kk"], row["address"], *(m["nik"] for m in row["members"]),
+                       *(m["name"] for m in row["members"])]:
+            assert secret.encode() not in raw
+            assert secret not in logs
