@@ -113,6 +113,22 @@ async def test_lifecycle_over_http_with_four_eyes_and_reasons_for_refusals(clien
     problem(await client.post(f"/v1/enterprises/{uuid4()}/verify", headers=REVIEWER), 404, "enterprise_id")
 
 
+async def test_profile_update_moves_the_enterprise_in_the_lists(client):
+    eid = await registered(client)
+    problem(await client.patch(f"/v1/enterprises/{eid}", headers=OPS, json={"region_code": "32.99"}), 422,
+            "region_code")
+    problem(await client.patch(f"/v1/enterprises/{eid}", headers=OPS, json={"nib": "8120001234568"}), 422, "body.nib")
+    problem(await client.patch(f"/v1/enterprises/{eid}", headers=REVIEWER2, json={"name": "X Y"}), 403)
+    r = await client.patch(f"/v1/enterprises/{eid}", headers=OPS, json={
+        "region_code": "32.04", "legal_form": "pt", "groups_employed": ["women", "disabled"]})
+    assert (r.json()["regency_code"], r.json()["legal_form"], r.json()["version"]) == ("32.04", "pt", 2)
+    again = await client.patch(f"/v1/enterprises/{eid}", headers=OPS, json={"region_code": "32.04"})
+    assert again.json()["version"] == 2, "nothing changed, no event"
+    listed = (await client.get("/v1/enterprises", headers=OPS, params={"region": "32.04"})).json()["items"]
+    assert [(i["id"], i["groups_employed"]) for i in listed] == [(eid, ["disabled", "women"])]
+    problem(await client.patch(f"/v1/enterprises/{uuid4()}", headers=OPS, json={"name": "X Y"}), 404)
+
+
 async def test_status_commands_are_idempotent_by_key(client):
     eid = await registered(client)
     key = {"Idempotency-Key": "verify-once", **REVIEWER}
@@ -245,6 +261,9 @@ async def test_list_filters_and_pages(client):
                                                                      "cursor": first["next_cursor"]})).json()
     assert [i["name"] for i in rest["items"]] == ["Desa Digital Nusantara"]
     assert rest["next_cursor"] is None
+    named = (await client.get("/v1/enterprises", headers=OPS, params={"name": "sampah"})).json()["items"]
+    assert [i["name"] for i in named] == ["Bank Sampah Bandung"]
+    assert (await client.get("/v1/enterprises", headers=OPS, params={"name": "%_"})).json()["items"] == []
     problem(await client.get("/v1/enterprises", headers=OPS, params={"status": "closed"}), 422, "query.status")
     problem(await client.get("/v1/enterprises", headers=OPS, params={"cursor": "!!"}), 422, "cursor")
     problem(await client.get("/v1/enterprises", headers=auth("x", "registry:read")), 403)

@@ -135,3 +135,18 @@ def test_link_rules_duplicates_future_dates_and_ending():
     with pytest.raises(InvalidTransition):
         e.end_link("hh_3f9a01", "employee", date(2026, 7, 30), NOW)
     assert e.link_household("hh_3f9a01", "employee", [], date(2026, 8, 1), NOW, TODAY) is True, "hired again"
+
+
+def test_profile_updates_record_only_what_changed():
+    e = registered()
+    assert e.update_profile(NOW, name=" Koperasi Batik Tulis Difabel Sragen ", sdgs=[8, 10]) is False
+    assert len(e.pending_events) == 1, "no change, no event"
+    assert e.update_profile(NOW, legal_form="pt", groups_served=["disabled", "youth", "youth"]) is True
+    assert e.pending_events[-1].changed == ["legal_form", "groups_served"]
+    assert (e.legal_form, e.groups_served, e.nib) == ("pt", ["disabled", "youth"], "8120201000003")
+    with pytest.raises(ValidationFailed) as err:
+        e.update_profile(NOW, sdgs=[0])
+    assert err.value.field == "sdgs"
+    recorded = [(i + 1, events.decode(ev.event_type, ev.schema_version, ev.to_data()))
+                for i, ev in enumerate(e.pending_events)]
+    assert Enterprise.replay(e.id, recorded).legal_form == "pt"

@@ -88,3 +88,18 @@ def test_accepted_report_carries_coded_metrics_and_figures():
     assert by_name["employees_vulnerable"] == ("GOT-EMP-VUL", 18, "people")
     assert by_name["service_hours"] == ("GOT-SVC-HRS", 3_100, "hours")
     assert accepted["derived"]["self_sufficiency"] == "0.8750"
+
+
+def test_profile_updates_publish_the_public_profile_but_never_the_mission():
+    e = Enterprise.register(name="CV Kopi Petani Muda Garut", nib="8120201000005", legal_form="cv", mission="m" * 10,
+                            sdgs=[8], region_code="32.05", groups_served=[], groups_employed=["youth"],
+                            registered_by="ops-1", now=NOW)
+    e.update_profile(NOW, mission="Kontak: Budi Santoso, Jl. Merdeka 1")
+    e.update_profile(NOW, legal_form="pt_perorangan", region_code="32.04")
+    _, mission_only, converted = [publish_contract(r) for r in recorded(e.id, e.pending_events)]
+    assert mission_only is None
+    event_type, _, data = converted
+    assert event_type == "EnterpriseProfileUpdated"
+    assert (data["name"], data["legal_form"], data["regency_code"]) == (None, "pt_perorangan", "32.04")
+    assert data["changed"] == ["legal_form", "region_code"]
+    assert "Budi" not in str(data)

@@ -59,6 +59,23 @@ class EnterpriseRegistered(IntegrationEvent):
     occurred_at: str
 
 
+class EnterpriseProfileUpdated(IntegrationEvent):
+    """The enterprise's profile changed: event-carried state (the whole public profile after the change)."""
+
+    event_type: ClassVar[str] = "EnterpriseProfileUpdated"
+    enterprise_id: str
+    name: str | None = Field(description="None for a PT perorangan")
+    legal_form: LegalForm
+    sdgs: list[int]
+    region_code: str
+    province_code: str
+    regency_code: str
+    groups_served: list[Group]
+    groups_employed: list[Group]
+    changed: list[str] = Field(description="which of the fields above changed (mission changes are not published)")
+    occurred_at: str
+
+
 class EnterpriseStatusChanged(IntegrationEvent):
     """registered -> verified -> active <-> suspended."""
 
@@ -118,6 +135,6 @@ class HouseholdGraduated(IntegrationEvent):
 
 
 EVENTS: dict[str, type[IntegrationEvent]] = {
-    c.event_type: c for c in (EnterpriseRegistered, EnterpriseStatusChanged, ImpactReportAccepted,
-                              HouseholdGraduated)
+    c.event_type: c for c in (EnterpriseRegistered, EnterpriseProfileUpdated, EnterpriseStatusChanged,
+                              ImpactReportAccepted, HouseholdGraduated)
 }

@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 from uuid import UUID
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from enterprise.application import projections
 from enterprise.application.regions import check_region
@@ -34,6 +34,8 @@ reports = Repository(ImpactReport, report_events)
 
 
 class RegisterEnterprise(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
     name: str = Field(min_length=2, max_length=200, description="business name as registered in OSS")
     nib: str = Field(description="Nomor Induk Berusaha, 13 digits")
     legal_form: LegalForm
@@ -42,6 +44,20 @@ class RegisterEnterprise(BaseModel):
     region_code: str = Field(max_length=20, description="Kepmendagri 2025 regency code or finer, e.g. 32.73")
     groups_served: list[Group] = Field(default_factory=list, max_length=9)
     groups_employed: list[Group] = Field(default_factory=list, max_length=9)
+
+
+class UpdateProfile(BaseModel):
+    """Only the fields given change; the NIB never does (an unknown field, `nib` included, is refused)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str | None = Field(default=None, min_length=2, max_length=200)
+    legal_form: LegalForm | None = None
+    mission: str | None = Field(default=None, min_length=10, max_length=2000)
+    sdgs: list[int] | None = Field(default=None, min_length=1, max_length=17)
+    region_code: str | None = Field(default=None, max_length=20)
+    groups_served: list[Group] | None = Field(default=None, max_length=9)
+    groups_employed: list[Group] | None = Field(default=None, max_length=9)
 
 
 class ChangeStatus(BaseModel):
@@ -116,6 +132,18 @@ async def register(tx: EventStoreTx, cmd: RegisterEnterprise, officer: str, meta
                             groups_employed=cmd.groups_employed, registered_by=officer, now=_now())
     await enterprises.save(tx, e, meta)
     await projections.save_enterprise(await driver_connection(tx.connection, begin=False), e)
+    return enterprise_view(e)
+
+
+async def update_profile(tx: EventStoreTx, enterprise_id: UUID, cmd: UpdateProfile,
+                         meta: EventMetadata) -> dict[str, Any]:
+    e = await _enterprise(tx, enterprise_id)
+    changes = cmd.model_dump(exclude_none=True)
+    if "region_code" in changes:
+        changes["region_code"], _, _ = check_region(changes["region_code"])
+    if e.update_profile(_now(), **changes):
+        await enterprises.save(tx, e, meta)
+        await projections.save_enterprise(await driver_connection(tx.connection, begin=False), e)
     return enterprise_view(e)
 
 

@@ -25,8 +25,12 @@ async def save_enterprise(driver: asyncpg.Connection, e: Enterprise) -> None:
                                  groups_served, groups_employed, status, suspension_reason, registered_at,
                                  updated_at, version)
         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, now(), $15)
-        ON CONFLICT (id) DO UPDATE SET status = excluded.status, suspension_reason = excluded.suspension_reason,
-            updated_at = now(), version = excluded.version
+        ON CONFLICT (id) DO UPDATE SET name = excluded.name, legal_form = excluded.legal_form,
+            mission = excluded.mission, sdgs = excluded.sdgs, region_code = excluded.region_code,
+            province_code = excluded.province_code, regency_code = excluded.regency_code,
+            groups_served = excluded.groups_served, groups_employed = excluded.groups_employed,
+            status = excluded.status, suspension_reason = excluded.suspension_reason, updated_at = now(),
+            version = excluded.version
         """, e.id, e.nib, e.name, e.legal_form, e.mission, e.sdgs, e.region_code, province, regency,
         e.groups_served, e.groups_employed, e.status, e.suspension_reason, _ts(e.registered_at), e.version)
 

@@ -24,6 +24,15 @@ def _registered(e: RecordedEvent) -> IntegrationEvent:
         groups_served=d["groups_served"], groups_employed=d["groups_employed"], occurred_at=d["occurred_at"])
 
 
+def _profile(e: RecordedEvent) -> IntegrationEvent:
+    d = e.data
+    return contract.EnterpriseProfileUpdated(
+        enterprise_id=str(e.stream_id), name=None if d["legal_form"] == "pt_perorangan" else d["name"],
+        legal_form=d["legal_form"], sdgs=d["sdgs"], region_code=d["region_code"], **_region(d["region_code"]),
+        groups_served=d["groups_served"], groups_employed=d["groups_employed"],
+        changed=[c for c in d["changed"] if c != "mission"], occurred_at=d["occurred_at"])
+
+
 def _status(e: RecordedEvent) -> IntegrationEvent:
     d = e.data
     return contract.EnterpriseStatusChanged(enterprise_id=str(e.stream_id), status=d["status"],
@@ -53,13 +62,16 @@ def _linked(e: RecordedEvent) -> IntegrationEvent | None:
                                        started_on=d["started_on"], occurred_at=d["occurred_at"])
 
 
-_MAPPERS = {"EnterpriseRegistered": _registered, "EnterpriseStatusChanged": _status,
+_MAPPERS = {"EnterpriseRegistered": _registered, "EnterpriseProfileUpdated": _profile,
+            "EnterpriseStatusChanged": _status,
             "ImpactReportAccepted": _accepted, "HouseholdLinked": _linked}
 
 
 def publish_contract(event: RecordedEvent) -> tuple[str, int, dict[str, Any]] | None:
     mapper = _MAPPERS.get(event.event_type)
     published = mapper(event) if mapper else None
+    if isinstance(published, contract.EnterpriseProfileUpdated) and not published.changed:
+        return None  # only the mission changed: nothing public did
     if published is None:
         return None
     return published.event_type, published.schema_version, published.model_dump(mode="json")

@@ -34,7 +34,7 @@ def _plain(row: Any) -> dict[str, Any]:
 
 async def list_enterprises(driver: asyncpg.Connection, limit: int, after: list[str] | None = None, *,
                            region: str | None = None, status: str | None = None,
-                           legal_form: str | None = None) -> list[dict[str, Any]]:
+                           legal_form: str | None = None, name: str | None = None) -> list[dict[str, Any]]:
     """Ordered by name then id; `after` is the (name, id) of the last row of the previous page."""
     where, args = [], []
 
@@ -48,6 +48,9 @@ async def list_enterprises(driver: asyncpg.Connection, limit: int, after: list[s
         where.append(f"status = {arg(status)}")
     if legal_form:
         where.append(f"legal_form = {arg(legal_form)}")
+    if name:
+        escaped = name.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        where.append(f"name ILIKE {arg('%' + escaped + '%')}")
     if after:
         where.append(f"(name, id) > ({arg(after[0])}, {arg(UUID(after[1]))}::uuid)")
     sql = (f"SELECT {_ENTERPRISE_COLUMNS} FROM enterprises {'WHERE ' + ' AND '.join(where) if where else ''} "

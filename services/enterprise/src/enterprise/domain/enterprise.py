@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date
-from typing import ClassVar, Literal, get_args
+from typing import Any, ClassVar, Literal, get_args
 from uuid import UUID, uuid5
 
 from gotong.contracts.enterprise import EnterpriseStatus, Group, LegalForm, SuspensionReason
@@ -95,6 +95,22 @@ class EnterpriseRegistered(DomainEvent):
 
 
 @events.register
+class EnterpriseProfileUpdated(DomainEvent):
+    """The whole profile after the change, and which fields changed."""
+
+    event_type: ClassVar[str] = "EnterpriseProfileUpdated"
+    name: str
+    legal_form: LegalForm
+    mission: str
+    sdgs: list[int]
+    region_code: str
+    groups_served: list[Group]
+    groups_employed: list[Group]
+    changed: list[str]
+    occurred_at: str
+
+
+@events.register
 class EnterpriseStatusChanged(DomainEvent):
     event_type: ClassVar[str] = "EnterpriseStatusChanged"
     action: Action
@@ -168,6 +184,26 @@ class Enterprise(Aggregate):
             groups_employed=sorted(set(groups_employed)), registered_by=registered_by, occurred_at=now))
         return enterprise
 
+    def update_profile(self, now: str, *, name: str | None = None, legal_form: LegalForm | None = None,
+                       mission: str | None = None, sdgs: list[int] | None = None, region_code: str | None = None,
+                       groups_served: list[Group] | None = None, groups_employed: list[Group] | None = None) -> bool:
+        """Change any of the profile fields (the NIB is the enterprise's identity and never changes).
+        False when nothing differs (no event)."""
+        after: dict[str, Any] = {
+            "name": name.strip() if name is not None else self.name,
+            "legal_form": legal_form or self.legal_form,
+            "mission": mission.strip() if mission is not None else self.mission,
+            "sdgs": check_sdgs(sdgs) if sdgs is not None else self.sdgs,
+            "region_code": region_code or self.region_code,
+            "groups_served": sorted(set(groups_served)) if groups_served is not None else self.groups_served,
+            "groups_employed": sorted(set(groups_employed)) if groups_employed is not None else self.groups_employed,
+        }
+        changed = [k for k, v in after.items() if v != getattr(self, k)]
+        if not changed:
+            return False
+        self._record(EnterpriseProfileUpdated(**after, changed=changed, occurred_at=now))
+        return True
+
     def change_status(self, action: Action, officer: str, now: str, *, reason: SuspensionReason | None = None,
                       note: str | None = None) -> None:
         starts, target = TRANSITIONS[action]
@@ -216,6 +252,11 @@ class Enterprise(Aggregate):
         self.groups_served, self.groups_employed = list(e.groups_served), list(e.groups_employed)
         self.status, self.registered_by, self.registered_at = "registered", e.registered_by, e.occurred_at
         self.history.append({"status": "registered", "at": e.occurred_at, "reason": None})
+
+    def apply_enterprise_profile_updated(self, e: EnterpriseProfileUpdated) -> None:
+        self.name, self.legal_form, self.mission = e.name, e.legal_form, e.mission
+        self.sdgs, self.region_code = list(e.sdgs), e.region_code
+        self.groups_served, self.groups_employed = list(e.groups_served), list(e.groups_employed)
 
     def apply_enterprise_status_changed(self, e: EnterpriseStatusChanged) -> None:
         if e.previous_status != self.status:

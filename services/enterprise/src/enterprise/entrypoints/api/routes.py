@@ -55,10 +55,13 @@ async def register(body: c.RegisterEnterprise, cmd: CommandDep, who: Writer) -> 
 async def list_enterprises(request: Request, response: Response, page: PageDep,
                            region: Annotated[str | None, Query(max_length=20, pattern=r"^[\d.]+$")] = None,
                            status: EnterpriseStatus | None = None,
-                           legal_form: LegalForm | None = None) -> dict[str, Any]:
+                           legal_form: LegalForm | None = None,
+                           name: Annotated[str | None, Query(min_length=2, max_length=100,
+                                                             description="part of the name, any case")] = None
+                           ) -> dict[str, Any]:
     after = page.after if isinstance(page.after, list) and len(page.after) == 2 else None
     items = await _read(request, q.list_enterprises, page.limit, after, region=region, status=status,
-                        legal_form=legal_form)
+                        legal_form=legal_form, name=name)
     next_cursor = page.next_cursor([items[-1]["name"], items[-1]["id"]] if items else None, len(items))
     response.headers.update(link_header(request, next_cursor))
     return {"items": items, "next_cursor": next_cursor, "limit": page.limit}
@@ -82,6 +85,12 @@ async def metrics() -> dict[str, Any]:
             summary="One enterprise: profile, status, household counts, reports, CSR grants, latest figures")
 async def show(enterprise_id: UUID, request: Request) -> Any:
     return await _read(request, q.enterprise_detail, enterprise_id)
+
+
+@router.patch("/{enterprise_id}", responses=WRITE_ERRORS,
+              summary="Update the profile: name, legal form, mission, SDGs, region, groups (never the NIB)")
+async def update_profile(enterprise_id: UUID, body: c.UpdateProfile, cmd: CommandDep, _: Writer) -> Any:
+    return await cmd.execute(lambda tx: c.update_profile(tx, enterprise_id, body, cmd.metadata))
 
 
 @router.post("/{enterprise_id}/verify", responses=WRITE_ERRORS,
