@@ -1,0 +1,100 @@
+"""The ministry clients allowed to use the DCI API: who they are, their signing keys, where callbacks may go.
+
+Clients come from `DCI_CLIENTS_FILE` (a JSON list) and/or `DCI_CLIENTS` (the same list inline):
+
+    [{"client_id": "kemenkes", "sender_id": "kemenkes.go.id",
+      "keys": [{"key_id": "k1", "public_key": "<base64 of 32 raw bytes | PEM | OKP JWK>"}],
+      "callback_base": "https://dci.kemenkes.go.id/dci", "callback_origins": ["https://dci.kemenkes.go.id"],
+      "scopes": ["dci:search", "dci:search:identity", "dci:subscribe"]}]
+
+`client_id` is the OAuth2 client of the bearer token; `sender_id` (default: the client id) the DCI sender.
+`scopes` caps what the client may get whatever its token says (omit it to trust the token alone).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from pydantic import BaseModel, ConfigDict, Field
+
+from registry.entrypoints.dci.signature import load_public_key, thumbprint
+
+
+class KeyConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    key_id: str | None = Field(default=None, description="the unique_key_id in kidId; default RFC 7638 thumbprint")
+    public_key: str | dict[str, Any]
+
+
+class ClientConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    client_id: str = Field(min_length=1)
+    sender_id: str | None = None
+    name: str | None = None
+    keys: list[KeyConfig] = Field(min_length=1)
+    callback_base: str | None = None
+    callback_origins: list[str] = []
+    scopes: list[str] | None = None
+
+
+def origin(url: str) -> str:
+    """`scheme://host:port` of a URL, with the default port made explicit (what origins are compared on)."""
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    if scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError("not an http(s) URL")
+    port = parts.port or (443 if scheme == "https" else 80)
+    host = parts.hostname.lower()
+    return f"{scheme}://[{host}]:{port}" if ":" in host else f"{scheme}://{host}:{port}"
+
+
+@dataclass(frozen=True)
+class DciClient:
+    client_id: str
+    sender_id: str
+    keys: dict[str, Ed25519PublicKey]
+    callback_base: str | None
+    callback_origins: frozenset[str]
+    scopes: frozenset[str] | None = field(default=None)
+
+    @classmethod
+    def from_config(cls, cfg: ClientConfig) -> DciClient:
+        keys: dict[str, Ed25519PublicKey] = {}
+        for k in cfg.keys:
+            key = load_public_key(k.public_key)
+            keys[k.key_id or thumbprint(key)] = key
+        origins = {origin(o) for o in cfg.callback_origins}
+        if cfg.callback_base:
+            origins.add(origin(cfg.callback_base))
+        return cls(cfg.client_id, cfg.sender_id or cfg.client_id, keys,
+                   cfg.callback_base.rstrip("/") if cfg.callback_base else None, frozenset(origins),
+                   frozenset(cfg.scopes) if cfg.scopes is not None else None)
+
+    def effective_scopes(self, token_scopes: frozenset[str]) -> frozenset[str]:
+        if "*" in token_scopes:
+            token_scopes = self.scopes or frozenset()
+        return token_scopes if self.scopes is None else token_scopes & self.scopes
+
+
+class ClientRegistry:
+    def __init__(self, clients: list[DciClient]) -> None:
+        self.by_client = {c.client_id: c for c in clients}
+        self.by_sender = {c.sender_id: c for c in clients}
+
+    @classmethod
+    def from_settings(cls, settings: Any) -> ClientRegistry:
+        raw: list[Any] = list(getattr(settings, "dci_clients", []) or [])
+        path = getattr(settings, "dci_clients_file", None)
+        if path:
+            raw.extend(json.loads(Path(path).read_text()))
+        return cls([DciClient.from_config(ClientConfig.model_validate(c)) for c in raw])
+
+    def get(self, client_id: str | None) -> DciClient | None:
+        return self.by_client.get(client_id or "")

@@ -1,0 +1,94 @@
+"""What the DCI API runs with: clients, the registry's signer, the sealing key, the callback policy."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import hashlib
+import hmac
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import asyncpg
+import httpx
+import orjson
+from uuid6 import uuid7
+
+from registry.adapters.crypto import KeyRing, seal, unseal
+from registry.entrypoints.dci.callbacks import CallbackPolicy
+from registry.entrypoints.dci.clients import ClientRegistry, DciClient
+from registry.entrypoints.dci.schemas import MsgCallbackHeader
+from registry.entrypoints.dci.signature import Signer
+
+#: Where each callback goes below a client's registered `callback_base` (the spec's paths).
+CALLBACK_PATHS = {"on-search": "/registry/on-search", "txn-on-status": "/registry/txn/on-status",
+                  "on-subscribe": "/registry/on-subscribe", "on-unsubscribe": "/registry/on-unsubscribe",
+                  "notify": "/registry/notify"}
+
+
+def _secret(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def now_iso() -> str:
+    return datetime.now(UTC).isoformat()
+
+
+@dataclass
+class Dci:
+    settings: Any
+    clients: ClientRegistry
+    signer: Signer
+    keyring: KeyRing
+    box_key: bytes
+    policy: CallbackPolicy
+    wake: asyncio.Event = field(default_factory=asyncio.Event)
+    http: httpx.AsyncClient | None = None
+
+    @classmethod
+    def from_settings(cls, settings: Any, keyring: KeyRing) -> Dci:
+        master = _secret(settings.master_secret)
+        seed = (_secret(settings.dci_signing_key) if settings.dci_signing_key
+                else hmac.new(master, b"gotong-registry-dci-signing", hashlib.sha256).digest())
+        box_key = hmac.new(master, b"gotong-registry-dci-box", hashlib.sha256).digest()
+        return cls(settings, ClientRegistry.from_settings(settings), Signer.from_seed(seed, settings.dci_sender_id),
+                   keyring, box_key, CallbackPolicy(settings.dci_test_callback_origins))
+
+    def seal(self, payload: Any, context: str) -> str:
+        return seal(self.box_key, {"v": payload}, context.encode())
+
+    def unseal(self, sealed: str, context: str) -> Any:
+        return unseal(self.box_key, sealed, context.encode())["v"]
+
+    def signed(self, *, action: str, receiver_id: str, status: str, total: int, completed: int,
+               message: dict[str, Any], reason_code: str | None = None,
+               reason_message: str | None = None, meta: dict[str, Any] | None = None) -> dict[str, Any]:
+        """A message from the registry: callback header, the message, and the registry's signature."""
+        header = MsgCallbackHeader(
+            message_id=str(uuid7()), message_ts=now_iso(), action=action, status=status,
+            status_reason_code=reason_code, status_reason_message=reason_message, total_count=total,
+            completed_count=completed, sender_id=self.signer.sender_id, receiver_id=receiver_id, meta=meta,
+        ).model_dump(exclude_none=True)
+        return {"signature": self.signer.sign(header, message, int(time.time())), "header": header,
+                "message": message}
+
+    def callback_url(self, client: DciClient, sender_uri: str | None, action: str) -> str | None:
+        """`sender_uri` when given (already checked against the client's origins), else the registered base."""
+        if sender_uri:
+            return sender_uri
+        if client.callback_base:
+            return client.callback_base + CALLBACK_PATHS[action]
+        return None
+
+    async def enqueue(self, driver: asyncpg.Connection, client: DciClient, action: str, url: str,
+                      body: dict[str, Any], correlation_id: str | None) -> None:
+        await driver.execute(
+            "INSERT INTO dci_outbox (client_id, action, url, body, correlation_id) VALUES ($1, $2, $3, $4, $5)",
+            client.client_id, action, url, self.seal(body, "dci-outbox"), correlation_id)
+        self.wake.set()
+
+
+def dumps(value: Any) -> bytes:
+    return orjson.dumps(value)

@@ -1,0 +1,147 @@
+"""Receiving a DCI message: bearer token → registered client → envelope → header checks → signature → body.
+
+The checks run in this order and each refusal carries the spec's error code:
+`err.request.unauthorized`/`err.request.forbidden` (token, scope, unknown client), `err.request.bad`
+(unparsable envelope or message, wrong action, wrong total_count), `err.version.not_supported`,
+`err.sender_id.invalid`, `err.receiver_id.invalid`, `err.encryption.invalid` (encrypted messages are not
+supported), `err.signature.missing`/`err.signature.invalid` (unsigned, tampered, expired, unknown key) and
+`err.sender_uri.invalid` (a callback URL not registered for the client, or not a public address).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+import orjson
+from fastapi import Request
+from pydantic import BaseModel, ValidationError
+
+from gotong.api.auth import InsufficientScope, Principal, Unauthorized, current_principal
+from registry.entrypoints.dci.callbacks import CallbackRefused
+from registry.entrypoints.dci.clients import DciClient
+from registry.entrypoints.dci.context import Dci
+from registry.entrypoints.dci.errors import (
+    DciDuplicate,
+    DciError,
+    DciForbidden,
+    DciUnauthorized,
+    field_errors,
+    from_kit,
+)
+from registry.entrypoints.dci.schemas import DCI_VERSION, Envelope, MsgHeader
+from registry.entrypoints.dci.signature import SignatureRejected, digest, verify
+
+M = TypeVar("M", bound=BaseModel)
+
+
+@dataclass
+class Received(Generic[M]):
+    client: DciClient
+    scopes: frozenset[str]
+    header: MsgHeader
+    message: M
+    digest: str
+
+
+def dci(request: Request) -> Dci:
+    return request.app.state.dci  # type: ignore[no-any-return]
+
+
+async def authorised(request: Request, *scopes: str) -> tuple[Principal, DciClient, frozenset[str]]:
+    """The kit's bearer verification, then the client registry and the scopes the client may use."""
+    try:
+        principal = await current_principal(request)
+    except Unauthorized as err:
+        raise from_kit(err) from err
+    client = dci(request).clients.get(principal.client_id)
+    if client is None:
+        raise DciForbidden("err.request.forbidden", "this OAuth2 client is not registered for the DCI API")
+    effective = client.effective_scopes(principal.scopes)
+    missing = [s for s in scopes if s not in effective]
+    if missing:
+        raise from_kit(InsufficientScope(missing))
+    return principal, client, effective
+
+
+def _items(message: BaseModel) -> int:
+    for name in ("search_request", "subscribe_request", "subscription_codes"):
+        value = getattr(message, name, None)
+        if isinstance(value, list):
+            return len(value)
+    return 1
+
+
+async def receive(request: Request, action: str, model: type[M], *scopes: str) -> Received[M]:
+    _, client, effective = await authorised(request, *scopes)
+    ctx = dci(request)
+    settings = ctx.settings
+    try:
+        raw = orjson.loads(await request.body())
+    except orjson.JSONDecodeError as err:
+        raise DciError("err.request.bad", "the body is not JSON", field="body") from err
+    if not isinstance(raw, dict):
+        raise DciError("err.request.bad", "the body must be an object with signature, header, message",
+                       field="body")
+    try:
+        envelope = Envelope.model_validate(raw)
+    except ValidationError as err:
+        raise field_errors(list(err.errors()), "") from err
+    header = envelope.header
+    if header.version != DCI_VERSION:
+        raise DciError("err.version.not_supported", f"only version {DCI_VERSION} is supported",
+                       field="header.version")
+    if header.sender_id != client.sender_id:
+        raise DciForbidden("err.sender_id.invalid", "header.sender_id is not the sender registered for this client",
+                           field="header.sender_id")
+    if header.receiver_id not in (None, "", settings.dci_sender_id):
+        raise DciError("err.receiver_id.invalid", f"this registry is {settings.dci_sender_id}",
+                       field="header.receiver_id")
+    if header.action != action:
+        raise DciError("err.request.bad", f"rjct.action.invalid: this endpoint takes action {action}",
+                       field="header.action")
+    if header.is_msg_encrypted:
+        raise DciError("err.encryption.invalid", "encrypted messages are not supported; send them signed in clear "
+                       "over TLS", field="header.is_msg_encrypted")
+    try:
+        verify(envelope.signature, raw["header"], raw["message"], keys=client.keys, sender_id=client.sender_id,
+               now=int(time.time()), max_ttl_s=settings.dci_signature_max_ttl_s, skew_s=settings.dci_clock_skew_s)
+    except SignatureRejected as err:
+        raise DciUnauthorized(err.code, err.message, field="signature") from err
+    try:
+        message = model.model_validate(envelope.message)
+    except ValidationError as err:
+        raise field_errors(list(err.errors()), "message") from err
+    count = _items(message)
+    if header.total_count != count:
+        raise DciError("err.request.bad", f"rjct.total_count.invalid: the message holds {count} request(s)",
+                       field="header.total_count")
+    if count > settings.dci_batch_max:
+        raise DciError("err.request.bad", f"rjct.total_count.limit_exceeded: at most {settings.dci_batch_max} "
+                       "requests per message", field="header.total_count")
+    if header.sender_uri:
+        try:
+            await ctx.policy.check(client, header.sender_uri)
+        except CallbackRefused as err:
+            raise DciError("err.sender_uri.invalid", str(err), field="header.sender_uri") from err
+    return Received(client, effective, header, message, digest(raw["header"], raw["message"]))
+
+
+async def remember(driver: Any, received: Received[Any], correlation_id: str) -> None:
+    """Record the message once; a replayed (sender_id, message_id) is refused with the first correlation id.
+
+    Runs in the transaction that processes the message, so a message is recorded exactly when its effects
+    are: a concurrent duplicate waits for the first to commit and is then refused.
+    """
+    header = received.header
+    first = await driver.fetchval(
+        "INSERT INTO dci_messages (sender_id, message_id, action, correlation_id, digest) VALUES ($1, $2, $3, $4, $5) "
+        "ON CONFLICT DO NOTHING RETURNING correlation_id",
+        header.sender_id, header.message_id, header.action, correlation_id, received.digest)
+    if first is None:
+        previous = await driver.fetchval("SELECT correlation_id FROM dci_messages WHERE sender_id = $1 AND "
+                                         "message_id = $2", header.sender_id, header.message_id)
+        raise DciDuplicate("err.request.bad", f"rjct.message_id.duplicate: message {header.message_id} was "
+                           "already processed; ask txn/status with its correlation_id", field="header.message_id",
+                           ack_status="NACK", correlation_id=previous)

@@ -1,0 +1,164 @@
+"""The DCI endpoints under `/dci`: the Social Registry v1.0.0 paths plus subscribe/unsubscribe of the
+registry core API, and the JWKS of the key that signs everything the registry sends.
+
+Scopes: `dci:search` (search, txn status), `dci:subscribe` (subscribe, unsubscribe); what records hold is
+widened by `dci:search:identity` and `dci:search:socioeconomic` (see `records.py`).
+Replays: a (sender_id, message_id) is processed once; a replay gets HTTP 409 with `ack_status: NACK`,
+`rjct.message_id.duplicate` and the first message's correlation_id (ask txn/status for its outcome).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
+from uuid6 import uuid7
+
+from gotong.api.problem import problem_responses
+from gotong.eventstore.postgres import driver_connection
+from registry.entrypoints.dci import subscriptions, transactions
+from registry.entrypoints.dci.context import Dci, now_iso
+from registry.entrypoints.dci.errors import DciError
+from registry.entrypoints.dci.inbound import Received, dci, receive, remember
+from registry.entrypoints.dci.schemas import (
+    Ack,
+    AckMessage,
+    SearchRequest,
+    SubscribeRequest,
+    TxnStatusRequest,
+    UnsubscribeRequest,
+)
+from registry.entrypoints.dci.search import overall, search, summary
+
+router = APIRouter(prefix="/dci", tags=["DCI (ministries)"])
+ERRORS = problem_responses(400, 401, 403, 409)
+SEARCH, SUBSCRIBE = "dci:search", "dci:subscribe"
+
+
+def ack(correlation_id: str) -> JSONResponse:
+    body = Ack(message=AckMessage(ack_status="ACK", timestamp=now_iso(), correlation_id=correlation_id))
+    return JSONResponse(body.model_dump(exclude_none=True))
+
+
+def _callback(ctx: Dci, received: Received[Any], action: str) -> str:
+    url = ctx.callback_url(received.client, received.header.sender_uri, action)
+    if url is None:
+        raise DciError("err.sender_uri.invalid", "no callback: send header.sender_uri or register a callback_base",
+                       field="header.sender_uri")
+    return url
+
+
+@router.get("/.well-known/jwks.json", summary="The public keys that sign the registry's DCI messages (RFC 7517)")
+async def jwks(request: Request) -> dict[str, Any]:
+    return dci(request).signer.jwks()
+
+
+@router.post("/registry/sync/search", responses=ERRORS, summary="Search the register; the answer comes back signed")
+async def sync_search(request: Request) -> JSONResponse:
+    received = await receive(request, "search", SearchRequest, SEARCH)
+    ctx, correlation_id = dci(request), str(uuid7())
+    async with request.app.state.engine.begin() as conn:
+        driver = await driver_connection(conn)
+        await remember(driver, received, correlation_id)
+        response = await search(driver, ctx, received.message, scopes=received.scopes,
+                                client_id=received.client.client_id, correlation_id=correlation_id)
+        state = overall(response.search_response)
+        await transactions.record(driver, received, correlation_id=correlation_id, action="search", status=state,
+                                  summary=summary(response))
+    n = len(response.search_response)
+    return JSONResponse(ctx.signed(action="on-search", receiver_id=received.client.sender_id, status=state, total=n,
+                                   completed=n, message=response.model_dump(exclude_none=True)))
+
+
+@router.post("/registry/search", responses=ERRORS,
+             summary="Search asynchronously: ACK now, the signed answer is POSTed to on-search")
+async def async_search(request: Request) -> JSONResponse:
+    received = await receive(request, "search", SearchRequest, SEARCH)
+    ctx, correlation_id = dci(request), str(uuid7())
+    url = _callback(ctx, received, "on-search")
+    pending = [{"reference_id": i.reference_id, "timestamp": now_iso(), "status": "pdng"}
+               for i in received.message.search_request]
+    async with request.app.state.engine.begin() as conn:
+        driver = await driver_connection(conn)
+        await remember(driver, received, correlation_id)
+        await transactions.record(driver, received, correlation_id=correlation_id, action="search", status="rcvd",
+                                  summary=pending, callback_url=url,
+                                  request=ctx.seal(received.message.model_dump(mode="json"), "dci-request"))
+    ctx.wake.set()
+    return ack(correlation_id)
+
+
+async def _status(request: Request, *, callback: bool) -> tuple[dict[str, Any], str]:
+    received = await receive(request, "txn-status", TxnStatusRequest, SEARCH)
+    ctx, correlation_id = dci(request), str(uuid7())
+    url = _callback(ctx, received, "txn-on-status") if callback else None
+    async with request.app.state.engine.begin() as conn:
+        driver = await driver_connection(conn)
+        await remember(driver, received, correlation_id)
+        response, found = await transactions.status(driver, ctx, received.client.sender_id, received.message,
+                                                    correlation_id)
+        body = ctx.signed(action="txn-on-status", receiver_id=received.client.sender_id,
+                          status="succ" if found else "rjct", total=1, completed=1,
+                          reason_message=None if found else "no transaction of yours matches",
+                          message=response.model_dump(exclude_none=True))
+        if url is not None:
+            await ctx.enqueue(driver, received.client, "txn-on-status", url, body, correlation_id)
+    return body, correlation_id
+
+
+@router.post("/registry/sync/txn/status", responses=ERRORS, summary="Status of an earlier request, answered now")
+async def sync_txn_status(request: Request) -> JSONResponse:
+    body, _ = await _status(request, callback=False)
+    return JSONResponse(body)
+
+
+@router.post("/registry/txn/status", responses=ERRORS,
+             summary="Status of an earlier request: ACK now, the answer is POSTed to txn/on-status")
+async def txn_status(request: Request) -> JSONResponse:
+    _, correlation_id = await _status(request, callback=True)
+    return ack(correlation_id)
+
+
+@router.post("/registry/subscribe", responses=ERRORS,
+             summary="Subscribe to registry events: ACK now, on-subscribe with the codes, then notify callbacks")
+async def subscribe(request: Request) -> JSONResponse:
+    received = await receive(request, "subscribe", SubscribeRequest, SUBSCRIBE)
+    ctx, correlation_id = dci(request), str(uuid7())
+    url = _callback(ctx, received, "on-subscribe")
+    if ctx.callback_url(received.client, None, "notify") is None:
+        raise DciError("err.sender_uri.invalid", "notify callbacks need a callback_base registered for the client",
+                       field="header.sender_id")
+    async with request.app.state.engine.begin() as conn:
+        driver = await driver_connection(conn)
+        await remember(driver, received, correlation_id)
+        response = await subscriptions.subscribe(driver, ctx, received.client, received.scopes, received.message,
+                                                 correlation_id)
+        items = response.subscribe_response
+        state = "succ" if any(i.status == "succ" for i in items) else "rjct"
+        await transactions.record(driver, received, correlation_id=correlation_id, action="subscribe", status=state,
+                                  summary=[{**i.model_dump(exclude={"subscriptions"}, exclude_none=True),
+                                            "codes": [s.code for s in i.subscriptions]} for i in items])
+        body = ctx.signed(action="on-subscribe", receiver_id=received.client.sender_id, status=state,
+                          total=len(items), completed=len(items), message=response.model_dump(exclude_none=True))
+        await ctx.enqueue(driver, received.client, "on-subscribe", url, body, correlation_id)
+    return ack(correlation_id)
+
+
+@router.post("/registry/unsubscribe", responses=ERRORS,
+             summary="End subscriptions by code: ACK now, the outcome is POSTed to on-unsubscribe")
+async def unsubscribe(request: Request) -> JSONResponse:
+    received = await receive(request, "unsubscribe", UnsubscribeRequest, SUBSCRIBE)
+    ctx, correlation_id = dci(request), str(uuid7())
+    url = _callback(ctx, received, "on-unsubscribe")
+    async with request.app.state.engine.begin() as conn:
+        driver = await driver_connection(conn)
+        await remember(driver, received, correlation_id)
+        response = await subscriptions.unsubscribe(driver, received.client, received.message, correlation_id)
+        message = response.model_dump(exclude_none=True)
+        await transactions.record(driver, received, correlation_id=correlation_id, action="unsubscribe",
+                                  status=response.status, summary=message)
+        body = ctx.signed(action="on-unsubscribe", receiver_id=received.client.sender_id, status=response.status,
+                          total=1, completed=1, message=message)
+        await ctx.enqueue(driver, received.client, "on-unsubscribe", url, body, correlation_id)
+    return ack(correlation_id)

@@ -1,0 +1,150 @@
+"""The DCI background loop (a lifespan hook): answers queued async searches, turns registry events into
+`notify` callbacks, and delivers queued callbacks with retries (exponential backoff, then given up).
+
+Every step works in its own database transaction with `FOR UPDATE SKIP LOCKED` (or an advisory lock for
+the notifier), so several registry processes can run it side by side. An HTTP request wakes it at once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+
+from gotong.eventstore.postgres import driver_connection
+from registry.application.queries import json_value
+from registry.entrypoints.dci.callbacks import CallbackRefused, post
+from registry.entrypoints.dci.context import Dci, dumps
+from registry.entrypoints.dci.schemas import SearchRequest
+from registry.entrypoints.dci.search import overall, search, summary
+from registry.entrypoints.dci.subscriptions import checkpoint, notify_batch, save_checkpoint
+
+log = logging.getLogger("registry.dci")
+BATCH = 20
+NOTIFIER_LOCK = 0x6463_6E6F  # "dcno"
+
+
+async def answer_searches(app: Any) -> int:
+    ctx: Dci = app.state.dci
+    async with app.state.engine.begin() as conn:
+        driver = await driver_connection(conn)
+        rows = await driver.fetch("SELECT * FROM dci_transactions WHERE status = 'rcvd' AND action = 'search' "
+                                  "ORDER BY created_at LIMIT $1 FOR UPDATE SKIP LOCKED", BATCH)
+        for row in rows:
+            client = ctx.clients.get(row["client_id"])
+            request = SearchRequest.model_validate(ctx.unseal(row["request"], "dci-request"))
+            if client is None or row["callback_url"] is None:  # the client was removed since
+                await driver.execute("UPDATE dci_transactions SET status = 'rjct', request = NULL, updated_at = now() "
+                                     "WHERE correlation_id = $1", row["correlation_id"])
+                continue
+            scopes = client.effective_scopes(frozenset(json_value(row["scopes"])))
+            response = await search(driver, ctx, request, scopes=scopes, client_id=client.client_id,
+                                    correlation_id=row["correlation_id"])
+            state = overall(response.search_response)
+            body = ctx.signed(action="on-search", receiver_id=client.sender_id, status=state,
+                              total=len(response.search_response), completed=len(response.search_response),
+                              message=response.model_dump(exclude_none=True))
+            await ctx.enqueue(driver, client, "on-search", row["callback_url"], body, row["correlation_id"])
+            await driver.execute("UPDATE dci_transactions SET status = $2, summary = $3, request = NULL, "
+                                 "updated_at = now() WHERE correlation_id = $1", row["correlation_id"], state,
+                                 dumps(summary(response)).decode())
+        return len(rows)
+
+
+async def notify(app: Any) -> int:
+    ctx: Dci = app.state.dci
+    async with app.state.engine.begin() as conn:
+        driver = await driver_connection(conn)
+        if not await driver.fetchval("SELECT pg_try_advisory_xact_lock($1)", NOTIFIER_LOCK):
+            return 0
+        at = await checkpoint(driver)
+        active = await driver.fetchval("SELECT count(*) FROM dci_subscriptions WHERE status = 'subscribe'")
+        if not active:  # nobody listens: skip ahead to the store's head
+            head = await app.state.store.head()
+            if head != at:
+                await save_checkpoint(driver, head)
+            return 0
+        events = await app.state.store.read_all(at, limit=200)
+        if not events:
+            return 0
+        queued = await notify_batch(driver, ctx, events)
+        await save_checkpoint(driver, events[-1].position)
+        return queued
+
+
+async def deliver(app: Any) -> int:
+    ctx: Dci = app.state.dci
+    settings = ctx.settings
+    assert ctx.http is not None
+    async with app.state.engine.begin() as conn:
+        driver = await driver_connection(conn)
+        rows = await driver.fetch("SELECT * FROM dci_outbox WHERE status = 'pending' AND next_attempt_at <= now() "
+                                  "ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED", BATCH)
+        for row in rows:
+            client = ctx.clients.get(row["client_id"])
+            error: str | None = None
+            try:
+                if client is None:
+                    raise CallbackRefused("the client is no longer registered")
+                ctx.policy.registered(client, row["url"])
+                code = await post(ctx.http, ctx.policy, row["url"], dumps(ctx.unseal(row["body"], "dci-outbox")),
+                                  settings.dci_callback_timeout_s)
+                if not 200 <= code < 300:
+                    error = f"HTTP {code}"
+            except CallbackRefused as err:
+                error = f"refused: {err}"
+            except httpx.HTTPError as err:
+                error = type(err).__name__
+            attempts = row["attempts"] + 1
+            if error is None:
+                await driver.execute("UPDATE dci_outbox SET status = 'delivered', body = NULL, attempts = $2, "
+                                     "delivered_at = now(), last_error = NULL WHERE id = $1", row["id"], attempts)
+                continue
+            given_up = attempts >= settings.dci_callback_max_attempts or error.startswith("refused")
+            delay = min(settings.dci_worker_interval_s * 2 ** attempts, 300.0)
+            await driver.execute(
+                "UPDATE dci_outbox SET status = $2, body = CASE WHEN $2 = 'failed' THEN NULL ELSE body END, "
+                "attempts = $3, last_error = $4, next_attempt_at = $5 WHERE id = $1", row["id"],
+                "failed" if given_up else "pending", attempts, error,
+                datetime.now(UTC) + timedelta(seconds=delay))
+            log.warning("dci callback %s to client %s failed (attempt %d): %s", row["action"], row["client_id"],
+                        attempts, error)
+        return len(rows)
+
+
+async def run_once(app: Any) -> None:
+    for step in (answer_searches, notify, deliver):
+        try:
+            await step(app)
+        except Exception as err:  # the database or a client may be briefly away; the next round retries
+            log.warning("dci %s failed: %s", step.__name__, type(err).__name__)
+
+
+@contextlib.asynccontextmanager
+async def worker_lifespan(app: Any) -> AsyncIterator[None]:
+    ctx: Dci = app.state.dci
+    ctx.http = httpx.AsyncClient(timeout=ctx.settings.dci_callback_timeout_s, follow_redirects=False,
+                                 trust_env=False)
+    stop = asyncio.Event()
+
+    async def loop() -> None:
+        while not stop.is_set():
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(ctx.wake.wait(), ctx.settings.dci_worker_interval_s)
+            ctx.wake.clear()
+            if not stop.is_set():
+                await run_once(app)
+
+    task = asyncio.create_task(loop(), name="dci-worker")
+    try:
+        yield
+    finally:
+        stop.set()
+        ctx.wake.set()
+        await task
+        await ctx.http.aclose()

@@ -1,0 +1,56 @@
+"""Shared steps of the DCI tests: register households, build search messages, check the registry's signature
+with nothing but the published JWKS."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import httpx
+
+from registry.entrypoints.dci.signature import load_public_key, verify
+from registry.synthetic import households
+
+from .conftest import OPS, REGISTRY_ID
+
+
+async def register(client: httpx.AsyncClient, n: int = 1, seed: int = 41) -> list[tuple[dict[str, Any], dict[str, Any]]]:
+    out = []
+    for row in households(n, seed=seed):
+        r = await client.post("/v1/households", headers=OPS, json=row)
+        assert r.status_code == 201, r.text
+        out.append((row, r.json()))
+    return out
+
+
+async def rank(client: httpx.AsyncClient) -> None:
+    r = await client.post("/v1/rankings", headers=OPS | {"Idempotency-Key": f"rank-{time.time_ns()}"})
+    assert r.status_code == 200, r.text
+
+
+def search_message(query_type: str, query: Any, *, reference_id: str = "ref-1", page_size: int = 10,
+                   page_number: int = 1, purpose: str | None = "verifikasi penerima PKH", sort: Any = None,
+                   transaction_id: str = "txn-1") -> dict[str, Any]:
+    criteria: dict[str, Any] = {"version": "1.0.0", "reg_type": "ns:gotong:RegistryType:DTSEN",
+                                "query_type": query_type, "query": query,
+                                "pagination": {"page_size": page_size, "page_number": page_number}}
+    if purpose:
+        criteria["consent"] = {"@type": "Consent", "purpose": {"text": purpose}}
+    if sort:
+        criteria["sort"] = sort
+    return {"transaction_id": transaction_id, "search_request": [
+        {"reference_id": reference_id, "timestamp": "2026-11-29T08:00:00+07:00", "search_criteria": criteria}]}
+
+
+async def verified_by_jwks(client: httpx.AsyncClient, body: dict[str, Any]) -> dict[str, Any]:
+    """Verify a message the registry signed, using only its JWKS endpoint; returns the message."""
+    jwks = (await client.get("/dci/.well-known/jwks.json")).json()
+    keys = {k["kid"]: load_public_key(k) for k in jwks["keys"]}
+    assert all(k["use"] == "sig" and k["alg"] == "EdDSA" and k["kty"] == "OKP" for k in jwks["keys"])
+    verify(body["signature"], body["header"], body["message"], keys=keys, sender_id=REGISTRY_ID,
+           now=int(time.time()), max_ttl_s=3600, skew_s=5)
+    return body["message"]  # type: ignore[no-any-return]
+
+
+def nik_query(row: dict[str, Any], member: int = 0, kind: str = "UIN") -> dict[str, Any]:
+    return {"type": kind, "value": row["members"][member]["nik"]}
