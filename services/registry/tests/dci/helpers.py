@@ -14,7 +14,8 @@ from registry.synthetic import households
 from .conftest import OPS, REGISTRY_ID
 
 
-async def register(client: httpx.AsyncClient, n: int = 1, seed: int = 41) -> list[tuple[dict[str, Any], dict[str, Any]]]:
+async def register(client: httpx.AsyncClient, n: int = 1,
+                   seed: int = 41) -> list[tuple[dict[str, Any], dict[str, Any]]]:
     out = []
     for row in households(n, seed=seed):
         r = await client.post("/v1/households", headers=OPS, json=row)
