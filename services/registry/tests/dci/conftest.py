@@ -83,6 +83,7 @@ class Ministry:
 
 SOCIAL = Ministry("kemensos", "dci:search dci:search:identity dci:search:socioeconomic dci:subscribe")
 HEALTH = Ministry("kemenkes", "dci:search dci:search:identity dci:search:socioeconomic dci:subscribe")  # capped below
+STATS = Ministry("bps", "dci:search dci:subscribe")  # statistics: no identity, no socio-economic data
 NO_SEARCH = Ministry("bappenas", "registry:read")
 METADATA = Ministry("intruder", "dci:search dci:subscribe")
 
@@ -150,6 +151,7 @@ def clients(origin: str) -> list[dict[str, Any]]:
     return [entry(SOCIAL, callback_base=f"{origin}/social"),
             entry(HEALTH, callback_base=f"{origin}/health", scopes=["dci:search", "dci:search:identity",
                                                                    "dci:subscribe"]),
+            entry(STATS, callback_base=f"{origin}/stats"),
             entry(NO_SEARCH, callback_base=f"{origin}/none"),
             # registered its origins, but they are loopback / metadata / private: never called
             entry(METADATA, callback_base="http://169.254.169.254/latest",

@@ -18,6 +18,7 @@ from uuid6 import uuid7
 from gotong.api.problem import problem_responses
 from gotong.eventstore.postgres import driver_connection
 from registry.entrypoints.dci import subscriptions, transactions
+from registry.entrypoints.dci.callbacks import CallbackRefused
 from registry.entrypoints.dci.context import Dci, now_iso
 from registry.entrypoints.dci.errors import DciError
 from registry.entrypoints.dci.inbound import Received, dci, receive, remember
@@ -41,12 +42,16 @@ def ack(correlation_id: str) -> JSONResponse:
     return JSONResponse(body.model_dump(exclude_none=True))
 
 
-def _callback(ctx: Dci, received: Received[Any], action: str) -> str:
+async def _callback(ctx: Dci, received: Received[Any], action: str) -> str:
+    """Where the answer will go: checked now (and again when it is sent)."""
     url = ctx.callback_url(received.client, received.header.sender_uri, action)
     if url is None:
         raise DciError("err.sender_uri.invalid", "no callback: send header.sender_uri or register a callback_base",
                        field="header.sender_uri")
-    return url
+    try:
+        return await ctx.policy.check(received.client, url)
+    except CallbackRefused as err:
+        raise DciError("err.sender_uri.invalid", f"callback refused: {err}", field="header.sender_uri") from err
 
 
 @router.get("/.well-known/jwks.json", summary="The public keys that sign the registry's DCI messages (RFC 7517)")
@@ -76,7 +81,7 @@ async def sync_search(request: Request) -> JSONResponse:
 async def async_search(request: Request) -> JSONResponse:
     received = await receive(request, "search", SearchRequest, SEARCH)
     ctx, correlation_id = dci(request), str(uuid7())
-    url = _callback(ctx, received, "on-search")
+    url = await _callback(ctx, received, "on-search")
     pending = [{"reference_id": i.reference_id, "timestamp": now_iso(), "status": "pdng"}
                for i in received.message.search_request]
     async with request.app.state.engine.begin() as conn:
@@ -92,7 +97,7 @@ async def async_search(request: Request) -> JSONResponse:
 async def _status(request: Request, *, callback: bool) -> tuple[dict[str, Any], str]:
     received = await receive(request, "txn-status", TxnStatusRequest, SEARCH)
     ctx, correlation_id = dci(request), str(uuid7())
-    url = _callback(ctx, received, "txn-on-status") if callback else None
+    url = await _callback(ctx, received, "txn-on-status") if callback else None
     async with request.app.state.engine.begin() as conn:
         driver = await driver_connection(conn)
         await remember(driver, received, correlation_id)
@@ -125,10 +130,15 @@ async def txn_status(request: Request) -> JSONResponse:
 async def subscribe(request: Request) -> JSONResponse:
     received = await receive(request, "subscribe", SubscribeRequest, SUBSCRIBE)
     ctx, correlation_id = dci(request), str(uuid7())
-    url = _callback(ctx, received, "on-subscribe")
-    if ctx.callback_url(received.client, None, "notify") is None:
+    url = await _callback(ctx, received, "on-subscribe")
+    notify_url = ctx.callback_url(received.client, None, "notify")
+    if notify_url is None:
         raise DciError("err.sender_uri.invalid", "notify callbacks need a callback_base registered for the client",
                        field="header.sender_id")
+    try:
+        await ctx.policy.check(received.client, notify_url)
+    except CallbackRefused as err:
+        raise DciError("err.sender_uri.invalid", f"notify callbacks refused: {err}", field="header.sender_id") from err
     async with request.app.state.engine.begin() as conn:
         driver = await driver_connection(conn)
         await remember(driver, received, correlation_id)
@@ -150,7 +160,7 @@ async def subscribe(request: Request) -> JSONResponse:
 async def unsubscribe(request: Request) -> JSONResponse:
     received = await receive(request, "unsubscribe", UnsubscribeRequest, SUBSCRIBE)
     ctx, correlation_id = dci(request), str(uuid7())
-    url = _callback(ctx, received, "on-unsubscribe")
+    url = await _callback(ctx, received, "on-unsubscribe")
     async with request.app.state.engine.begin() as conn:
         driver = await driver_connection(conn)
         await remember(driver, received, correlation_id)
