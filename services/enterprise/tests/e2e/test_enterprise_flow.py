@@ -199,6 +199,11 @@ async def test_reports_corrections_review_and_figures(client):
         ("2026-Q2", "0.8750", "0.1250", 400_000, "0.1667", "0.1250")]
     assert figures["quarterly"]["self_sufficiency_direction"] == "improving"
     problem(await client.get(f"/v1/enterprises/{eid}/reports/2025-Q4", headers=OPS), 404, "period")
+    problem(await client.get(f"/v1/enterprises/{eid}/reports/2026-Q5", headers=OPS), 422, "period")
+    problem(await client.post(f"/v1/enterprises/{eid}/reports/2026-Q1/versions/0/accept", headers=REVIEWER), 422,
+            "path.version")
+    problem(await client.post(f"/v1/enterprises/{eid}/reports/2026-Q1/versions/9/accept", headers=REVIEWER), 404,
+            "version")
 
 
 async def test_reports_refused_unless_verified_or_active(client):

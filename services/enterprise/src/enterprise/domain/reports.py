@@ -13,7 +13,7 @@ from uuid import UUID, uuid5
 from enterprise.domain.enterprise import GROUPS, NAMESPACE
 from gotong.contracts.enterprise import METRIC_CODES
 from gotong.domain.aggregate import Aggregate
-from gotong.domain.errors import Forbidden, InvalidTransition, ValidationFailed
+from gotong.domain.errors import Forbidden, InvalidTransition, NotFound, ValidationFailed
 from gotong.domain.events import DomainEvent, EventRegistry
 
 events = EventRegistry()
@@ -211,7 +211,7 @@ class ImpactReport(Aggregate):
     def _reviewable(self, version: int, reviewer: str) -> ReportVersion:
         found = self.versions.get(version)
         if found is None:
-            raise InvalidTransition(f"version {version} of this report does not exist", field="version")
+            raise NotFound(f"version {version} of this report does not exist", field="version")
         if found.status != "submitted":
             hint = {"accepted": "it was accepted already", "returned": "it was returned; a new version may be "
                     "submitted", "superseded": "a newer version replaced it"}[found.status]

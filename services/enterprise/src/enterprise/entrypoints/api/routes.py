@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Path, Query, Request, Response
 
 from enterprise.application import commands as c
 from enterprise.application import queries as q
-from enterprise.domain.reports import REQUIRED, UNITS
+from enterprise.domain.reports import REQUIRED, UNITS, parse_period
 from gotong.api.auth import InsufficientScope, Principal, PrincipalDep, require_scopes
 from gotong.api.idempotency import CommandDep
 from gotong.api.pagination import PageDep, link_header
@@ -38,6 +38,7 @@ READ = [require_scopes("enterprise:read")]
 WRITE_ERRORS = problem_responses(401, 403, 404, 409, 422)
 READ_ERRORS = problem_responses(401, 403, 404, 422)
 Period = Annotated[str, Path(max_length=10, description="'2026-Q3' or '2026'")]
+Version = Annotated[int, Path(ge=1, description="report version, from 1")]
 
 
 async def _read(request: Request, fn: Any, *args: Any, **kw: Any) -> Any:
@@ -134,19 +135,19 @@ async def reports(enterprise_id: UUID, request: Request) -> Any:
 @router.get("/{enterprise_id}/reports/{period}", dependencies=READ, responses=READ_ERRORS,
             summary="One period's report versions")
 async def report(enterprise_id: UUID, period: Period, request: Request) -> Any:
-    return (await _read(request, q.report_history, enterprise_id, period))[0]
+    return (await _read(request, q.report_history, enterprise_id, parse_period(period).label))[0]
 
 
 @router.post("/{enterprise_id}/reports/{period}/versions/{version}/accept", responses=WRITE_ERRORS,
              summary="Accept a submitted version (an officer other than the submitter); it supersedes earlier ones")
-async def accept(enterprise_id: UUID, period: Period, version: int, cmd: CommandDep, who: Reviewer) -> Any:
+async def accept(enterprise_id: UUID, period: Period, version: Version, cmd: CommandDep, who: Reviewer) -> Any:
     return await cmd.execute(lambda tx: c.accept_report(tx, enterprise_id, period, version, who.subject,
                                                         cmd.metadata))
 
 
 @router.post("/{enterprise_id}/reports/{period}/versions/{version}/return", responses=WRITE_ERRORS,
              summary="Return a submitted version for correction, saying why")
-async def return_report(enterprise_id: UUID, period: Period, version: int, body: c.ReturnReport, cmd: CommandDep,
+async def return_report(enterprise_id: UUID, period: Period, version: Version, body: c.ReturnReport, cmd: CommandDep,
                         who: Reviewer) -> Any:
     return await cmd.execute(lambda tx: c.return_report(tx, enterprise_id, period, version, body, who.subject,
                                                         cmd.metadata))
