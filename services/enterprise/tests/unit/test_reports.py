@@ -155,3 +155,39 @@ def test_a_correction_replaces_the_accepted_version_only_once_accepted():
     assert r.versions[1].status == "superseded"
     assert r.pending_events[-1].supersedes_version == 1
     assert r.versions[1].metrics["earned_revenue"] == 420_000_000, "history kept"
+
+
+def version_in(status: str) -> ImpactReport:
+    """A report whose version 1 is in `status`."""
+    r = report()
+    submit(r)
+    if status == "accepted":
+        r.accept(1, "rev-1", {}, "32", "32.73", NOW)
+    elif status == "returned":
+        r.return_for_correction(1, "rev-1", "fix it", NOW)
+    elif status == "superseded":
+        submit(r, employees=30)
+    return r
+
+
+@pytest.mark.parametrize("decision", ["accept", "return"])
+@pytest.mark.parametrize("status", ["submitted", "accepted", "returned", "superseded"])
+def test_every_review_decision_from_every_version_status(decision, status):
+    r = version_in(status)
+    assert r.versions[1].status == status
+
+    def decide():
+        if decision == "accept":
+            r.accept(1, "rev-2", {}, "32", "32.73", NOW)
+        else:
+            r.return_for_correction(1, "rev-2", "numbers do not add up", NOW)
+
+    if status == "submitted":
+        decide()
+        assert r.versions[1].status == ("accepted" if decision == "accept" else "returned")
+    else:
+        before = len(r.pending_events)
+        with pytest.raises(InvalidTransition) as refused:
+            decide()
+        assert refused.value.detail.startswith(f"version 1 is {status}, not awaiting review: ")
+        assert len(r.pending_events) == before
