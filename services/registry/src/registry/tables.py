@@ -68,9 +68,11 @@ person_index = Table(
     Column("household_id", UUID(as_uuid=True), nullable=False),
     Column("member_ref", Text, nullable=False),
     Column("active", Boolean, nullable=False, server_default="true"),
+    Column("name_check", LargeBinary, comment="blind(NIK | normalised name): the public NIK + name check"),
     UniqueConstraint("nik_hash", "household_id", name="person_index_once_per_household"),
     Index("person_index_household", "household_id"),
     Index("person_index_nik", "nik_hash"),
+    Index("person_index_name_check", "name_check"),
 )
 
 name_index = Table(

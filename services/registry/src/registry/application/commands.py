@@ -99,8 +99,9 @@ async def write_indexes(driver: asyncpg.Connection, household_id: UUID, index: I
     if index is None:
         return
     await driver.execute("INSERT INTO kk_index VALUES ($1, $2)", index.kk_hash, household_id)
-    await driver.executemany("INSERT INTO person_index (nik_hash, household_id, member_ref) VALUES ($1, $2, $3)",
-                             [(h, household_id, ref) for h, ref in index.niks])
+    await driver.executemany(
+        "INSERT INTO person_index (nik_hash, household_id, member_ref, name_check) VALUES ($1, $2, $3, $4)",
+        [(h, household_id, ref, check) for h, ref, check in index.niks])
     await driver.executemany("INSERT INTO name_index VALUES ($1, $2, $3, $4)",
                              [(mh, nh, household_id, ref) for mh, nh, ref in index.names])
 

@@ -200,7 +200,7 @@ async def _write_batch(store: EventStore, deps: Deps, sha: str, batch: list[tupl
             households.append(read_model_row(h))
             keys.append((h.id, p.wrapped_dek, deps.keyring.key_id))
             kks.append((p.index.kk_hash, h.id))
-            niks.extend((nh, h.id, ref, True) for nh, ref in p.index.niks)
+            niks.extend((nh, h.id, ref, True, check) for nh, ref, check in p.index.niks)
             names.extend((mh, nh, h.id, ref) for mh, nh, ref in p.index.names)
             report.persons += len(p.facts)
         await tx.append_batch(requests)
@@ -212,7 +212,7 @@ async def _write_batch(store: EventStore, deps: Deps, sha: str, batch: list[tupl
             "registered_at", "updated_at"])
         await driver.copy_records_to_table("kk_index", records=kks, columns=["kk_hash", "household_id"])
         await driver.copy_records_to_table("person_index", records=niks,
-                                           columns=["nik_hash", "household_id", "member_ref", "active"])
+                                           columns=["nik_hash", "household_id", "member_ref", "active", "name_check"])
         await driver.copy_records_to_table("name_index", records=names,
                                            columns=["match_hash", "name_hash", "household_id", "member_ref"])
         if reviews:

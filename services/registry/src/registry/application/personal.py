@@ -59,7 +59,7 @@ class Personal:
 @dataclass
 class Indexes:
     kk_hash: bytes
-    niks: list[tuple[bytes, str]]             # (nik hash, member_ref)
+    niks: list[tuple[bytes, str, bytes]]      # (nik hash, member_ref, nik+name check)
     names: list[tuple[bytes, bytes, str]]     # (match hash, name hash, member_ref)
 
 
@@ -70,9 +70,10 @@ def indexes(keyring: KeyRing, personal: Personal, village_code: str, facts: dict
         fact = facts.get(ref)
         if fact is not None and fact.left_on is not None:
             continue
-        niks.append((keyring.blind("nik", p["nik"]), ref))
+        name = normalise_name(p["name"])
+        niks.append((keyring.blind("nik", p["nik"]), ref, keyring.blind("nikname", f"{p['nik']}|{name}")))
         names.append((keyring.blind("match", f"{district}|{p['birth_date']}|{name_key(p['name'])}"),
-                      keyring.blind("name", f"{village_code}|{normalise_name(p['name'])}"), ref))
+                      keyring.blind("name", f"{village_code}|{name}"), ref))
     return Indexes(keyring.blind("kk", personal.kk), niks, names)
 
 

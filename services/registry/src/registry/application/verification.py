@@ -55,7 +55,7 @@ async def verify(driver: asyncpg.Connection, candidates: Sequence[Candidate], ci
     # exact duplicates: against the register and within the batch itself
     nik_owner: dict[bytes, list[tuple[UUID, str]]] = defaultdict(list)
     for c in candidates:
-        for h, ref in c.index.niks:
+        for h, ref, _ in c.index.niks:
             nik_owner[h].append((c.household_id, ref))
     rows = await driver.fetch(
         "SELECT nik_hash, household_id FROM person_index WHERE active AND nik_hash = ANY($1::bytea[])",

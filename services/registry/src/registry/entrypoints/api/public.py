@@ -9,7 +9,6 @@ POSTed so that no NIK or name ever sits in a URL or an access log. Limited per c
 from __future__ import annotations
 
 from typing import Annotated
-from uuid import UUID
 
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -54,32 +53,25 @@ async def check_status(request: Request, query: StatusQuery) -> StatusAnswer:
         check_village(query.village_code)
     async with request.app.state.engine.connect() as conn:
         driver = await driver_connection(conn, begin=False)
-        if query.nik:
-            members = await driver.fetch(
-                "SELECT p.household_id, h.village_code FROM person_index p JOIN households h USING (household_id) "
-                "WHERE p.nik_hash = $1 AND p.active AND h.status = 'active'", keyring.blind("nik", query.nik))
-            candidates: list[UUID] = []
-            for m in members:  # the name must belong to the same household's member with this NIK
-                hit = await driver.fetchval(
-                    "SELECT 1 FROM name_index WHERE name_hash = $1 AND household_id = $2",
-                    keyring.blind("name", f"{m['village_code']}|{normalise_name(query.name)}"), m["household_id"])
-                if hit:
-                    candidates.append(m["household_id"])
+        if query.nik:  # the name must be that of the member holding this NIK
+            rows = await driver.fetch(
+                "SELECT p.household_id FROM person_index p JOIN households h USING (household_id) "
+                "WHERE p.name_check = $1 AND p.active AND h.status = 'active' LIMIT 2",
+                keyring.blind("nikname", f"{query.nik}|{normalise_name(query.name)}"))
         else:
             rows = await driver.fetch(
                 "SELECT n.household_id FROM name_index n JOIN households h USING (household_id) "
-                "WHERE n.name_hash = $1 AND h.status = 'active'",
+                "WHERE n.name_hash = $1 AND h.status = 'active' LIMIT 2",
                 keyring.blind("name", f"{query.village_code}|{normalise_name(query.name)}"))
-            candidates = [r["household_id"] for r in rows]
-        if len(set(candidates)) != 1:
+        if len({r["household_id"] for r in rows}) != 1:
             return NOT_FOUND  # none, or the same name twice in a village: ask for the NIK instead
-        household_id = candidates[0]
-        desil = await driver.fetchval("SELECT desil FROM households WHERE household_id = $1", household_id)
-        programs = await driver.fetch("SELECT program_code, period, status FROM recipients WHERE household_id = $1 "
-                                      "ORDER BY period DESC, program_code", household_id)
-    return StatusAnswer(found=True, desil=desil, programs=[
-        {"program": p["program_code"], "period": p["period"], "status": p["status"]} for p in programs],
-        message="Terdaftar di DTSEN.")
+        found = await driver.fetchrow(
+            "SELECT h.desil, (SELECT coalesce(array_agg(r.program_code || '|' || r.period || '|' || r.status "
+            "ORDER BY r.period DESC, r.program_code), '{}') FROM recipients r "
+            "WHERE r.household_id = h.household_id) AS programs FROM households h WHERE h.household_id = $1",
+            rows[0]["household_id"])
+    programs = [dict(zip(("program", "period", "status"), p.split("|"), strict=True)) for p in found["programs"]]
+    return StatusAnswer(found=True, desil=found["desil"], programs=programs, message="Terdaftar di DTSEN.")
 
 
 def public_router(per_minute: int) -> APIRouter:

@@ -1,0 +1,235 @@
+"""`gotong bench registry`: import 1,000,000 persons end to end (validated, encrypted, appended, published,
+read model updated) against a raw COPY of the same rows, peak memory; then the public status check over HTTP.
+
+The generated file is cached under ~/.cache/gotong-bench (generation is not what is measured).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+from uuid import uuid4
+
+import asyncpg
+import click
+import httpx
+import orjson
+import psutil
+from sqlalchemy.engine import make_url
+
+from gotong.bench.harness import Report, Result, Timer, console, servers
+from gotong.db import asyncpg_dsn, create_engine, drop_database, ensure_database
+from gotong.eventstore.model import EventMetadata
+from gotong.eventstore.postgres import PostgresEventStore
+from gotong.eventstore.tables import kit_metadata
+from gotong.messaging.relay import OutboxRelay
+from gotong.messaging.topics import ensure_topics
+from registry.adapters.civil_registry import DukcapilSimulator
+from registry.adapters.crypto import KeyRing
+from registry.application.commands import Deps
+from registry.application.importer import import_file
+from registry.config import DEV_MASTER_SECRET
+from registry.entrypoints.api.app import publish_contract
+from registry.synthetic import households
+from registry.tables import metadata
+
+RAW_COLUMNS = ["kk", "village_code", "address", "phone", "bank_account", "attributes", "nik", "name", "sex",
+               "birth_date", "relation", "schooling", "occupation", "disability", "pregnant"]
+
+
+def bench_file(persons: int, seed: int) -> tuple[Path, list[dict[str, Any]]]:
+    """The cached JSON-lines file with at least `persons` persons, and a sample of its households."""
+    cache = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "gotong-bench"
+    cache.mkdir(parents=True, exist_ok=True)
+    path = cache / f"registry-{persons}-{seed}.jsonl"
+    if not path.exists():
+        console.print(f"  generating {persons:,} persons into {path} (once) ...")
+        tmp = path.with_suffix(".part")
+        count = 0
+        with tmp.open("wb") as f:
+            for row in households(10**9, seed=seed):
+                f.write(orjson.dumps(row) + b"\n")
+                count += len(row["members"])
+                if count >= persons:
+                    break
+        tmp.rename(path)
+    sample = []
+    with path.open("rb") as f:
+        for i, line in enumerate(f):
+            if i % 97 == 0:
+                sample.append(orjson.loads(line))
+            if len(sample) >= 2000:
+                break
+    return path, sample
+
+
+def raw_rows(path: Path, batch: int) -> Iterator[list[tuple[Any, ...]]]:
+    rows: list[tuple[Any, ...]] = []
+    with path.open("rb") as f:
+        for line in f:
+            h = orjson.loads(line)
+            attrs = orjson.dumps(h["attributes"]).decode()
+            for m in h["members"]:
+                rows.append((h["kk"], h["village_code"], h["address"], h.get("phone"), h.get("bank_account"), attrs,
+                             m["nik"], m["name"], m["sex"], m["birth_date"], m["relation"], m.get("schooling"),
+                             m.get("occupation"), m.get("disability"), str(m.get("pregnant", False))))
+            if len(rows) >= batch:
+                yield rows
+                rows = []
+    if rows:
+        yield rows
+
+
+class PeakMemory:
+    def __init__(self) -> None:
+        self.process = psutil.Process()
+        self.peak = 0
+        self._task: asyncio.Task[None] | None = None
+
+    async def _sample(self) -> None:
+        while True:
+            self.peak = max(self.peak, self.process.memory_info().rss)
+            await asyncio.sleep(0.1)
+
+    def __enter__(self) -> PeakMemory:
+        self._task = asyncio.get_running_loop().create_task(self._sample())
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._task:
+            self._task.cancel()
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+async def status_check_load(base: str, sample: list[dict[str, Any]], requests: int, concurrency: int) -> list[float]:
+    bodies = []
+    for i, h in enumerate(sample):
+        head = h["members"][0]
+        bodies.append({"village_code": h["village_code"], "name": head["name"]} if i % 2 else
+                      {"nik": head["nik"], "name": head["name"]})
+    latencies: list[float] = []
+    counter = iter(range(requests))
+    found = 0
+
+    async def worker(client: httpx.AsyncClient) -> None:
+        nonlocal found
+        for i in counter:
+            t0 = time.perf_counter()
+            r = await client.post("/public/status-check", json=bodies[i % len(bodies)])
+            latencies.append(time.perf_counter() - t0)
+            if r.status_code != 200:
+                raise RuntimeError(f"status check answered {r.status_code}")
+            found += r.json()["found"]
+
+    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+    async with httpx.AsyncClient(base_url=base, limits=limits, timeout=30) as client:
+        await asyncio.gather(*(worker(client) for _ in range(concurrency)))
+    console.print(f"  status check: {found:,} of {requests:,} answered found (duplicated names answer not found)")
+    return latencies
+
+
+async def bench_registry(persons: int, batch_size: int, status_requests: int, concurrency: int) -> Report:
+    report = Report("gotong bench registry")
+    path, sample = bench_file(persons, seed=7)
+    with servers() as srv:
+        url = make_url(srv.database_url).set(database=f"bench_registry_{uuid4().hex[:8]}").render_as_string(False)
+        await ensure_database(url)
+        engine = create_engine(url, pool_size=4)
+        server: subprocess.Popen[bytes] | None = None
+        try:
+            async with engine.begin() as conn:
+                await conn.run_sync(kit_metadata.create_all)
+                await conn.run_sync(metadata.create_all)
+                await conn.exec_driver_sql(f"CREATE TABLE raw_persons ({', '.join(c + ' text' for c in RAW_COLUMNS)})")
+            await ensure_topics(srv.kafka_bootstrap, ["registry.events"])
+            store = PostgresEventStore(engine)
+            deps = Deps(KeyRing.from_text(DEV_MASTER_SECRET), DukcapilSimulator(seed="bench", mismatch_rate=0.01,
+                                                                                 death_rate=0.002))
+            relay = OutboxRelay(engine, service="registry", bootstrap=srv.kafka_bootstrap, mapper=publish_contract)
+            stop = asyncio.Event()
+            relay_task = asyncio.create_task(relay.run(stop))
+            with PeakMemory() as memory, Timer() as t_all:
+                with Timer() as t_import:
+                    result = await import_file(store, deps, path, batch_size=batch_size,
+                                               meta=EventMetadata(actor="bench"))
+                await relay.drain(timeout=600)
+            stop.set()
+            await relay_task
+            await relay.close()
+            report.add(Result("import, committed (validated, encrypted, appended, read model)", result.persons,
+                              t_import.seconds, "persons"))
+            report.add(Result("import end to end (+ published on registry.events)", result.persons, t_all.seconds,
+                              "persons"))
+            console.print(f"  {result.imported:,} households, {result.flagged:,} flagged, {result.rejected} rejected; "
+                          f"peak RSS {memory.peak / 2**20:,.0f} MiB")
+            raw = await asyncpg.connect(asyncpg_dsn(url))
+            with Timer() as t_raw:
+                for rows in raw_rows(path, batch_size * 4):
+                    async with raw.transaction():
+                        await raw.copy_records_to_table("raw_persons", records=rows, columns=RAW_COLUMNS)
+            await raw.close()
+            report.add(Result("raw COPY of the same rows (plaintext, no checks)", result.persons, t_raw.seconds,
+                              "persons"))
+            report.ratio("import end to end / raw COPY", "import end to end (+ published on registry.events)",
+                         "raw COPY of the same rows (plaintext, no checks)")
+
+            port = free_port()
+            env = {**os.environ, "DATABASE_URL": url, "KAFKA_BOOTSTRAP_SERVERS": srv.kafka_bootstrap,
+                   "RELAY_ENABLED": "false", "CONSUME_DISBURSEMENT": "false", "STATUS_CHECK_PER_MINUTE": "1000000000",
+                   "RATE_LIMIT_PER_MINUTE": "1000000000", "RATE_LIMIT_BURST": "1000000000", "LOG_LEVEL": "WARNING"}
+            server = subprocess.Popen(  # noqa: ASYNC220 - started once, before the measured part
+                [sys.executable, "-m", "gotong.cli.main", "serve", "registry", "--port", str(port)], env=env)
+            base = f"http://127.0.0.1:{port}"
+            async with httpx.AsyncClient(base_url=base) as probe:
+                for _ in range(200):
+                    with contextlib.suppress(httpx.HTTPError):
+                        if (await probe.get("/healthz")).status_code == 200:
+                            break
+                    await asyncio.sleep(0.1)
+            await status_check_load(base, sample, min(500, status_requests), concurrency)  # warm up
+            with Timer() as t_status:
+                latencies = await status_check_load(base, sample, status_requests, concurrency)
+            latencies.sort()
+            report.add(Result(f"status check over HTTP ({concurrency} concurrent)", status_requests,
+                              t_status.seconds, "requests"))
+            p50 = latencies[len(latencies) // 2] * 1000
+            p99 = latencies[int(len(latencies) * 0.99)] * 1000
+            console.print(f"  status check latency p50 {p50:.1f} ms, p99 {p99:.1f} ms")
+        finally:
+            if server is not None:
+                server.terminate()
+                server.wait(10)
+            await engine.dispose()
+            await drop_database(url)
+    report.print()
+    rate = report.results["import end to end (+ published on registry.events)"].rate
+    console.print(f"goal >= 25,000 persons/s end to end: {'met' if rate >= 25_000 else 'NOT met'} ({rate:,.0f}/s); "
+                  f"goal < 1 GB peak: {'met' if memory.peak < 2**30 else 'NOT met'}")
+    status_rate = report.results[f"status check over HTTP ({concurrency} concurrent)"].rate
+    met = status_rate >= 2000 and p99 < 20
+    console.print(f"goal status check >= 2,000 req/s with p99 < 20 ms: {'met' if met else 'NOT met'} "
+                  f"({status_rate:,.0f}/s, p99 {p99:.1f} ms)")
+    return report
+
+
+@click.command("registry")
+@click.option("--persons", default=1_000_000, show_default=True)
+@click.option("--batch-size", default=2000, show_default=True, help="households per transaction")
+@click.option("--status-requests", default=20_000, show_default=True)
+@click.option("--concurrency", default=32, show_default=True)
+def registry(persons: int, batch_size: int, status_requests: int, concurrency: int) -> None:
+    """Registry import throughput (vs raw COPY) and public status check rate/latency."""
+    asyncio.run(bench_registry(persons, batch_size, status_requests, concurrency))
