@@ -1,0 +1,141 @@
+"""Subscribe/notify: a ministry subscribes to registrations in a region, a household is registered there,
+the signed notify arrives with only what the subscriber's scopes allow; unsubscribe ends it."""
+
+import asyncio
+
+from registry.synthetic import households
+
+from .conftest import HEALTH, OPS, SOCIAL, STATS
+from .helpers import verified_by_jwks
+
+
+def subscribe_message(region: str, event: str = "spdci-common:RegistryEventType:REGISTER", *,
+                      reference_id: str = "sub-1") -> dict:
+    return {"transaction_id": "txn-sub-1", "subscribe_request": [{
+        "reference_id": reference_id, "timestamp": "2026-11-29T08:00:00+07:00",
+        "subscribe_criteria": {"version": "1.0.0", "reg_type": "ns:gotong:RegistryType:DTSEN",
+                               "reg_event_type": event, "filter_type": "expression",
+                               "filter": {"expression": {"collection": "Group", "query": {"region_code": region}}},
+                               "notify_record_type": "spdci:Group",
+                               "authorize": {"purpose": {"text": "pemantauan gizi ibu hamil"}}}}]}
+
+
+def two_provinces() -> tuple[dict, dict]:
+    rows = list(households(30, seed=71))
+    first = rows[0]
+    other = next(r for r in rows if r["village_code"][:2] != first["village_code"][:2])
+    return first, other
+
+
+async def _subscribe(client, callbacks, ministry, path: str, region: str) -> str:
+    r = await client.post("/dci/registry/subscribe", headers=ministry.headers,
+                          json=ministry.envelope("subscribe", subscribe_message(region)))
+    assert r.status_code == 200, r.text
+    assert r.json()["message"]["ack_status"] == "ACK"
+    [on_subscribe] = await callbacks.wait_for(f"{path}/registry/on-subscribe")
+    message = await verified_by_jwks(client, on_subscribe)
+    [item] = message["subscribe_response"]
+    assert item["status"] == "succ"
+    [info] = item["subscriptions"]
+    assert info["status"] == "subscribe"
+    assert info["reg_event_type"] == "REGISTER"
+    return str(info["code"])
+
+
+async def test_subscribe_then_register_then_notify_with_scoped_records(client, callbacks):
+    inside, outside = two_provinces()
+    province = inside["village_code"][:2]
+    social_code = await _subscribe(client, callbacks, SOCIAL, "/social", province)
+    await _subscribe(client, callbacks, STATS, "/stats", province)
+    await _subscribe(client, callbacks, HEALTH, "/health", province)
+    r = await client.post("/v1/households", headers=OPS, json=outside)
+    assert r.status_code == 201
+    r = await client.post("/v1/households", headers=OPS, json=inside)
+    assert r.status_code == 201
+    ref = r.json()["household_ref"]
+
+    [social] = await callbacks.wait_for("/social/registry/notify")
+    message = await verified_by_jwks(client, social)
+    assert social["header"]["action"] == "notify"
+    assert social["header"]["meta"]["subscription_code"] == social_code
+    [event] = message["notify_event"]
+    record = event["data"]["reg_records"]
+    assert event["data"]["reg_record_type"] == "spdci:Group"
+    assert record["group_identifier"][0]["identifier_value"] == ref
+    assert {m["demographic_info"]["identifier"][0]["identifier_value"] for m in record["member_list"]} == \
+        {m["nik"] for m in inside["members"]}
+    assert "additional_attributes" in record
+
+    [stats] = await callbacks.wait_for("/stats/registry/notify")
+    stats_record = (await verified_by_jwks(client, stats))["notify_event"][0]["data"]["reg_records"]
+    assert stats_record["group_identifier"] == [{"@type": "Identifier", "identifier_type": "HOUSEHOLD_REF",
+                                                  "identifier_value": ref}]
+    text = str(stats)
+    assert inside["kk"] not in text
+    assert inside["address"] not in text
+    for m in inside["members"]:
+        assert m["nik"] not in text
+        assert m["name"] not in text
+    assert "income_band" not in text
+
+    [health] = await callbacks.wait_for("/health/registry/notify")
+    health_record = (await verified_by_jwks(client, health))["notify_event"][0]["data"]["reg_records"]
+    assert "additional_attributes" not in health_record
+    assert "income_band" not in str(health)
+    await asyncio.sleep(0.5)  # the household outside the region never arrives
+    assert len([p for p, _ in callbacks.received if p.endswith("/registry/notify")]) == 3
+    reads = (await client.get("/v1/audit/personal-reads", headers=OPS)).json()
+    assert {(i["client_id"], i["purpose"]) for i in reads["items"]} == {
+        ("kemensos", "pemantauan gizi ibu hamil"), ("kemenkes", "pemantauan gizi ibu hamil")}
+
+
+async def test_unsubscribe_stops_notify_and_is_refused_for_foreign_codes(client, callbacks):
+    inside, _ = two_provinces()
+    code = await _subscribe(client, callbacks, SOCIAL, "/social", inside["village_code"][:2])
+    foreign = {"transaction_id": "txn-unsub-0", "timestamp": "2026-11-29T08:00:00+07:00",
+               "subscription_codes": [code]}
+    r = await client.post("/dci/registry/unsubscribe", headers=STATS.headers,
+                          json=STATS.envelope("unsubscribe", foreign))
+    assert r.json()["message"]["ack_status"] == "ACK"
+    [refused] = await callbacks.wait_for("/stats/registry/on-unsubscribe")
+    assert (await verified_by_jwks(client, refused))["status_reason_code"] == "rjct.subscription_code.invalid"
+
+    unsub = {"transaction_id": "txn-unsub-1", "timestamp": "2026-11-29T08:00:00+07:00", "subscription_codes": [code]}
+    r = await client.post("/dci/registry/unsubscribe", headers=SOCIAL.headers,
+                          json=SOCIAL.envelope("unsubscribe", unsub))
+    assert r.status_code == 200, r.text
+    [done] = await callbacks.wait_for("/social/registry/on-unsubscribe")
+    message = await verified_by_jwks(client, done)
+    assert message["status"] == "succ"
+    assert message["subscription_status"] == [{"code": code, "status": "unsubscribe"}]
+    status = await client.post("/dci/registry/sync/txn/status", headers=SOCIAL.headers, json=SOCIAL.envelope(
+        "txn-status", {"transaction_id": "t", "txnstatus_request": {
+            "reference_id": "s", "txn_type": "subscribe", "attribute_type": "subscription_code_list",
+            "attribute_value": [code]}}, total=1))
+    [item] = status.json()["message"]["txnstatus_response"]["txn_status"]["subscribe_response"]
+    assert item["subscriptions"][0]["status"] == "unsubscribe"
+    assert (await client.post("/v1/households", headers=OPS, json=inside)).status_code == 201
+    await asyncio.sleep(0.6)
+    assert not [p for p, _ in callbacks.received if p.endswith("/registry/notify")]
+
+
+async def test_subscription_with_unknown_event_or_bad_filter_is_rejected(client, callbacks):
+    bad_event = subscribe_message("32", event="MARRIAGE")
+    r = await client.post("/dci/registry/subscribe", headers=SOCIAL.headers,
+                          json=SOCIAL.envelope("subscribe", bad_event))
+    assert r.status_code == 200
+    [on_subscribe] = await callbacks.wait_for("/social/registry/on-subscribe")
+    [item] = (await verified_by_jwks(client, on_subscribe))["subscribe_response"]
+    assert item["status"] == "rjct"
+    assert item["status_reason_code"] == "rjct.notify_types.invalid"
+    bad_filter = subscribe_message("32", reference_id="sub-2")
+    bad_filter["subscribe_request"][0]["subscribe_criteria"]["filter"] = {"shoe_size": 42}
+    r = await client.post("/dci/registry/subscribe", headers=SOCIAL.headers,
+                          json=SOCIAL.envelope("subscribe", bad_filter))
+    [_, second] = await callbacks.wait_for("/social/registry/on-subscribe", count=2)
+    [item] = (await verified_by_jwks(client, second))["subscribe_response"]
+    assert item["status_reason_code"] == "rjct.notify_details.invalid"
+    assert "shoe_size" in item["status_reason_message"]
+    r = await client.post("/dci/registry/subscribe", headers=STATS.headers | {"Authorization": HEALTH.headers[
+        "Authorization"]}, json=STATS.envelope("subscribe", subscribe_message("32")))
+    assert r.status_code == 403  # kemenkes's token, bps's message
