@@ -1,0 +1,110 @@
+"""Pure parts of the DCI API: canonical JSON and signatures, query translation (no database)."""
+
+import time
+
+import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from registry.entrypoints.dci.query import QueryRejected, Sql, expression, order_by, predicates
+from registry.entrypoints.dci.schemas import SearchSort
+from registry.entrypoints.dci.signature import (
+    SignatureRejected,
+    Signer,
+    canonical_json,
+    parse,
+    thumbprint,
+    verify,
+)
+
+ALL = frozenset({"dci:search", "dci:search:socioeconomic"})
+
+
+def test_canonical_json_is_rfc8785():
+    assert canonical_json({"b": [1.0, 2.5, True, None], "a": "é", "c": {"z": 1, "y": 1e21}}) == \
+        '{"a":"é","b":[1,2.5,true,null],"c":{"y":1e+21,"z":1}}'.encode()
+    assert canonical_json({"\u20ac": 1, "\r": 2}) == '{"\\r":2,"€":1}'.encode()
+
+
+def test_sign_then_verify_and_every_way_to_fail():
+    signer = Signer(Ed25519PrivateKey.generate(), "me")
+    keys = {signer.kid: signer.key.public_key()}
+    header, message = {"message_id": "1", "action": "search"}, {"a": [1, 2]}
+    now = int(time.time())
+    text = signer.sign(header, message, now)
+    assert text.startswith('Signature: namespace="spdci", kidId="me|')
+    assert verify(text, header, message, keys=keys, sender_id="me", now=now, max_ttl_s=3600, skew_s=5).key_id \
+        == signer.kid
+    assert signer.kid == thumbprint(signer.key.public_key())
+    cases = [(None, "err.signature.missing"), ("Signature: junk", "err.signature.invalid"),
+             (text.replace("ed25519", "rsa"), "err.signature.invalid"),
+             (text.replace('"(created) (expires) digest"', '"digest"'), "err.signature.invalid")]
+    for bad, code in cases:
+        with pytest.raises(SignatureRejected) as err:
+            verify(bad, header, message, keys=keys, sender_id="me", now=now, max_ttl_s=3600, skew_s=5)
+        assert err.value.code == code
+    with pytest.raises(SignatureRejected, match="another sender"):
+        verify(text, header, message, keys=keys, sender_id="you", now=now, max_ttl_s=3600, skew_s=5)
+    with pytest.raises(SignatureRejected, match="does not match"):
+        verify(text, header, {"a": [1, 3]}, keys=keys, sender_id="me", now=now, max_ttl_s=3600, skew_s=5)
+    with pytest.raises(SignatureRejected, match="expired"):
+        verify(text, header, message, keys=keys, sender_id="me", now=now + 1000, max_ttl_s=3600, skew_s=5)
+    with pytest.raises(SignatureRejected, match="future"):
+        verify(text, header, message, keys=keys, sender_id="me", now=now - 1000, max_ttl_s=3600, skew_s=5)
+    with pytest.raises(SignatureRejected, match="not registered"):
+        verify(text, header, message, keys={}, sender_id="me", now=now, max_ttl_s=3600, skew_s=5)
+    assert parse(text.replace('namespace="spdci"', 'namespace="g2p"')).namespace == "g2p"
+
+
+def test_expression_translates_to_bound_sql():
+    sql = Sql()
+    clause = expression(sql, {"value": {"expression": {"collection": "Group", "query": {
+        "$or": [{"poverty_score": {"$lte": 2}}, {"$not": {"region_code": "32"}}], "income_band": 1}}}}, ALL)
+    assert clause == ("(desil <= $1 OR NOT ((province_code = $2 OR regency_code = $2 OR district_code = $2 OR "
+                      "village_code = $2))) AND (attributes->>'income_band')::int = $3")
+    assert sql.args == [2, "32", 1]
+
+
+def test_predicates_join_left_to_right_with_each_items_condition():
+    sql = Sql()
+    items = [{"seq_num": 2, "expression1": {"attribute_name": "group_size", "operator": "gt", "attribute_value": 5}},
+             {"seq_num": 1, "expression1": {"attribute_name": "poverty_score", "operator": "eq", "attribute_value": 1},
+              "condition": "or"},
+             {"seq_num": 3, "expression1": {"attribute_name": "verification", "operator": "eq",
+                                            "attribute_value": "verified"},
+              "condition": "not", "expression2": {"attribute_name": "has_pregnant_member", "operator": "eq",
+                                                  "attribute_value": True}}]
+    clause = predicates(sql, items, ALL)
+    assert clause.startswith("((desil = $1 OR (SELECT count(*)")
+    assert clause.endswith("AND (verification = $3 AND NOT EXISTS (SELECT 1 FROM jsonb_array_elements(members) m "
+                           "WHERE (m->>'alive')::boolean AND m->>'left_on' IS NULL AND (m->>'pregnant')::boolean) "
+                           "= $4))")
+    assert sql.args == [1, 5, "verified", True]
+
+
+@pytest.mark.parametrize(("query", "fragment"), [
+    ({"shoe_size": 1}, "unknown attribute"),
+    ({"poverty_score": {"$regex": "x"}}, "operator"),
+    ({"poverty_score": "poor"}, "expected a int"),
+    ({"village_code": {"$lt": "3"}}, "only with eq"),
+    ({"poverty_score": {"$in": []}}, "list of 1..500"),
+    ({"$and": []}, "non-empty list"),
+    ({"income_band": 1}, "needs scope dci:search:socioeconomic"),
+    ({"value": {"expression": "query { person(UIN: 1) }"}}, "textual expressions"),
+    ({"expression": {"collection": "Person", "query": {"desil": 1}}}, "only Group"),
+])
+def test_bad_expressions_are_rejected_naming_the_place(query, fragment):
+    with pytest.raises(QueryRejected) as err:
+        expression(Sql(), query, frozenset({"dci:search"}))
+    assert fragment in err.value.message
+    assert err.value.reason == "rjct.search_criteria.invalid"
+    assert err.value.field.startswith("query")
+
+
+def test_too_many_conditions_and_bad_sort_are_rejected():
+    with pytest.raises(QueryRejected, match="at most 50"):
+        expression(Sql(), {"$or": [{"desil": i % 10 + 1} for i in range(51)]}, ALL)
+    assert order_by([SearchSort(attribute_name="poverty_score", sort_order="desc")]) == \
+        "desil DESC NULLS LAST, household_id"
+    with pytest.raises(QueryRejected) as err:
+        order_by([SearchSort(attribute_name="name")])
+    assert err.value.reason == "rjct.sort.invalid"
