@@ -16,6 +16,7 @@ from disbursement.domain.reconciliation import Report, apply_report
 from gotong.contracts.disbursement import PaymentRecorded
 from gotong.domain.errors import InvalidTransition, NotFound
 from gotong.eventstore import EventData, EventMetadata, EventStoreTx
+from gotong.eventstore.model import AppendRequest
 from gotong.eventstore.postgres import driver_connection
 
 _PAYMENT = """
@@ -39,46 +40,71 @@ async def _append(tx: EventStoreTx, row: Any, event: PaymentRecorded, meta: Even
         EventData(event.event_type, event.model_dump(mode="json"), event.schema_version, metadata=meta)])
 
 
-async def _exception(driver: Any, row: Any, kind: str, confirmed: int | None, reason: str | None) -> None:
-    await driver.execute(
-        "INSERT INTO reconciliation_exceptions (payment_id, cycle_id, attempt, kind, instructed_amount, "
-        "confirmed_amount, reason) VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT ON CONSTRAINT exception_once "
-        "DO NOTHING", row["payment_id"], row["cycle_id"], row["attempt"], kind, row["amount"], confirmed,
-        (reason or "")[:300])
+_PAYMENTS = _PAYMENT.replace("WHERE p.payment_id = $1 FOR UPDATE OF p",
+                             "WHERE p.payment_id = ANY($1::uuid[]) ORDER BY p.payment_id FOR UPDATE OF p")
+
+
+def _payment_id(reference_id: str) -> tuple[UUID, int] | None:
+    parsed = split_reference(reference_id)
+    if parsed is None:
+        return None
+    try:
+        return UUID(parsed[0]), parsed[1]
+    except ValueError:
+        return None
 
 
 async def record_reports(tx: EventStoreTx, statuses: list[DisbursementStatus], meta: EventMetadata) -> dict[str, int]:
+    """Apply a callback's reports in one go: the payments locked in id order, the decisions made in report
+    order (a payment reported twice in one message sees its own first change), then one bulk update and one
+    bulk append of the `PaymentRecorded` events."""
     driver = await driver_connection(tx.connection, begin=False)
     outcome = {"applied": 0, "ignored": 0, "exceptions": 0, "unknown": 0}
-    for s in statuses:
-        parsed = split_reference(s.reference_id)
-        try:
-            payment_id = UUID(parsed[0]) if parsed else None
-        except ValueError:
-            payment_id = None
-        row = await driver.fetchrow(_PAYMENT, payment_id) if payment_id else None
-        if row is None or parsed is None:
+    parsed = [(s, _payment_id(s.reference_id)) for s in statuses]
+    ids = sorted({p[0] for _, p in parsed if p is not None})
+    rows = {r["payment_id"]: dict(r) for r in await driver.fetch(_PAYMENTS, ids)} if ids else {}
+    appends: list[AppendRequest] = []
+    exceptions: list[tuple[Any, ...]] = []
+    changed: dict[UUID, dict[str, Any]] = {}
+    now = datetime.now(UTC)
+    for s, ref in parsed:
+        row = rows.get(ref[0]) if ref is not None else None
+        if row is None or ref is None:
             outcome["unknown"] += 1
             continue
         returned = (s.instruction or "").lower() == "returned" or \
             (s.status_reason_message or "").lower().startswith("returned")
-        report = Report(attempt=parsed[1], status=s.status, amount=amount_rupiah(s.amount), returned=returned,
+        report = Report(attempt=ref[1], status=s.status, amount=amount_rupiah(s.amount), returned=returned,
                         reason=s.status_reason_message or s.status_reason_code)
         effect = apply_report(row["status"], row["attempt"], row["amount"], report)
         if effect.exception:
-            await _exception(driver, row, effect.exception, effect.confirmed_amount, effect.reason)
+            exceptions.append((row["payment_id"], row["cycle_id"], row["attempt"], effect.exception, row["amount"],
+                               effect.confirmed_amount, (effect.reason or "")[:300]))
             outcome["exceptions"] += 1
         if effect.new_status is None:
             outcome["ignored"] += 1
             continue
-        now = datetime.now(UTC)
         amount = effect.confirmed_amount if effect.new_status == "paid" and effect.confirmed_amount is not None \
             else row["amount"]
-        await _append(tx, row, payment_event(row, effect.new_status, amount, row["attempt"], now), meta)
-        await driver.execute(
-            "UPDATE payments SET status = $2, confirmed_amount = $3, confirmed_at = $4, version = version + 1 "
-            "WHERE payment_id = $1", row["payment_id"], effect.new_status, effect.confirmed_amount, now)
+        event = payment_event(row, effect.new_status, amount, row["attempt"], now)
+        appends.append(AppendRequest(row["payment_id"], "payment", row["version"], [EventData(
+            event.event_type, event.model_dump(mode="json"), event.schema_version, metadata=meta)]))
+        row.update(status=effect.new_status, confirmed_amount=effect.confirmed_amount, version=row["version"] + 1)
+        changed[row["payment_id"]] = row
         outcome["applied"] += 1
+    if appends:
+        await tx.append_batch(appends)
+        await driver.execute(
+            "UPDATE payments p SET status = u.status, confirmed_amount = u.confirmed, confirmed_at = $5, "
+            "version = u.version FROM unnest($1::uuid[], $2::text[], $3::bigint[], $4::int[]) "
+            "AS u(id, status, confirmed, version) WHERE p.payment_id = u.id",
+            list(changed), [r["status"] for r in changed.values()],
+            [r["confirmed_amount"] for r in changed.values()], [r["version"] for r in changed.values()], now)
+    if exceptions:
+        await driver.executemany(
+            "INSERT INTO reconciliation_exceptions (payment_id, cycle_id, attempt, kind, instructed_amount, "
+            "confirmed_amount, reason) VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT ON CONSTRAINT "
+            "exception_once DO NOTHING", exceptions)
     return outcome
 
 
