@@ -46,6 +46,7 @@ class Dci:
     policy: CallbackPolicy
     wake: asyncio.Event = field(default_factory=asyncio.Event)
     http: httpx.AsyncClient | None = None
+    purged_at: float = 0.0
 
     @classmethod
     def from_settings(cls, settings: Any, keyring: KeyRing) -> Dci:

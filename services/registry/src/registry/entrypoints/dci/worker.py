@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -27,6 +28,7 @@ from registry.entrypoints.dci.subscriptions import checkpoint, notify_batch, sav
 log = logging.getLogger("registry.dci")
 BATCH = 20
 NOTIFIER_LOCK = 0x6463_6E6F  # "dcno"
+PURGE_EVERY_S = 600.0
 
 
 async def answer_searches(app: Any) -> int:
@@ -78,29 +80,22 @@ async def notify(app: Any) -> int:
 
 
 async def deliver(app: Any) -> int:
+    """Claim due callbacks (a lease, committed), send them outside any transaction, then record each outcome."""
     ctx: Dci = app.state.dci
     settings = ctx.settings
     assert ctx.http is not None
+    lease = timedelta(seconds=settings.dci_callback_timeout_s * 2 + 5)
     async with app.state.engine.begin() as conn:
         driver = await driver_connection(conn)
-        rows = await driver.fetch("SELECT * FROM dci_outbox WHERE status = 'pending' AND next_attempt_at <= now() "
-                                  "ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED", BATCH)
-        for row in rows:
-            client = ctx.clients.get(row["client_id"])
-            error: str | None = None
-            try:
-                if client is None:
-                    raise CallbackRefused("the client is no longer registered")
-                ctx.policy.registered(client, row["url"])
-                code = await post(ctx.http, ctx.policy, row["url"], dumps(ctx.unseal(row["body"], "dci-outbox")),
-                                  settings.dci_callback_timeout_s)
-                if not 200 <= code < 300:
-                    error = f"HTTP {code}"
-            except CallbackRefused as err:
-                error = f"refused: {err}"
-            except httpx.HTTPError as err:
-                error = type(err).__name__
-            attempts = row["attempts"] + 1
+        rows = await driver.fetch(
+            "UPDATE dci_outbox SET next_attempt_at = $2 WHERE id IN (SELECT id FROM dci_outbox WHERE status = "
+            "'pending' AND next_attempt_at <= now() ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED) RETURNING *",
+            BATCH, datetime.now(UTC) + lease)
+    for row in sorted(rows, key=lambda r: r["id"]):
+        error = await _send(ctx, row)
+        attempts = row["attempts"] + 1
+        async with app.state.engine.begin() as conn:
+            driver = await driver_connection(conn)
             if error is None:
                 await driver.execute("UPDATE dci_outbox SET status = 'delivered', body = NULL, attempts = $2, "
                                      "delivered_at = now(), last_error = NULL WHERE id = $1", row["id"], attempts)
@@ -112,13 +107,44 @@ async def deliver(app: Any) -> int:
                 "attempts = $3, last_error = $4, next_attempt_at = $5 WHERE id = $1", row["id"],
                 "failed" if given_up else "pending", attempts, error,
                 datetime.now(UTC) + timedelta(seconds=delay))
-            log.warning("dci callback %s to client %s failed (attempt %d): %s", row["action"], row["client_id"],
-                        attempts, error)
-        return len(rows)
+        log.warning("dci callback %s to client %s failed (attempt %d): %s", row["action"], row["client_id"],
+                    attempts, error)
+    return len(rows)
+
+
+async def _send(ctx: Dci, row: Any) -> str | None:
+    """None when the client took it (2xx); otherwise why not (no URL or personal data in the text)."""
+    client = ctx.clients.get(row["client_id"])
+    assert ctx.http is not None
+    try:
+        if client is None:
+            raise CallbackRefused("the client is no longer registered")
+        ctx.policy.registered(client, row["url"])
+        code = await post(ctx.http, ctx.policy, row["url"], dumps(ctx.unseal(row["body"], "dci-outbox")),
+                          ctx.settings.dci_callback_timeout_s)
+    except CallbackRefused as err:
+        return f"refused: {err}"
+    except httpx.HTTPError as err:
+        return type(err).__name__
+    return None if 200 <= code < 300 else f"HTTP {code}"
+
+
+async def forget_old_messages(app: Any) -> int:
+    """Received message ids are kept while a replay could still carry a valid signature, then dropped."""
+    ctx: Dci = app.state.dci
+    settings = ctx.settings
+    if time.monotonic() - ctx.purged_at < PURGE_EVERY_S:
+        return 0
+    ctx.purged_at = time.monotonic()
+    keep = timedelta(seconds=2 * (settings.dci_signature_max_ttl_s + settings.dci_clock_skew_s) + 60)
+    async with app.state.engine.begin() as conn:
+        driver = await driver_connection(conn)
+        status = await driver.execute("DELETE FROM dci_messages WHERE received_at < $1", datetime.now(UTC) - keep)
+    return int(status.split()[-1])
 
 
 async def run_once(app: Any) -> None:
-    for step in (answer_searches, notify, deliver):
+    for step in (answer_searches, notify, deliver, forget_old_messages):
         try:
             await step(app)
         except Exception as err:  # the database or a client may be briefly away; the next round retries
