@@ -70,14 +70,13 @@ def unique_name() -> str:
 @pytest.fixture(scope="session")
 def span_exporter() -> Iterator[object]:
     """Every span of this test process, in memory (the tracer provider can be set only once per process)."""
-    from opentelemetry import trace
     from opentelemetry.sdk.trace.export import SimpleSpanProcessor
     from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
-    from gotong.observability.tracing import configure_tracing
+    from gotong.observability.tracing import add_span_processor, configure_tracing
 
     exporter = InMemorySpanExporter()
     configure_tracing("gotong-tests")  # no-op when an app under test configured tracing already
-    trace.get_tracer_provider().add_span_processor(SimpleSpanProcessor(exporter))  # type: ignore[attr-defined]
+    add_span_processor(SimpleSpanProcessor(exporter))
     yield exporter
     exporter.clear()
