@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from importlib.metadata import version
 
-from pydantic import Field
+from pydantic import AliasChoices, Field
 
 from gotong.settings import KitSettings
 
@@ -16,7 +16,7 @@ DEV_MASTER_SECRET = "Z290b25nLWRldmVsb3BtZW50LW1hc3Rlci1zZWNyZXQtMzJieXRlcyE"
 class Settings(KitSettings):
     service_name: str = "registry"
     master_secret: str = Field(
-        default=DEV_MASTER_SECRET,
+        default=DEV_MASTER_SECRET, validation_alias=AliasChoices("registry_master_secret", "master_secret"),
         description="REGISTRY_MASTER_SECRET, base64url of ≥ 32 random bytes: wraps every household's data key and "
                     "keys the blind indexes. From a KMS/secret store in production; the default is for local use.")
     civil_death_rate: float = Field(default=0.002, ge=0, le=1, description="Dukcapil simulator: recorded deaths")

@@ -163,3 +163,27 @@ async def test_erasure_leaves_nothing_readable_and_history_intact(client):
     r = await client.post("/v1/households", headers=OPS, json=row)  # the same KK can be registered afresh
     assert r.status_code == 201, r.text
     assert r.json()["verification"] == "verified"
+
+
+async def test_split_moves_members_into_a_new_household(client):
+    row = next(r for r in households(30, seed=17) if sum(m["relation"] == "anak" for m in r["members"]) >= 1)
+    out = await register(client, row)
+    child = next(m for m in out["members"] if m["relation"] == "anak")
+    new_kk = row["kk"][:12] + "7777"
+    body = {"member_refs": [child["member_ref"]], "head": child["member_ref"], "kk": new_kk,
+            "address": "Jl. Baru No. 2", "on": "2026-06-01"}
+    r = await client.post(f"/v1/households/{out['household_ref']}/split", headers=OPS, json=body)
+    assert r.status_code == 200, r.text
+    split = r.json()
+    assert split["verification"] == "verified"
+    assert split["new_household"]["verification"] == "verified"  # the NIK left the old household first
+    left = next(m for m in split["members"] if m["member_ref"] == child["member_ref"])
+    assert left["left_on"] == "2026-06-01"
+    head = next(m["member_ref"] for m in out["members"] if m["relation"] == "kepala")
+    r = await client.post(f"/v1/households/{out['household_ref']}/split", headers=OPS,
+                          json={**body, "member_refs": [head], "head": head, "kk": row["kk"][:12] + "7778"})
+    assert r.status_code == 409
+    r = await client.post(f"/v1/households/{out['household_ref']}/split", headers=OPS,
+                          json={**body, "head": "p-someone-else"})
+    assert r.status_code == 422
+    assert r.json()["errors"][0]["field"] == "head"

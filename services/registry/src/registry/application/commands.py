@@ -340,6 +340,54 @@ async def merge(tx: EventStoreTx, deps: Deps, household_id: UUID, body: Merge, m
     return await _after_change(tx, deps, target, dek, personal, "merged", meta)
 
 
+class Split(BaseModel):
+    """Members who leave to form a household of their own (a new Kartu Keluarga)."""
+
+    model_config = ConfigDict(extra="forbid")
+    member_refs: list[str] = Field(min_length=1)
+    head: str = Field(description="member_ref of the new household's head (one of member_refs)")
+    kk: str
+    village_code: str | None = None
+    address: str = Field(min_length=3, max_length=300)
+    on: date
+
+
+async def split(tx: EventStoreTx, deps: Deps, household_id: UUID, body: Split, meta: EventMetadata) -> dict[str, Any]:
+    """Members move out into a new household: they leave this one (`split`) and the new one is registered with
+    their personal data re-sealed under its own key; both are re-verified."""
+    h = await load(tx, household_id)
+    driver = await driver_connection(tx.connection)
+    dek, personal = await personal_of(driver, deps.keyring, h)
+    if body.head not in body.member_refs:
+        raise ValidationFailed("the new head must be one of the members who split off", field="head")
+    staying = [m for ref, m in h.members.items() if ref not in body.member_refs and m.alive and m.left_on is None]
+    if not staying:
+        raise InvalidTransition("nobody would remain; correct the KK or register the household anew instead")
+    members: list[MemberIn] = []
+    for i, ref in enumerate(body.member_refs):
+        fact = h.member(ref)
+        if not fact.alive or fact.left_on is not None:
+            raise InvalidTransition(f"member {ref} is no longer in this household", field=f"member_refs.{i}")
+        p = personal.members[ref]
+        members.append(MemberIn(nik=p["nik"], name=p["name"], sex=p["sex"],
+                                birth_date=date.fromisoformat(p["birth_date"]),
+                                relation="kepala" if ref == body.head else
+                                ("famili" if fact.relation == "kepala" else fact.relation),
+                                schooling=fact.schooling, occupation=fact.occupation, disability=fact.disability,
+                                pregnant=fact.pregnant))
+    for i, ref in enumerate(body.member_refs):
+        if h.members[ref].relation == "kepala":
+            raise InvalidTransition("the head stays; to move the head, correct the relations first",
+                                    field=f"member_refs.{i}")
+    new_household = HouseholdIn(kk=body.kk, village_code=body.village_code or h.village_code, address=body.address,
+                                members=members, attributes=h.attributes)
+    for ref in body.member_refs:
+        h.member_left(ref, body.on, "split")
+    result = await _after_change(tx, deps, h, dek, personal, "split", meta)  # their NIKs leave this household
+    created = await register_household(tx, deps, new_household, meta, source="split")
+    return {**result, "new_household": created}
+
+
 class Erase(BaseModel):
     model_config = ConfigDict(extra="forbid")
     basis: str = Field(min_length=3, max_length=300, description="the request, e.g. UU PDP art. 8 letter ref")

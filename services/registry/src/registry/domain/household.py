@@ -200,6 +200,8 @@ class Household(Aggregate):
         m = self.member(member_ref)
         if m.left_on is not None:
             raise InvalidTransition("this member already left the household")
+        if on > date.today():
+            raise ValidationFailed("the date of leaving is in the future", field="on")
         if m.relation == "kepala" and sum(1 for x in self.members.values() if x.left_on is None and x.alive) > 1:
             raise InvalidTransition("the head cannot leave while others remain; correct the head first",
                                     field="member_ref")

@@ -134,6 +134,12 @@ async def merge(household_id: UUID, body: c.Merge, cmd: CommandDep, request: Req
     return await cmd.execute(lambda tx: c.merge(tx, deps(request), household_id, body, cmd.metadata))
 
 
+@router.post("/households/{household_id}/split", responses=WRITE_ERRORS,
+             summary="Members leave to form a new household (new Kartu Keluarga); both re-verified")
+async def split(household_id: UUID, body: c.Split, cmd: CommandDep, request: Request, _: Registrar) -> Any:
+    return await cmd.execute(lambda tx: c.split(tx, deps(request), household_id, body, cmd.metadata))
+
+
 @router.post("/households/{household_id}/erasure", responses=WRITE_ERRORS,
              summary="Erase personal data on request (UU PDP 27/2022): crypto-shred, history stays")
 async def erase(household_id: UUID, body: c.Erase, cmd: CommandDep, _: Eraser) -> Any:
