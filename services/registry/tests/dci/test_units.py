@@ -108,3 +108,18 @@ def test_too_many_conditions_and_bad_sort_are_rejected():
     with pytest.raises(QueryRejected) as err:
         order_by([SearchSort(attribute_name="name")])
     assert err.value.reason == "rjct.sort.invalid"
+
+
+def test_openapi_documents_every_dci_endpoint_with_its_message():
+    from registry.config import Settings
+    from registry.entrypoints.api.app import create_app
+
+    doc = create_app(Settings()).openapi()
+    paths = {p for p in doc["paths"] if p.startswith("/dci/")}
+    assert paths == {"/dci/.well-known/jwks.json", "/dci/registry/sync/search", "/dci/registry/search",
+                     "/dci/registry/sync/txn/status", "/dci/registry/txn/status", "/dci/registry/subscribe",
+                     "/dci/registry/unsubscribe"}
+    body = doc["paths"]["/dci/registry/subscribe"]["post"]["requestBody"]["content"]["application/json"]["schema"]
+    assert body["properties"]["header"]["properties"]["action"]["enum"] == ["subscribe"]
+    assert "subscribe_criteria" in body["properties"]["message"]["properties"]["subscribe_request"]["items"][
+        "properties"]

@@ -29,6 +29,7 @@ from registry.entrypoints.dci.schemas import (
     SubscribeRequest,
     TxnStatusRequest,
     UnsubscribeRequest,
+    envelope_body,
 )
 from registry.entrypoints.dci.search import overall, search, summary
 
@@ -59,7 +60,8 @@ async def jwks(request: Request) -> dict[str, Any]:
     return dci(request).signer.jwks()
 
 
-@router.post("/registry/sync/search", responses=ERRORS, summary="Search the register; the answer comes back signed")
+@router.post("/registry/sync/search", responses=ERRORS, openapi_extra=envelope_body(SearchRequest, "search"),
+             summary="Search the register; the answer comes back signed")
 async def sync_search(request: Request) -> JSONResponse:
     received = await receive(request, "search", SearchRequest, SEARCH)
     ctx, correlation_id = dci(request), str(uuid7())
@@ -76,7 +78,7 @@ async def sync_search(request: Request) -> JSONResponse:
                                    completed=n, message=response.model_dump(exclude_none=True)))
 
 
-@router.post("/registry/search", responses=ERRORS,
+@router.post("/registry/search", responses=ERRORS, openapi_extra=envelope_body(SearchRequest, "search"),
              summary="Search asynchronously: ACK now, the signed answer is POSTed to on-search")
 async def async_search(request: Request) -> JSONResponse:
     received = await receive(request, "search", SearchRequest, SEARCH)
@@ -112,20 +114,22 @@ async def _status(request: Request, *, callback: bool) -> tuple[dict[str, Any], 
     return body, correlation_id
 
 
-@router.post("/registry/sync/txn/status", responses=ERRORS, summary="Status of an earlier request, answered now")
+@router.post("/registry/sync/txn/status", responses=ERRORS,
+             openapi_extra=envelope_body(TxnStatusRequest, "txn-status"),
+             summary="Status of an earlier request, answered now")
 async def sync_txn_status(request: Request) -> JSONResponse:
     body, _ = await _status(request, callback=False)
     return JSONResponse(body)
 
 
-@router.post("/registry/txn/status", responses=ERRORS,
+@router.post("/registry/txn/status", responses=ERRORS, openapi_extra=envelope_body(TxnStatusRequest, "txn-status"),
              summary="Status of an earlier request: ACK now, the answer is POSTed to txn/on-status")
 async def txn_status(request: Request) -> JSONResponse:
     _, correlation_id = await _status(request, callback=True)
     return ack(correlation_id)
 
 
-@router.post("/registry/subscribe", responses=ERRORS,
+@router.post("/registry/subscribe", responses=ERRORS, openapi_extra=envelope_body(SubscribeRequest, "subscribe"),
              summary="Subscribe to registry events: ACK now, on-subscribe with the codes, then notify callbacks")
 async def subscribe(request: Request) -> JSONResponse:
     received = await receive(request, "subscribe", SubscribeRequest, SUBSCRIBE)
@@ -156,6 +160,7 @@ async def subscribe(request: Request) -> JSONResponse:
 
 
 @router.post("/registry/unsubscribe", responses=ERRORS,
+             openapi_extra=envelope_body(UnsubscribeRequest, "unsubscribe"),
              summary="End subscriptions by code: ACK now, the outcome is POSTed to on-unsubscribe")
 async def unsubscribe(request: Request) -> JSONResponse:
     received = await receive(request, "unsubscribe", UnsubscribeRequest, SUBSCRIBE)

@@ -289,3 +289,34 @@ class NotifyEventRequest(Outgoing):
 def iso(ts: datetime) -> str:
     """ISO 8601 with the zone, as the spec's `DateTime` wants."""
     return ts.isoformat()
+
+
+def inline_schema(model: type[BaseModel]) -> dict[str, Any]:
+    """The model's JSON Schema with its `$defs` inlined (none of these models is recursive), for OpenAPI."""
+    schema = model.model_json_schema()
+    defs = schema.pop("$defs", {})
+
+    def resolve(node: Any) -> Any:
+        if isinstance(node, dict):
+            ref = node.get("$ref")
+            if isinstance(ref, str) and ref.startswith("#/$defs/"):
+                return resolve(defs[ref.removeprefix("#/$defs/")])
+            return {k: resolve(v) for k, v in node.items()}
+        if isinstance(node, list):
+            return [resolve(v) for v in node]
+        return node
+
+    return resolve(schema)  # type: ignore[no-any-return]
+
+
+def envelope_body(message: type[BaseModel], action: str) -> dict[str, Any]:
+    """`openapi_extra` documenting a signed DCI request whose message is `message` (the body is read raw, so
+    the signature can be checked over exactly what was sent)."""
+    header = inline_schema(MsgHeader)
+    header["properties"]["action"] = {"type": "string", "enum": [action]}
+    schema = {"type": "object", "required": ["signature", "header", "message"], "properties": {
+        "signature": {"type": "string", "description": "Signature: namespace=\"spdci\", kidId=\"{sender_id}|"
+                      "{unique_key_id}|ed25519\", algorithm=\"ed25519\", created, expires, "
+                      "headers=\"(created) (expires) digest\", signature"},
+        "header": header, "message": inline_schema(message)}}
+    return {"requestBody": {"required": True, "content": {"application/json": {"schema": schema}}}}
