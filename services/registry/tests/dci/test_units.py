@@ -123,3 +123,27 @@ def test_openapi_documents_every_dci_endpoint_with_its_message():
     assert body["properties"]["header"]["properties"]["action"]["enum"] == ["subscribe"]
     assert "subscribe_criteria" in body["properties"]["message"]["properties"]["subscribe_request"]["items"][
         "properties"]
+
+
+def test_the_ministry_tool_makes_keys_and_signs_messages_the_registry_accepts(tmp_path):
+    import json
+
+    from click.testing import CliRunner
+
+    from registry.entrypoints.dci.clients import ClientConfig, DciClient
+    from registry.entrypoints.dci.tool import dci
+
+    runner = CliRunner()
+    made = runner.invoke(dci, ["keygen", "--client-id", "kemensos", "--callback-base", "https://dci.kemensos.go.id"])
+    assert made.exit_code == 0, made.output
+    keys = tmp_path / "keys.json"
+    keys.write_text(made.output)
+    entry = DciClient.from_config(ClientConfig.model_validate(json.loads(made.output)["client_entry"]))
+    message = tmp_path / "message.json"
+    message.write_text(json.dumps({"transaction_id": "t", "search_request": [{"reference_id": "r"}]}))
+    signed = runner.invoke(dci, ["sign", "--keys", str(keys), "--action", "search", str(message)])
+    assert signed.exit_code == 0, signed.output
+    body = json.loads(signed.output)
+    assert body["header"]["total_count"] == 1
+    verify(body["signature"], body["header"], body["message"], keys=entry.keys, sender_id=entry.sender_id,
+           now=int(time.time()), max_ttl_s=3600, skew_s=5)
