@@ -14,5 +14,6 @@ service = ServiceSpec(
     create_app=create_app,
     migrations=Path(__file__).parent / "migrations",
     port=8106,
-    consumes=("disbursement.events", "csr-ledger.events"),
+    consumes=("disbursement.events", "csr-ledger.events", "enterprise.events", "partnership.events",
+              "registry.events"),
 )

@@ -68,3 +68,79 @@ csr_flows = Table(
     Column("counterpart", Text),
     Column("occurred_at", DateTime(timezone=True), nullable=False),
 )
+
+# -- enterprise, partnership and registry facts (for the canvas, the portal and sustainability indicators) ---
+enterprises = Table(
+    "proj_enterprises", metadata,
+    Column("enterprise_id", Text, primary_key=True),
+    Column("name", Text),  # None for a PT perorangan (often its owner's name)
+    Column("legal_form", Text, nullable=False),
+    Column("province_code", Text, nullable=False),
+    Column("regency_code", Text, nullable=False),
+    Column("groups_served", Text, nullable=False),  # comma-separated
+    Column("groups_employed", Text, nullable=False),
+    Column("status", Text, nullable=False),
+    Column("registered_at", DateTime(timezone=True), nullable=False),
+)
+
+enterprise_reports = Table(
+    "proj_enterprise_reports", metadata,
+    Column("enterprise_id", Text, primary_key=True),
+    Column("period", Text, primary_key=True),
+    Column("version", BigInteger, nullable=False),  # the newest accepted version wins
+    Column("period_end", Text, nullable=False),
+    Column("earned_revenue", BigInteger, nullable=False),
+    Column("total_expenses", BigInteger, nullable=False),
+    Column("grants_received", BigInteger, nullable=False),
+    Column("employees", BigInteger, nullable=False),
+    Column("employees_vulnerable", BigInteger, nullable=False),
+    Column("beneficiaries", BigInteger, nullable=False),
+    Column("accepted_at", DateTime(timezone=True), nullable=False),
+)
+
+graduations = Table(
+    "proj_graduations", metadata,
+    Column("household_ref", Text, primary_key=True),  # pseudonymous; counted, never published
+    Column("enterprise_id", Text, primary_key=True),
+    Column("province_code", Text, nullable=False),
+    Column("occurred_at", DateTime(timezone=True), nullable=False),
+)
+
+partners = Table(
+    "proj_partners", metadata,
+    Column("partner_id", Text, primary_key=True),
+    Column("name", Text, nullable=False),
+    Column("strand", Text, nullable=False),
+    Column("kind", Text, nullable=False),
+    Column("province_code", Text, nullable=False),
+    Column("active", Text, nullable=False, server_default="true"),
+    Column("registered_at", DateTime(timezone=True), nullable=False),
+)
+
+projects = Table(
+    "proj_projects", metadata,
+    Column("project_id", Text, primary_key=True),
+    Column("version", BigInteger, nullable=False),  # event-carried state: the highest version wins
+    Column("title", Text, nullable=False),
+    Column("status", Text, nullable=False),
+    Column("province_code", Text, nullable=False),
+    Column("budget", BigInteger, nullable=False),
+    Column("partner_ids", Text, nullable=False),
+    Column("strands_present", Text, nullable=False),
+    Column("helix_complete", Text, nullable=False),
+    Column("committed", BigInteger, nullable=False),
+    Column("delivered", BigInteger, nullable=False),
+    Column("milestones_overdue", BigInteger, nullable=False),
+    Column("changed_at", DateTime(timezone=True), nullable=False),
+)
+
+registry_households = Table(
+    "proj_registry_households", metadata,
+    Column("household_ref", Text, primary_key=True),  # pseudonymous; only counted
+    Column("version", BigInteger, nullable=False),
+    Column("province_code", Text, nullable=False),
+    Column("verification", Text, nullable=False),
+    Column("desil", SmallInteger),
+    Column("erased", Text, nullable=False, server_default="false"),
+    Column("changed_at", DateTime(timezone=True), nullable=False),
+)

@@ -113,4 +113,9 @@ async def test_portal_pages_and_in_browser_receipt_verification(portal):
 
         await page.goto(f"{base}/checkpoint?lang=en")
         assert "transparansi.gotong.id/disbursements/v1" in await page.inner_text("main")
+        await page.click("nav a:has-text('Social enterprises')")
+        assert "Self-sufficiency" in await page.inner_text("main")
+        await page.click("nav a:has-text('Partnerships')")
+        assert "Triple Helix" in await page.inner_text("h1")
+        await page.screenshot(path=str(ARTIFACTS / "portal-partnerships-en.png"), full_page=True)
         await browser.close()

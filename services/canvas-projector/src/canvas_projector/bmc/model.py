@@ -46,6 +46,27 @@ class Facts:
     companies: int = 0
     pledging_companies: int = 0
     deposits_without_pledge: int = 0
+    # social enterprises (latest accepted report per enterprise)
+    enterprises: int = 0
+    enterprise_groups: dict[str, int] = field(default_factory=dict)  # group served -> enterprises
+    earned_revenue: int = 0
+    enterprise_expenses: int = 0
+    enterprise_grants: int = 0
+    jobs: int = 0
+    jobs_vulnerable: int = 0
+    graduations: int = 0
+    enterprise_keys: list[str] = field(default_factory=list)
+    # Triple Helix
+    partners_by_strand: dict[str, int] = field(default_factory=dict)
+    projects: int = 0
+    projects_complete: int = 0
+    project_budget: int = 0
+    contributions_delivered: int = 0
+    project_keys: list[str] = field(default_factory=list)
+    # the register
+    registered: int = 0
+    verified: int = 0
+    flagged: int = 0
 
 
 @dataclass
@@ -97,23 +118,58 @@ def build_canvas(facts: Facts, scope: str = "platform", as_of: str | None = None
         blocks["revenue_streams"].append(Item("Setoran dana CSR (TJSL)", "csr", Evidence(
             "csr-ledger.events", len(facts.csr_keys.get("deposit", [])), facts.csr["deposit"],
             tuple(facts.csr_keys.get("deposit", [])[:20]))))
-    blocks["key_resources"].append(Item("Data sosial-ekonomi terverifikasi (DTSEN) dan log transparansi", "dtsen",
-                                        log))
-    blocks["key_activities"].append(Item("Verifikasi data, pemeringkatan desil, penyaluran digital", "dtsen",
-                                         Evidence("registry.events")))
+    blocks["key_resources"].append(Item(
+        f"Data sosial-ekonomi DTSEN: {facts.registered} rumah tangga terdaftar, {facts.verified} terverifikasi "
+        "otomatis; log transparansi", "dtsen", Evidence("registry.events", facts.registered, 0,
+                                                       (f"verified {facts.verified}", f"flagged {facts.flagged}"))))
+    blocks["key_resources"].append(Item("Log transparansi pembayaran yang dapat diverifikasi", "targeted-aid", log))
+    blocks["key_activities"].append(Item(
+        f"Verifikasi data (duplikat, Dukcapil), pemeringkatan desil; {facts.flagged} rumah tangga dalam peninjauan",
+        "dtsen", Evidence("registry.events", facts.verified + facts.flagged)))
+    if facts.enterprises:
+        groups = ", ".join(f"{g} ({n})" for g, n in sorted(facts.enterprise_groups.items(), key=lambda x: -x[1])[:5])
+        blocks["customer_segments"].append(Item(
+            f"Kelompok yang dilayani {facts.enterprises} usaha sosial: {groups}", "social-enterprise",
+            Evidence("enterprise.events", facts.enterprises, 0, tuple(facts.enterprise_keys[:20]))))
+        blocks["value_propositions"].append(Item(
+            f"{facts.jobs_vulnerable} dari {facts.jobs} pekerjaan di usaha sosial untuk kelompok rentan; "
+            f"{facts.graduations} rumah tangga DTSEN mendapat pekerjaan (graduasi)", "social-enterprise",
+            Evidence("enterprise.events", facts.graduations)))
+        blocks["revenue_streams"].append(Item("Pendapatan usaha sosial (bukan donasi)", "social-enterprise",
+                                              Evidence("enterprise.events", facts.enterprises, facts.earned_revenue)))
+        if facts.enterprise_grants:
+            blocks["cost_structure"].append(Item("Hibah untuk usaha sosial", "social-enterprise",
+                                                 Evidence("enterprise.events", facts.enterprises,
+                                                          facts.enterprise_grants)))
     if facts.companies:
         blocks["key_partners"].append(Item(f"{facts.companies} perusahaan mitra CSR", "csr",
                                            Evidence("csr-ledger.events", facts.companies)))
+    if facts.partners_by_strand:
+        strands = ", ".join(f"{s} {n}" for s, n in sorted(facts.partners_by_strand.items()))
+        blocks["key_partners"].append(Item(
+            f"Mitra Triple Helix ({strands}); {facts.projects_complete} dari {facts.projects} proyek lengkap "
+            "pemerintah–kampus–industri", "triple-helix",
+            Evidence("partnership.events", sum(facts.partners_by_strand.values()), facts.contributions_delivered,
+                     tuple(facts.project_keys[:20]))))
+        blocks["key_activities"].append(Item("Riset dan penerapan bersama kampus dan industri", "triple-helix",
+                                             Evidence("partnership.events", facts.projects, facts.project_budget)))
     blocks["cost_structure"].append(Item("Bantuan yang disalurkan", "targeted-aid", log))
     if facts.csr.get("spending"):
         blocks["cost_structure"].append(Item("Belanja program dari dana CSR", "csr", Evidence(
             "csr-ledger.events", len(facts.csr_keys.get("spending", [])), facts.csr["spending"])))
 
-    funding = state_budget + facts.csr.get("deposit", 0)
-    one_off = facts.deposits_without_pledge
+    funding = state_budget + facts.csr.get("deposit", 0) + facts.earned_revenue
+    one_off = facts.deposits_without_pledge + facts.enterprise_grants
     indicators = {
-        "non_one_off_funding_share": None if not funding else round(1 - one_off / funding, 4),
-        "enterprise_self_sufficiency": None,  # arrives with enterprise.events
-        "partners_per_strand": {"government": None, "campus": None, "industry": facts.companies or None},
+        "non_one_off_funding_share": None if not funding else round(max(0.0, 1 - one_off / funding), 4),
+        "enterprise_self_sufficiency": None if not facts.enterprise_expenses else
+        round(facts.earned_revenue / facts.enterprise_expenses, 4),
+        "enterprise_jobs_vulnerable_share": None if not facts.jobs else round(facts.jobs_vulnerable / facts.jobs, 4),
+        "graduations": facts.graduations,
+        "partners_per_strand": {s: facts.partners_by_strand.get(s) or None
+                                for s in ("government", "campus", "industry", "community")},
+        "csr_companies": facts.companies or None,
+        "helix_complete_share": None if not facts.projects else round(facts.projects_complete / facts.projects, 4),
+        "registry_verified_share": None if not facts.registered else round(facts.verified / facts.registered, 4),
     }
     return Canvas(scope, as_of, blocks, indicators)

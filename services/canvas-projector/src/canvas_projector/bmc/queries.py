@@ -39,6 +39,39 @@ async def load_facts(d: asyncpg.Connection, as_of: date | None) -> Facts:
     facts.deposits_without_pledge = int(await d.fetchval(
         "SELECT coalesce(sum(amount), 0) FROM proj_csr_flows f WHERE kind = 'deposit' AND occurred_at <= $1 AND "
         "NOT EXISTS (SELECT 1 FROM proj_csr_flows p WHERE p.kind = 'pledge' AND p.company_id = f.company_id)", until))
+    ent = await d.fetch("SELECT enterprise_id, groups_served FROM proj_enterprises "
+                        "WHERE registered_at <= $1 AND status IN ('verified', 'active')", until)
+    facts.enterprises = len(ent)
+    facts.enterprise_keys = [r["enterprise_id"] for r in ent]
+    for r in ent:
+        for g in filter(None, r["groups_served"].split(",")):
+            facts.enterprise_groups[g] = facts.enterprise_groups.get(g, 0) + 1
+    latest = await d.fetchrow(
+        "WITH latest AS (SELECT DISTINCT ON (enterprise_id) * FROM proj_enterprise_reports WHERE accepted_at <= $1 "
+        "ORDER BY enterprise_id, period_end DESC) SELECT coalesce(sum(earned_revenue), 0)::bigint AS revenue, "
+        "coalesce(sum(total_expenses), 0)::bigint AS expenses, coalesce(sum(employees), 0)::bigint AS jobs, "
+        "coalesce(sum(employees_vulnerable), 0)::bigint AS vulnerable FROM latest", until)
+    facts.earned_revenue, facts.enterprise_expenses = latest["revenue"], latest["expenses"]
+    facts.jobs, facts.jobs_vulnerable = latest["jobs"], latest["vulnerable"]
+    facts.enterprise_grants = int(await d.fetchval(
+        "SELECT coalesce(sum(grants_received), 0) FROM proj_enterprise_reports WHERE accepted_at <= $1", until))
+    facts.graduations = int(await d.fetchval("SELECT count(DISTINCT household_ref) FROM proj_graduations "
+                                             "WHERE occurred_at <= $1", until))
+    facts.partners_by_strand = {r["strand"]: r["n"] for r in await d.fetch(
+        "SELECT strand, count(*) AS n FROM proj_partners WHERE registered_at <= $1 AND active = 'true' "
+        "GROUP BY strand", until)}
+    projects = await d.fetch("SELECT project_id, helix_complete, budget, delivered FROM proj_projects "
+                             "WHERE changed_at <= $1 AND status <> 'cancelled'", until)
+    facts.projects = len(projects)
+    facts.projects_complete = sum(r["helix_complete"] == "true" for r in projects)
+    facts.project_budget = sum(r["budget"] for r in projects)
+    facts.contributions_delivered = sum(r["delivered"] for r in projects)
+    facts.project_keys = [r["project_id"] for r in projects]
+    reg = await d.fetchrow(
+        "SELECT count(*) AS n, count(*) FILTER (WHERE verification = 'verified') AS verified, "
+        "count(*) FILTER (WHERE verification IN ('flagged', 'under_review')) AS flagged "
+        "FROM proj_registry_households WHERE erased = 'false' AND changed_at <= $1", until)
+    facts.registered, facts.verified, facts.flagged = reg["n"], reg["verified"], reg["flagged"]
     return facts
 
 

@@ -7,6 +7,19 @@ STRINGS: dict[str, dict[str, str]] = {
         "csr_title": "Dana CSR perusahaan", "company": "Perusahaan", "pledged": "Diikrarkan",
         "deposited": "Disetor", "spent": "Disalurkan",
         "csr_intro": "Yang dijanjikan, disetor, dan disalurkan setiap perusahaan dari dana TJSL-nya.",
+        "se_title": "Usaha sosial", "se_nav": "Usaha sosial", "enterprise": "Usaha sosial",
+        "se_intro": "Usaha yang labanya melayani tujuan sosial. Kemandirian = pendapatan usaha / total biaya "
+                    "(laporan terakhir yang diterima); 1,00 berarti hidup tanpa donasi.",
+        "self_sufficiency": "Kemandirian", "jobs": "Pekerja", "jobs_vulnerable": "Pekerja dari kelompok rentan",
+        "graduations_note": "Rumah tangga DTSEN yang anggotanya bekerja di usaha sosial (graduasi): {n}.",
+        "hx_title": "Kemitraan Triple Helix", "hx_nav": "Kemitraan", "project": "Proyek", "projects": "Proyek",
+        "hx_intro": "Pemerintah sebagai pembuat aturan, kampus sebagai pengetahuan dan riset, industri sebagai "
+                    "sumber daya dan lapangan penerapan. Proyek lengkap bila ketiganya aktif di bawah perjanjian "
+                    "yang ditandatangani.",
+        "helix": "Triple Helix", "complete": "lengkap", "incomplete": "belum lengkap", "budget": "Anggaran",
+        "delivered": "Kontribusi terealisasi", "partners": "Mitra", "strand": "Unsur",
+        "strand_government": "Pemerintah", "strand_campus": "Kampus", "strand_industry": "Industri",
+        "strand_community": "Komunitas",
         "canvas_title": "Business Model Canvas", "canvas": "Kanvas model bisnis", "as_of": "per tanggal",
         "show": "Tampilkan",
         "canvas_intro": "Sembilan blok diisi dari peristiwa yang tercatat; setiap butir menyebut pendekatan dan "
@@ -46,6 +59,18 @@ STRINGS: dict[str, dict[str, str]] = {
         "regions_intro": "Payments per province; choose a province to see its regencies and cities.",
         "csr_title": "Company CSR funds", "company": "Company", "pledged": "Pledged", "deposited": "Deposited",
         "spent": "Spent", "csr_intro": "What each company promised, paid in and paid out from its CSR (TJSL) funds.",
+        "se_title": "Social enterprises", "se_nav": "Social enterprises", "enterprise": "Social enterprise",
+        "se_intro": "Businesses whose profit serves a social purpose. Self-sufficiency = earned revenue / total "
+                    "expenses (latest accepted report); 1.00 means it lives without donations.",
+        "self_sufficiency": "Self-sufficiency", "jobs": "Jobs", "jobs_vulnerable": "Jobs for vulnerable people",
+        "graduations_note": "Registered households with a member employed by a social enterprise (graduation): {n}.",
+        "hx_title": "Triple Helix partnerships", "hx_nav": "Partnerships", "project": "Project", "projects": "Projects",
+        "hx_intro": "Government as rule-maker, campuses as knowledge and research, industry as resources and field "
+                    "of implementation. A project is complete when all three are active under a signed agreement.",
+        "helix": "Triple Helix", "complete": "complete", "incomplete": "incomplete", "budget": "Budget",
+        "delivered": "Contributions delivered", "partners": "Partners", "strand": "Strand",
+        "strand_government": "Government", "strand_campus": "Campus", "strand_industry": "Industry",
+        "strand_community": "Community",
         "canvas_title": "Business Model Canvas", "canvas": "Business Model Canvas", "as_of": "as of",
         "show": "Show",
         "canvas_intro": "Nine blocks filled from recorded events; each item names its approach and its evidence.",

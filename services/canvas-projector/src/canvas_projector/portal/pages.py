@@ -116,3 +116,69 @@ async def csr_page(request: Request, lang: Lang = "id") -> HTMLResponse:
                  chart=bar_chart([(r["name"], r["deposited"]) for r in rows][:12], t["csr_title"]),
                  tables=[{"caption": t["csr_title"], "head": t["company"], "rows": table,
                           "cols": (t["pledged"], t["deposited"], t["spent"])}])
+
+
+def _ratio(num: int, den: int, lang: str) -> str:
+    if not den:
+        return "\u2014"
+    text = f"{num / den:.2f}"
+    return text.replace(".", ",") if lang == "id" else text
+
+
+@router.get("/usaha-sosial", response_class=HTMLResponse)
+async def enterprises_page(request: Request, lang: Lang = "id") -> HTMLResponse:
+    t = STRINGS[lang]
+    async with request.app.state.engine.connect() as conn:
+        d = await driver_connection(conn, begin=False)
+        rows = await d.fetch(
+            "WITH latest AS (SELECT DISTINCT ON (enterprise_id) * FROM proj_enterprise_reports "
+            "ORDER BY enterprise_id, period_end DESC) "
+            "SELECT e.enterprise_id, e.name, e.legal_form, e.province_code, l.period, l.earned_revenue, "
+            "l.total_expenses, l.employees, l.employees_vulnerable FROM proj_enterprises e "
+            "LEFT JOIN latest l USING (enterprise_id) WHERE e.status IN ('verified', 'active') "
+            "ORDER BY l.earned_revenue DESC NULLS LAST, e.name")
+        graduated = await d.fetchval("SELECT count(DISTINCT household_ref) FROM proj_graduations")
+        await conn.rollback()
+    names = region_names()
+    table = [{"name": f"{r['name'] or r['legal_form'].upper().replace('_', ' ')} "
+                      f"({names.get(r['province_code'], r['province_code'])})",
+              "households": _ratio(r["earned_revenue"] or 0, r["total_expenses"] or 0, lang),
+              "amount": number(r["employees"] or 0, lang), "extra": number(r["employees_vulnerable"] or 0, lang),
+              "href": ""} for r in rows]
+    chart = bar_chart([(r["name"] or r["legal_form"], r["earned_revenue"] or 0) for r in rows if r["name"]][:12],
+                      t["se_title"])
+    # households are counted only when the count cannot point at anyone
+    grads = number(graduated, lang) if graduated >= MIN_CELL else f"< {MIN_CELL}"
+    return _page(request, lang, t["se_title"], intro=t["se_intro"] + " " + t["graduations_note"].format(n=grads),
+                 chart=chart, tables=[{"caption": t["se_title"], "head": t["enterprise"], "rows": table,
+                                       "cols": (t["self_sufficiency"], t["jobs"], t["jobs_vulnerable"])}])
+
+
+@router.get("/kemitraan", response_class=HTMLResponse)
+async def partnerships_page(request: Request, lang: Lang = "id") -> HTMLResponse:
+    t = STRINGS[lang]
+    async with request.app.state.engine.connect() as conn:
+        d = await driver_connection(conn, begin=False)
+        projects = await d.fetch("SELECT * FROM proj_projects WHERE status <> 'cancelled' ORDER BY budget DESC")
+        strands = await d.fetch("SELECT strand, count(*) AS n FROM proj_partners WHERE active = 'true' "
+                                "GROUP BY strand ORDER BY strand")
+        await conn.rollback()
+    names = region_names()
+    project_rows = [{"name": f"{p['title']} ({names.get(p['province_code'], p['province_code'])})",
+                     "households": t["complete"] if p["helix_complete"] == "true" else
+                     t["incomplete"] + " (" + ", ".join(t.get(f"strand_{s}", s) for s in
+                                                        ("government", "campus", "industry")
+                                                        if s not in p["strands_present"].split(",")) + ")",
+                     "amount": rupiah(p["budget"]), "extra": rupiah(p["delivered"]), "href": ""} for p in projects]
+    strand_rows = []
+    for r in strands:
+        involved = [p for p in projects if r["strand"] in p["strands_present"].split(",")]
+        strand_rows.append({"name": t.get(f"strand_{r['strand']}", r["strand"]), "households": number(r["n"], lang),
+                            "amount": number(len(involved), lang),
+                            "extra": rupiah(sum(p["budget"] for p in involved)), "href": ""})
+    return _page(request, lang, t["hx_title"], intro=t["hx_intro"],
+                 chart=bar_chart([(p["title"], p["delivered"]) for p in projects][:12], t["delivered"]),
+                 tables=[{"caption": t["hx_title"], "head": t["project"], "rows": project_rows,
+                          "cols": (t["helix"], t["budget"], t["delivered"])},
+                         {"caption": t["partners"], "head": t["strand"], "rows": strand_rows,
+                          "cols": (t["partners"], t["projects"], t["budget"])}])

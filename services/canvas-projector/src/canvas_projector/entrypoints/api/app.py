@@ -11,6 +11,7 @@ from canvas_projector.bmc.routes import router as canvas_router
 from canvas_projector.config import VERSION, Settings
 from canvas_projector.entrypoints.api.transparency import router as transparency_router
 from canvas_projector.entrypoints.consumers.catalog import catalog_consumer
+from canvas_projector.entrypoints.consumers.network import network_consumer
 from canvas_projector.entrypoints.consumers.transparency import load_log, sealer_lifespan, transparency_consumer
 from canvas_projector.opendata.routes import router as opendata_router
 from canvas_projector.portal.pages import router as pages_router
@@ -29,8 +30,8 @@ DESCRIPTION = (
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
-    hooks: list[Any] = [relay_lifespan, lambda app: consumers_lifespan(app, [transparency_consumer, catalog_consumer]),
-                        sealer_lifespan]
+    consumers = [transparency_consumer, catalog_consumer, network_consumer]
+    hooks: list[Any] = [relay_lifespan, lambda app: consumers_lifespan(app, consumers), sealer_lifespan]
     app = create_kit_app(settings, title="Gotong canvas projector", version=VERSION, description=DESCRIPTION,
                          routers=[transparency_router, opendata_router, canvas_router, portal_router, pages_router],
                          lifespan_hooks=hooks)
