@@ -236,3 +236,9 @@ async def _post(client: httpx.AsyncClient, channel: Channel, uri: str, action: s
         return r.status_code < 300
     except httpx.HTTPError:
         return False
+
+
+if __name__ == "__main__":  # `python -m disbursement.simulator --port 8112 ...`, same as `gotong cycle simulator`
+    from disbursement.cli import simulator
+
+    simulator()

@@ -40,6 +40,7 @@ households = Table(
     Column("merged_into", Text),
     Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Index("households_eligible_desil", "desil", postgresql_where=text("NOT erased AND merged_into IS NULL")),
+    Index("households_merged_into", "merged_into", postgresql_where=text("merged_into IS NOT NULL")),
 )
 
 programs = Table(

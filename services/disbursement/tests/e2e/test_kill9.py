@@ -16,15 +16,20 @@ from uuid import UUID
 
 import httpx
 import pytest
+from click.testing import CliRunner
 
 from disbursement.application import cycles as cy
+from disbursement.cli import cycle
 from disbursement.fixtures import copy_households, random_rows
 from gotong.db import create_engine
 from gotong.eventstore import EventMetadata
 from gotong.eventstore.postgres import PostgresEventStore, driver_connection
 
 HOUSEHOLDS = 3000
-GOTONG = str(Path(sys.executable).parent / "gotong")
+# The service and the channel as their own processes (`python -m disbursement` is what `gotong serve
+# disbursement` runs, without loading the launcher and every other service).
+SERVICE = [sys.executable, "-m", "disbursement"]
+SIMULATOR = [sys.executable, "-m", "disbursement.simulator"]
 
 
 def free_port() -> int:
@@ -54,7 +59,7 @@ class Service:
 
     def start(self) -> None:
         out = self.log.open("ab")
-        self.proc = subprocess.Popen([GOTONG, "serve", "disbursement", "--port", str(self.port)], env=self.env,
+        self.proc = subprocess.Popen([*SERVICE, "--port", str(self.port)], env=self.env,
                                      stdout=out, stderr=subprocess.STDOUT)
         wait_up(f"http://127.0.0.1:{self.port}/healthz", self.proc)
 
@@ -99,7 +104,7 @@ async def test_kill_9_mid_compute_and_mid_pay_pays_each_household_once(database_
            "EMBEDDED_CHANNEL": "false", "CHANNEL_URL": f"http://127.0.0.1:{sim_port}",
            "CALLBACK_BASE_URL": f"http://127.0.0.1:{port}", "COMPUTE_BATCH": "100", "DISPATCH_BATCH": "100",
            "DISPATCH_ROUNDS": "1", "DISPATCH_INTERVAL_S": "0.05", "LOG_LEVEL": "WARNING"}
-    sim = subprocess.Popen([GOTONG, "cycle", "simulator", "--port", str(sim_port), "--delay", "0.05",
+    sim = subprocess.Popen([*SIMULATOR, "--port", str(sim_port), "--delay", "0.05",
                             "--failure-rate", "0", "--return-rate", "0", "--wrong-amount-rate", "0"],
                            env=env, stdout=(tmp_path / "sim.log").open("ab"), stderr=subprocess.STDOUT)
     service = Service(env, port, tmp_path / "service.log")
@@ -152,6 +157,14 @@ async def test_kill_9_mid_compute_and_mid_pay_pays_each_household_once(database_
         assert await scalar(engine, "SELECT count(*) FROM entitlements") == HOUSEHOLDS
         assert await scalar(engine, "SELECT count(*) FROM events WHERE event_type = 'PaymentRecorded' "
                                     "AND data->>'status' = 'paid'") == HOUSEHOLDS
+        # The CLI against the restarted service: close and reconcile the cycle (nothing open, all paid).
+        runner = CliRunner(env={"GOTONG_NO_AUTH": "1", "GOTONG_DISBURSEMENT_URL": base})
+        result = await asyncio.to_thread(runner.invoke, cycle, ["reconcile", cid])
+        assert result.exit_code == 0, result.output
+        assert "reconciled" in result.output
+        result = await asyncio.to_thread(runner.invoke, cycle, ["list", "--program", "BPNT"])
+        assert "reconciled" in result.output
+        assert f"{HOUSEHOLDS:,}" in result.output
     finally:
         service.stop()
         sim.terminate()

@@ -205,9 +205,12 @@ WITH cand AS (
     SELECT md5(e.cycle_id::text || ':' || e.household_ref)::uuid AS pid, e.*
     FROM entitlements e
     WHERE e.cycle_id = $1 AND e.status = 'eligible'
+      AND NOT EXISTS (SELECT 1 FROM payments p WHERE p.program_id = e.program_id AND p.cycle_id = $1
+                      AND p.household_ref = e.household_ref)
       -- a household registered twice and merged: if either record was paid in this cycle, the other is not
-      AND NOT EXISTS (SELECT 1 FROM households h JOIN payments p ON p.household_ref = h.household_ref
-                      AND p.cycle_id = $1 WHERE h.merged_into = e.household_ref)
+      AND NOT EXISTS (SELECT 1 FROM households h WHERE h.merged_into = e.household_ref AND EXISTS (
+                      SELECT 1 FROM payments p WHERE p.program_id = e.program_id AND p.cycle_id = $1
+                      AND p.household_ref = h.household_ref))
 ), new AS (
     INSERT INTO payments (payment_id, cycle_id, program_id, household_ref, amount, status, attempt, version,
                           reference_id, village_code, regency_code, province_code, desil)
