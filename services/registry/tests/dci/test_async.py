@@ -34,7 +34,7 @@ async def test_async_search_acks_then_calls_back_and_txn_status_follows(client, 
         "txn-status", status_message("transaction_id", "txn-async-1"), total=1))
     assert sync.status_code == 200, sync.text
     status = (await verified_by_jwks(client, sync.json()))["txnstatus_response"]
-    assert status["txn_type"] == "on-search"
+    assert status["txn_type"] == "search"
     assert status["txn_status"]["correlation_id"] == correlation_id
     [item] = status["txn_status"]["search_response"]
     assert item["status"] == "succ"

@@ -109,6 +109,11 @@ async def test_bad_envelopes_name_the_field(client):
     r = await client.post(SYNC, headers=SOCIAL.headers, json=miscounted)
     assert r.status_code == 400
     assert "rjct.total_count.invalid" in r.json()["detail"]
+    batch = search_message("expression", {"poverty_score": 1})
+    batch["search_request"] = [{**batch["search_request"][0], "reference_id": f"r{i}"} for i in range(11)]
+    r = await client.post(SYNC, headers=SOCIAL.headers, json=SOCIAL.envelope("search", batch))
+    assert r.status_code == 400
+    assert "rjct.total_count.limit_exceeded" in r.json()["detail"]
     bad_message = SOCIAL.envelope("search", {"transaction_id": "t", "search_request": [{"reference_id": "r"}]})
     r = await client.post(SYNC, headers=SOCIAL.headers, json=bad_message)
     assert {e["field"] for e in r.json()["errors"]} >= {"message.search_request.0.timestamp",

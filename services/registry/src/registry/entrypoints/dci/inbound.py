@@ -65,12 +65,13 @@ async def authorised(request: Request, *scopes: str) -> tuple[Principal, DciClie
     return principal, client, effective
 
 
-def _items(message: BaseModel) -> int:
-    for name in ("search_request", "subscribe_request", "subscription_codes"):
+def _items(message: BaseModel) -> int | None:
+    """How many requests a batch message holds (`total_count` must say so); None for other messages."""
+    for name in ("search_request", "subscribe_request"):
         value = getattr(message, name, None)
         if isinstance(value, list):
             return len(value)
-    return 1
+    return None
 
 
 async def receive(request: Request, action: str, model: type[M], *scopes: str) -> Received[M]:
@@ -114,10 +115,10 @@ async def receive(request: Request, action: str, model: type[M], *scopes: str) -
     except ValidationError as err:
         raise field_errors(list(err.errors()), "message") from err
     count = _items(message)
-    if header.total_count != count:
+    if count is not None and header.total_count != count:
         raise DciError("err.request.bad", f"rjct.total_count.invalid: the message holds {count} request(s)",
                        field="header.total_count")
-    if count > settings.dci_batch_max:
+    if count is not None and count > settings.dci_batch_max:
         raise DciError("err.request.bad", f"rjct.total_count.limit_exceeded: at most {settings.dci_batch_max} "
                        "requests per message", field="header.total_count")
     if header.sender_uri:

@@ -183,7 +183,9 @@ class TxnStatusRequest(Incoming):
 
 
 class TxnStatusBody(Outgoing):
-    txn_type: Literal["on-search", "on-subscribe", "on-unsubscribe"]
+    """`txn_type` echoes the request's, as the social spec has it (the core spec says `on-search` etc.)."""
+
+    txn_type: Literal["search", "subscribe", "unsubscribe"]
     txn_status: dict[str, Any]
 
 

@@ -72,6 +72,5 @@ async def status(driver: asyncpg.Connection, ctx: Dci, sender_id: str, request: 
                                   if i.code in s.get("codes", [])]} for s in summary]}
             else:
                 txn_status = summary
-    kind = {"search": "on-search", "subscribe": "on-subscribe", "unsubscribe": "on-unsubscribe"}[q.txn_type]
     return TxnStatusResponse(transaction_id=request.transaction_id, correlation_id=correlation_id,
-                             txnstatus_response=TxnStatusBody(txn_type=kind, txn_status=txn_status)), found
+                             txnstatus_response=TxnStatusBody(txn_type=q.txn_type, txn_status=txn_status)), found
