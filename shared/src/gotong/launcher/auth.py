@@ -13,18 +13,25 @@ from gotong.launcher.state import StateDir
 # Who uses Gotong locally (DESIGN.md): operations staff, their supervisors, a ministry's machine client and
 # the public portal. Scopes are `<service>:read`, `<service>:write`, plus `<service>:approve` for supervisors.
 _SERVICES = ("registry", "disbursement", "csr-ledger", "enterprise", "partnership", "canvas-projector")
+# Finer scopes some services use on top of read/write/approve (see each service's README).
+_OFFICER_EXTRA = ["registry:register", "registry:verify", "registry:read-personal", "registry:rank",
+                  "enterprise:review"]
+_SUPERVISOR_EXTRA = [*_OFFICER_EXTRA, "registry:audit", "registry:erase", "enterprise:verify"]
 DEMO_CLIENTS: dict[str, dict[str, Any]] = {
     "ops-officer": {
         "description": "operations officer: registration, verification, CSR desk",
-        "scopes": [f"{s}:{a}" for s in _SERVICES for a in ("read", "write")],
+        "scopes": [f"{s}:{a}" for s in _SERVICES for a in ("read", "write")] + _OFFICER_EXTRA,
     },
     "supervisor": {
-        "description": "supervisor: everything an officer does, plus approving cycles and payments",
-        "scopes": [f"{s}:{a}" for s in _SERVICES for a in ("read", "write", "approve")],
+        "description": "supervisor: everything an officer does, plus approving cycles, payments and reviews, "
+                       "erasure requests and the audit of personal-data reads",
+        "scopes": [f"{s}:{a}" for s in _SERVICES for a in ("read", "write", "approve")] + _SUPERVISOR_EXTRA,
     },
     "ministry-client": {
-        "description": "a ministry's system integrating by API (machine client)",
-        "scopes": [f"{s}:read" for s in _SERVICES] + ["registry:write", "disbursement:write"],
+        "description": "a ministry's system integrating by API (machine client), e.g. over DCI",
+        "scopes": [f"{s}:read" for s in _SERVICES] + ["registry:register", "disbursement:write", "dci:search",
+                                                       "dci:search:identity", "dci:search:socioeconomic",
+                                                       "dci:subscribe"],
     },
     "public-read": {
         "description": "the transparency portal and open data: public reads only",
