@@ -70,6 +70,11 @@ async def test_bad_agreement_and_project_input_names_the_field(api, helix):
         assert (r.status_code, r.json()["errors"][0]["field"]) == (status, field), (path, body, r.text)
     missing = await api.client.get("/v1/projects/0190a2b4-7c1d-7000-8000-000000000000", headers=api.OPS)
     assert (missing.status_code, missing.json()["errors"][0]["field"]) == (404, "project_id")
+    for path, field in [("/v1/agreements/0190a2b4-7c1d-7000-8000-000000000000/terminate", "agreement_id"),
+                        ("/v1/partners/0190a2b4-7c1d-7000-8000-000000000000/deactivate", "partner_id"),
+                        ("/v1/projects/0190a2b4-7c1d-7000-8000-000000000000/cancel", "project_id")]:
+        r = await api.post(path, {"reason": "tidak ada"}, headers=api.SUP)
+        assert (r.status_code, r.json()["errors"][0]["field"]) == (404, field), r.text
     dup = await api.post("/v1/partners", {"name": "pemerintah  kota SURABAYA", "strand": "government",
                                           "kind": "pemkot", "region_code": "35.78"}, expect=409)
     assert dup.json()["errors"][0]["field"] == "name"

@@ -12,7 +12,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.dialects.postgresql import insert
 from uuid6 import uuid7
 
-from gotong.domain.errors import InvalidTransition, NotFound, ValidationFailed
+from gotong.domain.errors import InvalidTransition, ValidationFailed
 from gotong.eventstore import EventMetadata, EventStoreTx
 from partnership.application import store
 from partnership.application.regions import check_region, today
@@ -225,25 +225,25 @@ async def _put_contact(tx: EventStoreTx, partner_id: UUID, contact: ContactPerso
 
 
 async def set_contact(tx: EventStoreTx, partner_id: UUID, contact: ContactPerson) -> None:
-    await store.partner_repo.get(tx, partner_id)
+    await store.load(store.partner_repo, tx, partner_id, "partner_id")
     await _put_contact(tx, partner_id, contact)
 
 
 async def erase_contact(tx: EventStoreTx, partner_id: UUID) -> None:
-    await store.partner_repo.get(tx, partner_id)
+    await store.load(store.partner_repo, tx, partner_id, "partner_id")
     await tx.connection.execute(delete(partner_contacts).where(partner_contacts.c.partner_id == partner_id))
 
 
 async def deactivate_partner(tx: EventStoreTx, partner_id: UUID, cmd: DeactivatePartner,
                              meta: EventMetadata) -> dict[str, Any]:
-    partner = await store.partner_repo.get(tx, partner_id)
+    partner = await store.load(store.partner_repo, tx, partner_id, "partner_id")
     partner.deactivate(cmd.reason)
     await store.save_partner(tx, partner, meta, today())
     return _partner_out(partner)
 
 
 async def reactivate_partner(tx: EventStoreTx, partner_id: UUID, meta: EventMetadata) -> dict[str, Any]:
-    partner = await store.partner_repo.get(tx, partner_id)
+    partner = await store.load(store.partner_repo, tx, partner_id, "partner_id")
     partner.reactivate()
     await store.save_partner(tx, partner, meta, today())
     return _partner_out(partner)
@@ -273,7 +273,7 @@ async def draft_agreement(tx: EventStoreTx, cmd: DraftAgreement, meta: EventMeta
 
 async def _change_agreement(tx: EventStoreTx, agreement_id: UUID, meta: EventMetadata,
                             change: Any) -> dict[str, Any]:
-    agreement = await store.agreement_repo.get(tx, agreement_id)
+    agreement = await store.load(store.agreement_repo, tx, agreement_id, "agreement_id")
     change(agreement)
     await store.save_agreement(tx, agreement, meta, today())
     return agreement.to_state()
@@ -335,7 +335,7 @@ async def start_project(tx: EventStoreTx, cmd: StartProject, meta: EventMetadata
 
 async def change_project(tx: EventStoreTx, project_id: UUID, change: str, meta: EventMetadata,
                          decide: Any) -> dict[str, Any]:
-    project = await store.project_repo.get(tx, project_id)
+    project = await store.load(store.project_repo, tx, project_id, "project_id")
     decide(project)
     await store.save_project(tx, project, change, meta, today())
     return store.project_state(project)
@@ -447,5 +447,3 @@ async def flag_overdue_milestones(tx: EventStoreTx, as_of: date, meta: EventMeta
     return flagged
 
 
-def not_found(what: str, id: object, field: str) -> NotFound:
-    return NotFound(f"{what} {id} does not exist", field=field)

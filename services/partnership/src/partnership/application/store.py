@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Any, TypeVar
 from uuid import UUID, uuid5
 
 from sqlalchemy import func, select, update
@@ -23,7 +23,8 @@ from gotong.contracts.partnership import (
     ProjectChanged,
     ProjectPartner,
 )
-from gotong.domain.errors import Conflict
+from gotong.domain.aggregate import Aggregate
+from gotong.domain.errors import Conflict, NotFound
 from gotong.eventstore import EventData, EventMetadata, EventStoreTx
 from partnership.domain.agreement import Agreement
 from partnership.domain.events import registry
@@ -32,6 +33,7 @@ from partnership.domain.partner import Partner
 from partnership.domain.project import Project
 from partnership.tables import agreements, milestones, partners, projects
 
+A = TypeVar("A", bound=Aggregate)
 NAMESPACE = UUID("8f1d4a52-3c1e-4a8e-9b1f-6a7f0d2c5e11")
 PUBLICATION = "publication"
 partner_repo = Repository(Partner, registry)
@@ -99,10 +101,9 @@ async def save_partner(tx: EventStoreTx, partner: Partner, meta: EventMetadata, 
               "status": partner.status, "state": partner.to_state(),
               "name_key": f"{partner.strand}:{' '.join(partner.name.lower().split())}"}
     if new:
-        taken = await conn.execute(select(partners.c.id).where(partners.c.name_key == values["name_key"]))
-        if taken.first() is not None:
+        stmt = insert(partners).values(id=partner.id, **values).on_conflict_do_nothing(index_elements=["name_key"])
+        if (await conn.execute(stmt.returning(partners.c.id))).first() is None:
             raise Conflict(f"a {partner.strand} partner with this name is registered already", field="name")
-        await conn.execute(insert(partners).values(id=partner.id, **values))
         await _publish(tx, partners, partner.id, PartnerRegistered(
             partner_id=str(partner.id), name=partner.name, strand=partner.strand, kind=partner.kind,
             region_code=partner.region_code, province_code=partner.region_code[:2], occurred_at=_now()), meta)
@@ -211,6 +212,28 @@ async def republish_projects(tx: EventStoreTx, project_ids: Iterable[UUID], chan
     """A partner or agreement changed: the projects that depend on it publish their new state."""
     for pid in project_ids:
         await publish_project(tx, await project_repo.get(tx, pid), change, meta, as_of)
+
+
+async def load(repo: Repository[A], tx: EventStoreTx, id: UUID, field: str) -> A:
+    """The aggregate, or 404 naming the path parameter."""
+    found = await repo.find(tx, id)
+    if found is None:
+        raise NotFound(f"{repo.aggregate.stream_type} {id} does not exist", field=field)
+    return found
+
+
+async def reassess_projects(tx: EventStoreTx, as_of: date, meta: EventMetadata) -> list[str]:
+    """Republish running projects whose completeness changed with time alone (an agreement's term ran out)."""
+    rows = (await tx.connection.execute(select(projects.c.id, projects.c.helix_complete, projects.c.state)
+                                        .where(projects.c.status == "running").order_by(projects.c.id))).all()
+    changed = []
+    for row in rows:
+        helix, _ = await helix_of(tx.connection, [p["partner_id"] for p in row.state["partners"]],
+                                  row.state["agreement_ids"], as_of)
+        if helix.complete != row.helix_complete:
+            await publish_project(tx, await project_repo.get(tx, row.id), "helix_reassessed", meta, as_of)
+            changed.append(str(row.id))
+    return changed
 
 
 async def count_partners(conn: AsyncConnection) -> int:

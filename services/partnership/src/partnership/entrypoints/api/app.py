@@ -13,7 +13,7 @@ from gotong.eventstore.model import RecordedEvent
 from gotong.messaging.relay import relay_lifespan
 from partnership.application.commands import flag_overdue_milestones
 from partnership.application.regions import today
-from partnership.application.store import PUBLICATION
+from partnership.application.store import PUBLICATION, reassess_projects
 from partnership.config import VERSION, Settings
 from partnership.entrypoints.api import routes_agreements, routes_partners, routes_projects
 
@@ -32,13 +32,18 @@ def publish_contract(event: RecordedEvent) -> tuple[str, int, dict[str, Any]] | 
     return None
 
 
-async def flag_overdue(app: FastAPI) -> None:
+async def periodic_checks(app: FastAPI) -> None:
+    """Milestones that became overdue, and projects whose completeness changed as an agreement's term ran
+    out, are recorded and published without anyone asking."""
+    meta = EventMetadata(actor="periodic-check")
     async with app.state.store.transaction() as tx:
-        await flag_overdue_milestones(tx, today(), EventMetadata(actor="overdue-check"))
+        await flag_overdue_milestones(tx, today(), meta)
+    async with app.state.store.transaction() as tx:
+        await reassess_projects(tx, today(), meta)
 
 
-overdue_lifespan = periodic("overdue milestones", lambda app: app.state.settings.overdue_check_interval_s,
-                            flag_overdue)
+overdue_lifespan = periodic("partnership checks", lambda app: app.state.settings.overdue_check_interval_s,
+                            periodic_checks)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:

@@ -1,0 +1,87 @@
+"""The command handlers on a real PostgreSQL: read tables equal a replay of the streams, concurrent writers to
+one project conflict (one wins), and time alone (an agreement's term running out) republishes completeness."""
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select, text
+
+from gotong.eventstore import ConcurrencyError, EventMetadata
+from gotong.eventstore.postgres import PostgresEventStore
+from partnership.application import commands as c
+from partnership.application import store as s
+from partnership.application.regions import today
+from partnership.tables import projects
+
+META = EventMetadata(actor="test")
+
+
+@pytest.fixture
+async def world(engine):
+    es = PostgresEventStore(engine)
+    async with es.transaction() as tx:
+        ids = []
+        for name, strand, kind in [("Pemerintah Kota Surabaya", "government", "pemkot"),
+                                   ("Institut Teknologi Sepuluh Nopember", "campus", "institute"),
+                                   ("PT Daur Ulang Nusantara", "industry", "company")]:
+            made = await c.register_partner(tx, c.RegisterPartner(name=name, strand=strand, kind=kind,
+                                                                  region_code="35.78"), META)
+            ids.append(made["id"])
+        mou = await c.draft_agreement(tx, c.DraftAgreement(
+            kind="mou", title="MoU Sampah", purpose="TPST", starts_on=today() - timedelta(days=30),
+            ends_on=today() + timedelta(days=10), parties=[c.PartyIn(partner_id=i, role="pihak") for i in ids],
+            documents=[c.DocumentIn(sha256="ab" * 32, title="MoU")]), META)
+        await c.sign_agreement(tx, mou["id"], c.SignAgreement(signed_by=ids), META)
+        await c.activate_agreement(tx, mou["id"], c.Effective(), META)
+        project = await c.start_project(tx, c.StartProject(
+            title="TPST", goals=["kurangi sampah"], region_code="35.78", budget=1_000_000_000,
+            starts_on=today() - timedelta(days=20), partners=[c.PartyIn(partner_id=i, role="mitra") for i in ids],
+            agreement_ids=[mou["id"]]), META)
+    return es, ids, project["id"]
+
+
+async def test_the_read_table_equals_a_replay_of_the_stream(world, engine):
+    es, ids, project_id = world
+    async with es.transaction() as tx:
+        made = await c.commit_contribution(tx, project_id, c.CommitContribution(
+            partner_id=ids[0], kind="money", description="APBD", value_rupiah=500_000_000), META)
+        await c.deliver_contribution(tx, project_id, made["id"], c.DeliverContribution(value_rupiah=200_000_000),
+                                     META)
+        await c.plan_milestone(tx, project_id, c.PlanMilestone(title="Desain", due_on=today()), META)
+    async with es.transaction() as tx:
+        replayed = s.project_state(await s.project_repo.get(tx, project_id))
+    async with engine.connect() as conn:
+        stored = (await conn.execute(select(projects.c.state).where(projects.c.id == project_id))).scalar_one()
+    assert stored == replayed
+    assert (stored["committed_rupiah"], stored["delivered_rupiah"]) == (500_000_000, 200_000_000)
+
+
+async def test_concurrent_changes_to_one_project_conflict(world):
+    es, _, project_id = world
+    async with es.transaction() as tx:
+        first = await s.project_repo.get(tx, project_id)
+    async with es.transaction() as tx:
+        second = await s.project_repo.get(tx, project_id)
+    first.plan_milestone("m1", "Desain", today())
+    second.plan_milestone("m2", "Uji coba", today())
+    async with es.transaction() as tx:
+        await s.save_project(tx, first, "milestone_planned", META, today())
+    with pytest.raises(ConcurrencyError):
+        async with es.transaction() as tx:
+            await s.save_project(tx, second, "milestone_planned", META, today())
+
+
+async def test_an_agreement_running_out_republishes_the_project_as_incomplete(world, engine):
+    es, _, project_id = world
+    later = today() + timedelta(days=11)
+    async with es.transaction() as tx:
+        assert await s.reassess_projects(tx, today(), META) == []
+        assert await s.reassess_projects(tx, later, META) == [project_id]
+    async with es.transaction() as tx:
+        assert await s.reassess_projects(tx, later, META) == [], "published once"
+    async with engine.connect() as conn:
+        last = (await conn.execute(text(
+            "SELECT data FROM events WHERE event_type = 'ProjectChanged' ORDER BY position DESC LIMIT 1"))).scalar_one()
+    assert (last["change"], last["helix_complete"], last["helix_missing"]) == (
+        "helix_reassessed", False, ["government", "campus", "industry"])
+    assert last["version"] == 2
