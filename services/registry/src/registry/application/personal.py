@@ -19,11 +19,8 @@ def new_member_ref() -> str:
 
 
 def member_fact(m: MemberIn, ref: str) -> MemberFact:
-    # the values come from a validated MemberIn: construct without validating them a second time
-    return MemberFact.model_construct(
-        member_ref=ref, relation=m.relation, sex=m.sex, birth_month=m.birth_date.isoformat()[:7],
-        schooling=m.schooling, occupation=m.occupation, disability=m.disability, pregnant=m.pregnant, alive=True,
-        died_on=None, left_on=None)
+    return MemberFact(member_ref=ref, relation=m.relation, sex=m.sex, birth_month=m.birth_date.isoformat()[:7],
+                      schooling=m.schooling, occupation=m.occupation, disability=m.disability, pregnant=m.pregnant)
 
 
 def member_personal(m: MemberIn) -> dict[str, Any]:

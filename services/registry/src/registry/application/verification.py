@@ -75,9 +75,10 @@ async def verify(driver: asyncpg.Connection, candidates: Sequence[Candidate], ci
     for r in await driver.fetch("SELECT kk_hash, household_id FROM kk_index WHERE kk_hash = ANY($1::bytea[])",
                                 list(kk_owner)):
         kk_owner[r["kk_hash"]].add(r["household_id"])
+    candidates_ids = set(out)
     for kk_owners in kk_owner.values():
         if len(kk_owners) > 1:
-            for hid in kk_owners & set(out):
+            for hid in kk_owners & candidates_ids:
                 out[hid].reasons.append({"code": "duplicate_kk"})
 
     # probable duplicates: same district + birth date + phonetic name, different NIK, other household
