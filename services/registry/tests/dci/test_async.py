@@ -5,6 +5,8 @@ import asyncio
 
 from sqlalchemy import text
 
+from gotong.eventstore.postgres import driver_connection
+
 from .conftest import SOCIAL, STATS
 from .helpers import nik_query, rank, register, search_message, verified_by_jwks
 
@@ -144,3 +146,55 @@ async def _all_pages(client, ministry, query_type, query, page_size: int) -> lis
             return refs
         assert len(records) == page_size
         page += 1
+
+
+async def _outbox(client, timeout: float = 10.0):
+    for _ in range(int(timeout / 0.05)):
+        async with client.app.state.engine.connect() as conn:
+            rows = (await conn.exec_driver_sql("SELECT status, attempts, body, last_error FROM dci_outbox "
+                                               "ORDER BY id")).all()
+        if rows and all(r.status != "pending" for r in rows):
+            return rows
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"callbacks still pending: {rows}")
+
+
+async def test_callback_is_given_up_after_the_last_attempt(client, callbacks):
+    client.app.state.dci.settings.dci_callback_max_attempts = 2
+    callbacks.fail_next = 5
+    body = SOCIAL.envelope("search", search_message("expression", {"poverty_score": 1}))
+    assert (await client.post("/dci/registry/search", headers=SOCIAL.headers, json=body)).status_code == 200
+    [row] = await _outbox(client)
+    assert (row.status, row.attempts, row.body, row.last_error) == ("failed", 2, None, "HTTP 500")
+    assert callbacks.fail_next == 3
+    assert not callbacks.received
+
+
+async def test_callback_to_a_target_refused_at_delivery_is_dropped_at_once(client, callbacks):
+    """A target that became internal after acceptance (DNS changed, client re-registered) is never called."""
+    dci = client.app.state.dci
+    metadata = dci.clients.get("intruder")
+    async with client.app.state.engine.begin() as conn:
+        await dci.enqueue(await driver_connection(conn), metadata, "notify",
+                          "http://169.254.169.254/latest/registry/notify", {"message": {}}, "c-1")
+    [row] = await _outbox(client)
+    assert row.status == "failed"
+    assert row.attempts == 1
+    assert row.body is None
+    assert row.last_error.startswith("refused: ")
+
+
+async def test_async_search_with_a_bad_query_is_answered_rejected(client, callbacks):
+    body = SOCIAL.envelope("search", search_message("predicate", [{"expression1": {
+        "attribute_name": "poverty_score", "operator": "between", "attribute_value": [1, 4]}}],
+        transaction_id="txn-bad"))
+    assert (await client.post("/dci/registry/search", headers=SOCIAL.headers, json=body)).status_code == 200
+    [answer] = await callbacks.wait_for("/social/registry/on-search")
+    assert answer["header"]["status"] == "rjct"
+    [item] = (await verified_by_jwks(client, answer))["search_response"]
+    assert item["status"] == "rjct"
+    assert item["status_reason_code"] == "rjct.search_criteria.invalid"
+    assert "query.0.expression1.poverty_score" in item["status_reason_message"]
+    status = await client.post("/dci/registry/sync/txn/status", headers=SOCIAL.headers, json=SOCIAL.envelope(
+        "txn-status", status_message("transaction_id", "txn-bad")))
+    assert status.json()["message"]["txnstatus_response"]["txn_status"]["search_response"][0]["status"] == "rjct"

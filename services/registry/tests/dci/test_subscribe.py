@@ -139,3 +139,36 @@ async def test_subscription_with_unknown_event_or_bad_filter_is_rejected(client,
     r = await client.post("/dci/registry/subscribe", headers=STATS.headers | {"Authorization": HEALTH.headers[
         "Authorization"]}, json=STATS.envelope("subscribe", subscribe_message("32")))
     assert r.status_code == 403  # kemenkes's token, bps's message
+
+
+async def test_death_of_a_person_followed_by_nik_is_notified(client, callbacks):
+    row = next(households(1, seed=72))
+    r = await client.post("/v1/households", headers=OPS, json=row)
+    assert r.status_code == 201
+    out = r.json()
+    message = subscribe_message("unused", event="DEATH")
+    criteria = message["subscribe_request"][0]["subscribe_criteria"]
+    criteria["filter_type"] = "idtype-value"
+    criteria["filter"] = {"type": "UIN", "value": row["members"][0]["nik"]}
+    r = await client.post("/dci/registry/subscribe", headers=HEALTH.headers, json=HEALTH.envelope("subscribe", message))
+    assert r.status_code == 200, r.text
+    [on_subscribe] = await callbacks.wait_for("/health/registry/on-subscribe")
+    info = (await verified_by_jwks(client, on_subscribe))["subscribe_response"][0]["subscriptions"][0]
+    assert info["filter"] == criteria["filter"]  # the ministry's own filter comes back to it
+    async with client.app.state.engine.connect() as conn:
+        stored = (await conn.exec_driver_sql("SELECT filter FROM dci_subscriptions")).scalar_one()
+    assert row["members"][0]["nik"] not in stored  # kept sealed
+    member = out["members"][-1]["member_ref"]
+    r = await client.put(f"/v1/households/{out['household_ref']}/attributes", headers=OPS, json={"income_band": 1})
+    assert r.status_code == 200, r.text  # an update, not a death: no notify for this subscription
+    r = await client.post(f"/v1/households/{out['household_ref']}/members/{member}/death", headers=OPS,
+                          json={"died_on": "2026-11-01"})
+    assert r.status_code == 200, r.text
+    [notify] = await callbacks.wait_for("/health/registry/notify")
+    assert notify["header"]["meta"]["reg_event_type"] == "DEATH"
+    record = (await verified_by_jwks(client, notify))["notify_event"][0]["data"]["reg_records"]
+    dead = [m for m in record["member_list"] if not m["is_alive"]]
+    assert [m["member_identifier"][0]["identifier_value"] for m in dead] == [member]
+    assert dead[0]["death_date"] == "2026-11-01"
+    await asyncio.sleep(0.3)
+    assert len([p for p, _ in callbacks.received if p == "/health/registry/notify"]) == 1

@@ -20,8 +20,8 @@ import httpx
 from gotong.eventstore.postgres import driver_connection
 from registry.application.queries import json_value
 from registry.entrypoints.dci.callbacks import CallbackRefused, post
-from registry.entrypoints.dci.context import Dci, dumps
-from registry.entrypoints.dci.schemas import SearchRequest
+from registry.entrypoints.dci.context import Dci, dumps, now_iso
+from registry.entrypoints.dci.schemas import SearchRequest, SearchResponse, SearchResponseItem
 from registry.entrypoints.dci.search import overall, search, summary
 from registry.entrypoints.dci.subscriptions import checkpoint, notify_batch, save_checkpoint
 
@@ -29,9 +29,11 @@ log = logging.getLogger("registry.dci")
 BATCH = 20
 NOTIFIER_LOCK = 0x6463_6E6F  # "dcno"
 PURGE_EVERY_S = 600.0
+NOTIFY_BATCH = 200
 
 
 async def answer_searches(app: Any) -> int:
+    """Answer queued async searches; one that fails is answered `rjct` instead of blocking the queue."""
     ctx: Dci = app.state.dci
     async with app.state.engine.begin() as conn:
         driver = await driver_connection(conn)
@@ -45,8 +47,13 @@ async def answer_searches(app: Any) -> int:
                                      "WHERE correlation_id = $1", row["correlation_id"])
                 continue
             scopes = client.effective_scopes(frozenset(json_value(row["scopes"])))
-            response = await search(driver, ctx, request, scopes=scopes, client_id=client.client_id,
-                                    correlation_id=row["correlation_id"])
+            try:
+                async with driver.transaction():  # a savepoint: a failing search leaves the others be
+                    response = await search(driver, ctx, request, scopes=scopes, client_id=client.client_id,
+                                            correlation_id=row["correlation_id"])
+            except Exception as err:
+                log.warning("dci async search %s failed: %s", row["correlation_id"], type(err).__name__)
+                response = failed(request, row["correlation_id"])
             state = overall(response.search_response)
             body = ctx.signed(action="on-search", receiver_id=client.sender_id, status=state,
                               total=len(response.search_response), completed=len(response.search_response),
@@ -58,7 +65,15 @@ async def answer_searches(app: Any) -> int:
         return len(rows)
 
 
+def failed(request: SearchRequest, correlation_id: str) -> SearchResponse:
+    return SearchResponse(transaction_id=request.transaction_id, correlation_id=correlation_id, search_response=[
+        SearchResponseItem(reference_id=i.reference_id, timestamp=now_iso(), status="rjct",
+                           status_reason_message="the registry could not answer this search; send it again later")
+        for i in request.search_request])
+
+
 async def notify(app: Any) -> int:
+    """Turn the next events of the store into queued notifies; returns how many events were read."""
     ctx: Dci = app.state.dci
     async with app.state.engine.begin() as conn:
         driver = await driver_connection(conn)
@@ -71,12 +86,12 @@ async def notify(app: Any) -> int:
             if head != at:
                 await save_checkpoint(driver, head)
             return 0
-        events = await app.state.store.read_all(at, limit=200)
+        events = await app.state.store.read_all(at, limit=NOTIFY_BATCH)
         if not events:
             return 0
-        queued = await notify_batch(driver, ctx, events)
+        await notify_batch(driver, ctx, events)
         await save_checkpoint(driver, events[-1].position)
-        return queued
+        return len(events)
 
 
 async def deliver(app: Any) -> int:
@@ -146,7 +161,9 @@ async def forget_old_messages(app: Any) -> int:
 async def run_once(app: Any) -> None:
     for step in (answer_searches, notify, deliver, forget_old_messages):
         try:
-            await step(app)
+            for _ in range(20):  # catch up (a ranking run moves many households) without starving the rest
+                if await step(app) < (NOTIFY_BATCH if step is notify else BATCH):
+                    break
         except Exception as err:  # the database or a client may be briefly away; the next round retries
             log.warning("dci %s failed: %s", step.__name__, type(err).__name__)
 
