@@ -24,10 +24,10 @@ async def _refused(client, ministry: Ministry, sender_uri: str | None) -> dict:
     return out
 
 
-@pytest.mark.parametrize("uri", ["http://127.0.0.1:9/cb", "https://10.1.2.3/cb", "https://localhost/cb"])
-async def test_registered_but_internal_sender_uri_is_refused(client, callbacks, uri):
-    out = await _refused(client, METADATA, uri)
-    assert "loopback, private, link-local" in out["detail"] or "https only" in out["detail"]
+async def test_registered_but_internal_sender_uri_is_refused(client, callbacks):
+    for uri in ("http://127.0.0.1:9/cb", "https://10.1.2.3/cb", "https://localhost/cb"):
+        out = await _refused(client, METADATA, uri)
+        assert "loopback, private, link-local" in out["detail"] or "https only" in out["detail"]
     assert not callbacks.received
 
 
@@ -41,11 +41,12 @@ async def test_registered_metadata_callback_base_is_refused(client, callbacks):
     assert transactions == 0
 
 
-@pytest.mark.parametrize("uri", ["http://169.254.169.254/latest/meta-data", "http://127.0.0.1:9/x",
-                                 "http://10.0.0.5/x", "https://evil.example/x"])
-async def test_sender_uri_outside_registered_origins_is_refused(client, callbacks, uri):
-    out = await _refused(client, SOCIAL, uri)
-    assert "not registered" in out["detail"]
+async def test_sender_uri_outside_registered_origins_is_refused(client, callbacks):
+    for uri in ("http://169.254.169.254/latest/meta-data", "http://127.0.0.1:9/x", "http://10.0.0.5/x",
+                "https://evil.example/x"):
+        out = await _refused(client, SOCIAL, uri)
+        assert "not registered" in out["detail"]
+    assert not callbacks.received
 
 
 async def test_sender_uri_on_the_registered_test_origin_is_called(client, callbacks):
