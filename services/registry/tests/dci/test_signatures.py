@@ -1,6 +1,7 @@
 """Message integrity: unsigned, tampered, foreign-key and expired messages are refused with the spec's error
 codes; a replayed (sender_id, message_id) is processed once; header checks name the field."""
 
+import asyncio
 import copy
 import time
 
@@ -129,3 +130,11 @@ async def test_bad_envelopes_name_the_field(client):
     r = await client.post(SYNC, headers=SOCIAL.headers, content=b"not json")
     assert r.status_code == 400
     assert r.json()["errors"][0]["field"] == "body"
+
+
+async def test_concurrent_copies_of_a_message_are_processed_once(client):
+    [(row, _)] = await register(client, seed=57)
+    body = SOCIAL.envelope("search", search_message("idtype-value", nik_query(row)), message_id="m-race")
+    answers = await asyncio.gather(*(client.post(SYNC, headers=SOCIAL.headers, json=body) for _ in range(4)))
+    assert sorted(r.status_code for r in answers) == [200, 409, 409, 409]
+    assert await _reads(client) == 1
