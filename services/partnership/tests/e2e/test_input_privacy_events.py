@@ -48,6 +48,9 @@ async def test_bad_agreement_and_project_input_names_the_field(api, helix):
         ("/v1/agreements", {"kind": "memo", "title": "MoU", "purpose": "xyz", "starts_on": api.day(0),
                             "ends_on": api.day(9)}, 422, "body.kind"),
         (f"/v1/agreements/{helix['mou']}/documents", {"sha256": "abc", "title": "Addendum"}, 422, "body.sha256"),
+        ("/v1/agreements", {"kind": "pks", "title": "PKS", "purpose": "xyz", "starts_on": api.day(0),
+                            "ends_on": api.day(9), "parent_agreement_id": helix["project"]}, 422,
+         "parent_agreement_id"),
         ("/v1/projects", {"title": "Proyek", "goals": ["g1"], "region_code": "35.78", "budget": 1.5,
                           "starts_on": api.day(0)}, 422, "body.budget"),
         ("/v1/projects", {"title": "Proyek", "goals": ["g1"], "region_code": "35.78", "budget": "1000",
@@ -67,10 +70,13 @@ async def test_bad_agreement_and_project_input_names_the_field(api, helix):
     ]
     for path, body, status, field in cases:
         r = await api.post(path, body)
-        assert (r.status_code, r.json()["errors"][0]["field"]) == (status, field), (path, body, r.text)
+        assert r.status_code == status, (path, body, r.text)
+        assert r.json()["errors"][0]["field"] == field, (path, body, r.text)
     missing = await api.client.get("/v1/projects/0190a2b4-7c1d-7000-8000-000000000000", headers=api.OPS)
     assert (missing.status_code, missing.json()["errors"][0]["field"]) == (404, "project_id")
     for path, field in [("/v1/agreements/0190a2b4-7c1d-7000-8000-000000000000/terminate", "agreement_id"),
+                        (f"/v1/agreements/{helix['project']}/terminate", "agreement_id"),
+                        (f"/v1/projects/{helix['mou']}/cancel", "project_id"),
                         ("/v1/partners/0190a2b4-7c1d-7000-8000-000000000000/deactivate", "partner_id"),
                         ("/v1/projects/0190a2b4-7c1d-7000-8000-000000000000/cancel", "project_id")]:
         r = await api.post(path, {"reason": "tidak ada"}, headers=api.SUP)

@@ -254,7 +254,7 @@ async def reactivate_partner(tx: EventStoreTx, partner_id: UUID, meta: EventMeta
 async def draft_agreement(tx: EventStoreTx, cmd: DraftAgreement, meta: EventMetadata) -> dict[str, Any]:
     await _active_partners(tx, [p.partner_id for p in cmd.parties], "parties.{i}.partner_id")
     if cmd.parent_agreement_id is not None:
-        parent = await store.agreement_repo.find(tx, cmd.parent_agreement_id)
+        parent = await store.find(store.agreement_repo, tx, cmd.parent_agreement_id)
         if parent is None or parent.kind != "mou":
             raise ValidationFailed("the parent must be an existing MoU", field="parent_agreement_id")
     agreement = Agreement.draft(uuid7(), kind=cmd.kind, title=cmd.title, purpose=cmd.purpose,

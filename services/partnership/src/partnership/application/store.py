@@ -214,9 +214,18 @@ async def republish_projects(tx: EventStoreTx, project_ids: Iterable[UUID], chan
         await publish_project(tx, await project_repo.get(tx, pid), change, meta, as_of)
 
 
+async def find(repo: Repository[A], tx: EventStoreTx, id: UUID) -> A | None:
+    """The aggregate if `id` is a stream of its type (a project's id given as an agreement's finds nothing)."""
+    recorded = await tx.load(id)
+    if not recorded or recorded[0].stream_type != repo.aggregate.stream_type:
+        return None
+    return repo.aggregate.replay(
+        id, ((e.version, repo.registry.decode(e.event_type, e.schema_version, e.data)) for e in recorded))
+
+
 async def load(repo: Repository[A], tx: EventStoreTx, id: UUID, field: str) -> A:
     """The aggregate, or 404 naming the path parameter."""
-    found = await repo.find(tx, id)
+    found = await find(repo, tx, id)
     if found is None:
         raise NotFound(f"{repo.aggregate.stream_type} {id} does not exist", field=field)
     return found
