@@ -23,7 +23,8 @@ from partnership.domain.project import Project
 from partnership.domain.values import ContributionKind, Strand
 from partnership.tables import agreements, partner_contacts, partners
 
-Rupiah = Annotated[int, Field(ge=0, strict=True, description="rupiah (an integer, never a fraction)")]
+Rupiah = Annotated[int, Field(ge=0, le=10**15, strict=True, description="rupiah (an integer, never a fraction)")]
+Number = Annotated[float, Field(allow_inf_nan=False, ge=-1e12, le=1e12)]
 Text200 = Annotated[str, Field(min_length=2, max_length=200)]
 Reason = Annotated[str, Field(min_length=3, max_length=1000)]
 Sha256 = Annotated[str, Field(min_length=64, max_length=64, description="SHA-256 of the document, hex")]
@@ -116,13 +117,13 @@ class CommitContribution(Command):
     kind: ContributionKind
     description: str = Field(min_length=2, max_length=500)
     value_rupiah: Rupiah = Field(default=0, description="money, or the estimated value of in-kind help")
-    quantity: float | None = Field(default=None, description="e.g. 120 for 120 person-days")
+    quantity: Number | None = Field(default=None, description="e.g. 120 for 120 person-days")
     unit: str | None = Field(default=None, min_length=1, max_length=50, description="e.g. person-days, tonnes")
 
 
 class DeliverContribution(Command):
     value_rupiah: Rupiah = 0
-    quantity: float | None = None
+    quantity: Number | None = None
     delivered_on: date | None = None
     evidence_sha256: Sha256 | None = None
 
@@ -151,12 +152,12 @@ class DefineKpi(Command):
     code: str = Field(pattern=r"^[a-z0-9][a-z0-9_.-]{1,39}$", description="e.g. waste_processed_tonnes")
     name: Text200
     unit: str = Field(min_length=1, max_length=50)
-    baseline: float = 0.0
-    target: float
+    baseline: Number = 0.0
+    target: Number
 
 
 class MeasureKpi(Command):
-    value: float
+    value: Number
     measured_on: date | None = None
     evidence_sha256: Sha256 | None = None
 
