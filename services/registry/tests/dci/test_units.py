@@ -147,3 +147,10 @@ def test_the_ministry_tool_makes_keys_and_signs_messages_the_registry_accepts(tm
     assert body["header"]["total_count"] == 1
     verify(body["signature"], body["header"], body["message"], keys=entry.keys, sender_id=entry.sender_id,
            now=int(time.time()), max_ttl_s=3600, skew_s=5)
+
+
+def test_a_rejected_query_never_echoes_a_nik_it_was_given():
+    with pytest.raises(QueryRejected) as err:
+        expression(Sql(), {"3273010101900001": 1}, ALL)
+    assert "3273010101900001" not in err.value.message
+    assert "3273010101900001" not in err.value.field

@@ -24,6 +24,7 @@ from uuid import UUID
 
 import asyncpg
 
+from gotong.observability.logging import scrub_text
 from registry.adapters.crypto import KeyRing
 from registry.application import queries
 
@@ -77,10 +78,11 @@ class QueryRejected(Exception):
     """`reason` is the spec's search status reason code; `field` names where in the criteria."""
 
     def __init__(self, reason: str, message: str, field: str) -> None:
-        super().__init__(message)
+        # attribute names come from the client: scrubbed, in case one holds a NIK
+        super().__init__(scrub_text(message))
         self.reason = reason
-        self.message = message
-        self.field = field
+        self.message = scrub_text(message)[:999]
+        self.field = scrub_text(field)
 
 
 @dataclass
