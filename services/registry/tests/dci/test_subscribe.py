@@ -115,7 +115,13 @@ async def test_unsubscribe_stops_notify_and_is_refused_for_foreign_codes(client,
     [item] = status.json()["message"]["txnstatus_response"]["txn_status"]["subscribe_response"]
     assert item["subscriptions"][0]["status"] == "unsubscribe"
     assert (await client.post("/v1/households", headers=OPS, json=inside)).status_code == 201
-    await asyncio.sleep(0.6)
+    again = {**unsub, "transaction_id": "txn-unsub-2"}
+    r = await client.post("/dci/registry/unsubscribe", headers=SOCIAL.headers,
+                          json=SOCIAL.envelope("unsubscribe", again))
+    [_, twice] = await callbacks.wait_for("/social/registry/on-unsubscribe", count=2)
+    message = await verified_by_jwks(client, twice)
+    assert (message["status"], message["status_reason_code"]) == ("rjct", "rjct.event.already_unsubscribed")
+    await asyncio.sleep(0.3)
     assert not [p for p, _ in callbacks.received if p.endswith("/registry/notify")]
 
 
@@ -136,6 +142,12 @@ async def test_subscription_with_unknown_event_or_bad_filter_is_rejected(client,
     [item] = (await verified_by_jwks(client, second))["subscribe_response"]
     assert item["status_reason_code"] == "rjct.notify_details.invalid"
     assert "shoe_size" in item["status_reason_message"]
+    await _subscribe(client, callbacks, STATS, "/stats", "32")
+    r = await client.post("/dci/registry/subscribe", headers=STATS.headers,
+                          json=STATS.envelope("subscribe", subscribe_message("32")))
+    [_, same] = await callbacks.wait_for("/stats/registry/on-subscribe", count=2)
+    [item] = (await verified_by_jwks(client, same))["subscribe_response"]
+    assert (item["status"], item["status_reason_code"]) == ("rjct", "rjct.event.already_subscribed")
     r = await client.post("/dci/registry/subscribe", headers=STATS.headers | {"Authorization": HEALTH.headers[
         "Authorization"]}, json=STATS.envelope("subscribe", subscribe_message("32")))
     assert r.status_code == 403  # kemenkes's token, bps's message

@@ -83,6 +83,13 @@ async def subscribe(driver: asyncpg.Connection, ctx: Dci, client: DciClient, sco
         except QueryRejected as err:
             items.append(rejected("rjct.notify_details.invalid", f"filter: {err.message}"))
             continue
+        same = await driver.fetch("SELECT code, filter FROM dci_subscriptions WHERE sender_id = $1 AND status = "
+                                  "'subscribe' AND reg_event_type = $2 AND filter_type = $3",
+                                  client.sender_id, kind, criteria.filter_type)
+        if any(ctx.unseal(r["filter"], "dci-filter") == criteria.filter for r in same):
+            items.append(rejected("rjct.event.already_subscribed", "an active subscription of yours has this "
+                                  "event type and filter"))
+            continue
         code = str(uuid7())
         purpose = ((criteria.authorize or {}).get("purpose") or {})
         purpose_text = (purpose.get("text") or purpose.get("code") if isinstance(purpose, dict) else str(purpose)) \
@@ -112,17 +119,20 @@ async def subscriptions_of(driver: asyncpg.Connection, ctx: Dci, sender_id: str,
 
 async def unsubscribe(driver: asyncpg.Connection, client: DciClient, request: UnsubscribeRequest,
                       correlation_id: str) -> UnsubscribeResponse:
-    """All or nothing: a code that is not this client's leaves every subscription as it was."""
+    """All or nothing: a code that is not this client's, or already ended, leaves every subscription as it was."""
     codes = list(dict.fromkeys(request.subscription_codes))
     rows = await driver.fetch("SELECT code, status FROM dci_subscriptions WHERE sender_id = $1 AND code = ANY($2) "
                               "FOR UPDATE", client.sender_id, codes)
     known = {r["code"]: r["status"] for r in rows}
     unknown = [c for c in codes if c not in known]
-    if unknown:
+    ended = [c for c in codes if known.get(c) == "unsubscribe"]
+    if unknown or ended:
+        reason, text = (("rjct.subscription_code.invalid",
+                         f"{len(unknown)} subscription code(s) are not yours or do not exist") if unknown else
+                        ("rjct.event.already_unsubscribed", f"{len(ended)} subscription(s) already ended"))
         return UnsubscribeResponse(
             transaction_id=request.transaction_id, correlation_id=correlation_id, timestamp=now_iso(), status="rjct",
-            status_reason_code="rjct.subscription_code.invalid",
-            status_reason_message=f"{len(unknown)} subscription code(s) are not yours or do not exist",
+            status_reason_code=reason, status_reason_message=text,
             subscription_status=[SubscriptionStatusItem(code=c, status=known[c]) for c in codes
                                  if c in known])
     await driver.execute("UPDATE dci_subscriptions SET status = 'unsubscribe', ended_at = now() "
