@@ -120,3 +120,24 @@ def check(as_of: Any, region: str | None, as_json: bool, strict: bool) -> None:
 def network(region: str | None) -> None:
     """Who works with whom on what (nodes and edges as JSON)."""
     _json(_run(q.network, today(), region))
+
+
+@partnership.command("rebuild")
+@click.option("--yes", is_flag=True, help="really rebuild (the read tables are emptied and written again)")
+def rebuild(yes: bool) -> None:
+    """Rebuild the read tables from the event store (publishes nothing; contact persons are kept)."""
+    if not yes:
+        raise click.ClickException("this rewrites the read tables; run again with --yes")
+    from gotong.eventstore.postgres import PostgresEventStore
+    from partnership.application.rebuild import rebuild_read_tables
+
+    async def go() -> dict[str, int]:
+        engine = create_engine(Settings().service_database_url, pool_size=1)
+        try:
+            async with PostgresEventStore(engine).transaction() as tx:
+                return await rebuild_read_tables(tx)
+        finally:
+            await engine.dispose()
+
+    counts = asyncio.run(go())
+    click.echo(", ".join(f"{n} {kind}s" for kind, n in counts.items()) + " rebuilt")

@@ -88,6 +88,44 @@ async def helix_of(conn: AsyncConnection, partner_ids: Iterable[str], agreement_
     return assess(list(partner_ids), facts, await agreement_facts(conn, agreement_ids), as_of), facts
 
 
+# -- read table rows (also what a rebuild writes) -----------------------------------------------------------
+
+def partner_values(partner: Partner) -> dict[str, Any]:
+    return {"name": partner.name, "strand": partner.strand, "kind": partner.kind,
+            "region_code": partner.region_code, "province_code": partner.region_code[:2],
+            "status": partner.status, "state": partner.to_state(),
+            "name_key": f"{partner.strand}:{' '.join(partner.name.lower().split())}"}
+
+
+def agreement_values(agreement: Agreement) -> dict[str, Any]:
+    return {"kind": agreement.kind, "title": agreement.title, "status": agreement.status,
+            "starts_on": agreement.starts_on, "ends_on": agreement.ends_on,
+            "partner_ids": [UUID(p) for p in agreement.parties], "state": agreement.to_state()}
+
+
+def project_state(project: Project) -> dict[str, Any]:
+    totals = project.totals_by_partner()
+    return {**project.to_state(), "contribution_totals": totals,
+            "committed_rupiah": sum(t["committed_rupiah"] for t in totals.values()),
+            "delivered_rupiah": sum(t["delivered_rupiah"] for t in totals.values())}
+
+
+def project_values(project: Project) -> dict[str, Any]:
+    return {"title": project.title, "status": project.status, "region_code": project.region_code,
+            "province_code": project.region_code[:2], "budget": project.budget,
+            "partner_ids": [UUID(p) for p in project.partners],
+            "agreement_ids": [UUID(a) for a in project.agreement_ids], "state": project_state(project)}
+
+
+async def write_milestones(conn: AsyncConnection, project: Project) -> None:
+    await conn.execute(milestones.delete().where(milestones.c.project_id == project.id))
+    if project.milestones:
+        await conn.execute(insert(milestones), [
+            {"project_id": project.id, "milestone_id": mid, "title": m.title, "due_on": m.due_on,
+             "done_on": m.done_on, "flagged_overdue": m.flagged_overdue_on is not None}
+            for mid, m in project.milestones.items()])
+
+
 # -- partners ------------------------------------------------------------------------------------------------
 
 async def save_partner(tx: EventStoreTx, partner: Partner, meta: EventMetadata, as_of: date) -> None:
@@ -96,10 +134,7 @@ async def save_partner(tx: EventStoreTx, partner: Partner, meta: EventMetadata, 
                          for e in partner.pending_events)
     await partner_repo.save(tx, partner, meta)
     conn: AsyncConnection = tx.connection
-    values = {"name": partner.name, "strand": partner.strand, "kind": partner.kind,
-              "region_code": partner.region_code, "province_code": partner.region_code[:2],
-              "status": partner.status, "state": partner.to_state(),
-              "name_key": f"{partner.strand}:{' '.join(partner.name.lower().split())}"}
+    values = partner_values(partner)
     if new:
         stmt = insert(partners).values(id=partner.id, **values).on_conflict_do_nothing(index_elements=["name_key"])
         if (await conn.execute(stmt.returning(partners.c.id))).first() is None:
@@ -126,9 +161,7 @@ async def save_agreement(tx: EventStoreTx, agreement: Agreement, meta: EventMeta
                               for e in agreement.pending_events)
     await agreement_repo.save(tx, agreement, meta)
     conn: AsyncConnection = tx.connection
-    values = {"kind": agreement.kind, "title": agreement.title, "status": agreement.status,
-              "starts_on": agreement.starts_on, "ends_on": agreement.ends_on,
-              "partner_ids": [UUID(p) for p in agreement.parties], "state": agreement.to_state()}
+    values = agreement_values(agreement)
     if new:
         await conn.execute(insert(agreements).values(id=agreement.id, **values))
     else:
@@ -151,31 +184,16 @@ async def save_agreement(tx: EventStoreTx, agreement: Agreement, meta: EventMeta
 
 # -- projects ------------------------------------------------------------------------------------------------
 
-def project_state(project: Project) -> dict[str, Any]:
-    totals = project.totals_by_partner()
-    return {**project.to_state(), "contribution_totals": totals,
-            "committed_rupiah": sum(t["committed_rupiah"] for t in totals.values()),
-            "delivered_rupiah": sum(t["delivered_rupiah"] for t in totals.values())}
-
-
 async def save_project(tx: EventStoreTx, project: Project, change: str, meta: EventMetadata, as_of: date) -> None:
     new = project.persisted_version == 0
     await project_repo.save(tx, project, meta)
     conn: AsyncConnection = tx.connection
-    values = {"title": project.title, "status": project.status, "region_code": project.region_code,
-              "province_code": project.region_code[:2], "budget": project.budget,
-              "partner_ids": [UUID(p) for p in project.partners],
-              "agreement_ids": [UUID(a) for a in project.agreement_ids], "state": project_state(project)}
+    values = project_values(project)
     if new:
         await conn.execute(insert(projects).values(id=project.id, **values))
     else:
         await conn.execute(update(projects).where(projects.c.id == project.id).values(**values))
-    await conn.execute(milestones.delete().where(milestones.c.project_id == project.id))
-    if project.milestones:
-        await conn.execute(insert(milestones), [
-            {"project_id": project.id, "milestone_id": mid, "title": m.title, "due_on": m.due_on,
-             "done_on": m.done_on, "flagged_overdue": m.flagged_overdue_on is not None}
-            for mid, m in project.milestones.items()])
+    await write_milestones(conn, project)
     await publish_project(tx, project, change, meta, as_of)
 
 
