@@ -16,7 +16,15 @@ async def test_a_project_is_complete_with_three_strands_under_an_active_agreemen
     assert view["agreements"][0]["status"] == "active"
 
 
-async def test_terminating_the_agreement_makes_the_project_incomplete_and_says_why(api, helix):
+async def published(client, event_type: str, key: str, value: str) -> list[dict]:
+    async with client.app.state.engine.connect() as conn:
+        rows = (await conn.execute(text(
+            "SELECT data FROM events WHERE stream_type = 'publication' AND event_type = :t AND data->>:k = :v "
+            "ORDER BY position"), {"t": event_type, "k": key, "v": value})).scalars().all()
+    return list(rows)
+
+
+async def test_terminating_the_agreement_makes_the_project_incomplete_and_says_why(api, helix, client):
     r = await api.post(f"/v1/agreements/{helix['mou']}/terminate", {"reason": "mitra industri mundur"},
                        headers=api.SUP, expect=200)
     assert r.json()["status"] == "terminated"
@@ -26,6 +34,12 @@ async def test_terminating_the_agreement_makes_the_project_incomplete_and_says_w
     assert "'MoU Kolaborasi' is terminated" in check["reasons"][0]
     listed = await api.get("/v1/projects", helix_complete="false")
     assert [p["id"] for p in listed["items"]] == [helix["project"]], "the stored flag follows the agreement"
+    statuses = await published(client, "AgreementStatusChanged", "agreement_id", helix["mou"])
+    assert [(e["previous_status"], e["status"]) for e in statuses] == [
+        (None, "draft"), ("draft", "signed"), ("signed", "active"), ("active", "terminated")]
+    changes = await published(client, "ProjectChanged", "project_id", helix["project"])
+    assert [(e["version"], e["change"], e["helix_complete"]) for e in changes] == [
+        (1, "created", True), (2, "agreement_terminated", False)]
 
 
 async def test_a_draft_pks_leaves_the_industry_strand_missing_until_signed(api):
@@ -150,7 +164,7 @@ async def test_kpis_and_outcomes(api, helix):
     assert closed.json()["errors"][0]["field"] == "status"
 
 
-async def test_deactivating_a_partner_removes_its_strand(api, helix):
+async def test_deactivating_a_partner_removes_its_strand(api, helix, client):
     await api.post(f"/v1/partners/{helix['campus']}/deactivate", {"reason": "kerja sama dihentikan"}, expect=200)
     check = await api.get(f"/v1/projects/{helix['project']}/helix")
     assert check["reasons"] == ["Institut Teknologi Sepuluh Nopember (campus) is inactive"]
@@ -161,6 +175,11 @@ async def test_deactivating_a_partner_removes_its_strand(api, helix):
     await api.post(f"/v1/partners/{helix['campus']}/reactivate", expect=200)
     await api.post(f"/v1/partners/{helix['campus']}/reactivate", expect=409)
     assert (await api.get(f"/v1/projects/{helix['project']}/helix"))["complete"] is True
+    assert [e["status"] for e in await published(client, "PartnerStatusChanged", "partner_id", helix["campus"])] == [
+        "inactive", "active"]
+    changes = await published(client, "ProjectChanged", "project_id", helix["project"])
+    assert [(e["change"], e["helix_missing"]) for e in changes[1:]] == [
+        ("partner_inactive", ["campus"]), ("partner_active", [])]
 
 
 async def test_network_shows_who_works_with_whom_per_region(api, helix):
