@@ -88,3 +88,14 @@ async def test_policy_checks_origin_scheme_and_credentials():
         "http://127.0.0.1:8999/cb"
     with pytest.raises(CallbackRefused):  # only that exact origin
         await test_only.check(_client("http://127.0.0.1:9000"), "http://127.0.0.1:9000/cb")
+
+
+async def test_sync_calls_ignore_sender_uri_and_call_nothing(client, callbacks):
+    body = SOCIAL.envelope("search", search_message("expression", QUERY),
+                           sender_uri="http://169.254.169.254/latest/meta-data")
+    r = await client.post("/dci/registry/sync/search", headers=SOCIAL.headers, json=body)
+    assert r.status_code == 200, r.text
+    assert r.json()["header"]["action"] == "on-search"
+    async with client.app.state.engine.connect() as conn:
+        assert (await conn.exec_driver_sql("SELECT count(*) FROM dci_outbox")).scalar() == 0
+    assert not callbacks.received

@@ -4,8 +4,9 @@ The checks run in this order and each refusal carries the spec's error code:
 `err.request.unauthorized`/`err.request.forbidden` (token, scope, unknown client), `err.request.bad`
 (unparsable envelope or message, wrong action, wrong total_count), `err.version.not_supported`,
 `err.sender_id.invalid`, `err.receiver_id.invalid`, `err.encryption.invalid` (encrypted messages are not
-supported), `err.signature.missing`/`err.signature.invalid` (unsigned, tampered, expired, unknown key) and
-`err.sender_uri.invalid` (a callback URL not registered for the client, or not a public address).
+supported), `err.signature.missing`/`err.signature.invalid` (unsigned, tampered, expired, unknown key).
+Endpoints that call back then check `sender_uri` (`err.sender_uri.invalid`, see `routes._callback`);
+sync endpoints ignore it, as the spec says it applies to async calls only.
 """
 
 from __future__ import annotations
@@ -19,7 +20,6 @@ from fastapi import Request
 from pydantic import BaseModel, ValidationError
 
 from gotong.api.auth import InsufficientScope, Principal, Unauthorized, current_principal
-from registry.entrypoints.dci.callbacks import CallbackRefused
 from registry.entrypoints.dci.clients import DciClient
 from registry.entrypoints.dci.context import Dci
 from registry.entrypoints.dci.errors import (
@@ -121,11 +121,6 @@ async def receive(request: Request, action: str, model: type[M], *scopes: str) -
     if count is not None and count > settings.dci_batch_max:
         raise DciError("err.request.bad", f"rjct.total_count.limit_exceeded: at most {settings.dci_batch_max} "
                        "requests per message", field="header.total_count")
-    if header.sender_uri:
-        try:
-            await ctx.policy.check(client, header.sender_uri)
-        except CallbackRefused as err:
-            raise DciError("err.sender_uri.invalid", str(err), field="header.sender_uri") from err
     return Received(client, effective, header, message, digest(raw["header"], raw["message"]))
 
 
