@@ -72,6 +72,10 @@ async def test_agreement_lifecycle_over_http_with_scopes_and_refusals(api, helix
     alone = await api.post(f"/v1/agreements/{a}/sign", {"signed_by": [gov]}, headers=api.SUP, expect=409)
     assert alone.json()["errors"][0]["field"] == "parties"
     await api.post(f"/v1/agreements/{a}/parties", {"partner_id": campus, "role": "peneliti"}, expect=200)
+    await api.post(f"/v1/partners/{campus}/deactivate", {"reason": "sementara"}, expect=200)
+    inactive = await api.post(f"/v1/agreements/{a}/sign", {"signed_by": [gov, campus]}, headers=api.SUP, expect=409)
+    assert inactive.json()["errors"][0]["field"] == "signed_by.1"
+    await api.post(f"/v1/partners/{campus}/reactivate", expect=200)
     missing = await api.post(f"/v1/agreements/{a}/sign", {"signed_by": [gov]}, headers=api.SUP, expect=409)
     body = missing.json()
     assert (body["type"], body["errors"][0]["field"]) == ("https://gotong.id/problems/invalid-state-transition",

@@ -301,6 +301,8 @@ async def attach_document(tx: EventStoreTx, agreement_id: UUID, cmd: DocumentIn,
 
 async def sign_agreement(tx: EventStoreTx, agreement_id: UUID, cmd: SignAgreement,
                          meta: EventMetadata) -> dict[str, Any]:
+    # A partner deactivated since it was listed cannot sign: reactivate it or remove it from the draft.
+    await _active_partners(tx, list(cmd.signed_by), "signed_by.{i}")
     return await _change_agreement(tx, agreement_id, meta, lambda a: a.sign(
         [str(p) for p in cmd.signed_by], cmd.signed_on or today()))
 
