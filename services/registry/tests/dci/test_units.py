@@ -154,3 +154,39 @@ def test_a_rejected_query_never_echoes_a_nik_it_was_given():
         expression(Sql(), {"3273010101900001": 1}, ALL)
     assert "3273010101900001" not in err.value.message
     assert "3273010101900001" not in err.value.field
+
+
+def test_clients_accept_raw_pem_and_jwk_keys_and_normalise_origins(tmp_path):
+    import json
+
+    from cryptography.hazmat.primitives import serialization
+
+    from registry.entrypoints.dci.clients import ClientRegistry, origin
+    from registry.entrypoints.dci.signature import public_jwk
+
+    key = Ed25519PrivateKey.generate().public_key()
+    pem = key.public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo).decode()
+    listed = tmp_path / "clients.json"
+    listed.write_text(json.dumps([{"client_id": "a", "keys": [{"public_key": pem}, {"key_id": "j",
+                                                                                    "public_key": public_jwk(key)}],
+                                   "callback_base": "https://A.example/dci/", "scopes": ["dci:search"]}]))
+
+    class Settings:
+        dci_clients = [{"client_id": "b", "sender_id": "b.go.id", "keys": [{"public_key": public_jwk(key)["x"]}]}]
+        dci_clients_file = str(listed)
+
+    clients = ClientRegistry.from_settings(Settings())
+    a, b = clients.get("a"), clients.get("b")
+    assert a is not None
+    assert b is not None
+    assert set(a.keys) == {thumbprint(key), "j"}
+    assert a.callback_origins == {"https://a.example:443"}
+    assert a.callback_base == "https://A.example/dci"
+    assert a.effective_scopes(frozenset({"dci:search", "dci:search:identity"})) == {"dci:search"}
+    assert b.effective_scopes(frozenset({"dci:search", "dci:search:identity"})) == {"dci:search",
+                                                                                    "dci:search:identity"}
+    assert clients.by_sender["b.go.id"] is b
+    assert origin("http://[::1]:8080/x") == "http://[::1]:8080"
+    with pytest.raises(ValueError, match="Ed25519"):
+        ClientRegistry.from_settings(type("S", (), {"dci_clients": [{"client_id": "c", "keys": [
+            {"public_key": {"kty": "RSA", "n": "x", "e": "AQAB"}}]}], "dci_clients_file": None})())
