@@ -11,6 +11,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+from uuid6 import uuid7
+
 from gotong.api.auth import InsufficientScope, Unauthorized
 from gotong.domain.errors import DomainError
 from gotong.observability.logging import scrub_text
@@ -23,10 +25,10 @@ class DciError(DomainError):
 
     def __init__(self, dci_code: str, detail: str, *, field: str | None = None, ack_status: str = "ERR",
                  correlation_id: str | None = None, headers: dict[str, str] | None = None) -> None:
+        # the spec requires a correlation_id on every acknowledgement: a refusal gets one of its own
         message: dict[str, Any] = {"ack_status": ack_status, "timestamp": datetime.now(UTC).isoformat(),
-                                   "error": {"code": dci_code, "message": detail[:999]}}
-        if correlation_id:
-            message["correlation_id"] = correlation_id
+                                   "error": {"code": dci_code, "message": detail[:999]},
+                                   "correlation_id": correlation_id or str(uuid7())}
         extra: dict[str, Any] = {"message": message}
         if headers:
             extra["headers"] = headers

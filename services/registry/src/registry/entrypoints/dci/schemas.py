@@ -220,8 +220,13 @@ class SubscribeRequest(Incoming):
 
 
 class SubscriptionInfo(Outgoing):
+    """The YAML lists `code` and the criteria as properties but requires `subscription_code` and
+    `subscribe_criteria`: both forms are sent (built by `subscription_info`)."""
+
     version: str = DCI_VERSION
     code: str
+    subscription_code: str
+    subscribe_criteria: dict[str, Any]
     status: Literal["subscribe", "unsubscribe"]
     timestamp: str
     reg_type: str | None = None

@@ -55,9 +55,12 @@ def kinds(event: RecordedEvent) -> set[str]:
 
 
 def _info(row: asyncpg.Record | dict[str, Any], filter_: Any, status: str = "subscribe") -> SubscriptionInfo:
-    return SubscriptionInfo(code=row["code"], status=status, timestamp=now_iso(),
-                            reg_event_type=row["reg_event_type"], filter_type=row["filter_type"],
-                            filter=filter_, notify_record_type=row["notify_record_type"])
+    criteria = {"version": "1.0.0", "reg_event_type": row["reg_event_type"], "filter_type": row["filter_type"],
+                "filter": filter_, "notify_record_type": row["notify_record_type"]}
+    return SubscriptionInfo(code=row["code"], subscription_code=row["code"], subscribe_criteria=criteria,
+                            status=status, timestamp=now_iso(), reg_event_type=row["reg_event_type"],
+                            filter_type=row["filter_type"], filter=filter_,
+                            notify_record_type=row["notify_record_type"])
 
 
 async def subscribe(driver: asyncpg.Connection, ctx: Dci, client: DciClient, scopes: frozenset[str],
