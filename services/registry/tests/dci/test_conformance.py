@@ -144,3 +144,22 @@ def test_the_validator_catches_what_the_spec_forbids():
         response_schema(social, "/registry/sync/search"),
         {"header": {"message_id": "1", "message_ts": "t", "action": "on-search"}, "message": {
             "transaction_id": "t", "correlation_id": "c", "search_response": []}}, social)
+
+
+async def test_refusals_and_rejections_conform_too(client, callbacks):
+    social = spec("social_api_v1.0.0.yaml")
+    ack_schema = social["components"]["responses"]["Response"]["content"]["application/json"]["schema"]
+    http_error = social["components"]["responses"]["HttpErrorResponse"]["content"]["application/json"]["schema"]
+    rejected = SOCIAL.envelope("search", search_message("expression", {"shoe_size": 1}))
+    r = await client.post("/dci/registry/sync/search", headers=SOCIAL.headers, json=rejected)
+    assert r.json()["message"]["search_response"][0]["status"] == "rjct"
+    conforms(response_schema(social, "/registry/sync/search"), r.json(), social)
+    again = await client.post("/dci/registry/sync/search", headers=SOCIAL.headers, json=rejected)
+    assert again.status_code == 409
+    conforms(ack_schema, again.json(), social)
+    for headers, body in ((SOCIAL.headers, {**rejected, "header": {**rejected["header"], "version": "2.0"}}),
+                          ({}, rejected), (OPS, rejected)):
+        refused = await client.post("/dci/registry/sync/search", headers=headers, json=body)
+        assert refused.status_code in (400, 401, 403)
+        conforms(ack_schema, refused.json(), social)
+        conforms(http_error, refused.json(), social)
