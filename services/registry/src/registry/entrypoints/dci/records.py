@@ -69,16 +69,17 @@ async def group_record(driver: asyncpg.Connection, keyring: KeyRing, row: asyncp
     place: dict[str, Any] = {"@type": "Place", "village_code": row["village_code"],
                              "district_code": row["district_code"], "regency_code": row["regency_code"],
                              "province_code": row["province_code"]}
+    people: dict[str, dict[str, Any]] = {}
     if personal is not None:
         identifiers.append(_id("KK", personal["kk"]))
         place["address"] = personal["address"]
+        people = personal["members"]
     record: dict[str, Any] = {
         "@type": RECORD_TYPE, "group_identifier": identifiers, "group_type": "household", "place": place,
         "poverty_score": row["desil"], "poverty_score_type": "desil-national",
         "poverty_score_province": row["desil_province"], "poverty_score_rule_version": row["rule_version"],
         "group_size": sum(1 for m in current if m.get("alive", True)), "verification_status": row["verification"],
-        "member_list": [_member(m, (personal or {}).get("members", {}).get(m["member_ref"]) if personal else None,
-                                socio, today) for m in current],
+        "member_list": [_member(m, people.get(m["member_ref"]), socio, today) for m in current],
         "registration_date": row["registered_at"].isoformat(), "last_updated": row["updated_at"].isoformat()}
     if socio:
         attributes = queries.json_value(row["attributes"])
