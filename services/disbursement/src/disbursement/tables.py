@@ -106,9 +106,9 @@ payments = Table(
     Column("household_ref", Text, nullable=False),
     Column("amount", BigInteger, nullable=False),
     Column("status", Text, nullable=False),  # instructed | reissued | paid | failed | returned
+    # The channel knows an attempt as reference id `<payment_id>.<attempt>` (G2P Connect reference_id).
     Column("attempt", SmallInteger, nullable=False, server_default="1"),
     Column("version", Integer, nullable=False, server_default="1"),  # of the payment's event stream
-    Column("reference_id", Text, nullable=False, unique=True),
     Column("transaction_id", Text),
     Column("village_code", Text, nullable=False),
     Column("regency_code", Text, nullable=False),

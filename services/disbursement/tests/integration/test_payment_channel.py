@@ -19,7 +19,8 @@ async def test_failures_returns_and_wrong_amounts_reconcile(env):
     cid = await env.cycle(until="paying")
     await env.run_channel()
     payouts = env.channel.payouts
-    ours = {r["reference_id"]: r for r in await env.sql("SELECT * FROM payments WHERE cycle_id = $1", UUID(cid))}
+    ours = {r["reference_id"]: r for r in await env.sql(
+        "SELECT payment_id::text || '.' || attempt AS reference_id, * FROM payments WHERE cycle_id = $1", UUID(cid))}
     assert set(ours) == set(payouts)
     kinds = {"failed": 0, "returned": 0, "amount_mismatch": 0}
     for ref, p in payouts.items():

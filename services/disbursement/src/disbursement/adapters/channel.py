@@ -19,7 +19,7 @@ from gotong.eventstore.postgres import driver_connection
 log = logging.getLogger("disbursement.channel")
 
 _PENDING = """
-SELECT p.payment_id, p.reference_id, p.household_ref, p.amount, g.code
+SELECT p.payment_id, p.payment_id::text || '.' || p.attempt AS reference_id, p.household_ref, p.amount, g.code
 FROM payments p JOIN programs g ON g.program_id = p.program_id
 WHERE p.sent_at IS NULL AND p.status IN ('instructed', 'reissued')
 ORDER BY p.instructed_at, p.payment_id
@@ -27,7 +27,7 @@ LIMIT $1 FOR UPDATE OF p SKIP LOCKED
 """
 
 _LATE = """
-SELECT p.payment_id, p.reference_id FROM payments p
+SELECT p.payment_id, p.payment_id::text || '.' || p.attempt AS reference_id FROM payments p
 WHERE p.status IN ('instructed', 'reissued') AND p.sent_at < now() - make_interval(secs => $1)
   AND (p.status_checked_at IS NULL OR p.status_checked_at < now() - make_interval(secs => $1))
 ORDER BY p.sent_at LIMIT $2 FOR UPDATE OF p SKIP LOCKED

@@ -200,23 +200,28 @@ async def approve(tx: EventStoreTx, cycle_id: UUID, by: str, meta: EventMetadata
     return await cycle_view(driver, cycle_id)
 
 
+# Candidates first, into a temporary table: checking `payments` while the same statement inserts into it
+# would re-read the growing table for every row (quadratic); staged, both steps are linear.
+_STAGE_CANDIDATES = """
+CREATE TEMP TABLE instruct_stage ON COMMIT DROP AS
+SELECT md5(e.cycle_id::text || ':' || e.household_ref)::uuid AS pid, e.cycle_id, e.program_id, e.household_ref,
+       e.amount, e.village_code, e.regency_code, e.province_code, e.desil
+FROM entitlements e
+WHERE e.cycle_id = $1 AND e.status = 'eligible'
+  AND NOT EXISTS (SELECT 1 FROM payments p WHERE p.program_id = e.program_id AND p.cycle_id = $1
+                  AND p.household_ref = e.household_ref)
+  -- a household registered twice and merged: if either record was paid in this cycle, the other is not
+  AND NOT EXISTS (SELECT 1 FROM households h JOIN payments p ON p.household_ref = h.household_ref
+                  AND p.program_id = e.program_id AND p.cycle_id = $1 WHERE h.merged_into = e.household_ref)
+"""
+
 _INSTRUCT = """
-WITH cand AS (
-    SELECT md5(e.cycle_id::text || ':' || e.household_ref)::uuid AS pid, e.*
-    FROM entitlements e
-    WHERE e.cycle_id = $1 AND e.status = 'eligible'
-      AND NOT EXISTS (SELECT 1 FROM payments p WHERE p.program_id = e.program_id AND p.cycle_id = $1
-                      AND p.household_ref = e.household_ref)
-      -- a household registered twice and merged: if either record was paid in this cycle, the other is not
-      AND NOT EXISTS (SELECT 1 FROM households h WHERE h.merged_into = e.household_ref AND EXISTS (
-                      SELECT 1 FROM payments p WHERE p.program_id = e.program_id AND p.cycle_id = $1
-                      AND p.household_ref = h.household_ref))
-), new AS (
+WITH new AS (
     INSERT INTO payments (payment_id, cycle_id, program_id, household_ref, amount, status, attempt, version,
-                          reference_id, village_code, regency_code, province_code, desil)
-    SELECT pid, cycle_id, program_id, household_ref, amount, 'instructed', 1, 1, pid::text || '.1', village_code,
+                          village_code, regency_code, province_code, desil)
+    SELECT pid, cycle_id, program_id, household_ref, amount, 'instructed', 1, 1, village_code,
            regency_code, province_code, desil
-    FROM cand
+    FROM instruct_stage
     ON CONFLICT DO NOTHING
     RETURNING payment_id, household_ref, amount, village_code, regency_code, province_code, desil
 ), published AS (
@@ -244,7 +249,9 @@ async def instruct(tx: EventStoreTx, cycle_id: UUID, by: str, meta: EventMetadat
     cycle.require_payable()
     pid, definition = await get_program(driver, str(row["program_id"]))
     now = datetime.now(UTC)
-    result = await driver.fetchrow(_INSTRUCT, cycle_id, str(pid), definition.code, row["period"],
+    await driver.execute("DROP TABLE IF EXISTS instruct_stage")
+    await driver.execute(_STAGE_CANDIDATES.replace("$1", f"'{cycle_id}'::uuid"))  # a UUID: safe to inline
+    result = await driver.fetchrow(_INSTRUCT, str(cycle_id), str(pid), definition.code, row["period"],
                                    definition.funding_source, definition.csr_allocation_id, now.isoformat(), now,
                                    meta.correlation_id, by, meta.traceparent)
     if result["n"] or cycle.status == "approved":

@@ -125,10 +125,10 @@ async def reissue(tx: EventStoreTx, payment_id: UUID, by: str, meta: EventMetada
     now = datetime.now(UTC)
     await _append(tx, row, payment_event(row, "reissued", row["amount"], attempt, now), meta)
     await driver.execute(
-        "UPDATE payments SET status = 'reissued', attempt = $2, reference_id = $3, sent_at = NULL, "
+        "UPDATE payments SET status = 'reissued', attempt = $2, sent_at = NULL, "
         "transaction_id = NULL, confirmed_amount = NULL, confirmed_at = NULL, status_checked_at = NULL, "
-        "version = version + 1, instructed_at = $4 WHERE payment_id = $1",
-        payment_id, attempt, f"{payment_id}.{attempt}", now)
+        "version = version + 1, instructed_at = $3 WHERE payment_id = $1",
+        payment_id, attempt, now)
     await driver.execute(
         "UPDATE reconciliation_exceptions SET status = 'resolved', resolution = 'reissued', resolved_by = $2, "
         "resolved_at = now() WHERE payment_id = $1 AND status = 'open'", payment_id, by)
