@@ -198,6 +198,8 @@ async def test_network_shows_who_works_with_whom_per_region(api, helix):
     collaborates = [e for e in east["edges"] if e["type"] == "collaborates"]
     assert len(collaborates) == 3
     assert all(e["projects"] == [helix["project"]] for e in collaborates)
+    assert all(e["agreements"] == [{"id": helix["mou"], "title": "MoU Kolaborasi", "status": "active"}]
+               for e in collaborates)
     everywhere = await api.get("/v1/network")
     assert sum(n["type"] == "project" for n in everywhere["nodes"]) == 2
     west = await api.get("/v1/network", region="32")

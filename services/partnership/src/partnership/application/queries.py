@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from gotong.domain.errors import NotFound, ValidationFailed
 from partnership.application.regions import region_name
-from partnership.application.store import helix_of, partner_facts
+from partnership.application.store import agreement_facts, helix_of, partner_facts
 from partnership.domain.project import Milestone
 from partnership.tables import agreements, milestones, partner_contacts, partners, projects
 
@@ -221,7 +221,8 @@ async def checks(conn: AsyncConnection, as_of: date, region: str | None = None) 
 async def network(conn: AsyncConnection, as_of: date, region: str | None = None,
                   include_ended: bool = False) -> dict[str, Any]:
     """Who works with whom on what: partner and project nodes; `participates` edges (partner → project, with
-    role and contributions) and `collaborates` edges (partner ↔ partner, the projects they share)."""
+    role and contributions) and `collaborates` edges (partner ↔ partner, the projects they share and the
+    agreements of those projects both are party to)."""
     stmt = select(projects)
     if region:
         stmt = stmt.where(_in_region(projects.c.region_code, region))
@@ -253,7 +254,10 @@ async def network(conn: AsyncConnection, as_of: date, region: str | None = None,
         for i, a in enumerate(members):
             for b in members[i + 1:]:
                 pairs.setdefault((min(a, b), max(a, b)), []).append(pid)
+    deals = await agreement_facts(conn, sorted({str(a) for r in rows for a in r.agreement_ids}))
     for (a, b), shared in sorted(pairs.items()):
-        edges.append({"source": a, "target": b, "type": "collaborates", "projects": shared, "weight": len(shared)})
+        together = [{"id": d.id, "title": d.title, "status": d.status} for d in deals if {a, b} <= d.parties]
+        edges.append({"source": a, "target": b, "type": "collaborates", "projects": shared, "weight": len(shared),
+                      "agreements": together})
     return {"as_of": as_of.isoformat(), "region": region, "region_name": region_name(region) if region else None,
             "nodes": nodes, "edges": edges}
