@@ -69,3 +69,8 @@ async def test_client_without_dci_search_scope_is_forbidden(client):
     r = await client.post("/dci/registry/sync/search", json=body)
     assert r.status_code == 401
     assert r.json()["errors"][0]["code"] == "err.request.unauthorized"
+    assert r.headers["www-authenticate"] == 'Bearer realm="gotong"'
+    r = await client.post("/dci/registry/sync/search", headers={"Authorization": "Bearer not-a-jwt"}, json=body)
+    assert r.status_code == 401
+    assert r.json()["errors"][0]["code"] == "err.request.unauthorized"
+    assert 'error="invalid_token"' in r.headers["www-authenticate"]
