@@ -23,7 +23,7 @@ DEFAULT_PAGE_SIZE = 100
 
 def purpose_of(criteria: Any, fallback: str) -> str:
     """The purpose a ministry stated (consent or authorize `purpose`), for the personal-data access log."""
-    for holder in (criteria.consent, criteria.authorize):
+    for holder in (getattr(criteria, "consent", None), getattr(criteria, "authorize", None)):
         purpose = (holder or {}).get("purpose")
         if isinstance(purpose, dict):
             text = purpose.get("text") or purpose.get("code")

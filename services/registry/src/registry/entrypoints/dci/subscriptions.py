@@ -35,6 +35,7 @@ from registry.entrypoints.dci.schemas import (
     UnsubscribeRequest,
     UnsubscribeResponse,
 )
+from registry.entrypoints.dci.search import purpose_of
 
 EVENT_TYPES = {"REGISTER": "REGISTER", "NEWHOUSEHOLDMEMBER": "NewHouseHoldMember", "DEATH": "DEATH",
                "DESIL_CHANGE": "DESIL_CHANGE", "UPDATE": "UPDATE"}
@@ -94,9 +95,7 @@ async def subscribe(driver: asyncpg.Connection, ctx: Dci, client: DciClient, sco
                                   "event type and filter"))
             continue
         code = str(uuid7())
-        purpose = ((criteria.authorize or {}).get("purpose") or {})
-        purpose_text = (purpose.get("text") or purpose.get("code") if isinstance(purpose, dict) else str(purpose)) \
-            or f"DCI subscription {code}"
+        purpose = purpose_of(criteria, f"DCI subscription {code} (no purpose stated)")
         row = {"code": code, "reg_event_type": kind, "filter_type": criteria.filter_type,
                "notify_record_type": criteria.notify_record_type}
         await driver.execute(
@@ -105,7 +104,7 @@ async def subscribe(driver: asyncpg.Connection, ctx: Dci, client: DciClient, sco
             "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
             code, client.sender_id, client.client_id, item.reference_id, request.transaction_id, kind,
             criteria.filter_type, ctx.seal(criteria.filter, "dci-filter"), criteria.notify_record_type,
-            orjson.dumps(sorted(scopes)).decode(), str(purpose_text)[:200])
+            orjson.dumps(sorted(scopes)).decode(), purpose)
         items.append(SubscribeResponseItem(reference_id=item.reference_id, timestamp=now_iso(), status="succ",
                                            subscriptions=[_info(row, criteria.filter)], locale=item.locale))
     return SubscribeResponse(transaction_id=request.transaction_id, correlation_id=correlation_id,
