@@ -1,7 +1,7 @@
 """DCI search: sync round trip signed both ways, the three query types, scopes cutting fields, pagination,
 async search with its callback and txn status."""
 
-from .conftest import HEALTH, NO_SEARCH, OPS, SOCIAL
+from .conftest import HEALTH, NO_SEARCH, OPS, SOCIAL, STATS
 from .helpers import nik_query, register, search_message, verified_by_jwks
 
 
@@ -74,3 +74,23 @@ async def test_client_without_dci_search_scope_is_forbidden(client):
     assert r.status_code == 401
     assert r.json()["errors"][0]["code"] == "err.request.unauthorized"
     assert 'error="invalid_token"' in r.headers["www-authenticate"]
+
+
+async def test_search_by_full_name_in_a_village_needs_the_identity_scope(client):
+    [(row, out)] = await register(client, seed=44)
+    query = {"type": "NAME", "value": {"village_code": row["village_code"], "name": row["members"][0]["name"].upper()}}
+    r = await client.post("/dci/registry/sync/search", headers=HEALTH.headers,
+                          json=HEALTH.envelope("search", search_message("idtype-value", query)))
+    [record] = (await verified_by_jwks(client, r.json()))["search_response"][0]["data"]["reg_records"]
+    assert record["group_identifier"][0]["identifier_value"] == out["household_ref"]
+    r = await client.post("/dci/registry/sync/search", headers=STATS.headers,
+                          json=STATS.envelope("search", search_message("idtype-value", query)))
+    item = r.json()["message"]["search_response"][0]
+    assert (item["status"], item["status_reason_code"]) == ("rjct", "rjct.search_criteria.invalid")
+    assert "dci:search:identity" in item["status_reason_message"]
+    assert row["members"][0]["name"] not in r.text
+    bad = {"type": "NAME", "value": row["members"][0]["name"]}
+    r = await client.post("/dci/registry/sync/search", headers=HEALTH.headers,
+                          json=HEALTH.envelope("search", search_message("idtype-value", bad)))
+    assert "village_code, name" in r.json()["message"]["search_response"][0]["status_reason_message"]
+    assert row["members"][0]["name"] not in r.text

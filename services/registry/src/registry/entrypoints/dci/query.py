@@ -4,7 +4,8 @@ Nothing is decrypted to search: identifiers are looked up through the blind inde
 attribute is a column (or a JSONB member) of the non-personal read model. Attribute names are a fixed list;
 values travel as bind parameters. `poverty_score` is the national desil (1 = poorest tenth).
 
-- idtype-value: `{"type": "UIN" | "NIK" | "KK" | "HOUSEHOLD_REF", "value": "..."}`
+- idtype-value: `{"type": "UIN" | "NIK" | "KK" | "HOUSEHOLD_REF", "value": "..."}`, or with
+  `dci:search:identity` `{"type": "NAME", "value": {"village_code": "...", "name": "..."}}` (full name)
 - expression (the spec's example form): `{"type": "...", "value": {"expression": {"collection": "Group",
   "query": {"$and": [{"poverty_score": {"$le": 4}}, {"region_code": {"$eq": "32.73"}}]}}}}`; operators
   `$eq $ne $lt $lte/$le $gt $gte/$ge $in`, combinators `$and $or $not`, `{"attr": value}` means equality.
@@ -29,6 +30,7 @@ from registry.adapters.crypto import KeyRing
 from registry.application import queries
 
 SOCIOECONOMIC = "dci:search:socioeconomic"
+IDENTITY = "dci:search:identity"
 MAX_TERMS = 50
 REGION_LEVELS = ("province_code", "regency_code", "district_code", "village_code")
 _ALIVE = "(m->>'alive')::boolean AND m->>'left_on' IS NULL"
@@ -71,7 +73,7 @@ SORTABLE = {"poverty_score": "desil", "desil": "desil", "poverty_score_province"
 _OPS = {"eq": "=", "ne": "<>", "lt": "<", "le": "<=", "lte": "<=", "gt": ">", "ge": ">=", "gte": ">=", "in": "in"}
 _NIK = re.compile(r"^\d{16}$")
 ID_TYPES = {"UIN": "nik", "NIK": "nik", "NID": "nik", "NATIONALID": "nik", "KK": "kk", "FAMILY_CARD": "kk",
-            "HOUSEHOLD_REF": "ref", "GROUP_ID": "ref"}
+            "HOUSEHOLD_REF": "ref", "GROUP_ID": "ref", "NAME": "name"}
 
 
 class QueryRejected(Exception):
@@ -227,7 +229,8 @@ def _expr(sql: Sql, e: dict[str, Any], scopes: frozenset[str], where: str) -> st
                      f"{where}.{e['attribute_name']}")
 
 
-async def identifiers(driver: asyncpg.Connection, keyring: KeyRing, query: Any) -> list[UUID]:
+async def identifiers(driver: asyncpg.Connection, keyring: KeyRing, query: Any,
+                      scopes: frozenset[str]) -> list[UUID]:
     """Households holding an identifier, through the blind indexes (the value is never logged or echoed)."""
     if not isinstance(query, dict) or "type" not in query or "value" not in query:
         raise QueryRejected("rjct.search_criteria.invalid", "query: idtype-value needs type and value", "query")
@@ -236,6 +239,8 @@ async def identifiers(driver: asyncpg.Connection, keyring: KeyRing, query: Any) 
     if kind is None:
         raise QueryRejected("rjct.search_criteria.invalid",
                             f"query.type: use one of {', '.join(sorted(ID_TYPES))}", "query.type")
+    if kind == "name":
+        return await _by_name(driver, keyring, value, scopes)
     if not isinstance(value, str) or (kind != "ref" and not _NIK.match(value)):
         raise QueryRejected("rjct.search_criteria.invalid", "query.value: expected 16 digits"
                             if kind != "ref" else "query.value: expected a household reference", "query.value")
@@ -250,12 +255,24 @@ async def identifiers(driver: asyncpg.Connection, keyring: KeyRing, query: Any) 
                             "query.value") from err
 
 
+async def _by_name(driver: asyncpg.Connection, keyring: KeyRing, value: Any, scopes: frozenset[str]) -> list[UUID]:
+    """A full name in a village (`{"village_code", "name"}`), through the name blind index: identity scope only,
+    since a match confirms who lives where."""
+    if IDENTITY not in scopes:
+        raise QueryRejected("rjct.search_criteria.invalid", f"query.type: NAME needs scope {IDENTITY}", "query.type")
+    if not (isinstance(value, dict) and isinstance(value.get("village_code"), str)
+            and isinstance(value.get("name"), str) and 2 <= len(value["name"]) <= 120):
+        raise QueryRejected("rjct.search_criteria.invalid",
+                            "query.value: expected {village_code, name} for type NAME", "query.value")
+    return sorted({h for h, _ in await queries.find_by_name(driver, keyring, value["village_code"], value["name"])})
+
+
 async def where_clause(driver: asyncpg.Connection, keyring: KeyRing, query_type: str, query: Any,
                        scopes: frozenset[str], sql: Sql | None = None) -> tuple[str, Sql]:
     """The WHERE clause (active households only) for a DCI query."""
     sql = sql or Sql()
     if query_type == "idtype-value":
-        ids = await identifiers(driver, keyring, query)
+        ids = await identifiers(driver, keyring, query, scopes)
         clause = f"household_id = ANY({sql.bind(ids)})"
     elif query_type == "expression":
         clause = expression(sql, query, scopes)
