@@ -14,6 +14,7 @@ from gotong.db import create_engine
 from gotong.eventstore import EventMetadata, EventStoreTx
 from gotong.eventstore.postgres import PostgresEventStore
 from partnership.application import commands as c
+from partnership.application import inputs
 from partnership.application.regions import today
 from partnership.application.store import count_partners
 
@@ -54,50 +55,51 @@ def _d(n: int) -> date:
 
 async def _agreement(tx: EventStoreTx, kind: str, title: str, parties: list[tuple[UUID, str]], *,
                      sign: bool = True, parent: UUID | None = None) -> UUID:
-    doc = [c.DocumentIn(sha256=_doc(title), title=f"{title} (ditandatangani)")] if sign else []
-    a = await c.draft_agreement(tx, c.DraftAgreement(
+    doc = [inputs.DocumentIn(sha256=_doc(title), title=f"{title} (ditandatangani)")] if sign else []
+    a = await c.draft_agreement(tx, inputs.DraftAgreement(
         kind="pks" if kind == "pks" else "mou", title=title, purpose=title, starts_on=_d(-240), ends_on=_d(3 * 365),
-        parties=[c.PartyIn(partner_id=p, role=r) for p, r in parties], documents=doc,
+        parties=[inputs.PartyIn(partner_id=p, role=r) for p, r in parties], documents=doc,
         parent_agreement_id=parent), META)
     aid = UUID(a["id"])
     if sign:
-        await c.sign_agreement(tx, aid, c.SignAgreement(signed_by=[p for p, _ in parties], signed_on=_d(-230)), META)
-        await c.activate_agreement(tx, aid, c.Effective(effective_on=_d(-220)), META)
+        signed = inputs.SignAgreement(signed_by=[p for p, _ in parties], signed_on=_d(-230))
+        await c.sign_agreement(tx, aid, signed, META)
+        await c.activate_agreement(tx, aid, inputs.Effective(effective_on=_d(-220)), META)
     return aid
 
 
 async def _project(tx: EventStoreTx, title: str, goals: list[str], region: str, budget: int, sdgs: list[int],
                    partners: list[tuple[UUID, str]], agreements: list[UUID]) -> UUID:
-    p = await c.start_project(tx, c.StartProject(
+    p = await c.start_project(tx, inputs.StartProject(
         title=title, goals=goals, region_code=region, budget=budget, sdgs=sdgs, starts_on=_d(-210),
-        ends_on=_d(2 * 365), partners=[c.PartyIn(partner_id=pid, role=r) for pid, r in partners],
+        ends_on=_d(2 * 365), partners=[inputs.PartyIn(partner_id=pid, role=r) for pid, r in partners],
         agreement_ids=agreements), META)
     return UUID(p["id"])
 
 
 async def _contribute(tx: EventStoreTx, project: UUID, partner: UUID, kind: str, description: str, value: int,
                       delivered: int, quantity: tuple[float, str, float] | None = None) -> None:
-    made = await c.commit_contribution(tx, project, c.CommitContribution.model_validate({
+    made = await c.commit_contribution(tx, project, inputs.CommitContribution.model_validate({
         "partner_id": partner, "kind": kind, "description": description, "value_rupiah": value,
         "quantity": quantity[0] if quantity else None, "unit": quantity[1] if quantity else None}), META)
     if delivered or (quantity and quantity[2]):
-        await c.deliver_contribution(tx, project, made["id"], c.DeliverContribution(
+        await c.deliver_contribution(tx, project, made["id"], inputs.DeliverContribution(
             value_rupiah=delivered, quantity=quantity[2] if quantity else None, delivered_on=_d(-30),
             evidence_sha256=_doc(f"bast:{description}")), META)
 
 
 async def _milestone(tx: EventStoreTx, project: UUID, title: str, due: int, done: int | None) -> None:
-    m = await c.plan_milestone(tx, project, c.PlanMilestone(title=title, due_on=_d(due)), META)
+    m = await c.plan_milestone(tx, project, inputs.PlanMilestone(title=title, due_on=_d(due)), META)
     if done is not None:
-        await c.complete_milestone(tx, project, m["id"], c.CompleteMilestone(
-            done_on=_d(done), evidence=c.Evidence(sha256=_doc(f"laporan:{title}"))), META)
+        await c.complete_milestone(tx, project, m["id"], inputs.CompleteMilestone(
+            done_on=_d(done), evidence=inputs.Evidence(sha256=_doc(f"laporan:{title}"))), META)
 
 
 async def _kpi(tx: EventStoreTx, project: UUID, code: str, name: str, unit: str, baseline: float, target: float,
                actual: float) -> None:
-    await c.define_kpi(tx, project, c.DefineKpi(code=code, name=name, unit=unit, baseline=baseline, target=target),
+    await c.define_kpi(tx, project, inputs.DefineKpi(code=code, name=name, unit=unit, baseline=baseline, target=target),
                        META)
-    await c.measure_kpi(tx, project, code, c.MeasureKpi(value=actual, measured_on=_d(-14)), META)
+    await c.measure_kpi(tx, project, code, inputs.MeasureKpi(value=actual, measured_on=_d(-14)), META)
 
 
 async def load_demo(settings: Any) -> None:
@@ -108,7 +110,7 @@ async def load_demo(settings: Any) -> None:
             if await count_partners(conn):
                 return  # loaded already
         async with store.transaction() as tx:
-            ids = [UUID((await c.register_partner(tx, c.RegisterPartner.model_validate(p), META))["id"])
+            ids = [UUID((await c.register_partner(tx, inputs.RegisterPartner.model_validate(p), META))["id"])
                    for p in PARTNERS]
             await _surabaya(tx, *ids[0:4])
             await _jawa_barat(tx, *ids[4:7])

@@ -9,6 +9,7 @@ from sqlalchemy import select, text
 from gotong.eventstore import ConcurrencyError, EventMetadata
 from gotong.eventstore.postgres import PostgresEventStore
 from partnership.application import commands as c
+from partnership.application import inputs
 from partnership.application import store as s
 from partnership.application.regions import today
 from partnership.tables import projects
@@ -24,18 +25,18 @@ async def world(engine):
         for name, strand, kind in [("Pemerintah Kota Surabaya", "government", "pemkot"),
                                    ("Institut Teknologi Sepuluh Nopember", "campus", "institute"),
                                    ("PT Daur Ulang Nusantara", "industry", "company")]:
-            made = await c.register_partner(tx, c.RegisterPartner(name=name, strand=strand, kind=kind,
+            made = await c.register_partner(tx, inputs.RegisterPartner(name=name, strand=strand, kind=kind,
                                                                   region_code="35.78"), META)
             ids.append(made["id"])
-        mou = await c.draft_agreement(tx, c.DraftAgreement(
+        mou = await c.draft_agreement(tx, inputs.DraftAgreement(
             kind="mou", title="MoU Sampah", purpose="TPST", starts_on=today() - timedelta(days=30),
-            ends_on=today() + timedelta(days=10), parties=[c.PartyIn(partner_id=i, role="pihak") for i in ids],
-            documents=[c.DocumentIn(sha256="ab" * 32, title="MoU")]), META)
-        await c.sign_agreement(tx, mou["id"], c.SignAgreement(signed_by=ids), META)
-        await c.activate_agreement(tx, mou["id"], c.Effective(), META)
-        project = await c.start_project(tx, c.StartProject(
+            ends_on=today() + timedelta(days=10), parties=[inputs.PartyIn(partner_id=i, role="pihak") for i in ids],
+            documents=[inputs.DocumentIn(sha256="ab" * 32, title="MoU")]), META)
+        await c.sign_agreement(tx, mou["id"], inputs.SignAgreement(signed_by=ids), META)
+        await c.activate_agreement(tx, mou["id"], inputs.Effective(), META)
+        project = await c.start_project(tx, inputs.StartProject(
             title="TPST", goals=["kurangi sampah"], region_code="35.78", budget=1_000_000_000,
-            starts_on=today() - timedelta(days=20), partners=[c.PartyIn(partner_id=i, role="mitra") for i in ids],
+            starts_on=today() - timedelta(days=20), partners=[inputs.PartyIn(partner_id=i, role="mitra") for i in ids],
             agreement_ids=[mou["id"]]), META)
     return es, ids, project["id"]
 
@@ -43,11 +44,11 @@ async def world(engine):
 async def test_the_read_table_equals_a_replay_of_the_stream(world, engine):
     es, ids, project_id = world
     async with es.transaction() as tx:
-        made = await c.commit_contribution(tx, project_id, c.CommitContribution(
+        made = await c.commit_contribution(tx, project_id, inputs.CommitContribution(
             partner_id=ids[0], kind="money", description="APBD", value_rupiah=500_000_000), META)
-        await c.deliver_contribution(tx, project_id, made["id"], c.DeliverContribution(value_rupiah=200_000_000),
+        await c.deliver_contribution(tx, project_id, made["id"], inputs.DeliverContribution(value_rupiah=200_000_000),
                                      META)
-        await c.plan_milestone(tx, project_id, c.PlanMilestone(title="Desain", due_on=today()), META)
+        await c.plan_milestone(tx, project_id, inputs.PlanMilestone(title="Desain", due_on=today()), META)
     async with es.transaction() as tx:
         replayed = s.project_state(await s.project_repo.get(tx, project_id))
     async with engine.connect() as conn:

@@ -12,6 +12,7 @@ from fastapi import APIRouter, Query, Request
 from gotong.api.idempotency import CommandDep
 from gotong.api.pagination import PageDep
 from partnership.application import commands as c
+from partnership.application import inputs
 from partnership.application import queries as q
 from partnership.entrypoints.api.deps import READ, READ_ERRORS, WRITE_ERRORS, Approver, Writer, paged, read
 
@@ -20,7 +21,7 @@ Status = Literal["draft", "signed", "active", "ended", "terminated"]
 
 
 @router.post("", status_code=201, responses=WRITE_ERRORS, summary="Draft an MoU or PKS")
-async def draft(body: c.DraftAgreement, cmd: CommandDep, _: Writer) -> Any:
+async def draft(body: inputs.DraftAgreement, cmd: CommandDep, _: Writer) -> Any:
     return await cmd.execute(lambda tx: c.draft_agreement(tx, body, cmd.metadata), status_code=201)
 
 
@@ -40,7 +41,7 @@ async def get_agreement(agreement_id: UUID, request: Request) -> dict[str, Any]:
 
 
 @router.post("/{agreement_id}/parties", responses=WRITE_ERRORS, summary="Add a party (draft only)")
-async def add_party(agreement_id: UUID, body: c.PartyIn, cmd: CommandDep, _: Writer) -> Any:
+async def add_party(agreement_id: UUID, body: inputs.PartyIn, cmd: CommandDep, _: Writer) -> Any:
     return await cmd.execute(lambda tx: c.add_party(tx, agreement_id, body, cmd.metadata))
 
 
@@ -50,32 +51,32 @@ async def remove_party(agreement_id: UUID, partner_id: UUID, cmd: CommandDep, _:
 
 
 @router.put("/{agreement_id}/term", responses=WRITE_ERRORS, summary="Change the term (draft only)")
-async def change_term(agreement_id: UUID, body: c.ChangeTerm, cmd: CommandDep, _: Writer) -> Any:
+async def change_term(agreement_id: UUID, body: inputs.ChangeTerm, cmd: CommandDep, _: Writer) -> Any:
     return await cmd.execute(lambda tx: c.change_term(tx, agreement_id, body, cmd.metadata))
 
 
 @router.post("/{agreement_id}/documents", responses=WRITE_ERRORS,
              summary="Reference a document by its SHA-256 (until the agreement is over)")
-async def attach_document(agreement_id: UUID, body: c.DocumentIn, cmd: CommandDep, _: Writer) -> Any:
+async def attach_document(agreement_id: UUID, body: inputs.DocumentIn, cmd: CommandDep, _: Writer) -> Any:
     return await cmd.execute(lambda tx: c.attach_document(tx, agreement_id, body, cmd.metadata))
 
 
 @router.post("/{agreement_id}/sign", responses=WRITE_ERRORS, summary="Record that every party signed: draft → signed")
-async def sign(agreement_id: UUID, body: c.SignAgreement, cmd: CommandDep, _: Approver) -> Any:
+async def sign(agreement_id: UUID, body: inputs.SignAgreement, cmd: CommandDep, _: Approver) -> Any:
     return await cmd.execute(lambda tx: c.sign_agreement(tx, agreement_id, body, cmd.metadata))
 
 
 @router.post("/{agreement_id}/activate", responses=WRITE_ERRORS, summary="signed → active (within the term)")
-async def activate(agreement_id: UUID, body: c.Effective, cmd: CommandDep, _: Approver) -> Any:
+async def activate(agreement_id: UUID, body: inputs.Effective, cmd: CommandDep, _: Approver) -> Any:
     return await cmd.execute(lambda tx: c.activate_agreement(tx, agreement_id, body, cmd.metadata))
 
 
 @router.post("/{agreement_id}/end", responses=WRITE_ERRORS, summary="active → ended (at the end of the term)")
-async def end(agreement_id: UUID, body: c.Effective, cmd: CommandDep, _: Approver) -> Any:
+async def end(agreement_id: UUID, body: inputs.Effective, cmd: CommandDep, _: Approver) -> Any:
     return await cmd.execute(lambda tx: c.end_agreement(tx, agreement_id, body, cmd.metadata))
 
 
 @router.post("/{agreement_id}/terminate", responses=WRITE_ERRORS,
              summary="signed or active → terminated (early, with a reason)")
-async def terminate(agreement_id: UUID, body: c.TerminateAgreement, cmd: CommandDep, _: Approver) -> Any:
+async def terminate(agreement_id: UUID, body: inputs.TerminateAgreement, cmd: CommandDep, _: Approver) -> Any:
     return await cmd.execute(lambda tx: c.terminate_agreement(tx, agreement_id, body, cmd.metadata))

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Query, Request, Response
 from gotong.api.idempotency import CommandDep
 from gotong.api.pagination import PageDep
 from partnership.application import commands as c
+from partnership.application import inputs
 from partnership.application import queries as q
 from partnership.domain.values import KINDS, Strand
 from partnership.entrypoints.api.deps import READ, READ_ERRORS, WRITE_ERRORS, Reader, Region, Writer, paged, read
@@ -24,7 +25,7 @@ async def partner_kinds() -> dict[str, list[str]]:
 
 @router.post("/partners", status_code=201, responses=WRITE_ERRORS,
              summary="Register a partner organisation in a helix strand (the contact person stays private)")
-async def register_partner(body: c.RegisterPartner, cmd: CommandDep, _: Writer) -> Any:
+async def register_partner(body: inputs.RegisterPartner, cmd: CommandDep, _: Writer) -> Any:
     return await cmd.execute(lambda tx: c.register_partner(tx, body, cmd.metadata), status_code=201)
 
 
@@ -45,7 +46,7 @@ async def get_partner(partner_id: UUID, request: Request, who: Reader) -> dict[s
 
 @router.put("/partners/{partner_id}/contact", status_code=204, responses=WRITE_ERRORS,
             summary="Set the contact person (kept out of events; erasable)")
-async def set_contact(partner_id: UUID, body: c.ContactPerson, cmd: CommandDep, _: Writer) -> Response:
+async def set_contact(partner_id: UUID, body: inputs.ContactPerson, cmd: CommandDep, _: Writer) -> Response:
     return await cmd.execute(lambda tx: c.set_contact(tx, partner_id, body), status_code=204)
 
 
@@ -57,7 +58,7 @@ async def erase_contact(partner_id: UUID, cmd: CommandDep, _: Writer) -> Respons
 
 @router.post("/partners/{partner_id}/deactivate", responses=WRITE_ERRORS,
              summary="Deactivate a partner: it stops counting for every project's Triple Helix")
-async def deactivate(partner_id: UUID, body: c.DeactivatePartner, cmd: CommandDep, _: Writer) -> Any:
+async def deactivate(partner_id: UUID, body: inputs.DeactivatePartner, cmd: CommandDep, _: Writer) -> Any:
     return await cmd.execute(lambda tx: c.deactivate_partner(tx, partner_id, body, cmd.metadata))
 
 
