@@ -43,7 +43,7 @@ from partnership.domain.agreement import OVER, Agreement
 from partnership.domain.events import PartyTerm
 from partnership.domain.partner import Partner
 from partnership.domain.project import Project
-from partnership.tables import agreements, partner_contacts, partners
+from partnership.tables import agreements, milestones, partner_contacts, partners, projects
 
 # -- helpers ------------------------------------------------------------------------------------------------
 
@@ -300,11 +300,10 @@ async def cancel_project(tx: EventStoreTx, project_id: UUID, cmd: CancelProject,
 
 async def flag_overdue_milestones(tx: EventStoreTx, as_of: date, meta: EventMetadata) -> list[dict[str, str]]:
     """Record and publish each milestone that became overdue on `as_of` (once per milestone)."""
-    from partnership.tables import milestones
-
     rows = (await tx.connection.execute(
-        select(milestones.c.project_id).distinct()
-        .where(milestones.c.done_on.is_(None), milestones.c.due_on < as_of, milestones.c.flagged_overdue.is_(False))
+        select(milestones.c.project_id).distinct().join(projects, projects.c.id == milestones.c.project_id)
+        .where(milestones.c.done_on.is_(None), milestones.c.due_on < as_of, milestones.c.flagged_overdue.is_(False),
+               projects.c.status == "running")
         .order_by(milestones.c.project_id))).scalars().all()
     flagged: list[dict[str, str]] = []
     for project_id in rows:
