@@ -35,7 +35,7 @@ async def test_no_personal_data_in_dci_tables_or_logs(client, callbacks, caplog)
             assert m["name"] not in text
 
 
-async def test_old_message_ids_are_forgotten_after_any_signature_would_have_expired(client):
+async def test_old_message_ids_callbacks_and_transactions_are_forgotten_in_time(client):
     app = client.app
     settings = app.state.dci.settings
     old = datetime.now(UTC) - timedelta(seconds=2 * (settings.dci_signature_max_ttl_s + settings.dci_clock_skew_s)
@@ -46,9 +46,23 @@ async def test_old_message_ids_are_forgotten_after_any_signature_would_have_expi
             await conn.exec_driver_sql(
                 "INSERT INTO dci_messages (sender_id, message_id, action, correlation_id, digest, received_at) "
                 "VALUES ($1, $2, 'search', 'c', 'd', $3)", ("s", message_id, at))
+        long_ago = datetime.now(UTC) - timedelta(days=100)
+        for status in ("delivered", "pending"):
+            await conn.exec_driver_sql(
+                "INSERT INTO dci_outbox (client_id, action, url, status, created_at) "
+                "VALUES ('c', 'notify', 'u', $1, $2)",
+                (status, long_ago))
+        for correlation_id, at in (("old", long_ago), ("new", datetime.now(UTC))):
+            await conn.exec_driver_sql(
+                "INSERT INTO dci_transactions (correlation_id, sender_id, client_id, transaction_id, action, status, "
+                "scopes, updated_at) VALUES ($1, 's', 'c', 't', 'search', 'succ', '[]', $2)", (correlation_id, at))
     app.state.dci.purged_at = 0.0
     assert await forget_old_messages(app) == 1
     assert await forget_old_messages(app) == 0  # not again within ten minutes
     async with app.state.engine.connect() as conn:
         left = (await conn.exec_driver_sql("SELECT message_id FROM dci_messages")).scalars().all()
+        callbacks = (await conn.exec_driver_sql("SELECT status FROM dci_outbox")).scalars().all()
+        transactions = (await conn.exec_driver_sql("SELECT correlation_id FROM dci_transactions")).scalars().all()
     assert left == ["recent"]
+    assert callbacks == ["pending"]  # never drop what is still to be sent
+    assert transactions == ["new"]

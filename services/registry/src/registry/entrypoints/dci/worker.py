@@ -30,6 +30,8 @@ BATCH = 20
 NOTIFIER_LOCK = 0x6463_6E6F  # "dcno"
 PURGE_EVERY_S = 600.0
 NOTIFY_BATCH = 200
+KEEP_CALLBACKS = timedelta(days=30)
+KEEP_TRANSACTIONS = timedelta(days=90)
 
 
 async def answer_searches(app: Any) -> int:
@@ -145,7 +147,9 @@ async def _send(ctx: Dci, row: Any) -> str | None:
 
 
 async def forget_old_messages(app: Any) -> int:
-    """Received message ids are kept while a replay could still carry a valid signature, then dropped."""
+    """Received message ids are kept while a replay could still carry a valid signature, then dropped; the
+    record of sent callbacks (no bodies) for `KEEP_CALLBACKS`, transactions (txn status) for `KEEP_TRANSACTIONS`.
+    Returns how many message ids were dropped."""
     ctx: Dci = app.state.dci
     settings = ctx.settings
     if time.monotonic() - ctx.purged_at < PURGE_EVERY_S:
@@ -154,7 +158,12 @@ async def forget_old_messages(app: Any) -> int:
     keep = timedelta(seconds=2 * (settings.dci_signature_max_ttl_s + settings.dci_clock_skew_s) + 60)
     async with app.state.engine.begin() as conn:
         driver = await driver_connection(conn)
-        status = await driver.execute("DELETE FROM dci_messages WHERE received_at < $1", datetime.now(UTC) - keep)
+        now = datetime.now(UTC)
+        status = await driver.execute("DELETE FROM dci_messages WHERE received_at < $1", now - keep)
+        await driver.execute("DELETE FROM dci_outbox WHERE status <> 'pending' AND created_at < $1",
+                             now - KEEP_CALLBACKS)
+        await driver.execute("DELETE FROM dci_transactions WHERE status IN ('succ', 'rjct') AND updated_at < $1",
+                             now - KEEP_TRANSACTIONS)
     return int(status.split()[-1])
 
 
