@@ -129,3 +129,14 @@ def test_commands_refused_in_the_wrong_state_raise_domain_errors():
     with pytest.raises(InvalidTransition):
         account.deposit(5)
     assert account.pending_events == []
+
+
+async def test_another_kind_of_stream_is_not_found_as_this_kind():
+    store = InMemoryEventStore()
+    sid = uuid4()
+    async with store.transaction() as tx:
+        await tx.append(sid, "household", 0, [EventData("HouseholdRegistered", {"x": 1})])
+    async with store.transaction() as tx:
+        assert await repo.find(tx, sid) is None
+        with pytest.raises(NotFound):
+            await repo.get(tx, sid)

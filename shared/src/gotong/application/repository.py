@@ -21,8 +21,8 @@ class Repository(Generic[A]):
 
     async def find(self, tx: EventStoreTx, id: UUID) -> A | None:
         recorded = await tx.load(id)
-        if not recorded:
-            return None
+        if not recorded or recorded[0].stream_type != self.aggregate.stream_type:
+            return None  # no stream, or another kind of thing's stream: not found as this kind
         return self.aggregate.replay(
             id, ((e.version, self.registry.decode(e.event_type, e.schema_version, e.data)) for e in recorded))
 
