@@ -17,7 +17,7 @@ from disbursement.domain.cycle import Cycle, registry
 from disbursement.domain.eligibility import evaluate
 from disbursement.domain.programs import ProgramDefinition
 from gotong.application.repository import Repository
-from gotong.domain.errors import Conflict, NotFound, ValidationFailed
+from gotong.domain.errors import Conflict, InvalidTransition, NotFound, ValidationFailed
 from gotong.eventstore import EventMetadata, EventStoreTx
 from gotong.eventstore.postgres import PostgresEventStore, driver_connection
 
@@ -108,6 +108,12 @@ async def compute(store: PostgresEventStore, cycle_id: UUID, by: str, meta: Even
     done = 0
     async with store.engine.connect() as conn:
         reader = await driver_connection(conn, begin=False)  # autocommit reads, keyset-paged
+        # One computation of a cycle at a time (held for this connection's life; a killed process lets go).
+        if not await reader.fetchval("SELECT pg_try_advisory_lock(hashtextextended($1, 0))", f"compute:{cycle_id}"):
+            raise InvalidTransition("entitlements of this cycle are being computed right now", field="status")
+        # A first run copies straight into the table; a rerun after a crash skips what is there already.
+        fresh = not await reader.fetchval("SELECT EXISTS (SELECT 1 FROM entitlements WHERE cycle_id = $1)",
+                                          cycle_id)
         async for households in iter_candidates(reader, definition, None, batch):
             records = []
             for h in households:
@@ -119,10 +125,11 @@ async def compute(store: PostgresEventStore, cycle_id: UUID, by: str, meta: Even
                                     h.desil_rule_version, h.household_version, h.village_code, h.regency_code,
                                     h.province_code))
             async with store.transaction() as tx:
-                await stage_entitlements(await driver_connection(tx.connection, begin=False), records)
+                await stage_entitlements(await driver_connection(tx.connection, begin=False), records, fresh=fresh)
             done += len(households)
             if progress:
                 progress(done, estimate)
+        await reader.execute("SELECT pg_advisory_unlock(hashtextextended($1, 0))", f"compute:{cycle_id}")
     async with store.transaction() as tx:
         cycle = await _load(tx, cycle_id)
         driver = await driver_connection(tx.connection, begin=False)
@@ -142,9 +149,13 @@ ENTITLEMENT_COLUMNS = ("cycle_id", "program_id", "household_ref", "amount", "sta
                        "desil_rule_version", "household_version", "village_code", "regency_code", "province_code")
 
 
-async def stage_entitlements(driver: Any, records: list[tuple[Any, ...]]) -> None:
-    """COPY into a temporary table, then insert what is not there yet (COPY itself cannot skip duplicates)."""
+async def stage_entitlements(driver: Any, records: list[tuple[Any, ...]], *, fresh: bool = False) -> None:
+    """COPY into the table (`fresh`: nothing of this cycle there yet), or into a temporary table and then
+    insert what is not there yet (COPY itself cannot skip duplicates)."""
     if not records:
+        return
+    if fresh:
+        await driver.copy_records_to_table("entitlements", records=records, columns=ENTITLEMENT_COLUMNS)
         return
     await driver.execute("CREATE TEMP TABLE IF NOT EXISTS entitlements_stage "
                          "(LIKE entitlements INCLUDING DEFAULTS) ON COMMIT DELETE ROWS")
@@ -200,19 +211,21 @@ async def approve(tx: EventStoreTx, cycle_id: UUID, by: str, meta: EventMetadata
     return await cycle_view(driver, cycle_id)
 
 
-# Candidates first, into a temporary table: checking `payments` while the same statement inserts into it
-# would re-read the growing table for every row (quadratic); staged, both steps are linear.
-_STAGE_CANDIDATES = """
-CREATE TEMP TABLE instruct_stage ON COMMIT DROP AS
+_CANDIDATES = """
 SELECT md5(e.cycle_id::text || ':' || e.household_ref)::uuid AS pid, e.cycle_id, e.program_id, e.household_ref,
        e.amount, e.village_code, e.regency_code, e.province_code, e.desil
 FROM entitlements e
-WHERE e.cycle_id = $1 AND e.status = 'eligible'
-  AND NOT EXISTS (SELECT 1 FROM payments p WHERE p.program_id = e.program_id AND p.cycle_id = $1
+WHERE e.cycle_id = '{cycle}'::uuid AND e.status = 'eligible'
+"""
+
+# A later `pay` (a retry, households cleared from review): candidates first, into a temporary table — checking
+# `payments` while the same statement inserts into it would re-read the growing table for every row.
+_NOT_PAID = """
+  AND NOT EXISTS (SELECT 1 FROM payments p WHERE p.program_id = e.program_id AND p.cycle_id = e.cycle_id
                   AND p.household_ref = e.household_ref)
   -- a household registered twice and merged: if either record was paid in this cycle, the other is not
   AND NOT EXISTS (SELECT 1 FROM households h JOIN payments p ON p.household_ref = h.household_ref
-                  AND p.program_id = e.program_id AND p.cycle_id = $1 WHERE h.merged_into = e.household_ref)
+                  AND p.program_id = e.program_id AND p.cycle_id = e.cycle_id WHERE h.merged_into = e.household_ref)
 """
 
 _INSTRUCT = """
@@ -221,7 +234,7 @@ WITH new AS (
                           village_code, regency_code, province_code, desil)
     SELECT pid, cycle_id, program_id, household_ref, amount, 'instructed', 1, 1, village_code,
            regency_code, province_code, desil
-    FROM instruct_stage
+    FROM {source}
     ON CONFLICT DO NOTHING
     RETURNING payment_id, household_ref, amount, village_code, regency_code, province_code, desil
 ), published AS (
@@ -249,11 +262,18 @@ async def instruct(tx: EventStoreTx, cycle_id: UUID, by: str, meta: EventMetadat
     cycle.require_payable()
     pid, definition = await get_program(driver, str(row["program_id"]))
     now = datetime.now(UTC)
-    await driver.execute("DROP TABLE IF EXISTS instruct_stage")
-    await driver.execute(_STAGE_CANDIDATES.replace("$1", f"'{cycle_id}'::uuid"))  # a UUID: safe to inline
-    result = await driver.fetchrow(_INSTRUCT, str(cycle_id), str(pid), definition.code, row["period"],
-                                   definition.funding_source, definition.csr_allocation_id, now.isoformat(), now,
-                                   meta.correlation_id, by, meta.traceparent)
+    candidates = _CANDIDATES.format(cycle=UUID(str(cycle_id)))  # a UUID: safe to put in the text
+    if await driver.fetchval("SELECT EXISTS (SELECT 1 FROM payments WHERE program_id = $1 AND cycle_id = $2)",
+                             pid, cycle_id):
+        await driver.execute("DROP TABLE IF EXISTS instruct_stage")
+        await driver.execute(f"CREATE TEMP TABLE instruct_stage ON COMMIT DROP AS {candidates} {_NOT_PAID}")
+        source = "instruct_stage"
+    else:  # the cycle's first instructions: every eligible entitlement (a racing `pay` loses on the constraint)
+        source = f"({candidates}) AS fresh"
+    result = await driver.fetchrow(_INSTRUCT.replace("{source}", source), str(cycle_id), str(pid),
+                                   definition.code, row["period"], definition.funding_source,
+                                   definition.csr_allocation_id, now.isoformat(), now, meta.correlation_id, by,
+                                   meta.traceparent)
     if result["n"] or cycle.status == "approved":
         cycle.instruct(instructed=result["n"], amount=int(result["amount"]), by=by, now=now.isoformat())
         await repo.save(tx, cycle, meta)
