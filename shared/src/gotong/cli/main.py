@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import os
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -114,7 +116,25 @@ def _add_commands() -> None:
         main.add_command(command)
     for spec in discover_services().values():
         if spec.cli is not None:
+            spec.cli.callback = _with_running_system(spec.cli.callback)
             main.add_command(spec.cli)
+
+
+def _with_running_system(callback: Callable[..., Any] | None) -> Callable[..., Any]:
+    """Service tools (`gotong registry import`, `gotong csr ...`) talk to the system `gotong up` runs from this
+    folder unless DATABASE_URL / KAFKA_BOOTSTRAP_SERVERS say otherwise."""
+
+    def wrapped(*args: Any, **kwargs: Any) -> Any:
+        from gotong.launcher.state import StateDir
+
+        run = StateDir.at(os.environ.get("GOTONG_STATE_DIR", DEFAULT_STATE)).read_run() or {}
+        if run.get("database_url"):
+            os.environ.setdefault("DATABASE_URL", run["database_url"])
+        if run.get("kafka", {}).get("bootstrap"):
+            os.environ.setdefault("KAFKA_BOOTSTRAP_SERVERS", run["kafka"]["bootstrap"])
+        return callback(*args, **kwargs) if callback else None
+
+    return wrapped
 
 
 _add_commands()

@@ -177,6 +177,7 @@ def _run_record(launch: Launch, urls: dict[str, str], auth_url: str) -> dict[str
     by_name = {c.name: c for c in launch.children}
     return {
         "launcher": process_identity(os.getpid()),
+        "database_url": launch.database_url,
         "auth": {**process_identity(by_name["auth"].pid), "url": auth_url},
         "kafka": {**process_identity(launch.kafka.pid), "bootstrap": launch.bootstrap} if launch.kafka
         else {"bootstrap": launch.bootstrap},
