@@ -21,6 +21,7 @@ from registry.application.importer import import_file, write_csv, write_jsonl
 from registry.application.ranking import run_ranking
 from registry.config import Settings
 from registry.entrypoints.api.app import deps_from
+from registry.entrypoints.dci.tool import dci
 from registry.synthetic import Defects, households
 
 console = Console(stderr=True)
@@ -44,7 +45,10 @@ def _progress(label: str) -> Progress:
 
 @click.group("registry")
 def registry() -> None:
-    """The social-economic registry (DTSEN): import, generate, rank."""
+    """The social-economic registry (DTSEN): import, generate, rank; `dci` signs and checks DCI messages."""
+
+
+registry.add_command(dci)
 
 
 @registry.command("import")

@@ -42,7 +42,7 @@ async def client(database_url, kafka_bootstrap, civil):
     topics = ["registry.events", "disbursement.events"]
     await ensure_topics(kafka_bootstrap, [*topics, *(dlq_topic(t) for t in topics)])
     settings = Settings(database_url=database_url, kafka_bootstrap_servers=kafka_bootstrap, relay_enabled=False,
-                        consume_disbursement=False, status_check_per_minute=1000)
+                        consume_disbursement=False, status_check_per_minute=60)
     app = create_app(settings, deps=Deps(KeyRing.from_text(settings.master_secret), civil))
     async with app.router.lifespan_context(app):
         app.state.token_verifier = StaticKeyVerifier({"k": KEY.public_key()}, issuer="t")
