@@ -188,9 +188,9 @@ def create_simulator(config: ChannelConfig | None = None, *, with_delivery: bool
     return app
 
 
-async def deliver(channel: Channel, stop: asyncio.Event) -> None:
+async def deliver(channel: Channel, stop: asyncio.Event, client: httpx.AsyncClient | None = None) -> None:
     """Post due callbacks (batched per callback URL and action) until `stop`."""
-    async with httpx.AsyncClient(timeout=10) as client:
+    async with client or httpx.AsyncClient(timeout=10) as client:
         while not stop.is_set():
             with contextlib.suppress(asyncio.TimeoutError):
                 await asyncio.wait_for(stop.wait(), 0.1)

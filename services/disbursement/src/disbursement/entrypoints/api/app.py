@@ -9,6 +9,7 @@ import logging
 from collections.abc import AsyncIterator
 from typing import Any
 
+import httpx
 from fastapi import FastAPI
 
 from disbursement.adapters.channel import dispatch
@@ -68,7 +69,9 @@ async def channel_client(app: FastAPI) -> AsyncIterator[None]:
 async def embedded_channel(app: FastAPI) -> AsyncIterator[None]:
     """Local convenience (`gotong up`): the channel simulator mounted at /channel delivers its callbacks."""
     stop = asyncio.Event()
-    task = asyncio.create_task(deliver(app.state.embedded_channel, stop), name="embedded-channel")
+    # Callbacks go straight into this app (no network, whatever port it runs on).
+    to_self = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), timeout=30)
+    task = asyncio.create_task(deliver(app.state.embedded_channel, stop, to_self), name="embedded-channel")
     try:
         yield
     finally:
@@ -76,11 +79,16 @@ async def embedded_channel(app: FastAPI) -> AsyncIterator[None]:
         await task
 
 
+EMBEDDED_CHANNEL_URL = "http://embedded-channel"
+
 dispatcher = periodic("payment dispatch", lambda app: app.state.settings.dispatch_interval_s, dispatch)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
+    if settings.embedded_channel:  # instructions go to the mounted simulator in-process, whatever CHANNEL_URL says
+        settings = settings.model_copy(update={"channel_url": EMBEDDED_CHANNEL_URL,
+                                               "callback_base_url": "http://disbursement.local"})
     hooks: list[Any] = [relay_lifespan, load_programs, channel_client]
     if settings.consume_registry:
         hooks.append(lambda app: consumers_lifespan(app, [registry_consumer]))
@@ -95,5 +103,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         sim = create_simulator(ChannelConfig(secret=settings.channel_secret, failure_rate=0.02, return_rate=0.01,
                                              wrong_amount_rate=0.005, delay_s=1.0), with_delivery=False)
         app.state.embedded_channel = sim.state.channel
-        app.mount("/channel", sim)
+        app.state.channel_client = httpx.AsyncClient(transport=httpx.ASGITransport(app=sim), timeout=30)
+        app.mount("/channel", sim)  # GET /channel/ledger shows what it paid
     return app
