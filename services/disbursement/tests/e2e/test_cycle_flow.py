@@ -3,9 +3,20 @@ wrong-state refusals, budget, holds released on clearance, payments, events, rep
 
 from __future__ import annotations
 
+import asyncio
+from uuid import UUID
+
+import httpx
 import orjson
 
+from disbursement.adapters import replica
+from disbursement.application import cycles as cy
+from disbursement.config import Settings
+from disbursement.entrypoints.api.app import create_app
 from disbursement.fixtures import changed, member
+from disbursement.simulator import ChannelConfig
+from gotong.eventstore import EventMetadata
+from gotong.eventstore.postgres import driver_connection
 
 
 async def test_bad_input_is_a_problem_naming_the_field(env):
@@ -106,7 +117,7 @@ async def test_held_household_is_paid_when_cleared_and_never_twice(env):
     assert r.json()["instructed_now"] == 0
     await env.run_channel()
     rows = await env.sql("SELECT household_ref, status, count(*) OVER (PARTITION BY household_ref) AS n "
-                         "FROM payments WHERE cycle_id = $1", __import__("uuid").UUID(cid))
+                         "FROM payments WHERE cycle_id = $1", UUID(cid))
     assert sorted((r["household_ref"], r["status"], r["n"]) for r in rows) == [
         ("HH-A", "paid", 1), ("HH-B", "paid", 1), ("HH-REVIEW", "paid", 1)]
     assert len(env.channel.payouts) == 3
@@ -181,3 +192,33 @@ async def test_entitlements_are_paged(env):
     assert [i["household_ref"] for i in page["items"]] == ["HH-00", "HH-01", "HH-02"]
     r = await env.client.get(f"/v1/cycles/{cid}/entitlements?limit=3&cursor={page['next_cursor']}", headers=env.ops)
     assert [i["household_ref"] for i in r.json()["items"]] == ["HH-03", "HH-04"]
+
+
+async def test_the_embedded_channel_pays_in_the_background_as_under_gotong_up(database_url, kafka_bootstrap):
+    """The local default: the dispatcher and the simulator mounted at /channel run inside the app."""
+    settings = Settings(database_url=database_url, kafka_bootstrap_servers=kafka_bootstrap, relay_enabled=False,
+                        consume_registry=False, auth_required=False, dispatch_interval_s=0.05)
+    app = create_app(settings)
+    async with app.router.lifespan_context(app):
+        app.state.embedded_channel.config = ChannelConfig(delay_s=0.05)
+        async with app.state.engine.begin() as conn:
+            d = await driver_connection(conn)
+            for i in range(3):
+                await replica.apply_changed(d, changed(f"HH-{i}", 1))
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://d") as c:
+            r = await c.post("/v1/cycles", json={"program": "BPNT", "period": "2026-Q4", "cutoff": "2026-10-01"})
+            cid = r.json()["cycle_id"]
+            await c.post(f"/v1/cycles/{cid}/compute")
+            await c.post(f"/v1/cycles/{cid}/review", json={})
+            # Without auth every caller is "anonymous": approve as a supervisor through the application layer.
+            async with app.state.store.transaction() as tx:
+                await cy.approve(tx, UUID(cid), "sup-1", EventMetadata(actor="sup-1"))
+            assert (await c.post(f"/v1/cycles/{cid}/pay")).json()["instructed_now"] == 3
+            for _ in range(100):
+                view = (await c.get(f"/v1/cycles/{cid}")).json()
+                if view["payments"].get("paid", {}).get("count") == 3:
+                    break
+                await asyncio.sleep(0.1)
+            assert view["payments"] == {"paid": {"count": 3, "amount": 1_800_000}}
+            ledger = (await c.get("/channel/ledger")).json()
+            assert len(ledger["payouts"]) == 3
