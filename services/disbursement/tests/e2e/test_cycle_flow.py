@@ -151,6 +151,16 @@ async def test_explanation_and_dry_run(env):
     m1 = next(m for m in body["members"] if m["member_ref"] == "m1")
     assert m1["counted"] is False
     assert "meninggal 2026-09-01" in m1["reason"]
+    cid = await env.cycle("PKH", until="computed")
+    r = await env.client.get(f"/v1/cycles/{cid}/entitlements/HH-PKH", headers=env.ops)
+    got = r.json()
+    assert got["computed"] == {"amount": 225_000, "status": "eligible", "members_counted": 1, "desil": 2,
+                               "desil_rule_version": "DTSEN-2026.1", "household_version": 1,
+                               "rule_version": "PKH-2026.1"}
+    assert got["explanation_now"]["amount"] == 225_000
+    r = await env.client.get(f"/v1/cycles/{cid}/entitlements/HH-RICH", headers=env.ops)
+    assert r.json()["computed"] is None
+    assert next(x for x in r.json()["explanation_now"]["rules"] if x["rule_id"] == "pkh-desil")["result"] == "fail"
     r = await env.client.get("/v1/programs/PKH/eligibility/HH-NOBODY?cutoff=2026-10-01", headers=env.ops)
     assert r.status_code == 404
     dry = (await env.client.get("/v1/programs/PKH/dry-run?cutoff=2026-10-01", headers=env.ops)).json()

@@ -138,3 +138,24 @@ async def dry_run(driver: Any, code: str, cutoff: date, *, limit: int = 50) -> d
             "note": "exclusions against other programs apply when a cycle is computed",
             "per_region": [{"regency_code": k, **dict(v)} for k, v in sorted(per_region.items())],
             "decisions": sample}
+
+
+async def explain_entitlement(driver: Any, cycle_id: UUID, household_ref: str) -> dict[str, Any]:
+    """A cycle's decision for one household: what was computed (amount, desil and rule version, the household
+    version it was computed from) and the rules evaluated again at the cycle's cut-off on today's replica."""
+    cycle = await driver.fetchrow("SELECT c.*, p.code FROM cycles c JOIN programs p USING (program_id) "
+                                  "WHERE c.cycle_id = $1", cycle_id)
+    if cycle is None:
+        raise NotFound(f"cycle {cycle_id} does not exist", field="cycle_id")
+    row = await driver.fetchrow("SELECT * FROM entitlements WHERE cycle_id = $1 AND household_ref = $2", cycle_id,
+                                household_ref)
+    computed = None if row is None else {
+        "amount": row["amount"], "status": row["status"], "members_counted": row["members_counted"],
+        "desil": row["desil"], "desil_rule_version": row["desil_rule_version"],
+        "household_version": row["household_version"], "rule_version": cycle["rule_version"]}
+    try:
+        now = await explain(driver, cycle["code"], household_ref, cycle["cutoff"], cycle["period"])
+    except NotFound:
+        now = None  # erased from the replica since
+    return {"cycle_id": str(cycle_id), "program_code": cycle["code"], "period": cycle["period"],
+            "cutoff": cycle["cutoff"].isoformat(), "computed": computed, "explanation_now": now}

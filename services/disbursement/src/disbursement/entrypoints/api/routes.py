@@ -19,6 +19,7 @@ from gotong.api.auth import Principal, require_scopes
 from gotong.api.idempotency import CommandDep
 from gotong.api.pagination import PageDep
 from gotong.api.problem import problem_responses
+from gotong.api.ratelimit import rate_limit
 from gotong.eventstore.postgres import driver_connection
 
 router = APIRouter(prefix="/v1", tags=["disbursement"])
@@ -160,6 +161,13 @@ async def entitlements(cycle_id: UUID, page: PageDep, request: Request) -> dict[
     return await _read(request, fn)  # type: ignore[no-any-return]
 
 
+@router.get("/cycles/{cycle_id}/entitlements/{household_ref}", dependencies=READ, responses=problem_responses(404),
+            summary="Why a household got (or did not get) an entitlement in this cycle")
+async def entitlement_explained(cycle_id: UUID, household_ref: Annotated[str, Path(max_length=100)],
+                                request: Request) -> dict[str, Any]:
+    return await _read(request, pr.explain_entitlement, cycle_id, household_ref)  # type: ignore[no-any-return]
+
+
 # -- payments and exceptions -----------------------------------------------------------------------------------
 @router.post("/payments/{payment_id}/reissue", responses=WRITE_ERRORS,
              summary="Reissue a failed or returned payment as a new attempt")
@@ -203,7 +211,7 @@ async def approval_to_payment(request: Request) -> list[dict[str, Any]]:
     return await _read(request, rep.approval_to_payment)  # type: ignore[no-any-return]
 
 
-@public.get("/recipients/{household_ref}/programs",
+@public.get("/recipients/{household_ref}/programs", dependencies=[rate_limit("recipient-status", 600)],
             summary="Public status check: programs a household received and their period, nothing else")
 async def recipient_programs(household_ref: Annotated[str, Path(max_length=100)], request: Request) -> dict[str, Any]:
     return await _read(request, rep.recipient_programs, household_ref)  # type: ignore[no-any-return]
