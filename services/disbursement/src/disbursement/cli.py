@@ -115,6 +115,7 @@ def list_(ctx: click.Context, program: str | None) -> None:
 @click.argument("cycle_id")
 @click.pass_context
 def show(ctx: click.Context, cycle_id: str) -> None:
+    """One cycle: status, officers, totals, payments by status."""
     _show(Api(ctx).call("GET", f"/v1/cycles/{cycle_id}"))
 
 
@@ -163,6 +164,7 @@ def compute(ctx: click.Context, cycle_id: str) -> None:
 @click.option("--note", default=None)
 @click.pass_context
 def review(ctx: click.Context, cycle_id: str, note: str | None) -> None:
+    """Mark a computed cycle reviewed."""
     _show(Api(ctx).call("POST", f"/v1/cycles/{cycle_id}/review", {"note": note}))
 
 
@@ -207,29 +209,51 @@ def pay(ctx: click.Context, cycle_id: str, wait: bool, timeout: float) -> None:
 @click.argument("cycle_id")
 @click.pass_context
 def reissue_failed(ctx: click.Context, cycle_id: str) -> None:
+    """Reissue every failed payment of a paying cycle as a new attempt."""
     click.echo(json.dumps(Api(ctx).call("POST", f"/v1/cycles/{cycle_id}/reissue-failed"), indent=2))
+
+
+def _exceptions_table(exceptions: list[dict[str, Any]]) -> Table:
+    table = Table("exception", "kind", "payment", "instructed", "confirmed", "reason",
+                  title="open reconciliation exceptions")
+    for e in exceptions:
+        table.add_row(e["exception_id"], e["kind"], e["payment_id"], _rupiah(e["instructed_amount"]),
+                      _rupiah(e["confirmed_amount"] or 0), e["reason"] or "")
+    return table
+
+
+@cycle.command("exceptions")
+@click.argument("cycle_id")
+@click.pass_context
+def exceptions(ctx: click.Context, cycle_id: str) -> None:
+    """Open reconciliation exceptions of a cycle (instructed ≠ confirmed)."""
+    console.print(_exceptions_table(Api(ctx).call("GET", f"/v1/exceptions?cycle_id={cycle_id}&status=open")))
+
+
+@cycle.command("resolve")
+@click.argument("exception_id")
+@click.option("--resolution", required=True, help="What ops did, e.g. 'refund confirmed by the bank'.")
+@click.pass_context
+def resolve(ctx: click.Context, exception_id: str, resolution: str) -> None:
+    click.echo(json.dumps(Api(ctx).call("POST", f"/v1/exceptions/{exception_id}/resolve",
+                                        {"resolution": resolution}), indent=2))
 
 
 @cycle.command("reconcile")
 @click.argument("cycle_id")
 @click.pass_context
 def reconcile(ctx: click.Context, cycle_id: str) -> None:
-    """Close the cycle (if paying) and reconcile it; lists open exceptions when it cannot."""
+    """Close the cycle (if paying) and reconcile it — unless exceptions are open: then it lists them, so they
+    can be reissued (`reissue-failed`) or resolved (`resolve`) first."""
     api = Api(ctx)
+    open_exceptions = api.call("GET", f"/v1/exceptions?cycle_id={cycle_id}&status=open")
+    if open_exceptions:
+        console.print(_exceptions_table(open_exceptions))
+        raise click.ClickException(f"{len(open_exceptions)} exceptions are open: reissue failed payments "
+                                   "(`gotong cycle reissue-failed`) or resolve them (`gotong cycle resolve`)")
     view = api.call("GET", f"/v1/cycles/{cycle_id}")
     if view["status"] == "paying":
-        closed = api.call("POST", f"/v1/cycles/{cycle_id}/close")
-        console.print(closed.get("summary"))
-    exceptions = api.call("GET", f"/v1/exceptions?cycle_id={cycle_id}&status=open")
-    if exceptions:
-        table = Table("exception", "kind", "payment", "instructed", "confirmed", "reason",
-                      title="open reconciliation exceptions")
-        for e in exceptions:
-            table.add_row(e["exception_id"], e["kind"], e["payment_id"], _rupiah(e["instructed_amount"]),
-                          _rupiah(e["confirmed_amount"] or 0), e["reason"] or "")
-        console.print(table)
-        raise click.ClickException(f"{len(exceptions)} exceptions are open: resolve them "
-                                   "(POST /v1/exceptions/{id}/resolve) or reissue, then run this again")
+        console.print(api.call("POST", f"/v1/cycles/{cycle_id}/close").get("summary"))
     _show(api.call("POST", f"/v1/cycles/{cycle_id}/reconcile"))
 
 

@@ -20,19 +20,25 @@ PERIOD = "2026-Q4"
 CUTOFF = date(2026, 10, 1)
 
 
-async def _households(engine: Any, wait_s: float) -> int:
+async def _households(engine: Any, wait_s: float, settle_s: float = 3.0) -> int:
+    """Ranked households in the replica once it has stopped growing for `settle_s` (the registry's demo is
+    still being consumed when this starts), or what is there after `wait_s`."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + wait_s
+    last, stable_since = -1, loop.time()
     while True:
         async with engine.connect() as conn:
             n = int(await (await driver_connection(conn, begin=False)).fetchval(
-                "SELECT count(*) FROM households WHERE NOT erased"))
-        if n or loop.time() > deadline:
+                "SELECT count(*) FROM households WHERE NOT erased AND desil IS NOT NULL"))
+        now = loop.time()
+        if n != last:
+            last, stable_since = n, now
+        if (n and now - stable_since >= settle_s) or now >= deadline:
             return n
-        await asyncio.sleep(1.0)
+        await asyncio.sleep(0.5)
 
 
-async def load_demo(settings: Any, wait_s: float = 60.0) -> None:
+async def load_demo(settings: Any, wait_s: float = 120.0) -> None:
     engine = create_engine(settings.service_database_url, pool_size=2)
     store = PostgresEventStore(engine)
     maker, checker = EventMetadata(actor="demo-officer"), EventMetadata(actor="demo-supervisor")
