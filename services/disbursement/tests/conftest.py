@@ -108,8 +108,8 @@ class Env:
 @pytest.fixture
 async def env(database_url, kafka_bootstrap):
     settings = Settings(database_url=database_url, kafka_bootstrap_servers=kafka_bootstrap, relay_enabled=False,
-                        consume_registry=False, dispatch_enabled=False, embedded_channel=False,
-                        channel_url="http://channel", callback_base_url="http://disbursement")
+                        consume_registry=False, consume_csr_ledger=False, dispatch_enabled=False,
+                        embedded_channel=False, channel_url="http://channel", callback_base_url="http://disbursement")
     app = create_app(settings)
     sim = create_simulator(ChannelConfig(delay_s=0), with_delivery=False)
     async with app.router.lifespan_context(app):

@@ -18,5 +18,5 @@ service = ServiceSpec(
     port=8102,
     demo_data=load_demo,
     cli=cycle,
-    consumes=("registry.events",),
+    consumes=("registry.events", "csr-ledger.events"),
 )

@@ -14,6 +14,8 @@ VERSION = version("gotong-disbursement")
 class Settings(KitSettings):
     service_name: str = "disbursement"
     consume_registry: bool = True
+    #: Link CSR-funded programs to their approved allocations from `csr-ledger.events`.
+    consume_csr_ledger: bool = True
     #: Load the programs shipped as configuration (`disbursement/programs/*.json`) at startup.
     load_shipped_programs: bool = True
     #: The payment channel (G2P Connect disburse); `gotong cycle simulator` runs a local one.

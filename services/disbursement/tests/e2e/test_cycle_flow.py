@@ -207,7 +207,8 @@ async def test_entitlements_are_paged(env):
 async def test_the_embedded_channel_pays_in_the_background_as_under_gotong_up(database_url, kafka_bootstrap):
     """The local default: the dispatcher and the simulator mounted at /channel run inside the app."""
     settings = Settings(database_url=database_url, kafka_bootstrap_servers=kafka_bootstrap, relay_enabled=False,
-                        consume_registry=False, auth_required=False, dispatch_interval_s=0.05)
+                        consume_registry=False, consume_csr_ledger=False, auth_required=False,
+                        dispatch_interval_s=0.05)
     app = create_app(settings)
     async with app.router.lifespan_context(app):
         app.state.embedded_channel.config = ChannelConfig(delay_s=0.05)

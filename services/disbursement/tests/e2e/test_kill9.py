@@ -101,7 +101,7 @@ async def test_kill_9_mid_compute_and_mid_pay_pays_each_household_once(database_
     sim_port, port = free_port(), free_port()
     env = {**os.environ, "DATABASE_URL": database_url, "KAFKA_BOOTSTRAP_SERVERS": kafka_bootstrap,
            "AUTH_REQUIRED": "false", "RELAY_ENABLED": "false", "CONSUME_REGISTRY": "false",
-           "EMBEDDED_CHANNEL": "false", "CHANNEL_URL": f"http://127.0.0.1:{sim_port}",
+           "CONSUME_CSR_LEDGER": "false", "EMBEDDED_CHANNEL": "false", "CHANNEL_URL": f"http://127.0.0.1:{sim_port}",
            "CALLBACK_BASE_URL": f"http://127.0.0.1:{port}", "COMPUTE_BATCH": "100", "DISPATCH_BATCH": "100",
            "DISPATCH_ROUNDS": "1", "DISPATCH_INTERVAL_S": "0.05", "LOG_LEVEL": "WARNING"}
     sim = subprocess.Popen([*SIMULATOR, "--port", str(sim_port), "--delay", "0.05",

@@ -12,7 +12,7 @@ from uuid import UUID
 from uuid6 import uuid7
 
 from disbursement.application.households import iter_candidates
-from disbursement.application.programs import get_program
+from disbursement.application.programs import UNLINKED_ALLOCATION, get_program
 from disbursement.domain.cycle import Cycle, registry
 from disbursement.domain.eligibility import evaluate
 from disbursement.domain.programs import ProgramDefinition
@@ -49,6 +49,9 @@ async def open_cycle(tx: EventStoreTx, program: str, period: str, cutoff: date, 
                      meta: EventMetadata) -> dict[str, Any]:
     driver = await driver_connection(tx.connection, begin=False)
     pid, definition = await get_program(driver, program)
+    if definition.csr_allocation_id == UNLINKED_ALLOCATION:
+        raise Conflict(f"{definition.code} is CSR-funded and no approved CSR allocation is linked to it yet",
+                       field="program")
     if await driver.fetchval("SELECT 1 FROM cycles WHERE program_id = $1 AND period = $2", pid, period):
         raise Conflict(f"{definition.code} already has a cycle for {period}", field="period")
     cycle = Cycle.open(uuid7(), program_id=str(pid), program_code=definition.code, period=period,

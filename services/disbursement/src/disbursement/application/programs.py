@@ -20,6 +20,8 @@ from gotong.eventstore import EventData, EventMetadata, EventStoreTx
 from gotong.eventstore.postgres import driver_connection
 
 NAMESPACE = UUID("6f1d2c1e-3b7a-5e47-9a43-0b1f5d6c7a21")
+#: A CSR program shipped as configuration names no allocation yet; the CSR ledger's approval links one.
+UNLINKED_ALLOCATION = "00000000-0000-0000-0000-000000000000"
 
 
 def program_id(code: str) -> UUID:
@@ -43,6 +45,11 @@ async def define_program(tx: EventStoreTx, definition: ProgramDefinition, meta: 
     driver = await driver_connection(tx.connection, begin=False)
     pid = program_id(definition.code)
     row = await driver.fetchrow("SELECT definition FROM programs WHERE program_id = $1 FOR UPDATE", pid)
+    if row is not None and definition.csr_allocation_id == UNLINKED_ALLOCATION:
+        stored = _as_obj(row["definition"])
+        if stored.get("csr_allocation_id") not in (None, UNLINKED_ALLOCATION):  # keep the ledger's link
+            definition = definition.model_copy(update={"csr_allocation_id": stored["csr_allocation_id"],
+                                                       "budget": stored["budget"]})
     body = _jsonable(definition)
     if row is not None and _as_obj(row["definition"]) == body:
         return _public(pid, definition, changed=False)
@@ -159,3 +166,20 @@ async def explain_entitlement(driver: Any, cycle_id: UUID, household_ref: str) -
         now = None  # erased from the replica since
     return {"cycle_id": str(cycle_id), "program_code": cycle["code"], "period": cycle["period"],
             "cutoff": cycle["cutoff"].isoformat(), "computed": computed, "explanation_now": now}
+
+
+async def link_allocation(tx: EventStoreTx, target_id: str, allocation_id: str, amount: int,
+                          meta: EventMetadata) -> bool:
+    """Link a CSR-funded program waiting for its allocation (one allocation per program: later ones are not
+    linked); its budget becomes the allocation's amount, so no cycle can spend more than the company gave."""
+    driver = await driver_connection(tx.connection, begin=False)
+    row = await driver.fetchrow("SELECT definition FROM programs WHERE lower(code) = lower($1) AND "
+                                "funding_source = 'csr'", target_id)
+    if row is None:
+        return False
+    definition = ProgramDefinition.model_validate(_as_obj(row["definition"]))
+    if definition.csr_allocation_id != UNLINKED_ALLOCATION:
+        return False
+    await define_program(tx, definition.model_copy(update={"csr_allocation_id": allocation_id, "budget": amount}),
+                         meta)
+    return True

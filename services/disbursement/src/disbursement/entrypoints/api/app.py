@@ -17,6 +17,7 @@ from disbursement.application.programs import define_program, shipped_programs
 from disbursement.config import VERSION, Settings
 from disbursement.entrypoints.api import g2p
 from disbursement.entrypoints.api.routes import public, router
+from disbursement.entrypoints.consumers.csr import csr_consumer
 from disbursement.entrypoints.consumers.registry import registry_consumer
 from disbursement.simulator import ChannelConfig, create_simulator, deliver
 from gotong.api.app import create_app as create_kit_app
@@ -90,8 +91,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         settings = settings.model_copy(update={"channel_url": EMBEDDED_CHANNEL_URL,
                                                "callback_base_url": "http://disbursement.local"})
     hooks: list[Any] = [relay_lifespan, load_programs, channel_client]
-    if settings.consume_registry:
-        hooks.append(lambda app: consumers_lifespan(app, [registry_consumer]))
+    consumers = [f for f, on in ((registry_consumer, settings.consume_registry),
+                                 (csr_consumer, settings.consume_csr_ledger)) if on]
+    if consumers:
+        hooks.append(lambda app: consumers_lifespan(app, consumers))
     if settings.dispatch_enabled:
         hooks.append(dispatcher)
     if settings.embedded_channel:
