@@ -233,3 +233,17 @@ async def test_the_embedded_channel_pays_in_the_background_as_under_gotong_up(da
             assert view["payments"] == {"paid": {"count": 3, "amount": 1_800_000}}
             ledger = (await c.get("/channel/ledger")).json()
             assert len(ledger["payouts"]) == 3
+
+
+async def test_a_second_computation_of_the_same_cycle_is_refused_while_one_runs(env):
+    await env.households(changed("HH-A", 1))
+    cid = await env.cycle(until="open")
+    async with env.app.state.engine.connect() as conn:
+        d = await driver_connection(conn, begin=False)
+        await d.execute("SELECT pg_advisory_lock(hashtextextended($1, 0))", f"compute:{cid}")
+        r = await env.post(f"/v1/cycles/{cid}/compute")
+        assert r.status_code == 409
+        assert "being computed right now" in r.json()["detail"]
+        await d.execute("SELECT pg_advisory_unlock(hashtextextended($1, 0))", f"compute:{cid}")
+    r = await env.post(f"/v1/cycles/{cid}/compute")
+    assert r.json()["households"] == 1

@@ -25,7 +25,7 @@ from gotong.db import create_engine
 from gotong.eventstore import EventMetadata
 from gotong.eventstore.postgres import PostgresEventStore, driver_connection
 
-HOUSEHOLDS = 3000
+HOUSEHOLDS = 2000
 # The service and the channel as their own processes (`python -m disbursement` is what `gotong serve
 # disbursement` runs, without loading the launcher and every other service).
 SERVICE = [sys.executable, "-m", "disbursement"]
@@ -102,7 +102,7 @@ async def test_kill_9_mid_compute_and_mid_pay_pays_each_household_once(database_
     env = {**os.environ, "DATABASE_URL": database_url, "KAFKA_BOOTSTRAP_SERVERS": kafka_bootstrap,
            "AUTH_REQUIRED": "false", "RELAY_ENABLED": "false", "CONSUME_REGISTRY": "false",
            "CONSUME_CSR_LEDGER": "false", "EMBEDDED_CHANNEL": "false", "CHANNEL_URL": f"http://127.0.0.1:{sim_port}",
-           "CALLBACK_BASE_URL": f"http://127.0.0.1:{port}", "COMPUTE_BATCH": "100", "DISPATCH_BATCH": "100",
+           "CALLBACK_BASE_URL": f"http://127.0.0.1:{port}", "COMPUTE_BATCH": "25", "DISPATCH_BATCH": "100",
            "DISPATCH_ROUNDS": "1", "DISPATCH_INTERVAL_S": "0.05", "LOG_LEVEL": "WARNING"}
     sim = subprocess.Popen([*SIMULATOR, "--port", str(sim_port), "--delay", "0.05",
                             "--failure-rate", "0", "--return-rate", "0", "--wrong-amount-rate", "0"],

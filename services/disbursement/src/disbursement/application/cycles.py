@@ -114,25 +114,27 @@ async def compute(store: PostgresEventStore, cycle_id: UUID, by: str, meta: Even
         # One computation of a cycle at a time (held for this connection's life; a killed process lets go).
         if not await reader.fetchval("SELECT pg_try_advisory_lock(hashtextextended($1, 0))", f"compute:{cycle_id}"):
             raise InvalidTransition("entitlements of this cycle are being computed right now", field="status")
-        # A first run copies straight into the table; a rerun after a crash skips what is there already.
-        fresh = not await reader.fetchval("SELECT EXISTS (SELECT 1 FROM entitlements WHERE cycle_id = $1)",
-                                          cycle_id)
-        async for households in iter_candidates(reader, definition, None, batch):
-            records = []
-            for h in households:
-                d = evaluate(definition, h, row["cutoff"],
-                             other_programs=excluded.get(h.household_ref, frozenset()))
-                if d.outcome != "not_eligible":
-                    records.append((cycle_id, pid, h.household_ref, d.amount,
-                                    "held" if d.outcome == "held" else "eligible", d.members_counted, h.desil,
-                                    h.desil_rule_version, h.household_version, h.village_code, h.regency_code,
-                                    h.province_code))
-            async with store.transaction() as tx:
-                await stage_entitlements(await driver_connection(tx.connection, begin=False), records, fresh=fresh)
-            done += len(households)
-            if progress:
-                progress(done, estimate)
-        await reader.execute("SELECT pg_advisory_unlock(hashtextextended($1, 0))", f"compute:{cycle_id}")
+        try:
+            # A first run copies straight into the table; a rerun after a crash skips what is there already.
+            fresh = not await reader.fetchval("SELECT EXISTS (SELECT 1 FROM entitlements WHERE cycle_id = $1)",
+                                              cycle_id)
+            async for households in iter_candidates(reader, definition, None, batch):
+                records = []
+                for h in households:
+                    d = evaluate(definition, h, row["cutoff"],
+                                 other_programs=excluded.get(h.household_ref, frozenset()))
+                    if d.outcome != "not_eligible":
+                        records.append((cycle_id, pid, h.household_ref, d.amount,
+                                        "held" if d.outcome == "held" else "eligible", d.members_counted, h.desil,
+                                        h.desil_rule_version, h.household_version, h.village_code, h.regency_code,
+                                        h.province_code))
+                async with store.transaction() as tx:
+                    await stage_entitlements(await driver_connection(tx.connection, begin=False), records, fresh=fresh)
+                done += len(households)
+                if progress:
+                    progress(done, estimate)
+        finally:  # the connection goes back to the pool: never with the lock still held
+            await reader.execute("SELECT pg_advisory_unlock(hashtextextended($1, 0))", f"compute:{cycle_id}")
     async with store.transaction() as tx:
         cycle = await _load(tx, cycle_id)
         driver = await driver_connection(tx.connection, begin=False)
