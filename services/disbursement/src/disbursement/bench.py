@@ -32,8 +32,10 @@ def bench_rows(start: int, count: int) -> list[tuple[Any, ...]]:
     for i in range(start, start + count):
         village = VILLAGES[i % 5]  # provinces 32, 35, 53
         p = village.split(".")
+        adult = (f'[{{"member_ref": "M-{i}", "age_band": "19-59", "birth_month": "1985-01", "school_level": '
+                 '"none", "pregnant": false, "severe_disability": false, "alive": true}]')
         rows.append((household_ref(i), 1, village, ".".join(p[:3]), ".".join(p[:2]), p[0], "verified", 1 + i % 4,
-                     "DTSEN-2026.1", "2026-Q3", "[]"))
+                     "DTSEN-2026.1", "2026-Q3", adult))
     return rows
 
 

@@ -26,10 +26,12 @@ def member(ref: str, birth_month: str, **facts: Any) -> MemberFacts:
     return MemberFacts(member_ref=ref, age_band="19-59", birth_month=birth_month, **facts)
 
 
-def changed(ref: str, version: int, *, members: Sequence[MemberFacts] = (), desil: int | None = 2,
+def changed(ref: str, version: int, *, members: Sequence[MemberFacts] | None = None, desil: int | None = 2,
             village: str = "32.73.01.1001", verification: str = "verified", change: str = "registered",
             ) -> HouseholdChanged:
     p = village.split(".")
+    if members is None:  # one adult, present
+        members = [member(f"M-{ref}-1", "1985-01")]
     return HouseholdChanged(household_ref=ref, household_version=version, change=change, village_code=village,
                             district_code=".".join(p[:3]), regency_code=".".join(p[:2]), province_code=p[0],
                             verification=verification, members=list(members), desil=desil,

@@ -107,7 +107,7 @@ def test_bpnt_refuses_desil_five_and_explains_with_the_snapshot():
     assert rule.result == "fail"
     assert rule.facts == {"desil": 5, "band": [1, 4], "desil_snapshot": "2026-Q3",
                           "desil_rule_version": "DTSEN-2026.1"}
-    assert d.as_dict()["rule_version"] == "BPNT-2026.1"
+    assert d.as_dict()["rule_version"] == "BPNT-2026.2"
 
 
 def test_a_household_without_desil_is_not_eligible():
@@ -115,7 +115,7 @@ def test_a_household_without_desil_is_not_eligible():
 
 
 def test_households_under_review_are_held_not_dropped():
-    d = evaluate(PROGRAMS["BPNT"], household([], verification="under_review"), CUTOFF)
+    d = evaluate(PROGRAMS["BPNT"], household([member("m1", "1980-01")], verification="under_review"), CUTOFF)
     assert d.outcome == "held"
     assert d.amount == 600_000
     assert next(r for r in d.rules if r.kind == "verification").result == "hold"
@@ -126,14 +126,16 @@ def test_pending_verification_is_not_eligible():
 
 
 def test_blt_is_flat_for_chosen_regions_only():
-    assert evaluate(PROGRAMS["BLT-DD"], household([], desil=3, village="35.78.01.1001"), CUTOFF).amount == 300_000
+    adult = [member("m1", "1980-01")]
+    assert evaluate(PROGRAMS["BLT-DD"], household(adult, desil=3, village="35.78.01.1001"), CUTOFF).amount == 300_000
     d = evaluate(PROGRAMS["BLT-DD"], household([], desil=3, village="31.71.01.1001"), CUTOFF)
     assert d.outcome == "not_eligible"
     assert next(r for r in d.rules if r.rule_id == "blt-wilayah").facts["matched"] is None
 
 
 def test_blt_excludes_pkh_recipients_of_the_same_period():
-    d = evaluate(PROGRAMS["BLT-DD"], household([], desil=1), CUTOFF, other_programs=frozenset({"PKH"}))
+    h = household([member("m1", "1980-01")], desil=1)
+    d = evaluate(PROGRAMS["BLT-DD"], h, CUTOFF, other_programs=frozenset({"PKH"}))
     assert d.outcome == "not_eligible"
     assert next(r for r in d.rules if r.rule_id == "blt-bukan-pkh").facts == {"other_programs": ["PKH"]}
 
@@ -157,3 +159,13 @@ def test_per_member_amounts_must_divide_into_tranches():
     data["benefit"]["annual"]["sd"] = 900_001
     with pytest.raises(ValueError, match="tranches"):
         ProgramDefinition.model_validate(data)
+
+
+def test_a_household_with_nobody_present_at_the_cutoff_gets_no_food_aid():
+    h = household([member("m1", "1950-01", alive=False, died_on="2026-06-01"),
+                   member("m2", "1990-01", left_on="2026-07-01")])
+    d = evaluate(PROGRAMS["BPNT"], h, CUTOFF)
+    assert d.outcome == "not_eligible"
+    rule = next(r for r in d.rules if r.rule_id == "bpnt-anggota")
+    assert rule.result == "fail"
+    assert [m.counted for m in d.members] == [False, False]

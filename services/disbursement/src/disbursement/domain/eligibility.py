@@ -137,6 +137,9 @@ def _members(household: Household, cutoff: date, annual: Mapping[Any, int] | Non
         if not present:
             out.append(MemberOutcome(ref, False, None, 0, why))
             continue
+        if annual is None and wanted is None:  # any member present counts: no need to read their facts
+            out.append(MemberOutcome(ref, True, None, 0, why))
+            continue
         comps = components(m, cutoff)
         if wanted is not None:
             comps = [c for c in comps if c in wanted]
@@ -147,9 +150,8 @@ def _members(household: Household, cutoff: date, annual: Mapping[Any, int] | Non
             else:
                 out.append(MemberOutcome(ref, False, None, 0, "tidak ada komponen program"))
         else:
-            counted = bool(comps) if wanted else True
-            out.append(MemberOutcome(ref, counted, comps[0] if comps else None, 0,
-                                     "memenuhi komposisi" if counted else "tidak memenuhi komposisi"))
+            out.append(MemberOutcome(ref, bool(comps), comps[0] if comps else None, 0,
+                                     "memenuhi komposisi" if comps else "tidak memenuhi komposisi"))
     return out
 
 
