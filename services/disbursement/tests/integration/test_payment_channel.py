@@ -133,3 +133,22 @@ async def test_callbacks_need_the_channel_signature(env):
     r = await env.client.post("/g2p/on-disburse", json=bad)
     assert r.status_code == 400
     assert "disbursements_status" in r.json()["message"]["error"]["message"]
+
+
+async def test_an_exception_is_resolved_once_and_unknown_ones_are_not_found(env):
+    await _households(env, 1)
+    env.configure_channel(failure_rate=1.0, delay_s=0)
+    cid = await env.cycle(until="paying")
+    await env.run_channel()
+    (exc,) = (await env.client.get(f"/v1/exceptions?cycle_id={cid}", headers=env.ops)).json()
+    assert (exc["kind"], exc["status"]) == ("failed", "open")
+    r = await env.post(f"/v1/exceptions/{exc['exception_id']}/resolve", body={"resolution": "rekening ditutup"})
+    assert r.json()["status"] == "resolved"
+    r = await env.post(f"/v1/exceptions/{exc['exception_id']}/resolve", body={"resolution": "lagi"})
+    assert r.status_code == 409
+    assert "resolved already" in r.json()["detail"]
+    r = await env.post("/v1/exceptions/00000000-0000-0000-0000-000000000001/resolve", body={"resolution": "x-y-z"})
+    assert r.status_code == 404
+    r = await env.post(f"/v1/exceptions/{exc['exception_id']}/resolve", body={"resolution": ""})
+    assert r.status_code == 422
+    assert r.json()["errors"][0]["field"].endswith("resolution")

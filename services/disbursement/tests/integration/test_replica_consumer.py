@@ -101,3 +101,17 @@ async def test_a_merge_after_payment_never_pays_the_other_record(env):
     assert r.json()["instructed_now"] == 0
     rows = await env.sql("SELECT household_ref FROM payments")
     assert [r["household_ref"] for r in rows] == ["HH-B"]
+
+
+async def test_an_erased_household_is_not_paid_even_after_computation(env):
+    await env.households(changed("HH-A", 1), changed("HH-GONE", 1))
+    cid = await env.cycle(until="approved")
+    async with env.app.state.engine.begin() as conn:
+        await replica.apply_erased(await driver_connection(conn), HouseholdErased(
+            household_ref="HH-GONE", occurred_at=datetime.now(UTC).isoformat()))
+    r = await env.post(f"/v1/cycles/{cid}/pay")
+    assert r.json()["instructed_now"] == 1
+    rows = await env.sql("SELECT household_ref, status FROM entitlements ORDER BY 1")
+    assert [tuple(r) for r in rows] == [("HH-A", "eligible"), ("HH-GONE", "cancelled")]
+    r = await env.client.get(f"/v1/cycles/{cid}/entitlements/HH-GONE", headers=env.ops)
+    assert r.json()["explanation_now"] is None

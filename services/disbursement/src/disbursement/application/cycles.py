@@ -3,6 +3,8 @@ payments, close and reconcile. Bulk steps are set-based (COPY, INSERT … SELECT
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -14,7 +16,7 @@ from uuid6 import uuid7
 from disbursement.application.households import iter_candidates
 from disbursement.application.programs import UNLINKED_ALLOCATION, get_program
 from disbursement.domain.cycle import Cycle, registry
-from disbursement.domain.eligibility import evaluate
+from disbursement.domain.eligibility import Household, evaluate
 from disbursement.domain.programs import ProgramDefinition
 from gotong.application.repository import Repository
 from gotong.domain.errors import Conflict, InvalidTransition, NotFound, ValidationFailed
@@ -114,11 +116,21 @@ async def compute(store: PostgresEventStore, cycle_id: UUID, by: str, meta: Even
         # One computation of a cycle at a time (held for this connection's life; a killed process lets go).
         if not await reader.fetchval("SELECT pg_try_advisory_lock(hashtextextended($1, 0))", f"compute:{cycle_id}"):
             raise InvalidTransition("entitlements of this cycle are being computed right now", field="status")
+        fetching: asyncio.Future[list[Household]] | None = None
+        writing: asyncio.Task[None] | None = None
         try:
             # A first run copies straight into the table; a rerun after a crash skips what is there already.
             fresh = not await reader.fetchval("SELECT EXISTS (SELECT 1 FROM entitlements WHERE cycle_id = $1)",
                                               cycle_id)
-            async for households in iter_candidates(reader, definition, None, batch):
+            # A pipeline: PostgreSQL reads the next batch and writes the last one while Python evaluates this one.
+            batches = iter_candidates(reader, definition, None, batch)
+            fetching = asyncio.ensure_future(anext(batches))
+            while True:
+                try:
+                    households = await fetching
+                except StopAsyncIteration:
+                    break
+                fetching = asyncio.ensure_future(anext(batches))
                 records = []
                 for h in households:
                     d = evaluate(definition, h, row["cutoff"],
@@ -128,12 +140,20 @@ async def compute(store: PostgresEventStore, cycle_id: UUID, by: str, meta: Even
                                         "held" if d.outcome == "held" else "eligible", d.members_counted, h.desil,
                                         h.desil_rule_version, h.household_version, h.village_code, h.regency_code,
                                         h.province_code))
-                async with store.transaction() as tx:
-                    await stage_entitlements(await driver_connection(tx.connection, begin=False), records, fresh=fresh)
+                if writing is not None:
+                    await writing
+                writing = asyncio.create_task(_write_batch(store, records, fresh))
                 done += len(households)
                 if progress:
                     progress(done, estimate)
+            if writing is not None:
+                await writing
         finally:  # the connection goes back to the pool: never with the lock still held
+            for pending in (fetching, writing):
+                if pending is not None and not pending.done():
+                    pending.cancel()
+                    with contextlib.suppress(BaseException):
+                        await pending
             await reader.execute("SELECT pg_advisory_unlock(hashtextextended($1, 0))", f"compute:{cycle_id}")
     async with store.transaction() as tx:
         cycle = await _load(tx, cycle_id)
@@ -148,6 +168,11 @@ async def compute(store: PostgresEventStore, cycle_id: UUID, by: str, meta: Even
                              "computed_by = $5 WHERE cycle_id = $1", cycle_id, totals["n"], totals["held"],
                              int(totals["amt"]), by)
         return await cycle_view(driver, cycle_id)
+
+
+async def _write_batch(store: PostgresEventStore, records: list[tuple[Any, ...]], fresh: bool) -> None:
+    async with store.transaction() as tx:
+        await stage_entitlements(await driver_connection(tx.connection, begin=False), records, fresh=fresh)
 
 
 ENTITLEMENT_COLUMNS = ("cycle_id", "program_id", "household_ref", "amount", "status", "members_counted", "desil",

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import AsyncIterator
 from typing import Any
+
+import orjson
 
 from disbursement.domain.eligibility import Household
 from disbursement.domain.programs import ProgramDefinition
@@ -17,7 +18,7 @@ _COLUMNS = ("household_ref, household_version, village_code, district_code, rege
 def _members(value: Any) -> list[dict[str, Any]]:
     if value is None:
         return []
-    return json.loads(value) if isinstance(value, str | bytes) else list(value)
+    return orjson.loads(value) if isinstance(value, str | bytes) else list(value)
 
 
 def _household(r: Any, with_members: bool) -> Household:
