@@ -119,11 +119,11 @@ payments = Table(
     Column("sent_at", DateTime(timezone=True)),
     Column("status_checked_at", DateTime(timezone=True)),
     Column("confirmed_at", DateTime(timezone=True)),
-    # The rule the whole service exists to keep: one payment per program, cycle and household.
+    # The rule the whole service exists to keep: one payment per program, cycle and household. Its index also
+    # serves every query of a cycle's payments (they name program and cycle).
     UniqueConstraint("program_id", "cycle_id", "household_ref", name="payments_once"),
     Index("payments_to_send", "instructed_at", postgresql_where=text("sent_at IS NULL")),
     Index("payments_by_household", "household_ref"),
-    Index("payments_by_cycle_status", "cycle_id", "status"),
 )
 
 reconciliation_exceptions = Table(

@@ -36,7 +36,8 @@ WHERE e.household_ref = $1 AND e.status = 'held' AND c.cycle_id = e.cycle_id
 _CANCEL_UNPAID = """
 UPDATE entitlements e SET status = 'cancelled'
 WHERE e.household_ref = ANY($1::text[]) AND e.status IN ('eligible', 'held')
-  AND NOT EXISTS (SELECT 1 FROM payments p WHERE p.cycle_id = e.cycle_id AND p.household_ref = e.household_ref)
+  AND NOT EXISTS (SELECT 1 FROM payments p WHERE p.program_id = e.program_id AND p.cycle_id = e.cycle_id
+                  AND p.household_ref = e.household_ref)
 """
 
 

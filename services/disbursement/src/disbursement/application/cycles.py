@@ -74,7 +74,8 @@ async def cycle_view(driver: Any, cycle_id: UUID) -> dict[str, Any]:
         "coalesce(sum(amount) FILTER (WHERE status <> 'cancelled'), 0) AS amount FROM entitlements "
         "WHERE cycle_id = $1", cycle_id)
     pays = await driver.fetch("SELECT status, count(*) AS n, coalesce(sum(amount), 0) AS amount FROM payments "
-                              "WHERE cycle_id = $1 GROUP BY status", cycle_id)
+                              "WHERE program_id = $2 AND cycle_id = $1 GROUP BY status", cycle_id,
+                              row["program_id"])
     code = await driver.fetchval("SELECT code FROM programs WHERE program_id = $1", row["program_id"])
     return {
         "cycle_id": str(row["cycle_id"]), "program_id": str(row["program_id"]), "program_code": code,
@@ -320,7 +321,8 @@ async def close(tx: EventStoreTx, cycle_id: UUID, by: str, meta: EventMetadata) 
         "count(*) FILTER (WHERE status = 'paid') AS paid_households, "
         "coalesce(sum(confirmed_amount) FILTER (WHERE status = 'paid'), 0) AS paid_amount, "
         "coalesce(sum(amount) FILTER (WHERE status = 'returned'), 0) AS returned_amount, "
-        "count(*) FILTER (WHERE status = 'failed') AS failed_payments FROM payments WHERE cycle_id = $1", cycle_id)
+        "count(*) FILTER (WHERE status = 'failed') AS failed_payments FROM payments WHERE cycle_id = $1 "
+        "AND program_id = (SELECT program_id FROM cycles WHERE cycle_id = $1)", cycle_id)
     held = await driver.fetchval("SELECT count(*) FROM entitlements WHERE cycle_id = $1 AND status = 'held'",
                                  cycle_id)
     open_exc = await driver.fetchval("SELECT count(*) FROM reconciliation_exceptions WHERE cycle_id = $1 AND "

@@ -34,12 +34,12 @@ async def load_household(driver: Any, household_ref: str) -> Household:
     return _household(r, True)
 
 
-def prefilter(definition: ProgramDefinition) -> tuple[str, list[Any]]:
-    """SQL narrowing the replica to households that can pass the desil and region rules (bind parameters
-    only); the rules themselves are still evaluated in full on every candidate."""
+def prefilter(definition: ProgramDefinition, *, desil: bool = True) -> tuple[str, list[Any]]:
+    """SQL narrowing the replica to households that can pass the desil (unless `desil` is off) and region rules
+    (bind parameters only); the rules themselves are still evaluated in full on every candidate."""
     where = ["NOT erased", "merged_into IS NULL"]
     params: list[Any] = []
-    band = definition.desil_band()
+    band = definition.desil_band() if desil else None
     if band is not None:
         params.extend(band)
         where.append(f"desil BETWEEN ${len(params) - 1} AND ${len(params)}")

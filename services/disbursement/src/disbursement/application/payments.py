@@ -138,6 +138,7 @@ async def reissue(tx: EventStoreTx, payment_id: UUID, by: str, meta: EventMetada
 async def reissue_failed(tx: EventStoreTx, cycle_id: UUID, by: str, meta: EventMetadata) -> dict[str, Any]:
     driver = await driver_connection(tx.connection, begin=False)
     ids = await driver.fetch("SELECT payment_id FROM payments WHERE cycle_id = $1 AND status = 'failed' "
+                             "AND program_id = (SELECT program_id FROM cycles WHERE cycle_id = $1) "
                              "ORDER BY payment_id", cycle_id)
     for r in ids:
         await reissue(tx, r["payment_id"], by, meta)

@@ -31,8 +31,7 @@ async def targeting(driver: Any, cycle_id: UUID) -> dict[str, Any]:
     recipients = sum(r["n"] for r in per_desil)
     outside = sum(r["n"] for r in per_desil if r["desil"] is None or not POOR[0] <= r["desil"] <= POOR[1])
     # The population a program could reach: its regions, desil 1–4 (region rules only; desil is the measure).
-    where, params = prefilter(definition.model_copy(update={"rules": [
-        r for r in definition.rules if r.kind == "region"] or definition.rules[:0]}))
+    where, params = prefilter(definition, desil=False)
     n = len(params)
     poor_total, poor_missed = await driver.fetchrow(
         f"SELECT count(*), count(*) FILTER (WHERE NOT EXISTS (SELECT 1 FROM entitlements e WHERE "
