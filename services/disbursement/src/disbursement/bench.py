@@ -17,6 +17,7 @@ from sqlalchemy.engine import make_url
 
 from disbursement.application import cycles as cy
 from disbursement.application.programs import define_program, shipped_programs
+from disbursement.domain.eligibility import STILL_PRESENT
 from disbursement.fixtures import VILLAGES, copy_households, household_ref
 from disbursement.tables import metadata
 from gotong.bench.harness import Report, Timer, console, servers
@@ -35,7 +36,7 @@ def bench_rows(start: int, count: int) -> list[tuple[Any, ...]]:
         adult = (f'[{{"member_ref": "M-{i}", "age_band": "19-59", "birth_month": "1985-01", "school_level": '
                  '"none", "pregnant": false, "severe_disability": false, "alive": true}]')
         rows.append((household_ref(i), 1, village, ".".join(p[:3]), ".".join(p[:2]), p[0], "verified", 1 + i % 4,
-                     "DTSEN-2026.1", "2026-Q3", adult))
+                     "DTSEN-2026.1", "2026-Q3", adult, STILL_PRESENT))
     return rows
 
 

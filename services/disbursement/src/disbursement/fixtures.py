@@ -11,6 +11,7 @@ from uuid import UUID, uuid5
 
 import orjson
 
+from disbursement.domain.eligibility import present_until
 from gotong.contracts.registry import HouseholdChanged, MemberFacts
 
 NS = UUID("0d7c5a40-5a0e-5b7e-8f57-6f7e0b2f9d11")
@@ -39,7 +40,8 @@ def changed(ref: str, version: int, *, members: Sequence[MemberFacts] | None = N
 
 
 REPLICA_COLUMNS = ("household_ref", "household_version", "village_code", "district_code", "regency_code",
-                   "province_code", "verification", "desil", "desil_rule_version", "desil_snapshot", "members")
+                   "province_code", "verification", "desil", "desil_rule_version", "desil_snapshot", "members",
+                   "present_until")
 
 
 def random_rows(count: int, *, seed: int = 7, desil_max: int = 4, start: int = 0) -> Iterable[tuple[Any, ...]]:
@@ -53,7 +55,8 @@ def random_rows(count: int, *, seed: int = 7, desil_max: int = 4, start: int = 0
                     "pregnant": False, "severe_disability": False, "alive": True}
                    for j in range(rng.randint(1, 5))]
         yield (household_ref(i), 1, village, ".".join(p[:3]), ".".join(p[:2]), p[0], "verified",
-               rng.randint(1, desil_max), "DTSEN-2026.1", "2026-Q3", orjson.dumps(members).decode())
+               rng.randint(1, desil_max), "DTSEN-2026.1", "2026-Q3", orjson.dumps(members).decode(),
+               present_until(members))
 
 
 async def copy_households(driver: Any, rows: Iterable[tuple[Any, ...]]) -> None:
@@ -61,7 +64,7 @@ async def copy_households(driver: Any, rows: Iterable[tuple[Any, ...]]) -> None:
     await driver.execute("CREATE TEMP TABLE IF NOT EXISTS households_stage (household_ref text, household_version "
                          "int, village_code text, district_code text, regency_code text, province_code text, "
                          "verification text, desil smallint, desil_rule_version text, desil_snapshot text, "
-                         "members text)")
+                         "members text, present_until date)")
     await driver.execute("TRUNCATE households_stage")
     await driver.copy_records_to_table("households_stage", records=list(rows), columns=REPLICA_COLUMNS)
     cols = ", ".join(REPLICA_COLUMNS)

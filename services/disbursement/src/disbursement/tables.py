@@ -36,6 +36,8 @@ households = Table(
     Column("desil_rule_version", Text),
     Column("desil_snapshot", Text),
     Column("members", JSONB, nullable=False, server_default=text("'[]'::jsonb")),
+    # The last day anyone is in the household (9999-12-31: someone still is), from the members at ingest.
+    Column("present_until", Date),
     Column("erased", Boolean, nullable=False, server_default=text("false")),
     Column("merged_into", Text),
     Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),

@@ -7,20 +7,21 @@ from typing import Any
 
 import orjson
 
+from disbursement.domain.eligibility import present_until
 from gotong.contracts.registry import HouseholdChanged, HouseholdErased, HouseholdRanked, HouseholdsMerged
 
 # A stale or repeated event (version not newer) changes nothing; an erased household never comes back.
 _UPSERT = """
 INSERT INTO households (household_ref, household_version, village_code, district_code, regency_code,
-                        province_code, verification, desil, desil_rule_version, members, updated_at)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::jsonb, now())
+                        province_code, verification, desil, desil_rule_version, members, present_until, updated_at)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::jsonb, $11, now())
 ON CONFLICT (household_ref) DO UPDATE SET
     household_version = excluded.household_version, village_code = excluded.village_code,
     district_code = excluded.district_code, regency_code = excluded.regency_code,
     province_code = excluded.province_code, verification = excluded.verification,
     desil = coalesce(excluded.desil, households.desil),
     desil_rule_version = coalesce(excluded.desil_rule_version, households.desil_rule_version),
-    members = excluded.members, updated_at = now()
+    members = excluded.members, present_until = excluded.present_until, updated_at = now()
 WHERE households.household_version < excluded.household_version AND NOT households.erased
 RETURNING household_ref
 """
@@ -41,14 +42,11 @@ WHERE e.household_ref = ANY($1::text[]) AND e.status IN ('eligible', 'held')
 """
 
 
-def member_rows(event: HouseholdChanged) -> bytes:
-    return orjson.dumps([m.model_dump(mode="json") for m in event.members])
-
-
 async def apply_changed(driver: Any, e: HouseholdChanged) -> bool:
+    members = [m.model_dump(mode="json") for m in e.members]
     row = await driver.fetchval(_UPSERT, e.household_ref, e.household_version, e.village_code, e.district_code,
                                 e.regency_code, e.province_code, e.verification, e.desil, e.desil_rule_version,
-                                member_rows(e).decode())
+                                orjson.dumps(members).decode(), present_until(members))
     if row is not None and e.verification == "verified":
         await driver.execute(_RELEASE_HELD, e.household_ref)
     return row is not None

@@ -12,7 +12,7 @@ from disbursement.domain.programs import ProgramDefinition
 from gotong.domain.errors import NotFound
 
 _COLUMNS = ("household_ref, household_version, village_code, district_code, regency_code, province_code, "
-            "verification, desil, desil_rule_version, desil_snapshot")
+            "verification, desil, desil_rule_version, desil_snapshot, present_until")
 
 
 def _members(value: Any) -> list[dict[str, Any]]:
@@ -23,7 +23,7 @@ def _members(value: Any) -> list[dict[str, Any]]:
 
 def _household(r: Any, with_members: bool) -> Household:
     return Household(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9],
-                     _members(r[10]) if with_members else ())
+                     _members(r[11]) if with_members else None, r[10])
 
 
 async def load_household(driver: Any, household_ref: str) -> Household:

@@ -41,7 +41,10 @@ class Household:
     desil: int | None
     desil_rule_version: str | None = None
     desil_snapshot: str | None = None
-    members: Sequence[Mapping[str, Any]] = ()
+    #: None: not loaded (a program that needs no member's facts beyond presence reads `present_until`).
+    members: Sequence[Mapping[str, Any]] | None = ()
+    #: The last day any member is present (STILL_PRESENT if someone still is); None if nobody ever is.
+    present_until: date | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,6 +92,26 @@ class Decision:
         }
 
 
+STILL_PRESENT = date(9999, 12, 31)
+
+
+def present_until(members: Sequence[Mapping[str, Any]]) -> date | None:
+    """Until when the household has anyone in it: a member counts up to the day they died or left (the same
+    rule as `_present_at`: present at a cut-off exactly when this date is after it)."""
+    best: date | None = None
+    for m in members:
+        died, left = m.get("died_on"), m.get("left_on")
+        if died is None and m.get("alive", True) is False:
+            continue
+        end = STILL_PRESENT
+        if died is not None:
+            end = min(end, _as_date(died))
+        if left is not None:
+            end = min(end, _as_date(left))
+        best = end if best is None else max(best, end)
+    return best
+
+
 def age_at(birth_month: str, cutoff: date) -> int:
     year, month = int(birth_month[:4]), int(birth_month[5:7])
     return cutoff.year - year - (1 if cutoff.month < month else 0)
@@ -131,7 +154,7 @@ def components(member: Mapping[str, Any], cutoff: date) -> list[str]:
 def _members(household: Household, cutoff: date, annual: Mapping[Any, int] | None,
              wanted: set[str] | None) -> list[MemberOutcome]:
     out = []
-    for m in household.members:
+    for m in household.members or ():
         present, why = _present_at(m, cutoff)
         ref = str(m.get("member_ref", "?"))
         if not present:
@@ -178,6 +201,14 @@ def evaluate(program: ProgramDefinition, household: Household, cutoff: date, *,
             v = household.verification
             result: RuleResult = "pass" if v in rule.allowed else "hold" if v in rule.hold else "fail"
             results.append(RuleOutcome(rule.id, rule.kind, rule.description, result, {"verification": v}))
+        elif isinstance(rule, Composition) and household.members is None and not rule.any_of \
+                and rule.min_members == 1:
+            # Bulk path: presence alone decides; per-member reasons come with the explanation (members loaded).
+            n = 1 if household.present_until is not None and household.present_until > cutoff else 0
+            results.append(RuleOutcome(rule.id, rule.kind, rule.description,
+                                       "pass" if n >= rule.min_members else "fail",
+                                       {"members_present": n, "min_members": rule.min_members,
+                                        "present_until": str(household.present_until)}))
         elif isinstance(rule, Composition):
             member_outcomes = _members(household, cutoff, None, set(rule.any_of) or None)
             n = sum(m.counted for m in member_outcomes)

@@ -135,7 +135,9 @@ class ProgramDefinition(BaseModel):
         return list(regions[0].codes) if len(regions) == 1 else None
 
     def needs_members(self) -> bool:
-        return isinstance(self.benefit, PerMemberBenefit) or any(isinstance(r, Composition) for r in self.rules)
+        """Whether deciding needs each member's facts (components); presence alone is a replica column."""
+        return isinstance(self.benefit, PerMemberBenefit) or any(
+            isinstance(r, Composition) and (r.any_of or r.min_members > 1) for r in self.rules)
 
     def excluded_programs(self) -> list[str]:
         return [c for r in self.rules if isinstance(r, ExcludePrograms) for c in r.codes]
