@@ -26,6 +26,8 @@ class KitSettings(BaseSettings):
     kafka_replication_factor: int = 1
     otel_exporter_otlp_endpoint: str | None = None
     otel_traces_console: bool = False
+    #: URL patterns (regexes) never traced besides health, readiness and metrics, e.g. a high-volume public path.
+    otel_untraced_urls: list[str] = []
     log_level: str = "INFO"
     log_json: bool = True
 

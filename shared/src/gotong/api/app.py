@@ -73,6 +73,7 @@ def create_app(settings: KitSettings, *, title: str, version: str = "0.1.0",
     app.add_middleware(CatchAll)
     configure_logging(settings.service_name, settings.log_level, json=settings.log_json)
     configure_tracing(settings.service_name, otlp_endpoint=settings.otel_exporter_otlp_endpoint,
+                      untraced=tuple(settings.otel_untraced_urls),
                       console=settings.otel_traces_console, app=app)
     return app
 

@@ -42,6 +42,7 @@ def add_span_processor(processor: SpanProcessor) -> None:
 
 
 def configure_tracing(service_name: str, *, otlp_endpoint: str | None = None, console: bool = False,
+                      untraced: tuple[str, ...] = (),
                       extra_processors: list[SpanProcessor] | None = None, app: Any = None) -> None:
     """Install a tracer provider once per process and instrument FastAPI (when `app` given) and asyncpg."""
     global _configured
@@ -61,7 +62,7 @@ def configure_tracing(service_name: str, *, otlp_endpoint: str | None = None, co
         instrument_asyncpg()
         _configured = True
     if app is not None:
-        instrument_app(app)
+        instrument_app(app, untraced)
 
 
 def instrument_asyncpg() -> None:
@@ -73,11 +74,12 @@ def instrument_asyncpg() -> None:
         instrumentor.instrument(capture_parameters=False)
 
 
-def instrument_app(app: Any) -> None:
+def instrument_app(app: Any, untraced: tuple[str, ...] = ()) -> None:
+    """Trace every request except health, readiness, metrics and the `untraced` URL patterns (regexes)."""
     from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
 
     if not getattr(app, "_is_instrumented_by_opentelemetry", False):
-        FastAPIInstrumentor.instrument_app(app, excluded_urls="healthz,readyz,metrics")
+        FastAPIInstrumentor.instrument_app(app, excluded_urls=",".join(["healthz", "readyz", "metrics", *untraced]))
 
 
 def current_traceparent() -> str | None:
