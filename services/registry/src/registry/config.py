@@ -24,6 +24,8 @@ class Settings(KitSettings):
     civil_not_found_rate: float = Field(default=0.002, ge=0, le=1, description="Dukcapil simulator: unknown NIKs")
     status_check_per_minute: int = Field(default=30, ge=1, description="public status check limit per client address")
     consume_disbursement: bool = True
+    #: The public check carries a country's traffic: counted by /metrics, not traced (set [] to trace it).
+    otel_untraced_urls: list[str] = ["public/status-check"]
     # DCI Social Registry API for ministries (`registry.entrypoints.dci`; see the README's "DCI API")
     dci_enabled: bool = True
     dci_sender_id: str = Field(default="dtsen.gotong.id", description="this registry's DCI sender/receiver id")

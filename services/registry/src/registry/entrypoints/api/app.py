@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import FastAPI
+from starlette.middleware import Middleware
 
 from gotong.api.app import create_app as create_kit_app
 from gotong.eventstore.model import RecordedEvent
@@ -15,7 +16,7 @@ from registry.adapters.crypto import KeyRing
 from registry.application.commands import Deps
 from registry.config import VERSION, Settings
 from registry.entrypoints import dci
-from registry.entrypoints.api.public import public_router
+from registry.entrypoints.api.public import FastStatusCheck, fast_status_lifespan, public_router
 from registry.entrypoints.api.routes import router
 from registry.entrypoints.consumers.disbursement import disbursement_consumer
 
@@ -56,11 +57,14 @@ def deps_from(settings: Settings) -> Deps:
 
 def create_app(settings: Settings | None = None, deps: Deps | None = None) -> FastAPI:
     settings = settings or Settings()
-    hooks: list[Any] = [relay_lifespan]
+    hooks: list[Any] = [relay_lifespan, fast_status_lifespan]
     if settings.consume_disbursement:
         hooks.append(lambda app: consumers_lifespan(app, [disbursement_consumer]))
     app = create_kit_app(settings, title="Gotong registry", version=VERSION, description=DESCRIPTION,
                          routers=[router, public_router(settings.status_check_per_minute)], lifespan_hooks=hooks)
+    # the public check's hot path, inside the kit's metrics, rate limit and size limit
+    app.user_middleware.append(Middleware(FastStatusCheck, per_minute=settings.status_check_per_minute,
+                                          holder=app.state))
     app.state.contract_mapper = publish_contract
     app.state.registry = deps or deps_from(settings)
     hooks.extend(dci.install(app, settings))  # the kit enters `hooks` at startup, so these run too
