@@ -11,11 +11,10 @@ import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from typing import Literal, Protocol
+from typing import Literal, NamedTuple, Protocol
 
 
-@dataclass(frozen=True)
-class CivilQuery:
+class CivilQuery(NamedTuple):
     nik: str
     name: str
     birth_date: date
@@ -47,7 +46,7 @@ class DukcapilSimulator:
     mismatches: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     def _draw(self, nik: str) -> float:
-        digest = hashlib.blake2b(f"{self.seed}:{nik}".encode(), digest_size=8).digest()
+        digest = hashlib.blake2b(nik.encode(), key=self.seed.encode()[:64], digest_size=8).digest()
         return int.from_bytes(digest, "big") / 2**64
 
     def answer(self, q: CivilQuery) -> CivilAnswer:
