@@ -247,3 +247,14 @@ async def test_a_second_computation_of_the_same_cycle_is_refused_while_one_runs(
         await d.execute("SELECT pg_advisory_unlock(hashtextextended($1, 0))", f"compute:{cid}")
     r = await env.post(f"/v1/cycles/{cid}/compute")
     assert r.json()["households"] == 1
+
+
+async def test_a_repeated_command_with_the_same_idempotency_key_opens_one_cycle(env):
+    body = {"program": "BPNT", "period": "2026-Q3", "cutoff": "2026-07-01"}
+    headers = {**env.ops, "Idempotency-Key": "open-q3"}
+    first = await env.client.post("/v1/cycles", json=body, headers=headers)
+    again = await env.client.post("/v1/cycles", json=body, headers=headers)
+    assert first.status_code == again.status_code == 201
+    assert again.headers["Idempotent-Replayed"] == "true"
+    assert again.json()["cycle_id"] == first.json()["cycle_id"]
+    assert len(await env.sql("SELECT 1 FROM cycles")) == 1
