@@ -96,7 +96,9 @@ entitlements = Table(
     Column("regency_code", Text, nullable=False),
     Column("province_code", Text, nullable=False),
     Column("computed_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("released_at", DateTime(timezone=True)),  # a held entitlement the registry cleared
     UniqueConstraint("program_id", "cycle_id", "household_ref", name="entitlements_once"),
+    Index("entitlements_released", "cycle_id", postgresql_where=text("released_at IS NOT NULL")),
     CheckConstraint("amount >= 0", name="entitlement_amount_not_negative"),
 )
 

@@ -88,7 +88,7 @@ async def check_late(engine: Any, settings: Any, client: httpx.AsyncClient) -> i
 
 
 async def dispatch(app: Any) -> None:
-    """The periodic job: drain what is ready to send (bounded per round), then ask about late ones."""
+    """Drain what is ready to send (bounded per round), then ask about late ones."""
     settings = app.state.settings
     client = getattr(app.state, "channel_client", None)
     if client is None:

@@ -26,9 +26,9 @@ WHERE households.household_version < excluded.household_version AND NOT househol
 RETURNING household_ref
 """
 
-# Held entitlements are paid once the household is cleared (the next `pay` instructs them).
+# Held entitlements are paid once the household is cleared (`cycles.pay_released` instructs them).
 _RELEASE_HELD = """
-UPDATE entitlements e SET status = 'eligible'
+UPDATE entitlements e SET status = 'eligible', released_at = now()
 FROM cycles c
 WHERE e.household_ref = $1 AND e.status = 'held' AND c.cycle_id = e.cycle_id
   AND c.status IN ('open', 'computed', 'reviewed', 'approved', 'paying')

@@ -284,9 +284,11 @@ SELECT count(*) AS n, coalesce(sum(amount), 0) AS amount FROM new
 """
 
 
-async def instruct(tx: EventStoreTx, cycle_id: UUID, by: str, meta: EventMetadata) -> dict[str, Any]:
+async def instruct(tx: EventStoreTx, cycle_id: UUID, by: str, meta: EventMetadata, *,
+                   released_only: bool = False) -> dict[str, Any]:
     """Payment instructions for every eligible entitlement that has none yet (so a retry, a restart or a
-    household cleared from review later is instructed exactly once), one `PaymentRecorded` each."""
+    household cleared from review later is instructed exactly once), one `PaymentRecorded` each.
+    `released_only`: just the held entitlements released since (the periodic job that pays cleared holds)."""
     driver = await driver_connection(tx.connection, begin=False)
     row = await _cycle_row(driver, cycle_id)
     cycle = await _load(tx, cycle_id)
@@ -294,6 +296,8 @@ async def instruct(tx: EventStoreTx, cycle_id: UUID, by: str, meta: EventMetadat
     pid, definition = await get_program(driver, str(row["program_id"]))
     now = datetime.now(UTC)
     candidates = _CANDIDATES.format(cycle=UUID(str(cycle_id)))  # a UUID: safe to put in the text
+    if released_only:
+        candidates += " AND e.released_at IS NOT NULL"
     if await driver.fetchval("SELECT EXISTS (SELECT 1 FROM payments WHERE program_id = $1 AND cycle_id = $2)",
                              pid, cycle_id):
         await driver.execute("DROP TABLE IF EXISTS instruct_stage")
@@ -345,6 +349,28 @@ async def reconcile(tx: EventStoreTx, cycle_id: UUID, by: str, meta: EventMetada
     await repo.save(tx, cycle, meta)
     await driver.execute("UPDATE cycles SET status = 'reconciled' WHERE cycle_id = $1", cycle_id)
     return await cycle_view(driver, cycle_id)
+
+
+_RELEASED_UNPAID = """
+SELECT DISTINCT e.cycle_id FROM entitlements e JOIN cycles c USING (cycle_id)
+WHERE e.released_at IS NOT NULL AND e.status = 'eligible' AND c.status = 'paying'
+  AND NOT EXISTS (SELECT 1 FROM payments p WHERE p.program_id = e.program_id AND p.cycle_id = e.cycle_id
+                  AND p.household_ref = e.household_ref)
+"""
+
+
+async def pay_released(store: PostgresEventStore) -> int:
+    """Households held for review and cleared since are paid without waiting for an officer's next `pay`
+    (their cycle was approved with them in it). Returns how many were instructed."""
+    async with store.engine.connect() as conn:
+        cycles = [r["cycle_id"] for r in await (await driver_connection(conn, begin=False)).fetch(_RELEASED_UNPAID)]
+    instructed = 0
+    for cycle_id in cycles:
+        async with store.transaction() as tx:
+            result = await instruct(tx, cycle_id, "system:cleared-holds", EventMetadata(actor="system:cleared-holds"),
+                                    released_only=True)
+        instructed += result["instructed_now"]
+    return instructed
 
 
 def check_period(period: str) -> str:

@@ -13,6 +13,7 @@ import httpx
 from fastapi import FastAPI
 
 from disbursement.adapters.channel import dispatch
+from disbursement.application.cycles import pay_released
 from disbursement.application.programs import define_program, shipped_programs
 from disbursement.config import VERSION, Settings
 from disbursement.entrypoints.api import g2p
@@ -82,7 +83,13 @@ async def embedded_channel(app: FastAPI) -> AsyncIterator[None]:
 
 EMBEDDED_CHANNEL_URL = "http://embedded-channel"
 
-dispatcher = periodic("payment dispatch", lambda app: app.state.settings.dispatch_interval_s, dispatch)
+async def payment_jobs(app: FastAPI) -> None:
+    """Every few seconds: instruct households cleared from review, then send instructions to the channel."""
+    await pay_released(app.state.store)
+    await dispatch(app)
+
+
+dispatcher = periodic("payment dispatch", lambda app: app.state.settings.dispatch_interval_s, payment_jobs)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
