@@ -85,7 +85,10 @@ EMBEDDED_CHANNEL_URL = "http://embedded-channel"
 
 async def payment_jobs(app: FastAPI) -> None:
     """Every few seconds: instruct households cleared from review, then send instructions to the channel."""
-    await pay_released(app.state.store)
+    try:
+        await pay_released(app.state.store)
+    except Exception as err:  # e.g. an officer's `pay` of the same cycle won the race: next round
+        log.warning("instructing cleared holds failed: %s", type(err).__name__)
     await dispatch(app)
 
 
