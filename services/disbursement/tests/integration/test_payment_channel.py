@@ -78,6 +78,12 @@ async def test_failures_returns_and_wrong_amounts_reconcile(env):
         r = await env.post(f"/v1/exceptions/{e['exception_id']}/resolve", body={"resolution": "cek rekening"})
         assert r.status_code == 200
     assert (await env.post(f"/v1/cycles/{cid}/reconcile")).json()["status"] == "reconciled"
+    # Closed, the cycle holds only what was paid: the rest (returned, short-paid) is the program's again.
+    paid = await env.sql("SELECT sum(confirmed_amount) AS s FROM payments WHERE status = 'paid'")
+    programs = (await env.client.get("/v1/programs", headers=env.ops)).json()
+    bpnt = next(p for p in programs if p["code"] == "BPNT")
+    assert bpnt["remaining"] == bpnt["budget"] - paid[0]["s"]
+    assert paid[0]["s"] < 40 * 600_000
     # Each household has exactly one payment and was paid out by the channel at most once per attempt.
     per_household = await env.sql("SELECT household_ref, count(*) AS n FROM payments GROUP BY 1 HAVING count(*) > 1")
     assert per_household == []

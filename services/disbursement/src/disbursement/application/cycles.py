@@ -14,7 +14,7 @@ from uuid import UUID
 from uuid6 import uuid7
 
 from disbursement.application.households import iter_candidates
-from disbursement.application.programs import UNLINKED_ALLOCATION, get_program
+from disbursement.application.programs import UNLINKED_ALLOCATION, budget_remaining, get_program
 from disbursement.domain.cycle import Cycle, registry
 from disbursement.domain.eligibility import Household, evaluate
 from disbursement.domain.programs import ProgramDefinition
@@ -215,16 +215,6 @@ async def review(tx: EventStoreTx, cycle_id: UUID, by: str, note: str | None, me
     driver = await driver_connection(tx.connection, begin=False)
     await driver.execute("UPDATE cycles SET status = 'reviewed', reviewed_by = $2 WHERE cycle_id = $1", cycle_id, by)
     return await cycle_view(driver, cycle_id)
-
-
-async def budget_remaining(driver: Any, program_id: UUID, budget: int, *, excluding: UUID | None = None) -> int:
-    """The budget less what approved cycles committed, plus what came back (returned, not reissued)."""
-    committed = await driver.fetchval(
-        "SELECT coalesce(sum(total_amount), 0) FROM cycles WHERE program_id = $1 AND approved_at IS NOT NULL "
-        "AND cycle_id IS DISTINCT FROM $2", program_id, excluding)
-    returned = await driver.fetchval(
-        "SELECT coalesce(sum(amount), 0) FROM payments WHERE program_id = $1 AND status = 'returned'", program_id)
-    return budget - int(committed) + int(returned)
 
 
 async def approve(tx: EventStoreTx, cycle_id: UUID, by: str, meta: EventMetadata) -> dict[str, Any]:

@@ -90,6 +90,24 @@ async def get_program(driver: Any, code_or_id: str) -> tuple[UUID, ProgramDefini
     return row["program_id"], ProgramDefinition.model_validate(_as_obj(row["definition"]))
 
 
+_COMMITTED = """
+SELECT coalesce(sum(CASE WHEN c.status IN ('closed', 'reconciled') THEN coalesce(p.paid, 0)
+                         ELSE c.total_amount - coalesce(p.returned, 0) END), 0)
+FROM cycles c
+LEFT JOIN (SELECT cycle_id, sum(confirmed_amount) FILTER (WHERE status = 'paid') AS paid,
+                  sum(amount) FILTER (WHERE status = 'returned') AS returned
+           FROM payments WHERE program_id = $1 GROUP BY cycle_id) p USING (cycle_id)
+WHERE c.program_id = $1 AND c.approved_at IS NOT NULL AND c.cycle_id IS DISTINCT FROM $2
+"""
+
+
+async def budget_remaining(driver: Any, program_id: UUID, budget: int, *, excluding: UUID | None = None) -> int:
+    """The budget less what approved cycles hold: their whole approved amount while they pay (less what came
+    back, returned and not reissued), and only what was paid once they are closed — money for failed payments
+    and households still held goes back to the program when the cycle closes."""
+    return budget - int(await driver.fetchval(_COMMITTED, program_id, excluding))
+
+
 async def list_programs(driver: Any) -> list[dict[str, Any]]:
     rows = await driver.fetch(
         "SELECT p.*, coalesce(s.committed, 0) AS committed, coalesce(r.returned, 0) AS returned FROM programs p "
@@ -101,7 +119,7 @@ async def list_programs(driver: Any) -> list[dict[str, Any]]:
         d = ProgramDefinition.model_validate(_as_obj(r["definition"]))
         out.append({**_public(r["program_id"], d, changed=False), "eligibility_summary": d.eligibility_summary,
                     "committed": int(r["committed"]), "returned": int(r["returned"]),
-                    "remaining": d.budget - int(r["committed"]) + int(r["returned"]),
+                    "remaining": await budget_remaining(driver, r["program_id"], d.budget),
                     "rules": [x.model_dump() for x in d.rules], "benefit": d.benefit.model_dump()})
     for o in out:
         o.pop("changed")
