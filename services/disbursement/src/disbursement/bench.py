@@ -52,7 +52,7 @@ async def _raw_copy(url: str, n: int, cycle_id: UUID, program_id: UUID) -> float
                 count = min(50_000, n - start)
                 refs = [household_ref(i) for i in range(start, start + count)]
                 ents = [(cycle_id, program_id, r, 600_000, "eligible", 0, 2, "DTSEN-2026.1", 1, "32.73.01.1001",
-                         "32.73", "32") for r in refs]
+                         "32.73", "32", "2026-Q3") for r in refs]
                 pids = [uuid4() for _ in refs]
                 pays = [(pid, cycle_id, program_id, r, 600_000, "instructed", 1, 1, "32.73.01.1001",
                          "32.73", "32", 2) for pid, r in zip(pids, refs, strict=True)]

@@ -91,6 +91,7 @@ entitlements = Table(
     Column("members_counted", SmallInteger, nullable=False, server_default="0"),
     Column("desil", SmallInteger),
     Column("desil_rule_version", Text),
+    Column("desil_snapshot", Text),  # the registry ranking the decision used
     Column("household_version", Integer, nullable=False),
     Column("village_code", Text, nullable=False),
     Column("regency_code", Text, nullable=False),

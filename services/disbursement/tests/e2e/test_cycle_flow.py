@@ -155,7 +155,7 @@ async def test_explanation_and_dry_run(env):
     r = await env.client.get(f"/v1/cycles/{cid}/entitlements/HH-PKH", headers=env.ops)
     got = r.json()
     assert got["computed"] == {"amount": 225_000, "status": "eligible", "members_counted": 1, "desil": 2,
-                               "desil_rule_version": "DTSEN-2026.1", "household_version": 1,
+                               "desil_rule_version": "DTSEN-2026.1", "desil_snapshot": None, "household_version": 1,
                                "rule_version": "PKH-2026.1"}
     assert got["explanation_now"]["amount"] == 225_000
     r = await env.client.get(f"/v1/cycles/{cid}/entitlements/HH-RICH", headers=env.ops)

@@ -140,7 +140,7 @@ async def compute(store: PostgresEventStore, cycle_id: UUID, by: str, meta: Even
                         records.append((cycle_id, pid, h.household_ref, d.amount,
                                         "held" if d.outcome == "held" else "eligible", d.members_counted, h.desil,
                                         h.desil_rule_version, h.household_version, h.village_code, h.regency_code,
-                                        h.province_code))
+                                        h.province_code, h.desil_snapshot))
                 if writing is not None:
                     await writing
                 writing = asyncio.create_task(_write_batch(store, records, fresh))
@@ -177,7 +177,8 @@ async def _write_batch(store: PostgresEventStore, records: list[tuple[Any, ...]]
 
 
 ENTITLEMENT_COLUMNS = ("cycle_id", "program_id", "household_ref", "amount", "status", "members_counted", "desil",
-                       "desil_rule_version", "household_version", "village_code", "regency_code", "province_code")
+                       "desil_rule_version", "household_version", "village_code", "regency_code", "province_code",
+                       "desil_snapshot")
 
 
 async def stage_entitlements(driver: Any, records: list[tuple[Any, ...]], *, fresh: bool = False) -> None:

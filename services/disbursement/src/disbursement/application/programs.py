@@ -177,6 +177,7 @@ async def explain_entitlement(driver: Any, cycle_id: UUID, household_ref: str) -
     computed = None if row is None else {
         "amount": row["amount"], "status": row["status"], "members_counted": row["members_counted"],
         "desil": row["desil"], "desil_rule_version": row["desil_rule_version"],
+        "desil_snapshot": row["desil_snapshot"],
         "household_version": row["household_version"], "rule_version": cycle["rule_version"]}
     try:
         now = await explain(driver, cycle["code"], household_ref, cycle["cutoff"], cycle["period"])
