@@ -139,8 +139,12 @@ async def bench_disbursement(households: int, batch: int) -> Report:
                  "raw COPY of the same rows (entitlements, payments, events)")
     report.print()
     seconds = report.results["cycle: compute + approve + instruct"].seconds
-    goal = "met" if seconds < 60 or households < 1_000_000 else "NOT met"
-    console.print(f"goal: 1,000,000 households in < 60 s — {goal} ({households:,} in {seconds:.1f}s)")
+    if households >= 1_000_000:
+        goal = "met" if seconds < 60 else "NOT met"
+        console.print(f"goal: 1,000,000 households in < 60 s — {goal} ({households:,} in {seconds:.1f}s)")
+    else:
+        console.print(f"goal (1,000,000 households in < 60 s) not measured: {households:,} households in "
+                      f"{seconds:.1f}s")
     return report
 
 
