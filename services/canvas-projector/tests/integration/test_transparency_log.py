@@ -31,8 +31,9 @@ KEY = Ed25519PrivateKey.generate()
 TLOG = TransparencyLog("transparansi.test/log", "transparansi.test", KEY)
 
 
-def payment(i: int, status: str = "paid") -> dict:
-    return PaymentRecorded(payment_id=f"pay-{i}", household_ref=f"hh_{i:05x}", program_id="pkh", program_code="PKH",
+def payment(i: int, status: str = "paid", attempt: int = 1) -> dict:
+    return PaymentRecorded(payment_id=f"pay-{i}", attempt=attempt, household_ref=f"hh_{i:05x}", program_id="pkh",
+                           program_code="PKH",
                            cycle_id="2026-Q4", period="2026-Q4", amount=750_000, region_code="32.73.01.1001",
                            province_code="32", regency_code="32.73", desil=2, funding_source="apbn",
                            status=status, occurred_at="2026-11-28T08:00:00Z").model_dump(mode="json")
@@ -83,19 +84,25 @@ async def tree_state(engine) -> tuple[int, bytes, list[str]]:
 
 
 async def test_records_become_leaves_once_and_receipts_verify(engine, test_infra, kafka_bootstrap, topic, tmp_path):
-    payments = [payment(i) for i in range(40)] + [payment(3, "returned")]
+    # pay-3 was paid, returned, reissued and paid again: its second attempt's records are new leaves
+    payments = [payment(i) for i in range(40)] + [payment(3, "returned"), payment(3, "reissued", 2),
+                                                  payment(3, "paid", 2)]
     await publish_payments(test_infra, kafka_bootstrap, topic, payments, twice=True)
     await project(engine, kafka_bootstrap, topic)
     size, root, keys = await tree_state(engine)
-    assert size == 41, "each record once, however often delivered"
-    assert len(set(keys)) == 41
+    assert size == 43, "each record once, however often delivered"
+    assert len(set(keys)) == 43
     async with engine.connect() as conn:
         d = await driver_connection(conn, begin=False)
         receipt = await TLOG.receipt(d, "pay-7", "paid")
+        latest = await TLOG.receipt(d, "pay-3", "paid")
+        first = await TLOG.receipt(d, "pay-3", "paid", attempt=1)
         await conn.rollback()
+    assert (latest["record"]["attempt"], first["record"]["attempt"]) == (2, 1)
+    assert latest["leaf_index"] > first["leaf_index"]
     assert receipt is not None
     assert receipt["record"]["household_ref"] == "hh_00007"
-    assert verify_receipt(receipt, TLOG.verifier_key).size == 41
+    assert verify_receipt(receipt, TLOG.verifier_key).size == 43
     path = tmp_path / "receipt.json"
     path.write_text(json.dumps(receipt))
     cli = subprocess.run([sys.executable, "-m", "canvas_projector.verify", str(path), "--key", TLOG.verifier_key],

@@ -142,10 +142,15 @@ class TransparencyLog:
         src = await _source(driver, lambda s: merkle.consistency_proof(s, old, new))
         return merkle.consistency_proof(src, old, new)
 
-    async def receipt(self, driver: asyncpg.Connection, payment_id: str, status: str) -> dict[str, Any] | None:
-        """Everything needed to verify a payment record offline against the latest signed checkpoint."""
-        leaf = await driver.fetchrow("SELECT idx, leaf FROM tlog_leaves WHERE record_key = $1",
-                                     f"{payment_id}:{status}")
+    async def receipt(self, driver: asyncpg.Connection, payment_id: str, status: str,
+                      attempt: int | None = None) -> dict[str, Any] | None:
+        """Everything needed to verify a payment record offline against the latest signed checkpoint: the
+        record of that status, of the given attempt (a reissue is a new attempt) or else the latest one."""
+        leaf = await driver.fetchrow(
+            "SELECT idx, leaf FROM tlog_leaves WHERE payment_id = $1 "
+            "AND convert_from(leaf, 'UTF8')::jsonb->>'status' = $2 "
+            "AND ($3::int IS NULL OR coalesce((convert_from(leaf, 'UTF8')::jsonb->>'attempt')::int, 1) = $3) "
+            "ORDER BY idx DESC LIMIT 1", payment_id, status, attempt)
         checkpoint = await driver.fetchrow("SELECT size, note FROM tlog_checkpoints ORDER BY size DESC LIMIT 1")
         if leaf is None or checkpoint is None or leaf["idx"] >= checkpoint["size"]:
             return None

@@ -76,8 +76,9 @@ async def consistency(request: Request, old: Annotated[int, Query(ge=1)],
             summary="A payment's receipt: record, leaf index, inclusion proof and signed checkpoint")
 async def receipt(request: Request, payment_id: str,
                   status: Annotated[str, Query(pattern="^(instructed|paid|failed|returned|reissued)$")] = "paid",
+                  attempt: Annotated[int | None, Query(ge=1, description="default: the latest")] = None,
                   ) -> dict[str, Any]:
-    found = await _driver_call(request, lambda d: request.app.state.tlog.receipt(d, payment_id, status))
+    found = await _driver_call(request, lambda d: request.app.state.tlog.receipt(d, payment_id, status, attempt))
     if found is None:
         raise NotFound("no such record under a signed checkpoint yet", field="payment_id")
     return found  # type: ignore[no-any-return]

@@ -19,8 +19,8 @@ from gotong.messaging.consumer import Delivered, EventConsumer
 
 CONSUMER = "canvas-projector.transparency"
 TOPIC = "disbursement.events"
-RECORD_FIELDS = ("payment_id", "household_ref", "program_id", "program_code", "cycle_id", "period", "amount",
-                 "region_code", "desil", "status", "occurred_at")
+RECORD_FIELDS = ("payment_id", "attempt", "household_ref", "program_id", "program_code", "cycle_id", "period",
+                 "amount", "region_code", "desil", "status", "occurred_at")
 log = logging.getLogger("canvas_projector.transparency")
 
 
@@ -43,7 +43,8 @@ async def on_disbursement_events(conn: AsyncConnection, messages: list[Delivered
             continue
         payment = parse_contract(event.event_type, event.schema_version, event.data, EVENTS)
         if isinstance(payment, PaymentRecorded):  # validated; the record is taken from the contract's fields
-            staged.append((f"{payment.payment_id}:{payment.status}", event.position,
+            # a reissued payment is a new attempt: its statuses are new records (paid, returned, paid again)
+            staged.append((f"{payment.payment_id}:{payment.attempt}:{payment.status}", event.position,
                            {k: getattr(payment, k) for k in RECORD_FIELDS}))
     if staged:
         await TransparencyLog.stage_many(await driver_connection(conn), staged)
