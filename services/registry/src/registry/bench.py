@@ -239,7 +239,7 @@ async def bench_registry(persons: int, batch_size: int, status_requests: int, co
 @click.option("--persons", default=1_000_000, show_default=True)
 @click.option("--batch-size", default=2000, show_default=True, help="households per transaction")
 @click.option("--status-requests", default=20_000, show_default=True)
-@click.option("--concurrency", default=32, show_default=True)
+@click.option("--concurrency", default=8, show_default=True, help="keep-alive connections of the load client")
 def registry(persons: int, batch_size: int, status_requests: int, concurrency: int) -> None:
     """Registry import throughput (vs raw COPY) and public status check rate/latency."""
     asyncio.run(bench_registry(persons, batch_size, status_requests, concurrency))
