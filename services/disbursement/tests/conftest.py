@@ -3,14 +3,11 @@ and a way to put households into the replica as the registry's events would."""
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 from typing import Any
 
 import httpx
-import jwt
 import pytest
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from disbursement.adapters import channel as channel_adapter
 from disbursement.adapters import replica
@@ -18,19 +15,16 @@ from disbursement.config import Settings
 from disbursement.entrypoints.api.app import create_app
 from disbursement.simulator import Channel, ChannelConfig, create_simulator, deliver_due
 from disbursement.tables import metadata
-from gotong.api.auth import StaticKeyVerifier
 from gotong.contracts.registry import HouseholdChanged
 from gotong.eventstore.postgres import driver_connection
 from gotong.eventstore.tables import kit_metadata
+from gotong.testing.tokens import TokenIssuer
 
-KEY = Ed25519PrivateKey.generate()
+ISSUER = TokenIssuer()
 
 
 def auth(sub: str, scopes: str = "disbursement:read disbursement:write") -> dict[str, str]:
-    now = int(time.time())
-    token = jwt.encode({"iss": "t", "sub": sub, "iat": now, "exp": now + 600, "scope": scopes}, KEY,
-                       algorithm="EdDSA", headers={"kid": "k"})
-    return {"Authorization": f"Bearer {token}"}
+    return ISSUER.headers(sub, scopes)
 
 
 OPS = auth("ops-1")
@@ -113,7 +107,7 @@ async def env(database_url, kafka_bootstrap):
     app = create_app(settings)
     sim = create_simulator(ChannelConfig(delay_s=0), with_delivery=False)
     async with app.router.lifespan_context(app):
-        app.state.token_verifier = StaticKeyVerifier({"k": KEY.public_key()}, issuer="t")
+        app.state.token_verifier = ISSUER.verifier()
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app=sim), base_url="http://channel") as cc, \
                 httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://disbursement") as c:
             app.state.channel_client = cc

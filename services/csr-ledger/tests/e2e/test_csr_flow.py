@@ -2,29 +2,24 @@
 allocations under maker–checker, spending from disbursement events (delivered twice), reports, published events."""
 
 import asyncio
-import time
 from uuid import uuid4
 
 import httpx
-import jwt
 import pytest
 from aiokafka import AIOKafkaProducer
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from csr_ledger.config import Settings
 from csr_ledger.entrypoints.api.app import create_app
-from gotong.api.auth import StaticKeyVerifier
 from gotong.contracts.disbursement import PaymentRecorded
 from gotong.messaging.topics import dlq_topic, ensure_topics
+from gotong.testing.kafka import read_topic
+from gotong.testing.tokens import TokenIssuer
 
-KEY = Ed25519PrivateKey.generate()
+ISSUER = TokenIssuer()
 
 
 def auth(sub: str, scopes: str = "csr-ledger:read csr-ledger:write") -> dict[str, str]:
-    now = int(time.time())
-    token = jwt.encode({"iss": "t", "sub": sub, "iat": now, "exp": now + 600, "scope": scopes}, KEY,
-                       algorithm="EdDSA", headers={"kid": "k"})
-    return {"Authorization": f"Bearer {token}"}
+    return ISSUER.headers(sub, scopes)
 
 
 OPS = auth("ops-1")
@@ -39,7 +34,7 @@ async def client(database_url, kafka_bootstrap, unique_name):
                         allocation_approval_threshold=100_000_000, relay_enabled=False)
     app = create_app(settings)
     async with app.router.lifespan_context(app):
-        app.state.token_verifier = StaticKeyVerifier({"k": KEY.public_key()}, issuer="t")
+        app.state.token_verifier = ISSUER.verifier()
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://csr") as c:
             c.app = app
             yield c
@@ -177,18 +172,8 @@ async def test_published_events_are_the_contract_and_carry_no_personal_data(clie
                         mapper=client.app.state.contract_mapper)
     await relay.drain()
     await relay.close()
-    from aiokafka import AIOKafkaConsumer, TopicPartition
 
-    consumer = AIOKafkaConsumer(bootstrap_servers=kafka_bootstrap, auto_offset_reset="earliest",
-                                enable_auto_commit=False)
-    await consumer.start()
-    tps = [TopicPartition("csr-ledger.events", p) for p in consumer.partitions_for_topic("csr-ledger.events")]
-    consumer.assign(tps)
-    records = []
-    for _ in range(10):
-        for batch in (await consumer.getmany(timeout_ms=500)).values():
-            records.extend(batch)
-    await consumer.stop()
+    records = await read_topic(kafka_bootstrap, "csr-ledger.events")
     events = [e for e in (decode(r.value, r.headers) for r in records) if e.service != "kit"]
     mine = [e for e in events if e.data.get("company_id") == cid]
     assert sorted(e.event_type for e in mine) == ["AllocationDecided", "CompanyRegistered", "DepositReceived"]

@@ -3,30 +3,25 @@ refused transitions as problem+json, reports with corrections and review, figure
 graduation, CSR grants from csr-ledger events, the published events (no personal data), and the demo data."""
 
 import asyncio
-import time
 from uuid import uuid4
 
 import httpx
-import jwt
 import pytest
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from aiokafka import AIOKafkaProducer
 
 from enterprise.config import Settings
 from enterprise.entrypoints.api.app import create_app
-from gotong.api.auth import StaticKeyVerifier
 from gotong.contracts.csr_ledger import AllocationDecided
 from gotong.contracts.registry import HouseholdChanged, HouseholdErased, HouseholdsMerged
 from gotong.messaging.topics import dlq_topic, ensure_topics
+from gotong.testing.kafka import read_topic
+from gotong.testing.tokens import TokenIssuer
 
-KEY = Ed25519PrivateKey.generate()
+ISSUER = TokenIssuer()
 
 
 def auth(sub: str, scopes: str = "enterprise:read enterprise:write") -> dict[str, str]:
-    now = int(time.time())
-    token = jwt.encode({"iss": "t", "sub": sub, "iat": now, "exp": now + 600, "scope": scopes}, KEY,
-                       algorithm="EdDSA", headers={"kid": "k"})
-    return {"Authorization": f"Bearer {token}"}
+    return ISSUER.headers(sub, scopes)
 
 
 OPS = auth("ops-1")
@@ -46,7 +41,7 @@ async def client(database_url, kafka_bootstrap):
     settings = Settings(database_url=database_url, kafka_bootstrap_servers=kafka_bootstrap, relay_enabled=False)
     app = create_app(settings)
     async with app.router.lifespan_context(app):
-        app.state.token_verifier = StaticKeyVerifier({"k": KEY.public_key()}, issuer="t")
+        app.state.token_verifier = ISSUER.verifier()
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://enterprise") as c:
             c.app = app
             yield c
@@ -384,16 +379,7 @@ async def test_published_events_are_the_contract_and_carry_no_personal_data(clie
                         mapper=client.app.state.contract_mapper)
     await relay.drain()
     await relay.close()
-    consumer = AIOKafkaConsumer(bootstrap_servers=kafka_bootstrap, auto_offset_reset="earliest",
-                                enable_auto_commit=False)
-    await consumer.start()
-    consumer.assign([TopicPartition("enterprise.events", p)
-                     for p in consumer.partitions_for_topic("enterprise.events")])
-    records = []
-    for _ in range(10):
-        for batch in (await consumer.getmany(timeout_ms=500)).values():
-            records.extend(batch)
-    await consumer.stop()
+    records = await read_topic(kafka_bootstrap, "enterprise.events")
     events = [e for e in (decode(r.value, r.headers) for r in records) if e.service != "kit"]
     mine = [e for e in events if e.data.get("enterprise_id") in (eid, solo)]
     assert sorted(e.event_type for e in mine) == [

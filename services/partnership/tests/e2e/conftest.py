@@ -3,29 +3,23 @@
 from __future__ import annotations
 
 import hashlib
-import time
 from datetime import timedelta
 from typing import Any
 
 import httpx
-import jwt
 import pytest
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from gotong.api.auth import StaticKeyVerifier
 from gotong.messaging.topics import dlq_topic, ensure_topics
+from gotong.testing.tokens import TokenIssuer
 from partnership.application.regions import today
 from partnership.config import Settings
 from partnership.entrypoints.api.app import create_app
 
-KEY = Ed25519PrivateKey.generate()
+ISSUER = TokenIssuer()
 
 
 def auth(sub: str, scopes: str = "partnership:read partnership:write") -> dict[str, str]:
-    now = int(time.time())
-    token = jwt.encode({"iss": "t", "sub": sub, "iat": now, "exp": now + 600, "scope": scopes}, KEY,
-                       algorithm="EdDSA", headers={"kid": "k"})
-    return {"Authorization": f"Bearer {token}"}
+    return ISSUER.headers(sub, scopes)
 
 
 class Api:
@@ -95,7 +89,7 @@ async def client(database_url, kafka_bootstrap):
                         overdue_check_interval_s=0)
     app = create_app(settings)
     async with app.router.lifespan_context(app):
-        app.state.token_verifier = StaticKeyVerifier({"k": KEY.public_key()}, issuer="t")
+        app.state.token_verifier = ISSUER.verifier()
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://partnership") as c:
             c.app = app  # type: ignore[attr-defined]
             yield c

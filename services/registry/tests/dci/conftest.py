@@ -13,14 +13,13 @@ from typing import Any
 from uuid import uuid4
 
 import httpx
-import jwt
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from gotong.api.auth import StaticKeyVerifier
 from gotong.eventstore.tables import kit_metadata
 from gotong.messaging.topics import dlq_topic, ensure_topics
+from gotong.testing.tokens import TokenIssuer
 from registry.adapters.civil_registry import DukcapilSimulator
 from registry.adapters.crypto import KeyRing
 from registry.application.commands import Deps
@@ -30,16 +29,13 @@ from registry.entrypoints.dci import tables as dci_tables
 from registry.entrypoints.dci.signature import ALGORITHM, NAMESPACE, SIGNED_HEADERS, signing_string
 from registry.tables import metadata
 
-TOKEN_KEY = Ed25519PrivateKey.generate()
+ISSUER = TokenIssuer()
 REGISTRY_ID = "dtsen.test"
 OPS_SCOPES = "registry:read registry:register registry:read-personal registry:audit registry:rank"
 
 
 def token(sub: str, scopes: str) -> dict[str, str]:
-    now = int(time.time())
-    encoded = jwt.encode({"iss": "t", "sub": sub, "iat": now, "exp": now + 600, "scope": scopes, "client_id": sub},
-                         TOKEN_KEY, algorithm="EdDSA", headers={"kid": "k"})
-    return {"Authorization": f"Bearer {encoded}"}
+    return ISSUER.headers(sub, scopes, client_id=sub)
 
 
 OPS = token("ops-1", OPS_SCOPES)
@@ -167,7 +163,7 @@ async def client(database_url, kafka_bootstrap, callbacks):
                         dci_test_callback_origins=[callbacks.origin], dci_worker_interval_s=0.1)
     app = create_app(settings, deps=Deps(KeyRing.from_text(settings.master_secret), DukcapilSimulator(seed="dci")))
     async with app.router.lifespan_context(app):
-        app.state.token_verifier = StaticKeyVerifier({"k": TOKEN_KEY.public_key()}, issuer="t")
+        app.state.token_verifier = ISSUER.verifier()
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://registry") as c:
             c.app = app  # type: ignore[attr-defined]
             yield c

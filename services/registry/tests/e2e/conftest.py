@@ -1,29 +1,22 @@
 """An ops client on a real database and broker, with tokens for officers with different scopes."""
 
-import time
-
 import httpx
-import jwt
 import pytest
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from gotong.api.auth import StaticKeyVerifier
 from gotong.messaging.topics import dlq_topic, ensure_topics
+from gotong.testing.tokens import TokenIssuer
 from registry.adapters.civil_registry import DukcapilSimulator
 from registry.adapters.crypto import KeyRing
 from registry.application.commands import Deps
 from registry.config import Settings
 from registry.entrypoints.api.app import create_app
 
-KEY = Ed25519PrivateKey.generate()
+ISSUER = TokenIssuer()
 ALL = "registry:read registry:register registry:read-personal registry:rank registry:audit"
 
 
 def auth(sub: str, scopes: str = ALL) -> dict[str, str]:
-    now = int(time.time())
-    token = jwt.encode({"iss": "t", "sub": sub, "iat": now, "exp": now + 600, "scope": scopes, "client_id": sub},
-                       KEY, algorithm="EdDSA", headers={"kid": "k"})
-    return {"Authorization": f"Bearer {token}"}
+    return ISSUER.headers(sub, scopes, client_id=sub)
 
 
 OPS = auth("ops-1")
@@ -45,7 +38,7 @@ async def client(database_url, kafka_bootstrap, civil):
                         consume_disbursement=False, status_check_per_minute=60)
     app = create_app(settings, deps=Deps(KeyRing.from_text(settings.master_secret), civil))
     async with app.router.lifespan_context(app):
-        app.state.token_verifier = StaticKeyVerifier({"k": KEY.public_key()}, issuer="t")
+        app.state.token_verifier = ISSUER.verifier()
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://registry") as c:
             c.app = app
             yield c
