@@ -5,12 +5,12 @@ idempotent by key; the periodic check flags overdue milestones by itself."""
 import asyncio
 
 import pytest
-from aiokafka import AIOKafkaConsumer, TopicPartition
 from sqlalchemy import text
 
 from gotong.contracts.partnership import EVENTS
 from gotong.messaging.cloudevents import decode
 from gotong.messaging.relay import OutboxRelay
+from gotong.testing.kafka import read_topic
 
 CONTACT = {"name": "Siti Rahmawati", "position": "Kepala Bagian Kerja Sama", "email": "siti.r@example.go.id",
            "phone": "+62 812 3456 7890"}
@@ -114,16 +114,7 @@ async def test_published_events_are_the_contract_and_carry_no_personal_data(api,
                         mapper=client.app.state.contract_mapper)
     await relay.drain()
     await relay.close()
-    consumer = AIOKafkaConsumer(bootstrap_servers=kafka_bootstrap, auto_offset_reset="earliest",
-                                enable_auto_commit=False)
-    await consumer.start()
-    tps = [TopicPartition("partnership.events", p) for p in consumer.partitions_for_topic("partnership.events")]
-    consumer.assign(tps)
-    records = []
-    for _ in range(10):
-        for batch in (await consumer.getmany(timeout_ms=300)).values():
-            records.extend(batch)
-    await consumer.stop()
+    records = await read_topic(kafka_bootstrap, "partnership.events", timeout_ms=300)
     events = [e for e in (decode(r.value, r.headers) for r in records) if e.service != "kit"]
     assert all(e.event_type in EVENTS for e in events), "the aggregates' own events stay internal"
     ours = {helix["gov"], helix["campus"], helix["industry"], helix["mou"], helix["project"]}

@@ -5,12 +5,11 @@ import logging
 from types import SimpleNamespace
 from uuid import uuid4
 
-from aiokafka import AIOKafkaConsumer, TopicPartition
-
 from gotong.contracts.disbursement import PaymentRecorded
 from gotong.contracts.registry import EVENTS
 from gotong.messaging.cloudevents import decode
 from gotong.messaging.relay import OutboxRelay
+from gotong.testing.kafka import read_topic
 from registry.entrypoints.consumers.disbursement import on_disbursement_event
 from registry.synthetic import households
 
@@ -104,15 +103,7 @@ async def test_registry_events_and_logs_carry_no_personal_data(client, kafka_boo
                         mapper=client.app.state.contract_mapper)
     await relay.drain()
     await relay.close()
-    consumer = AIOKafkaConsumer(bootstrap_servers=kafka_bootstrap, auto_offset_reset="earliest",
-                                enable_auto_commit=False)
-    await consumer.start()
-    consumer.assign([TopicPartition("registry.events", p) for p in consumer.partitions_for_topic("registry.events")])
-    records = []
-    for _ in range(8):
-        for batch in (await consumer.getmany(timeout_ms=500)).values():
-            records.extend(batch)
-    await consumer.stop()
+    records = await read_topic(kafka_bootstrap, "registry.events", polls=8, timeout_ms=500)
     raw = b" ".join(r.value + b"".join(v for _, v in r.headers) for r in records)
     events = [e for e in (decode(r.value, r.headers) for r in records) if e.service != "kit"]
     mine = [e for e in events if e.data.get("household_ref") in refs]
