@@ -61,9 +61,9 @@ async def test_same_nik_in_another_household_is_flagged_and_reviewed_with_maker_
     assert r.status_code == 200, r.text
     r = await client.post(f"/v1/reviews/{review['id']}/approval", headers=VERIFIER)
     assert r.status_code == 403  # no approve scope
-    own = await client.post(f"/v1/reviews/{review['id']}/approval", headers=APPROVER | {})
-    assert own.status_code == 200, own.text
-    assert own.json()["household"]["verification"] == "verified"
+    approved = await client.post(f"/v1/reviews/{review['id']}/approval", headers=APPROVER)
+    assert approved.status_code == 200, approved.text
+    assert approved.json()["household"]["verification"] == "verified"
 
 
 async def test_officer_cannot_approve_own_proposal(client):
@@ -187,3 +187,27 @@ async def test_split_moves_members_into_a_new_household(client):
                           json={**body, "head": "p-someone-else"})
     assert r.status_code == 422
     assert r.json()["errors"][0]["field"] == "head"
+
+
+async def test_merge_absorbs_members_and_closes_the_other_household(client):
+    first, second = households(2, seed=18)
+    a, b = await register(client, first), await register(client, second)
+    r = await client.post(f"/v1/households/{a['household_ref']}/merge", headers=OPS,
+                          json={"absorbed": b["household_ref"]})
+    assert r.status_code == 200, r.text
+    merged = r.json()
+    assert len(merged["members"]) == len(first["members"]) + len(second["members"])
+    assert sum(m["relation"] == "kepala" for m in merged["members"]) == 1  # the other head joins as family
+    assert merged["verification"] == "verified"  # the absorbed household's NIKs left with it
+    gone = (await client.get(f"/v1/households/{b['household_ref']}", headers=OPS)).json()
+    assert gone["status"] == "merged"
+    r = await client.post(f"/v1/households/{b['household_ref']}/corrections", headers=OPS,
+                          json={"reason": "koreksi alamat", "address": "Jl. Baru 1"})
+    assert r.status_code == 409
+    assert a["household_ref"] in r.json()["detail"]
+    r = await client.post(f"/v1/households/{a['household_ref']}/merge", headers=OPS,
+                          json={"absorbed": a["household_ref"]})
+    assert r.status_code == 422
+    personal = (await client.get(f"/v1/households/{a['household_ref']}/personal", headers=OPS,
+                                 params={"purpose": "cek penggabungan"})).json()
+    assert {p["nik"] for p in personal["members"].values()} == {m["nik"] for m in first["members"] + second["members"]}

@@ -328,9 +328,6 @@ async def merge(tx: EventStoreTx, deps: Deps, household_id: UUID, body: Merge, m
     driver = await driver_connection(tx.connection)
     dek, personal = await personal_of(driver, deps.keyring, target)
     _, other = await personal_of(driver, deps.keyring, source)
-    moved = {ref: (m.model_copy(update={"relation": "famili"}) if m.relation == "kepala" else m)
-             for ref, m in source.members.items()}
-    source.members = moved
     personal.members.update(other.members)
     target.absorb(source, personal.seal(dek, target.id))
     source.stamp_state("merged_away")

@@ -257,7 +257,10 @@ class Household(Aggregate):
         other._live()
         if other.id == self.id:
             raise ValidationFailed("a household cannot be merged into itself", field="absorbed")
-        self._record(HouseholdsMerged(absorbed=str(other.id), members=list(other.members.values()), pii=pii))
+        # the absorbed household's head joins as family: a household has one head
+        joining = [m.model_copy(update={"relation": "famili"}) if m.relation == "kepala" else m
+                   for m in other.members.values()]
+        self._record(HouseholdsMerged(absorbed=str(other.id), members=joining, pii=pii))
         other._record(HouseholdMergedAway(into=str(self.id)))
 
     def erase(self, basis: str) -> None:
