@@ -4,6 +4,7 @@ validates against the official schema, CSV/JSON downloads agree, and redelivery 
 import asyncio
 import csv
 import io
+from pathlib import Path
 from uuid import uuid4
 
 import httpx
@@ -19,10 +20,11 @@ from gotong.eventstore.postgres import PostgresEventStore
 from gotong.eventstore.tables import kit_metadata
 from gotong.messaging.relay import OutboxRelay
 from gotong.messaging.topics import dlq_topic, ensure_topics
-from gotong.reference import shared_data_dir
 from gotong.testing.plugin import create_test_database
 
 AT = "2026-11-28T08:00:00Z"
+
+IATI_SCHEMA = Path(__file__).parents[1] / "fixtures" / "iati-2.03" / "iati-activities-schema.xsd"
 
 
 async def produce(test_infra, bootstrap: str, service: str, facts: list, twice: bool = False) -> None:
@@ -87,7 +89,7 @@ async def test_iati_and_csv_from_real_events(client, test_infra, kafka_bootstrap
     xml = await client.get("/opendata/iati-activities.xml")
     assert xml.headers["content-type"].startswith("application/xml")
     document = etree.fromstring(xml.content)
-    schema = etree.XMLSchema(etree.parse(str(shared_data_dir() / "iati-2.03" / "iati-activities-schema.xsd")))
+    schema = etree.XMLSchema(etree.parse(str(IATI_SCHEMA)))
     assert schema.validate(document), schema.error_log
     activity = next(a for a in document.iter("iati-activity")
                     if a.findtext("iati-identifier") == f"ID-GOTONG-CSR-{company}")

@@ -1,6 +1,7 @@
-"""The IATI export validates against the official IATI 2.03 activities schema (../shared/data/iati-2.03)."""
+"""The IATI export validates against the official IATI 2.03 activities schema (tests/fixtures/iati-2.03)."""
 
 from datetime import date
+from pathlib import Path
 
 import pytest
 from lxml import etree
@@ -14,14 +15,13 @@ from canvas_projector.opendata.iati import (
     Transaction,
     activities_xml,
 )
-from gotong.reference import shared_data_dir
+
+IATI_SCHEMA = Path(__file__).parents[1] / "fixtures" / "iati-2.03" / "iati-activities-schema.xsd"
 
 
 @pytest.fixture(scope="module")
 def schema() -> etree.XMLSchema:
-    root = shared_data_dir()
-    assert root is not None, "the reference data beside the repository (../shared/data) is needed"
-    return etree.XMLSchema(etree.parse(str(root / "iati-2.03" / "iati-activities-schema.xsd")))
+    return etree.XMLSchema(etree.parse(str(IATI_SCHEMA)))
 
 
 def sample() -> list[Activity]:

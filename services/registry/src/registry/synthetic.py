@@ -3,7 +3,7 @@
 """Synthetic households for tests, demos and benchmarks — deterministic from a seed.
 
 Households are spread over villages in proportion to the 2025 regency population
-(`../shared/data/regions/population.csv`), with valid NIK and No. KK for their district, a realistic
+(`gotong.reference`, 2025 population), with valid NIK and No. KK for their district, a realistic
 composition (heads, spouses, children by age, elderly parents, pregnancies, disability) and socio-economic
 attributes driven by one latent welfare level, so the ranking spreads them over all ten desil.
 
@@ -14,7 +14,6 @@ NIK in two households, members who are dead at Dukcapil, bank accounts shared be
 from __future__ import annotations
 
 import bisect
-import csv
 import itertools
 import random
 from collections import defaultdict
@@ -23,7 +22,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
-from gotong.reference import shared_data_dir
+from gotong.reference import regency_population
 from registry.domain.identity import make_nik, regions
 
 MALE = ["Budi", "Agus", "Ahmad", "Muhammad", "Joko", "Slamet", "Eko", "Dedi", "Hendra", "Rudi", "Bambang", "Wahyu",
@@ -59,11 +58,7 @@ class Truth:
 
 class _Places:
     def __init__(self) -> None:
-        root = shared_data_dir()
-        assert root is not None
-        weights: list[tuple[str, int]] = []
-        with (root / "regions" / "population.csv").open(encoding="utf-8") as f:
-            weights = [(r["code"], int(r["total"])) for r in csv.DictReader(f) if r["code"].count(".") == 1]
+        weights = list(regency_population().items())
         villages: dict[str, list[str]] = defaultdict(list)
         for code in sorted(regions().villages):
             villages[code[:5]].append(code)

@@ -1,4 +1,4 @@
-"""Everything the registry sends, checked against the DCI YAML itself (`../shared/data/dci/`): the sync
+"""Everything the registry sends, checked against the DCI YAML itself (`spec/`, the published standard): the sync
 answers, acknowledgements, errors, JWKS and every callback, with a small validator for the OpenAPI subset
 the spec uses (type, properties, required, enum, items, allOf, oneOf, $ref, maxLength). `oneOf` is read as
 `anyOf`, a known defect of the YAML (an integer is also a number)."""
@@ -6,24 +6,25 @@ the spec uses (type, properties, required, enum, items, allOf, oneOf, $ref, maxL
 from __future__ import annotations
 
 import functools
+from pathlib import Path
 from typing import Any
 
 import yaml
 
-from gotong.reference import shared_data_dir
 from registry.synthetic import households
 
 from .conftest import OPS, SOCIAL
 from .helpers import nik_query, register, search_message
 from .test_subscribe import subscribe_message
 
+SPEC = Path(__file__).parent / "spec"
 _TYPES: dict[str, Any] = {"object": dict, "array": list, "string": str, "boolean": bool, "integer": int,
                           "number": (int, float)}
 
 
 @functools.cache
 def spec(name: str) -> dict[str, Any]:
-    return yaml.safe_load((shared_data_dir() / "dci" / name).read_text())  # type: ignore[no-any-return]
+    return yaml.safe_load((SPEC / name).read_text())  # type: ignore[no-any-return]
 
 
 def _resolve(doc: dict[str, Any], ref: str) -> Any:

@@ -1,4 +1,4 @@
-"""G2P Connect disburse v1.0.0 messages (`../shared/data/dci/g2p-connect/disburse_core_api_v1.0.0.yaml`):
+"""G2P Connect disburse v1.0.0 messages (G2P-Connect/specs `disburse_core_api_v1.0.0.yaml`):
 the `{signature, header, message}` envelope, `disburse`, `on-disburse`, `txn/status` and `txn/on-status`.
 
 Amounts travel as decimal strings (`"750000.00"`); payees are financial addresses by pseudonymous token

@@ -3,20 +3,19 @@
 NIK (Nomor Induk Kependudukan), 16 digits: `PPKKCC` the district (kecamatan) of first registration,
 `DDMMYY` the birth date with 40 added to the day for women, then a 4-digit serial that is never `0000`.
 No. KK (Kartu Keluarga), 16 digits: the same six-digit district prefix, the issue date, a serial.
-Region codes are Kepmendagri 2025 (`../shared/data/regions/regions.csv`): `32` province, `32.73` regency,
+Region codes are Kepmendagri 2025 (shipped with the kit, `gotong.reference`): `32` province, `32.73` regency,
 `32.73.01` district, `32.73.01.1001` village.
 """
 
 from __future__ import annotations
 
-import csv
 import functools
 from dataclasses import dataclass
 from datetime import date
 from typing import Literal
 
 from gotong.domain.errors import ValidationFailed
-from gotong.reference import shared_data_dir
+from gotong.reference import region_rows
 
 Sex = Literal["M", "F"]
 
@@ -33,20 +32,15 @@ class Regions:
 
 @functools.cache
 def regions() -> Regions:
-    root = shared_data_dir()
-    if root is None:
-        raise RuntimeError("region reference data not found: set GOTONG_SHARED_DATA to the shared/data folder")
     names: dict[str, str] = {}
     villages: set[str] = set()
     districts: set[str] = set()
-    with (root / "regions" / "regions.csv").open(encoding="utf-8") as f:
-        for row in csv.DictReader(f):
-            code, level = row["code"], row["level"].strip()
-            names[code] = row["name"]
-            if level == "4":
-                villages.add(code)
-            elif level == "3":
-                districts.add(code)
+    for code, name, level in region_rows():
+        names[code] = name
+        if level == 4:
+            villages.add(code)
+        elif level == 3:
+            districts.add(code)
     return Regions(names, frozenset(villages), frozenset(districts))
 
 
