@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import make_url
@@ -15,6 +17,9 @@ class KitSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="", extra="ignore", env_file=None)
 
     service_name: str = "gotong"
+    #: GOTONG_ENV: `local` (a developer's machine, `gotong up`, tests) allows development defaults; `production`
+    #: (the Docker image's default) refuses to start without real secrets, keys and servers.
+    gotong_env: Literal["local", "production"] = "local"
     #: Server URL; the service's own database is `database_name` on it unless the URL names one already.
     database_url: str = "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
     database_name: str | None = None
@@ -68,6 +73,40 @@ class KitSettings(BaseSettings):
         return f"{self.service_name}.events"
 
 
+    # --- production readiness -------------------------------------------------------------------------------
+
+    def explicitly_set(self, field: str) -> bool:
+        """Given by the environment or the caller, not left at its development default."""
+        return field in self.model_fields_set and bool(getattr(self, field))
+
+    def production_problems(self) -> list[str]:
+        """One line per variable production needs and lacks. Services extend it with their own."""
+        problems = [f"{env} is not set" for field, env in (
+            ("database_url", "DATABASE_URL"), ("kafka_bootstrap_servers", "KAFKA_BOOTSTRAP_SERVERS"),
+            ("jwks_url", "JWKS_URL"), ("jwt_issuer", "JWT_ISSUER")) if not self.explicitly_set(field)]
+        if not self.auth_required:
+            problems.append("AUTH_REQUIRED=false is for local use only")
+        return problems
+
+    def check_production(self) -> None:
+        """In production, raise ProductionNotReady listing everything missing; in local mode, nothing."""
+        if self.gotong_env == "production":
+            problems = self.production_problems()
+            if problems:
+                raise ProductionNotReady(self.service_name, problems)
+
+
+class ProductionNotReady(RuntimeError):
+    """A service was started with GOTONG_ENV=production but without what production needs."""
+
+    def __init__(self, service: str, problems: list[str]) -> None:
+        self.service = service
+        self.problems = problems
+        lines = "\n".join(f"  - {p}" for p in problems)
+        super().__init__(f"{service} refuses to start in production (GOTONG_ENV=production):\n{lines}\n"
+                         "Development defaults work only with GOTONG_ENV=local.")
+
+
 class SecretSetting(str):
     """Marker type for secrets: refuses the usual placeholders."""
 
@@ -78,4 +117,4 @@ def refuse_placeholder(value: str, name: str) -> str:
     return value
 
 
-__all__ = ["Field", "KitSettings", "refuse_placeholder"]
+__all__ = ["Field", "KitSettings", "ProductionNotReady", "refuse_placeholder"]

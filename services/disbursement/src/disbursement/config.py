@@ -9,6 +9,7 @@ from pydantic import field_validator
 from gotong.settings import KitSettings, refuse_placeholder
 
 VERSION = version("gotong-disbursement")
+DEV_CHANNEL_SECRET = "gotong-local-channel-key"
 
 
 class Settings(KitSettings):
@@ -26,7 +27,7 @@ class Settings(KitSettings):
     #: Where the channel posts `on-disburse` callbacks: this service's own base URL.
     callback_base_url: str = "http://127.0.0.1:8102"
     #: Shared with the channel to sign and verify G2P messages (HMAC-SHA256).
-    channel_secret: str = "gotong-local-channel-key"
+    channel_secret: str = DEV_CHANNEL_SECRET
     g2p_sender_id: str = "disbursement.gotong.id"
     dispatch_enabled: bool = True
     dispatch_interval_s: float = 0.5
@@ -40,3 +41,15 @@ class Settings(KitSettings):
     @classmethod
     def _real_secret(cls, v: str) -> str:
         return refuse_placeholder(v, "CHANNEL_SECRET")
+
+    def production_problems(self) -> list[str]:
+        problems = super().production_problems()
+        if self.embedded_channel:
+            problems.append("EMBEDDED_CHANNEL must be false (the payment channel simulator is for local use)")
+        if not self.explicitly_set("channel_url"):
+            problems.append("CHANNEL_URL is not set (the payment channel's G2P Connect disburse endpoint)")
+        if not self.explicitly_set("callback_base_url"):
+            problems.append("CALLBACK_BASE_URL is not set (this service's public URL for on-disburse callbacks)")
+        if self.channel_secret == DEV_CHANNEL_SECRET:
+            problems.append("CHANNEL_SECRET is not set (the default is a public development secret)")
+        return problems

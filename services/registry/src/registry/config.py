@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from importlib.metadata import version
+from typing import Literal
 
 from pydantic import AliasChoices, Field
 
@@ -19,6 +20,9 @@ class Settings(KitSettings):
         default=DEV_MASTER_SECRET, validation_alias=AliasChoices("registry_master_secret", "master_secret"),
         description="REGISTRY_MASTER_SECRET, base64url of ≥ 32 random bytes: wraps every household's data key and "
                     "keys the blind indexes. From a KMS/secret store in production; the default is for local use.")
+    civil_registry: Literal["simulator"] = Field(
+        default="simulator", description="CIVIL_REGISTRY, the Dukcapil adapter; only the deterministic simulator "
+                                         "exists yet, so production must choose it explicitly")
     civil_death_rate: float = Field(default=0.002, ge=0, le=1, description="Dukcapil simulator: recorded deaths")
     civil_mismatch_rate: float = Field(default=0.01, ge=0, le=1, description="Dukcapil simulator: mismatches")
     civil_not_found_rate: float = Field(default=0.002, ge=0, le=1, description="Dukcapil simulator: unknown NIKs")
@@ -43,3 +47,17 @@ class Settings(KitSettings):
     dci_worker_interval_s: float = Field(default=1.0, gt=0, description="async search, notify and callback loop")
     dci_callback_timeout_s: float = Field(default=5.0, gt=0)
     dci_callback_max_attempts: int = Field(default=8, ge=1)
+
+    def production_problems(self) -> list[str]:
+        problems = super().production_problems()
+        if self.master_secret == DEV_MASTER_SECRET:
+            problems.append("REGISTRY_MASTER_SECRET is not set (the default is a public development secret); "
+                            "base64url of at least 32 random bytes")
+        if self.dci_enabled and not self.dci_signing_key:
+            problems.append("DCI_SIGNING_KEY is not set (base64url of a 32-byte Ed25519 seed)")
+        if self.dci_test_callback_origins:
+            problems.append("DCI_TEST_CALLBACK_ORIGINS is for tests only")
+        if not self.explicitly_set("civil_registry"):
+            problems.append("CIVIL_REGISTRY is not set: only the Dukcapil simulator exists yet; "
+                            "set CIVIL_REGISTRY=simulator to run on simulated civil-registry checks knowingly")
+        return problems

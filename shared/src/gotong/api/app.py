@@ -19,6 +19,7 @@ from gotong.db import create_engine
 from gotong.eventstore.postgres import PostgresEventStore
 from gotong.observability.logging import configure_logging
 from gotong.observability.tracing import configure_tracing
+from gotong.reference import check_reference_data
 from gotong.settings import KitSettings
 
 LifespanHook = Callable[[FastAPI], AbstractAsyncContextManager[None]]
@@ -29,9 +30,14 @@ def create_app(settings: KitSettings, *, title: str, version: str = "0.1.0",
                description: str = "") -> FastAPI:
     """A FastAPI app with problem+json, limits, auth, health and metrics, plus `routers` and `lifespan_hooks`.
 
+    Refuses to build (ProductionNotReady) in production without real secrets and servers, and
+    (ReferenceDataMissing) when the installed package lacks its reference data.
     On startup: the engine (unless one was put in `app.state.engine` before), the event store, the token
     verifier from `settings.jwks_url` (unless one was set), then each hook in order; the reverse on shutdown.
     """
+
+    settings.check_production()
+    check_reference_data()
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

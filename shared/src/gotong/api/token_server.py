@@ -70,11 +70,23 @@ def _b64(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).decode().rstrip("=")
 
 
-def load_or_create_key(path: Path) -> Ed25519PrivateKey:
+def load_private_key(pem: bytes, source: str) -> Ed25519PrivateKey:
+    """An Ed25519 private key from PEM; a clear error naming `source` for anything else."""
+    try:
+        key = serialization.load_pem_private_key(pem, password=None)
+    except (ValueError, TypeError) as err:
+        raise ValueError(f"{source} is not a PEM private key without a password: {err}") from None
+    if not isinstance(key, Ed25519PrivateKey):
+        raise ValueError(f"{source} holds a {type(key).__name__}, not an Ed25519 private key")
+    return key
+
+
+def load_or_create_key(path: Path, *, create: bool = True) -> Ed25519PrivateKey:
+    """The key in `path`; if there is none, a new one written there (mode 0600) — unless `create` is off."""
     if path.exists():
-        key = serialization.load_pem_private_key(path.read_bytes(), password=None)
-        assert isinstance(key, Ed25519PrivateKey)
-        return key
+        return load_private_key(path.read_bytes(), str(path))
+    if not create:
+        raise FileNotFoundError(f"no signing key at {path}")
     path.parent.mkdir(parents=True, exist_ok=True)
     key = Ed25519PrivateKey.generate()
     pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,

@@ -32,11 +32,15 @@ def main() -> None:
 def up(state_dir: str, demo: bool, base_port: int, pg_port: int, kafka_port: int, host: str) -> None:
     """Start everything: PostgreSQL and the broker (unless DATABASE_URL / KAFKA_BOOTSTRAP_SERVERS point
     elsewhere), migrations, topics, the token server and all services; then demo data. Ctrl-C stops all."""
+    from gotong.infra.embedded import LocalServersMissing
     from gotong.launcher.run import Launch, Ports
     from gotong.launcher.run import up as run_up
     from gotong.launcher.state import StateDir
 
-    run_up(Launch(StateDir.at(state_dir), Ports(base_port, pg_port, kafka_port), host=host, demo=demo))
+    try:
+        run_up(Launch(StateDir.at(state_dir), Ports(base_port, pg_port, kafka_port), host=host, demo=demo))
+    except LocalServersMissing as err:
+        raise click.ClickException(str(err)) from None
 
 
 @main.command()
@@ -56,10 +60,19 @@ def status(state_dir: str) -> None:
 def serve(service: str, host: str, port: int | None) -> None:
     """Run one service's API (with its relay and consumers) — settings from the environment."""
     import uvicorn
+    from pydantic import ValidationError
+
+    from gotong.reference import ReferenceDataMissing
+    from gotong.settings import ProductionNotReady
 
     spec = _spec(service)
-    settings = spec.settings(service_name=spec.name)
-    app = spec.create_app(settings)
+    try:
+        settings = spec.settings(service_name=spec.name)
+        app = spec.create_app(settings)
+    except ValidationError as err:
+        raise click.ClickException(f"{service}: invalid settings from the environment:\n{err}") from None
+    except (ProductionNotReady, ReferenceDataMissing) as err:
+        raise click.ClickException(str(err)) from None
     uvicorn.run(app, host=host, port=port or spec.port, log_config=None, access_log=False,
                 timeout_graceful_shutdown=10)
 

@@ -55,7 +55,7 @@ class Launch:
         env.update({
             "DATABASE_URL": self.database_url, "KAFKA_BOOTSTRAP_SERVERS": self.bootstrap, "SERVICE_NAME": spec.name,
             "JWKS_URL": f"{auth_url}/.well-known/jwks.json", "JWT_ISSUER": auth_url,
-            "PYTHONUNBUFFERED": "1", "GOTONG_STATE_DIR": str(self.state.root),
+            "PYTHONUNBUFFERED": "1", "GOTONG_STATE_DIR": str(self.state.root), "GOTONG_ENV": "local",
             "TLOG_SIGNING_KEY_PATH": str(self.state.root / "tlog" / "signing-key.pem"),
         })
         if self.epoch:

@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from canvas_projector.transparency.log import TransparencyLog
 from gotong.api.periodic import periodic
-from gotong.api.token_server import load_or_create_key
+from gotong.api.token_server import load_or_create_key, load_private_key
 from gotong.contracts.base import parse_contract
 from gotong.contracts.disbursement import EVENTS, PaymentRecorded
 from gotong.eventstore.model import Position
@@ -78,7 +78,10 @@ async def seal_and_sign(engine: Any, tlog: TransparencyLog, partitions: int, top
 
 
 def load_log(settings: Any) -> TransparencyLog:
-    key = load_or_create_key(Path(settings.tlog_signing_key_path))
+    if settings.tlog_signing_key:
+        key = load_private_key(settings.tlog_signing_key.encode(), "TLOG_SIGNING_KEY")
+    else:  # production never makes its own key: replicas must share one (checked at start-up)
+        key = load_or_create_key(Path(settings.tlog_signing_key_path), create=settings.gotong_env == "local")
     return TransparencyLog(settings.tlog_origin, settings.tlog_key_name, key)
 
 

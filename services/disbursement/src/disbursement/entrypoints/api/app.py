@@ -97,6 +97,7 @@ dispatcher = periodic("payment dispatch", lambda app: app.state.settings.dispatc
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
+    settings.check_production()  # before the embedded channel rewrites the channel URL below
     if settings.embedded_channel:  # instructions go to the mounted simulator in-process, whatever CHANNEL_URL says
         settings = settings.model_copy(update={"channel_url": EMBEDDED_CHANNEL_URL,
                                                "callback_base_url": "http://disbursement.local"})
