@@ -47,6 +47,8 @@ class Dci:
     wake: asyncio.Event = field(default_factory=asyncio.Event)
     http: httpx.AsyncClient | None = None
     purged_at: float = 0.0
+    #: Held while old records are purged: one purge at a time, whoever runs it (the worker, a test, an admin).
+    purge_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
     @classmethod
     def from_settings(cls, settings: Any, keyring: KeyRing) -> Dci:

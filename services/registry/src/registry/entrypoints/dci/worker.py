@@ -147,16 +147,21 @@ async def _send(ctx: Dci, row: Any) -> str | None:
 
 
 async def forget_old_messages(app: Any) -> int:
+    """At most every `PURGE_EVERY_S`: `purge_old_records`. Returns how many message ids were dropped."""
+    ctx: Dci = app.state.dci
+    async with ctx.purge_lock:
+        if time.monotonic() - ctx.purged_at < PURGE_EVERY_S:
+            return 0
+        ctx.purged_at = time.monotonic()
+        return await purge_old_records(app.state.engine, ctx.settings)
+
+
+async def purge_old_records(engine: Any, settings: Any) -> int:
     """Received message ids are kept while a replay could still carry a valid signature, then dropped; the
     record of sent callbacks (no bodies) for `KEEP_CALLBACKS`, transactions (txn status) for `KEEP_TRANSACTIONS`.
-    Returns how many message ids were dropped."""
-    ctx: Dci = app.state.dci
-    settings = ctx.settings
-    if time.monotonic() - ctx.purged_at < PURGE_EVERY_S:
-        return 0
-    ctx.purged_at = time.monotonic()
+    Returns how many message ids were dropped. Callers hold `Dci.purge_lock`."""
     keep = timedelta(seconds=2 * (settings.dci_signature_max_ttl_s + settings.dci_clock_skew_s) + 60)
-    async with app.state.engine.begin() as conn:
+    async with engine.begin() as conn:
         driver = await driver_connection(conn)
         now = datetime.now(UTC)
         status = await driver.execute("DELETE FROM dci_messages WHERE received_at < $1", now - keep)
