@@ -3,9 +3,12 @@
 import logging
 from uuid import uuid4
 
+import httpx
+
+from gotong.api.auth import StaticKeyVerifier
 from gotong.observability.logging import JsonFormatter
 
-from .conftest import NIK, bearer, count_events
+from .conftest import ISSUER, KEY, KID, NIK, bearer, count_events, make_app
 
 
 async def test_invalid_body_names_each_field_and_does_not_echo_values(client):
@@ -93,3 +96,31 @@ async def test_openapi_declares_problem_responses(client):
     responses = spec["paths"]["/things"]["post"]["responses"]
     assert {"401", "403", "409", "422"} <= set(responses)
     assert "application/problem+json" in responses["409"]["content"]
+
+
+async def test_a_database_outage_answers_503_with_retry_after_not_500(caplog):
+    """A request that needs the database while it is away: 503 problem+json with Retry-After, no traceback."""
+    from gotong.db import create_engine
+
+    app = make_app()
+    app.state.engine = create_engine("postgresql+asyncpg://postgres@127.0.0.1:1/gone", pool_size=1)
+    app.state.token_verifier = StaticKeyVerifier({KID: KEY.public_key()}, issuer=ISSUER)
+    async with app.router.lifespan_context(app), httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="http://test") as c:
+        answer = await c.post("/things", json={"title": "x", "amount": 1},
+                              headers={**bearer(), "Idempotency-Key": "k1"})
+        ready = await c.get("/readyz")
+    await app.state.engine.dispose()
+    assert answer.status_code == 503, answer.text
+    assert answer.headers["content-type"] == "application/problem+json"
+    assert answer.headers["retry-after"] == "5"
+    assert answer.json()["type"].endswith("/unavailable")
+    assert "Traceback" not in caplog.text
+    assert ready.status_code == 503
+    assert ready.json()["checks"] == {"database": "failing"}
+
+
+async def test_a_bug_is_still_a_500(client, caplog):
+    answer = await client.post("/things", json={"title": "x", "amount": 1, "explode": True}, headers=bearer())
+    assert answer.status_code == 500
+    assert "retry-after" not in answer.headers

@@ -15,6 +15,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from gotong.domain.errors import DomainError
 from gotong.observability.logging import scrub_text
+from gotong.transient import is_transient
 
 PROBLEM_JSON = "application/problem+json"
 TYPE_BASE = "https://gotong.id/problems/"
@@ -65,6 +66,26 @@ def validation_errors(err: RequestValidationError) -> list[dict[str, Any]]:
              "code": e.get("type")} for e in err.errors()]
 
 
+#: Seconds a client should wait before retrying while a server we depend on is away.
+RETRY_AFTER_S = 5
+
+
+def unavailable(instance: str | None) -> JSONResponse:
+    return problem(503, "unavailable", "Temporarily unavailable",
+                   "A server this service depends on is not answering; retry after the given seconds with the "
+                   "same Idempotency-Key.", instance=instance,
+                   headers={"Retry-After": str(RETRY_AFTER_S), "Cache-Control": "no-store"})
+
+
+def crash_answer(err: BaseException, path: str | None) -> JSONResponse:
+    """503 with Retry-After when the database is away (logged as a warning, no traceback), else a logged 500."""
+    if is_transient(err):
+        log.warning("dependency unavailable", extra={"path": path, "error_type": type(err).__name__})
+        return unavailable(path)
+    log.exception("unhandled error", extra={"path": path, "error_type": type(err).__name__})
+    return internal_error(path)
+
+
 def internal_error(instance: str | None) -> JSONResponse:
     return problem(500, "internal-error", "Something went wrong on our side",
                    "The error was logged; retrying with the same Idempotency-Key is safe.", instance=instance)
@@ -97,9 +118,7 @@ class CatchAll:
         except Exception as err:
             if started:  # half an answer went out (or sending failed): let the server drop the connection
                 raise
-            log.exception("unhandled error",
-                          extra={"path": scope.get("path"), "error_type": type(err).__name__})
-            await internal_error(scope.get("path"))(scope, receive, send)
+            await crash_answer(err, scope.get("path"))(scope, receive, send)
 
 
 def _allowed_methods(app: FastAPI, scope: Scope) -> list[str]:
@@ -133,8 +152,7 @@ def install_problem_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def _crash(request: Request, err: Exception) -> JSONResponse:  # apps without CatchAll
-        log.exception("unhandled error", extra={"path": request.url.path, "error_type": type(err).__name__})
-        return internal_error(request.url.path)
+        return crash_answer(err, request.url.path)
 
 
 class FieldError(BaseModel):

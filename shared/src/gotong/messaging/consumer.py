@@ -20,7 +20,6 @@ from typing import Any, Protocol
 from aiokafka import AIOKafkaConsumer, ConsumerRebalanceListener, TopicPartition
 from aiokafka.structs import ConsumerRecord
 from opentelemetry.trace import SpanKind
-from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from gotong.eventstore.model import START, Position
@@ -30,6 +29,7 @@ from gotong.messaging.cloudevents import WATERMARK_TYPE, CloudEvent, decode
 from gotong.messaging.relay import producer_for
 from gotong.messaging.topics import dlq_topic
 from gotong.observability.tracing import context_from_traceparent, tracer
+from gotong.transient import is_transient
 
 log = logging.getLogger("gotong.consumer")
 
@@ -63,14 +63,7 @@ class _Tracking:
 
 
 def _transient(err: BaseException) -> bool:
-    if isinstance(err, OperationalError | InterfaceError | ConnectionError | OSError | asyncio.TimeoutError):
-        return True
-    if isinstance(err, DBAPIError) and err.connection_invalidated:
-        return True
-    import asyncpg
-
-    return isinstance(err, asyncpg.PostgresConnectionError | asyncpg.InterfaceError |
-                      asyncpg.CannotConnectNowError)
+    return is_transient(err)
 
 
 class EventConsumer:
