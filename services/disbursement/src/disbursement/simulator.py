@@ -49,7 +49,8 @@ class Payout:
     amount: int
     paid_amount: int
     status: str  # pdng | succ | rjct
-    returned: bool = False
+    returned: bool = False  # the return was reported to the payer (not before: it reads the order of reports)
+    reported: bool = False  # the outcome (succ / rjct) was reported to the payer
     reason: str | None = None
 
 
@@ -95,10 +96,10 @@ class Channel:
             self.outbox.append(Outbox(now + cfg.delay_s + cfg.return_delay_s, sender_uri, "on-disburse",
                                       {"returned_of": d.reference_id}))
 
-    def status_item(self, p: Payout) -> dict[str, Any]:
+    def status_item(self, p: Payout, *, returned: bool | None = None) -> dict[str, Any]:
         item: dict[str, Any] = {"reference_id": p.reference_id, "timestamp": g2p.now_ts(), "payee_fa": p.payee_fa,
                                 "currency_code": "IDR"}
-        if p.returned:
+        if p.returned if returned is None else returned:
             item.update(status="rjct", status_reason_message="returned: rekening tidak aktif",
                         instruction="returned", amount=g2p.amount_text(p.paid_amount))
         elif p.status == "succ":
@@ -108,13 +109,22 @@ class Channel:
         return item
 
     def due_item(self, o: Outbox) -> dict[str, Any]:
+        """What a report says, from what it reports (building it changes nothing: its delivery may fail)."""
         if "returned_of" in o.item:
-            p = self.payouts[o.item["returned_of"]]
-            p.returned = True
-            return self.status_item(p)
+            return self.status_item(self.payouts[o.item["returned_of"]], returned=True)
         if "report_of" in o.item:
-            return self.status_item(self.payouts[o.item["report_of"]])
+            return self.status_item(self.payouts[o.item["report_of"]], returned=False)
         return o.item
+
+    def ready(self, o: Outbox) -> bool:
+        """A return is reported only after the payment it gives back was (the payer books them in order)."""
+        return "returned_of" not in o.item or self.payouts[o.item["returned_of"]].reported
+
+    def delivered(self, o: Outbox) -> None:
+        if "report_of" in o.item:
+            self.payouts[o.item["report_of"]].reported = True
+        elif "returned_of" in o.item:
+            self.payouts[o.item["returned_of"]].returned = True
 
 
 def create_simulator(config: ChannelConfig | None = None, *, with_delivery: bool = True) -> FastAPI:
@@ -201,7 +211,7 @@ async def deliver_due(channel: Channel, client: httpx.AsyncClient, *, everything
     """One round of callbacks; those that cannot be delivered are tried again a second later. Returns how
     many reports were delivered. `everything`: ignore the delays (tests)."""
     now = asyncio.get_running_loop().time()
-    due = [o for o in channel.outbox if everything or o.due <= now]
+    due = [o for o in channel.outbox if (everything or o.due <= now) and channel.ready(o)]
     delivered = 0
     groups: dict[tuple[str, str], list[Outbox]] = {}
     for o in due[:channel.config.callback_batch * 4]:
@@ -212,6 +222,8 @@ async def deliver_due(channel: Channel, client: httpx.AsyncClient, *, everything
             if await _post(client, channel, uri, action, [channel.due_item(o) for o in part]):
                 done = {id(o) for o in part}
                 channel.outbox = [o for o in channel.outbox if id(o) not in done]
+                for o in part:
+                    channel.delivered(o)
                 channel.callbacks_sent += 1
                 delivered += len(part)
             else:

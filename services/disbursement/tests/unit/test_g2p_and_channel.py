@@ -54,3 +54,36 @@ def test_channel_outcomes_follow_the_configured_rates_and_are_repeatable():
     first = run(1)
     assert first == run(1)
     assert 60 < first.count("rjct") < 140
+
+
+async def test_a_return_is_reported_only_after_the_payment_and_only_once_delivered():
+    """The payer books reports in order: a return whose payment report was lost must wait for it, and the
+    channel counts a payout returned only when the payer was told (a failed delivery changes nothing)."""
+    import httpx
+
+    from disbursement.simulator import deliver_due
+
+    channel = Channel(ChannelConfig(delay_s=0, return_delay_s=0, return_rate=1.0))
+    d = g2p.Disbursement(reference_id="p.1", payer_fa="a@b", payee_fa="token:HH@dtsen", amount="600000.00")
+    channel.receive(d, "http://cb/on-disburse", 0)
+    seen: list[str] = []
+    up = False
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        if not up:
+            return httpx.Response(503)
+        body = request.read().decode()
+        seen.extend("returned" if '"instruction":"returned"' in body.replace(" ", "") else "paid"
+                    for _ in range(body.count('"reference_id"')))
+        return httpx.Response(200)
+
+    async with httpx.AsyncClient(transport=httpx.MockTransport(handler)) as client:
+        assert await deliver_due(channel, client, everything=True) == 0  # the payer is down
+        payout = channel.payouts["p.1"]
+        assert (payout.reported, payout.returned) == (False, False)
+        assert channel.status_item(payout)["status"] == "succ", "not returned before the payer knows it was paid"
+        up = True
+        assert await deliver_due(channel, client, everything=True) == 1
+        assert await deliver_due(channel, client, everything=True) == 1
+    assert seen == ["paid", "returned"]
+    assert (payout.reported, payout.returned) == (True, True)
