@@ -109,6 +109,22 @@ async def test_abandoned_reservation_is_taken_over_after_its_lease(client, engin
     assert await key_rows(engine) == [("k-6", "done")]
 
 
+async def test_a_reservation_whose_holder_crashed_is_taken_over_at_once(client, engine):
+    """The server died after reserving the key (its lease has a minute to run): the client's retry with the same
+    key is not made to wait that minute."""
+    raw = b'{"title":"a","amount":1}'
+    async with engine.begin() as conn:
+        await conn.execute(text(
+            "INSERT INTO idempotency_keys (principal, key, method, path, request_hash, state, locked_until) "
+            "VALUES ('ops-1', 'k-crash', 'POST', '/things', :h, 'in_flight', now() + interval '60 seconds')"),
+            {"h": hashlib.sha256(b"POST\n/things\n" + raw).digest()})
+    headers = {**keyed("k-crash"), "content-type": "application/json"}
+    r = await client.post("/things", headers=headers, content=raw)
+    assert r.status_code == 201, r.text
+    assert await count_events(engine) == 1
+    assert await key_rows(engine) == [("k-crash", "done")]
+
+
 @pytest.mark.parametrize("settings_overrides", [{"idempotency_lease_s": 0.3}])
 async def test_slow_holder_that_lost_its_lease_cannot_commit_even_if_it_finishes_first(client, engine):
     slow_gate = probe.gate = asyncio.Event()

@@ -4,8 +4,11 @@ A key is reserved in its own short transaction; the command's events and the sto
 so a crash between commit and reply still replays the first answer. Same key + same payload: the first
 answer again (`Idempotent-Replayed: true`). Same key + another payload: 422. A retry while the first is in
 flight: 409.
-A reservation whose holder died is taken over when its lease runs out; the lease's expiry time doubles as a
-fencing token, so a holder that was only slow cannot commit after someone took its key over.
+A reservation whose holder died is taken over at once: a live holder keeps a transaction-level advisory lock
+on the key while its command runs, so a retry that can take that lock knows nobody is working on the key (its
+process crashed, its connection is gone). A holder that is alive but slow keeps the key until its lease runs
+out; the lease's expiry time doubles as a fencing token, so a holder that lost its key cannot commit after
+someone took it over.
 """
 
 from __future__ import annotations
@@ -54,6 +57,8 @@ _COMPLETE = text(
     "UPDATE idempotency_keys SET state = 'done', locked_until = NULL, response_status = :s, "
     "response_headers = CAST(:hd AS jsonb), response_body = :b "
     "WHERE principal = :p AND key = :k AND state = 'in_flight' AND locked_until = :lease RETURNING 1")
+# Two-key form (class 7411): a space of its own, apart from the relay's and the migrations' one-key locks.
+_HOLD = text("SELECT pg_try_advisory_xact_lock(7411, hashtext(:p || '|' || :k))")
 _RELEASE = text("DELETE FROM idempotency_keys "
                 "WHERE principal = :p AND key = :k AND state = 'in_flight' AND locked_until = :lease")
 
@@ -154,10 +159,11 @@ class CommandContext:
                     headers = {**dict(row.response_headers or {}), REPLAYED: "true"}
                     return Response(content=bytes(row.response_body or b""), status_code=row.response_status,
                                     headers=headers)
-                if row.locked:
+                if row.locked and not (await conn.execute(_HOLD, params)).scalar_one():
                     raise RequestInFlight("the first request with this key has not finished; retry shortly",
                                           headers={"Retry-After": "1"})
-                self._lease = (await conn.execute(_TAKE_OVER, params)).scalar_one()  # its holder died
+                # Its lease ran out, or nobody holds the key's lock: the holder died (or was too slow).
+                self._lease = (await conn.execute(_TAKE_OVER, params)).scalar_one()
                 return None
         raise RequestInFlight("this key is changing hands; retry shortly", headers={"Retry-After": "1"})
 
@@ -196,6 +202,7 @@ class CommandContext:
             return replay
         try:
             async with self.request.app.state.store.transaction() as tx:
+                await tx.connection.execute(_HOLD, self._params())  # "alive and working on it", until commit
                 response = _response(await self._run(fn, tx), status_code, headers)
                 if not await self._complete(tx.connection, response):
                     raise LeaseLost("this attempt outlived its lease and another took the key over",
