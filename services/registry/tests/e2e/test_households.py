@@ -76,7 +76,7 @@ async def test_officer_cannot_approve_own_proposal(client):
     await client.post(f"/v1/reviews/{review['id']}/proposal", headers=APPROVER,
                       json={"decision": "rejected", "note": "KK ganda"})
     r = await client.post(f"/v1/reviews/{review['id']}/approval", headers=APPROVER)
-    assert r.status_code == 409
+    assert r.status_code == 403
     assert "maker–checker" in r.json()["detail"]
 
 

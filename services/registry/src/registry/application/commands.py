@@ -14,7 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from uuid6 import uuid7
 
 from gotong.application.repository import Repository
-from gotong.domain.errors import Conflict, InvalidTransition, NotFound, ValidationFailed
+from gotong.domain.errors import Conflict, Forbidden, InvalidTransition, NotFound, ValidationFailed
 from gotong.eventstore.model import EventMetadata
 from gotong.eventstore.port import EventStoreTx
 from gotong.eventstore.postgres import driver_connection
@@ -305,7 +305,8 @@ async def approve_review(tx: EventStoreTx, review_id: int, officer: str, approve
     if row["status"] != "proposed":
         raise InvalidTransition(f"review {review_id} is {row['status']}; only a proposal can be approved")
     if row["proposed_by"] == officer:
-        raise InvalidTransition("maker–checker: the officer who proposed cannot approve their own proposal")
+        raise Forbidden("maker–checker: the officer who proposed cannot approve their own proposal",
+                        field="approved_by")
     if not approve:
         await driver.execute("UPDATE review_queue SET status = 'open', proposed_by = NULL, proposal = NULL "
                              "WHERE id = $1", review_id)

@@ -14,7 +14,7 @@ from uuid import UUID
 from pydantic import Field
 
 from gotong.domain.aggregate import Aggregate
-from gotong.domain.errors import InvalidTransition, NotFound, ValidationFailed
+from gotong.domain.errors import Forbidden, InvalidTransition, NotFound, ValidationFailed
 from gotong.domain.events import DomainEvent, EventRegistry
 from registry.domain.identity import check_kk, check_nik, check_village, region_parts
 from registry.domain.model import Attributes, HouseholdIn, MemberFact, age_band, age_on
@@ -244,7 +244,8 @@ class Household(Aggregate):
         if self.verification not in ("flagged", "under_review"):
             raise InvalidTransition(f"the household is {self.verification}, there is nothing to review")
         if proposed_by == approved_by:
-            raise InvalidTransition("maker–checker: the officer who proposed cannot approve their own proposal")
+            raise Forbidden("maker–checker: the officer who proposed cannot approve their own proposal",
+                            field="approved_by")
         self._record(ReviewDecided(decision=decision, proposed_by=proposed_by, approved_by=approved_by, note=note))
 
     def ranked(self, desil: int, desil_province: int, score: float, rule_version: str, snapshot: str) -> None:
