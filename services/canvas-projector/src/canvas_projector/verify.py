@@ -21,7 +21,7 @@ def main(argv: list[str] | None = None) -> int:
     text = sys.stdin.read() if args.receipt == "-" else open(args.receipt, encoding="utf-8").read()
     try:
         checkpoint = verify_receipt(json.loads(text), args.key)
-    except (ValueError, KeyError) as err:
+    except (ValueError, KeyError, TypeError) as err:
         sys.stderr.write(f"NOT VERIFIED: {err}\n")
         return 1
     sys.stdout.write(f"verified: record {json.loads(text)['record']['payment_id']} is leaf "

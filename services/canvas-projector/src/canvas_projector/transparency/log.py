@@ -169,6 +169,9 @@ def verify_receipt(receipt: dict[str, Any], vkey: str) -> Checkpoint:
     """Offline verification of a receipt: the checkpoint's signature, then the record's inclusion under it.
     Raises ValueError saying what failed."""
     checkpoint = open_note(receipt["checkpoint"], vkey)
+    for number in ("leaf_index", "tree_size"):
+        if type(receipt[number]) is not int:  # JSON true or 8.0 or "8" is not a leaf index or a size
+            raise ValueError(f"the receipt's {number} is not a whole number")
     if checkpoint.size != receipt["tree_size"]:
         raise ValueError("the receipt's tree size differs from its checkpoint")
     proof = [base64.b64decode(p) for p in receipt["inclusion_proof"]]

@@ -108,8 +108,9 @@ def consistency_proof(src: NodeSource, old: int, new: int) -> list[bytes]:
 
 
 def verify_inclusion(leaf: bytes, index: int, size: int, proof: Sequence[bytes], expected_root: bytes) -> bool:
-    """RFC 9162 §2.1.3.2, given the leaf hash."""
-    if index >= size:
+    """RFC 9162 §2.1.3.2, given the leaf hash. The RFC's indexes are unsigned: a negative one is refused too
+    (Python's -1 >> 1 == -1 would otherwise walk the path of a leaf counted from the end)."""
+    if not 0 <= index < size:
         return False
     fn, sn, r = index, size - 1, leaf
     for p in proof:

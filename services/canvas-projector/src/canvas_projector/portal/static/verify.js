@@ -25,7 +25,8 @@ function canonical(value) {
 }
 
 async function verifyInclusion(leaf, index, size, proof, root) {
-  if (index >= size) return false;
+  // RFC 9162 indexes are unsigned integers: -1, 0.5 or "3" never name a leaf (Math.floor(-1 / 2) is -1).
+  if (!Number.isInteger(index) || !Number.isInteger(size) || index < 0 || index >= size) return false;
   let fn = index, sn = size - 1, r = leaf;
   for (const p of proof) {
     if (sn === 0) return false;
