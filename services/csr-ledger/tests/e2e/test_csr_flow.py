@@ -1,7 +1,6 @@
 """The CSR desk end to end over HTTP, with a real database and broker: companies, pledges, deposits,
 allocations under maker–checker, spending from disbursement events (delivered twice), reports, published events."""
 
-import asyncio
 from uuid import uuid4
 
 import httpx
@@ -14,6 +13,7 @@ from gotong.contracts.disbursement import PaymentRecorded
 from gotong.messaging.topics import dlq_topic, ensure_topics
 from gotong.testing.kafka import read_topic
 from gotong.testing.tokens import TokenIssuer
+from gotong.testing.wait import eventually
 
 ISSUER = TokenIssuer()
 
@@ -116,33 +116,39 @@ async def test_spending_from_disbursement_events_posts_once_and_reverses_returns
     await client.post(f"/v1/companies/{cid}/deposits", headers=OPS, json={"amount": 10_000_000, "reference": "r"})
     alloc = (await client.post(f"/v1/companies/{cid}/allocations", headers=OPS, json={
         "target_kind": "program", "target_id": "p1", "target_name": "Pangan", "amount": 1_000_000})).json()
+    # A second company's allocation: its payment, sent last, is the barrier (see below).
+    other = await company(client, nib="9120007777777")
+    await client.post(f"/v1/companies/{other}/deposits", headers=OPS, json={"amount": 1_000_000, "reference": "b"})
+    barrier = (await client.post(f"/v1/companies/{other}/allocations", headers=OPS, json={
+        "target_kind": "program", "target_id": "p2", "target_name": "Barrier", "amount": 500_000})).json()
 
-    def payment(pid: str, status: str) -> PaymentRecorded:
+    def payment(pid: str, status: str, allocation: str = alloc["id"]) -> PaymentRecorded:
         return PaymentRecorded(payment_id=pid, household_ref="hh_3f9a", program_id="p1", program_code="CSR-PANGAN",
                                cycle_id="c1", period="2026-Q4", amount=300_000, region_code="32.73.01.1001",
                                province_code="32", regency_code="32.73", desil=2, funding_source="csr",
-                               csr_allocation_id=alloc["id"], status=status, occurred_at="2026-11-28T08:00:00Z")
+                               csr_allocation_id=allocation, status=status, occurred_at="2026-11-28T08:00:00Z")
 
     producer = AIOKafkaProducer(bootstrap_servers=kafka_bootstrap)
     await producer.start()
-    seq = 0
     for p in [payment("pay-1", "paid"), payment("pay-1", "paid"), payment("pay-2", "paid"),
-              payment("pay-2", "returned"), payment("pay-2", "returned")]:
-        seq += 1
+              payment("pay-2", "returned"), payment("pay-2", "returned"),
+              payment(f"pay-barrier-{uuid4().hex[:6]}", "paid", barrier["id"])]:
         headers = [("ce_specversion", b"1.0"), ("ce_id", str(uuid4()).encode()),
                    ("ce_source", b"/gotong/disbursement"),
                    ("ce_type", b"id.gotong.disbursement.PaymentRecorded.v1"), ("content-type", b"application/json"),
                    ("ce_subject", str(uuid4()).encode())]  # no store position: these are redeliveries by offset
+        # one key, so one partition: the consumer applies them in this order
         await producer.send_and_wait("disbursement.events", p.model_dump_json().encode(), key=b"k", headers=headers)
     await producer.stop()
-    # other tests publish on the same topic: wait for our own events' effect (the reversal), up to a minute
-    for _ in range(300):
-        rows = (await client.get(f"/v1/accounts/{alloc['account_id']}/statement", headers=OPS)).json()
-        if any(e["code"] == "reversal" for e in rows["entries"]):
-            await asyncio.sleep(0.5)  # a duplicate delivered behind it would show up now
-            rows = (await client.get(f"/v1/accounts/{alloc['account_id']}/statement", headers=OPS)).json()
-            break
-        await asyncio.sleep(0.2)
+
+    async def statement(allocation: dict) -> dict:
+        return (await client.get(f"/v1/accounts/{allocation['account_id']}/statement", headers=OPS)).json()
+
+    # The barrier: the last message of the partition has been applied, so every duplicate before it has been
+    # consumed too (other tests publish on the same topic: wait up to a minute, for the effect, not a time).
+    await eventually(lambda: statement(barrier), lambda s: any(e["code"] == "spending" for e in s["entries"]),
+                     what="the barrier payment's spending")
+    rows = await statement(alloc)
     entries = [(e["code"], e["side"], e["amount"]) for e in rows["entries"]]
     assert entries == [("allocation", "credit", 1_000_000), ("spending", "debit", 300_000),
                        ("spending", "debit", 300_000), ("reversal", "credit", 300_000)]
@@ -153,8 +159,8 @@ async def test_spending_from_disbursement_events_posts_once_and_reverses_returns
     gri = await client.get("/v1/reports/gri", params={"format": "csv"}, headers=OPS)
     assert gri.headers["content-type"].startswith("text/csv")
     assert "gri_201_1_community_investment" in gri.text.splitlines()[0]
-    public = (await client.get("/public/companies")).json()
-    assert public[0]["spent"] == 300_000
+    public = {c["id"]: c for c in (await client.get("/public/companies")).json()}
+    assert (public[cid]["spent"], public[other]["spent"]) == (300_000, 300_000)
     assert "hh_3f9a" not in str(public)
 
 

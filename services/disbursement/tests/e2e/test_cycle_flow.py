@@ -3,7 +3,7 @@ wrong-state refusals, budget, holds released on clearance, payments, events, rep
 
 from __future__ import annotations
 
-import asyncio
+from typing import Any
 from uuid import UUID
 
 import httpx
@@ -17,6 +17,11 @@ from disbursement.fixtures import changed, member
 from disbursement.simulator import ChannelConfig
 from gotong.eventstore import EventMetadata
 from gotong.eventstore.postgres import driver_connection
+from gotong.testing.wait import eventually
+
+
+async def _json(response: Any) -> Any:
+    return (await response).json()
 
 
 async def test_bad_input_is_a_problem_naming_the_field(env):
@@ -225,11 +230,9 @@ async def test_the_embedded_channel_pays_in_the_background_as_under_gotong_up(da
             async with app.state.store.transaction() as tx:
                 await cy.approve(tx, UUID(cid), "sup-1", EventMetadata(actor="sup-1"))
             assert (await c.post(f"/v1/cycles/{cid}/pay")).json()["instructed_now"] == 3
-            for _ in range(100):
-                view = (await c.get(f"/v1/cycles/{cid}")).json()
-                if view["payments"].get("paid", {}).get("count") == 3:
-                    break
-                await asyncio.sleep(0.1)
+            view = await eventually(lambda: _json(c.get(f"/v1/cycles/{cid}")),
+                                    lambda v: v["payments"].get("paid", {}).get("count") == 3,
+                                    what="three payments paid by the embedded channel")
             assert view["payments"] == {"paid": {"count": 3, "amount": 1_800_000}}
             ledger = (await c.get("/channel/ledger")).json()
             assert len(ledger["payouts"]) == 3

@@ -2,8 +2,6 @@
 `partnership.events` is the contract (internal events stay in); lists page with cursors; commands are
 idempotent by key; the periodic check flags overdue milestones by itself."""
 
-import asyncio
-
 import pytest
 from sqlalchemy import text
 
@@ -11,6 +9,7 @@ from gotong.contracts.partnership import EVENTS
 from gotong.messaging.cloudevents import decode
 from gotong.messaging.relay import OutboxRelay
 from gotong.testing.kafka import read_topic
+from gotong.testing.wait import eventually
 
 CONTACT = {"name": "Siti Rahmawati", "position": "Kepala Bagian Kerja Sama", "email": "siti.r@example.go.id",
            "phone": "+62 812 3456 7890"}
@@ -173,11 +172,9 @@ async def test_the_periodic_check_flags_overdue_milestones(database_url, kafka_b
                    expect=201)
     app = create_app(Settings(database_url=database_url, kafka_bootstrap_servers=kafka_bootstrap,
                               relay_enabled=False, overdue_check_interval_s=0.05))
+    async def flagged() -> bool:
+        async with app.state.engine.connect() as conn:
+            return bool((await conn.execute(text("SELECT flagged_overdue FROM milestones"))).scalar_one())
+
     async with app.router.lifespan_context(app):
-        for _ in range(100):
-            async with app.state.engine.connect() as conn:
-                flagged = (await conn.execute(text("SELECT flagged_overdue FROM milestones"))).scalar_one()
-            if flagged:
-                break
-            await asyncio.sleep(0.05)
-    assert flagged is True
+        await eventually(flagged, what="the overdue check flagging the milestone")

@@ -6,6 +6,7 @@ import asyncio
 from sqlalchemy import text
 
 from gotong.eventstore.postgres import driver_connection
+from gotong.testing.wait import eventually
 
 from .conftest import SOCIAL, STATS
 from .helpers import nik_query, rank, register, search_message, verified_by_jwks
@@ -70,12 +71,12 @@ async def test_failed_callback_is_retried(client, callbacks):
     assert (await client.post("/dci/registry/search", headers=SOCIAL.headers, json=body)).status_code == 200
     [answer] = await callbacks.wait_for("/social/registry/on-search")
     await verified_by_jwks(client, answer)
-    for _ in range(100):  # the server answered before the worker's transaction committed
+    async def outbox_row():
         async with client.app.state.engine.connect() as conn:
-            row = (await conn.exec_driver_sql("SELECT status, attempts, body FROM dci_outbox")).one()
-        if row.status != "pending":
-            break
-        await asyncio.sleep(0.05)
+            return (await conn.exec_driver_sql("SELECT status, attempts, body FROM dci_outbox")).one()
+
+    # the server answered before the worker's transaction committed
+    row = await eventually(outbox_row, lambda r: r.status != "pending", what="the callback's outcome recorded")
     assert row.status == "delivered"
     assert row.attempts == 3
     assert row.body is None  # nothing kept once delivered

@@ -1,8 +1,6 @@
 """Subscribe/notify: a ministry subscribes to registrations in a region, a household is registered there,
 the signed notify arrives with only what the subscriber's scopes allow; unsubscribe ends it."""
 
-import asyncio
-
 from registry.synthetic import households
 
 from .conftest import HEALTH, OPS, SOCIAL, STATS
@@ -25,6 +23,21 @@ def two_provinces() -> tuple[dict, dict]:
     first = rows[0]
     other = next(r for r in rows if r["village_code"][:2] != first["village_code"][:2])
     return first, other
+
+
+def neighbour_of(first: dict) -> dict:
+    """Another household of the same province as `first` (a later registration there is a barrier)."""
+    return next(r for r in households(30, seed=71) if r["village_code"][:2] == first["village_code"][:2]
+                and r["kk"] != first["kk"])
+
+
+def notifies(callbacks, path_suffix: str = "/registry/notify") -> list[tuple[str, dict]]:
+    return [(p, b) for p, b in callbacks.received if p.endswith(path_suffix)]
+
+
+def notified_household(body: dict) -> str:
+    record = body["message"]["notify_event"][0]["data"]["reg_records"]
+    return str(record["group_identifier"][0]["identifier_value"])
 
 
 async def _subscribe(client, callbacks, ministry, path: str, region: str) -> str:
@@ -82,8 +95,14 @@ async def test_subscribe_then_register_then_notify_with_scoped_records(client, c
     health_record = (await verified_by_jwks(client, health))["notify_event"][0]["data"]["reg_records"]
     assert "additional_attributes" not in health_record
     assert "income_band" not in str(health)
-    await asyncio.sleep(0.5)  # the household outside the region never arrives
-    assert len([p for p, _ in callbacks.received if p.endswith("/registry/notify")]) == 3
+    # The barrier: `outside` was registered before `inside`. The notifier reads the store in commit order and
+    # callbacks leave in the order they were queued, so a notify for `outside` would have reached each of the
+    # three subscribers before the one for `inside` that we just waited for. None did.
+    assert sorted((p, notified_household(b)) for p, b in notifies(callbacks)) == [
+        ("/health/registry/notify", ref), ("/social/registry/notify", ref), ("/stats/registry/notify", ref)]
+    async with client.app.state.engine.connect() as conn:
+        queued = (await conn.exec_driver_sql("SELECT count(*) FROM dci_outbox WHERE action = 'notify'")).scalar_one()
+    assert queued == 3, "nothing was ever queued for the household outside the region"
     reads = (await client.get("/v1/audit/personal-reads", headers=OPS)).json()
     assert {(i["client_id"], i["purpose"]) for i in reads["items"]} == {
         ("kemensos", "pemantauan gizi ibu hamil"), ("kemenkes", "pemantauan gizi ibu hamil")}
@@ -91,7 +110,8 @@ async def test_subscribe_then_register_then_notify_with_scoped_records(client, c
 
 async def test_unsubscribe_stops_notify_and_is_refused_for_foreign_codes(client, callbacks):
     inside, _ = two_provinces()
-    code = await _subscribe(client, callbacks, SOCIAL, "/social", inside["village_code"][:2])
+    province = inside["village_code"][:2]
+    code = await _subscribe(client, callbacks, SOCIAL, "/social", province)
     foreign = {"transaction_id": "txn-unsub-0", "timestamp": "2026-11-29T08:00:00+07:00",
                "subscription_codes": [code]}
     r = await client.post("/dci/registry/unsubscribe", headers=STATS.headers,
@@ -114,15 +134,23 @@ async def test_unsubscribe_stops_notify_and_is_refused_for_foreign_codes(client,
             "attribute_value": [code]}}, total=1))
     [item] = status.json()["message"]["txnstatus_response"]["txn_status"]["subscribe_response"]
     assert item["subscriptions"][0]["status"] == "unsubscribe"
-    assert (await client.post("/v1/households", headers=OPS, json=inside)).status_code == 201
+    await _subscribe(client, callbacks, STATS, "/stats", province)  # still subscribed: the barrier's witness
+    registered = await client.post("/v1/households", headers=OPS, json=inside)
+    assert registered.status_code == 201
     again = {**unsub, "transaction_id": "txn-unsub-2"}
     r = await client.post("/dci/registry/unsubscribe", headers=SOCIAL.headers,
                           json=SOCIAL.envelope("unsubscribe", again))
     [_, twice] = await callbacks.wait_for("/social/registry/on-unsubscribe", count=2)
     message = await verified_by_jwks(client, twice)
     assert (message["status"], message["status_reason_code"]) == ("rjct", "rjct.event.already_unsubscribed")
-    await asyncio.sleep(0.3)
-    assert not [p for p, _ in callbacks.received if p.endswith("/registry/notify")]
+    # The barrier: a later registration in the same province, notified to the subscriber that stayed. A notify
+    # of `inside` to the unsubscribed ministry would have been queued, and delivered, before it.
+    later = await client.post("/v1/households", headers=OPS, json=neighbour_of(inside))
+    assert later.status_code == 201
+    await callbacks.wait_for("/stats/registry/notify", count=2)
+    assert [notified_household(b) for _, b in notifies(callbacks)] == [
+        registered.json()["household_ref"], later.json()["household_ref"]]
+    assert not notifies(callbacks, "/social/registry/notify")
 
 
 async def test_subscription_with_unknown_event_or_bad_filter_is_rejected(client, callbacks):
@@ -182,5 +210,15 @@ async def test_death_of_a_person_followed_by_nik_is_notified(client, callbacks):
     dead = [m for m in record["member_list"] if not m["is_alive"]]
     assert [m["member_identifier"][0]["identifier_value"] for m in dead] == [member]
     assert dead[0]["death_date"] == "2026-11-01"
-    await asyncio.sleep(0.3)
-    assert len([p for p, _ in callbacks.received if p == "/health/registry/notify"]) == 1
+    # The barrier: a second death in the same household, notified after the first. A duplicate of the first
+    # notify, or one for the attribute update, would have been queued before it and so have arrived by now.
+    other = out["members"][-2]["member_ref"]
+    r = await client.post(f"/v1/households/{out['household_ref']}/members/{other}/death", headers=OPS,
+                          json={"died_on": "2026-11-02"})
+    assert r.status_code == 200, r.text
+    both = await callbacks.wait_for("/health/registry/notify", count=2)
+    assert [b["header"]["meta"]["reg_event_type"] for b in both] == ["DEATH", "DEATH"]
+    assert len(notifies(callbacks)) == 2
+    second = (await verified_by_jwks(client, both[1]))["notify_event"][0]["data"]["reg_records"]
+    assert {m["member_identifier"][0]["identifier_value"] for m in second["member_list"] if not m["is_alive"]} == {
+        member, other}
