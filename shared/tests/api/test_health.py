@@ -3,6 +3,7 @@
 import asyncio
 
 import pytest
+from prometheus_client.parser import text_string_to_metric_families
 
 from gotong.api import health
 
@@ -69,13 +70,36 @@ async def test_readyz_is_503_when_the_database_does_not_answer(app, client):
     assert r.json()["checks"]["database"] == "failing"
 
 
+def samples(text: str) -> dict[tuple[str, frozenset[tuple[str, str]]], float]:
+    """Every sample of a /metrics text as Prometheus parses it: (name, labels) -> value."""
+    return {(s.name, frozenset(s.labels.items())): s.value
+            for family in text_string_to_metric_families(text) for s in family.samples}
+
+
+def labels(**kw: str) -> frozenset[tuple[str, str]]:
+    return frozenset(kw.items())
+
+
 @pytest.mark.parametrize("thing_id", ["3273014101900001"])
 async def test_metrics_count_requests_by_route_template_method_and_status(client, thing_id):
-    await client.get("/things", headers=bearer())
-    await client.get(f"/nowhere/{thing_id}")
+    things, unmatched = labels(method="GET", route="/things", status="200"), labels(method="GET", route="unmatched",
+                                                                                      status="404")
+    before = samples((await client.get("/metrics")).text)  # the registry is per process: count from here
+    for _ in range(3):
+        assert (await client.get("/things", headers=bearer())).status_code == 200
+    assert (await client.get(f"/nowhere/{thing_id}")).status_code == 404
+    await client.get("/healthz")
     text = (await client.get("/metrics")).text
-    assert 'gotong_http_requests_total{method="GET",route="/things",status="200"}' in text
-    assert 'gotong_http_request_seconds_bucket{le="0.005",method="GET",route="/things",status="200"}' in text
-    assert 'route="unmatched",status="404"' in text
+    after = samples(text)
+
+    def grew(name: str, which: frozenset[tuple[str, str]]) -> float:
+        return after[(name, which)] - before.get((name, which), 0.0)
+
+    assert grew("gotong_http_requests_total", things) == 3
+    assert grew("gotong_http_request_seconds_count", things) == 3
+    assert grew("gotong_http_request_seconds_bucket", things | {("le", "+Inf")}) == 3
+    assert after[("gotong_http_request_seconds_sum", things)] > 0
+    assert grew("gotong_http_requests_total", unmatched) == 1
     assert thing_id not in text, "raw paths never become labels"
-    assert 'route="/metrics"' not in text
+    assert not [k for k in after if ("route", "/metrics") in k[1] or ("route", "/healthz") in k[1]], \
+        "the probes are not counted"

@@ -11,10 +11,22 @@ from typing import ClassVar
 
 import httpx
 import pytest
+from prometheus_client.parser import text_string_to_metric_families
 
 from gotong.infra.embedded import free_port
+from gotong.messaging.metrics import RELAY_LAG_EVENTS
 from gotong.messaging.topics import dlq_topic, ensure_topics
 from gotong.service import discover_services
+from gotong.testing.wait import eventually
+
+
+def sample_value(response: httpx.Response, name: str, labels: dict[str, str]) -> float | None:
+    """The value of the sample `name` with exactly these labels in a /metrics response, None if absent."""
+    for family in text_string_to_metric_families(response.text):
+        for sample in family.samples:
+            if sample.name == name and sample.labels == labels:
+                return float(sample.value)
+    return None
 
 
 class ServiceAppContract:
@@ -59,6 +71,19 @@ class ServiceAppContract:
         assert (info["name"], info["topic"]) == (self.service, f"{self.service}.events")
 
     async def test_metrics_are_prometheus_text(self, client: httpx.AsyncClient) -> None:
+        """Parsed as Prometheus reads it, and checked by value: a name in a `# HELP` line proves nothing."""
+        info = {"route": "/info", "method": "GET", "status": "200"}
+        before = sample_value(await client.get("/metrics"), "gotong_http_requests_total", info) or 0.0
+        for _ in range(2):
+            assert (await client.get("/info")).status_code == 200
         response = await client.get("/metrics")
         assert response.headers["content-type"].startswith("text/plain")
-        assert "gotong_relay_lag_events" in response.text
+        assert sample_value(response, "gotong_http_requests_total", info) == before + 2
+        # The relay reports this service's lag from its own database: the sentinel is overwritten with 0 once it
+        # has published what the app wrote at start-up (the registry is per process, so the label matters).
+        RELAY_LAG_EVENTS.labels(self.service).set(-1)
+
+        async def lag() -> float | None:
+            return sample_value(await client.get("/metrics"), "gotong_relay_lag_events", {"service": self.service})
+
+        assert await eventually(lag, lambda v: v == 0.0, timeout=30, what="the relay's lag gauge at 0") == 0.0
