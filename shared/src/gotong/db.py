@@ -36,7 +36,9 @@ async def ensure_database(url: str) -> bool:
             return False
         try:
             await conn.execute(f'CREATE DATABASE "{name}"')
-        except asyncpg.DuplicateDatabaseError:
+        except (asyncpg.DuplicateDatabaseError, asyncpg.UniqueViolationError):
+            # Another process (a replica migrating on start) created it between our check and our create; two
+            # CREATE DATABASE racing can also end in a duplicate key on pg_database's name index.
             return False
         return True
     finally:

@@ -79,19 +79,39 @@ def serve(service: str, host: str, port: int | None) -> None:
 
 @main.command()
 @click.argument("service", required=False)
-def migrate(service: str | None) -> None:
-    """Create and migrate the service databases on DATABASE_URL (all services, or one)."""
+@click.option("--check", is_flag=True,
+              help="Change nothing: compare each database with its service's tables; exit 1 on any difference.")
+def migrate(service: str | None, check: bool) -> None:
+    """Create and migrate the service databases on DATABASE_URL (all services, or one).
+
+    Concurrent runs (every replica on start) are safe: they take turns on an advisory lock."""
+    from sqlalchemy.exc import DBAPIError
+
+    from gotong.migrations import describe, drift
     from gotong.migrations import migrate as run_migrate
 
     specs = [_spec(service)] if service else list(discover_services().values())
 
-    async def run() -> None:
+    async def run() -> int:
+        differing = 0
         for spec in specs:
             url = spec.settings(service_name=spec.name).service_database_url
-            await run_migrate(spec, url)
-            click.echo(f"{spec.name}: migrated")
+            if not check:
+                await run_migrate(spec, url)
+                click.echo(f"{spec.name}: migrated")
+                continue
+            try:
+                found = [describe(d) for d in await drift(spec, url)]
+            except DBAPIError as e:
+                found = [f"cannot compare: {e.orig}"]
+            differing += bool(found)
+            click.echo(f"{spec.name}: " + (f"{len(found)} difference(s)" if found else "matches its tables"))
+            for line in found:
+                click.echo(f"  {line}")
+        return differing
 
-    asyncio.run(run())
+    if asyncio.run(run()):
+        raise SystemExit(1)
 
 
 @main.command("auth-server")

@@ -1,12 +1,14 @@
 """The registry households replica (references, region, desil, erased/merged).
 
+Frozen: explicit ops for the tables as they were at 0ffb3be, when this revision was written. Never edit it;
+add a revision instead.
+
 Revision ID: 0003
 Revises: 0002
 """
 
+import sqlalchemy as sa
 from alembic import op
-
-from enterprise.tables import registry_households
 
 revision = "0003"
 down_revision = "0002"
@@ -15,8 +17,18 @@ depends_on = None
 
 
 def upgrade() -> None:
-    registry_households.create(op.get_bind(), checkfirst=True)
+    op.create_table(
+        "registry_households",
+        sa.Column("household_ref", sa.Text(), nullable=False),
+        sa.Column("household_version", sa.Integer(), nullable=False),
+        sa.Column("province_code", sa.Text(), nullable=True),
+        sa.Column("regency_code", sa.Text(), nullable=True),
+        sa.Column("desil", sa.Integer(), nullable=True),
+        sa.Column("status", sa.Text(), nullable=False),
+        sa.Column("merged_into", sa.Text(), nullable=True),
+        sa.PrimaryKeyConstraint("household_ref"),
+    )
 
 
 def downgrade() -> None:
-    registry_households.drop(op.get_bind(), checkfirst=True)
+    op.drop_table("registry_households")
