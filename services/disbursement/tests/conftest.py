@@ -14,10 +14,8 @@ from disbursement.adapters import replica
 from disbursement.config import Settings
 from disbursement.entrypoints.api.app import create_app
 from disbursement.simulator import Channel, ChannelConfig, create_simulator, deliver_due
-from disbursement.tables import metadata
 from gotong.contracts.registry import HouseholdChanged
 from gotong.eventstore.postgres import driver_connection
-from gotong.eventstore.tables import kit_metadata
 from gotong.testing.tokens import TokenIssuer
 
 ISSUER = TokenIssuer()
@@ -34,8 +32,8 @@ OPS_WHO_CAN_APPROVE = auth("ops-1", "disbursement:read disbursement:write disbur
 
 
 @pytest.fixture
-def schema_metadata():
-    return [kit_metadata, metadata]
+def schema_service():
+    return "disbursement"
 
 
 @dataclass

@@ -1,9 +1,6 @@
 import pytest
 
-from enterprise.tables import metadata
-from gotong.eventstore.tables import kit_metadata
-
 
 @pytest.fixture
-def schema_metadata():
-    return [kit_metadata, metadata]
+def schema_service():
+    return "enterprise"

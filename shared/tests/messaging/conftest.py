@@ -11,7 +11,6 @@ from sqlalchemy.dialects.postgresql import UUID as PgUUID
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from gotong.eventstore.postgres import driver_connection
-from gotong.eventstore.tables import kit_metadata
 from gotong.messaging.consumer import Delivered, EventConsumer
 from gotong.messaging.relay import OutboxRelay
 from gotong.messaging.topics import dlq_topic, ensure_topics, events_topic
@@ -22,8 +21,8 @@ Table("stream_counts", read_model, Column("stream_id", PgUUID(as_uuid=True), pri
 
 
 @pytest.fixture
-def schema_metadata() -> list[MetaData]:
-    return [kit_metadata, read_model]
+def schema_extra() -> list[MetaData]:
+    return [read_model]
 
 
 class OrderViolation(Exception):

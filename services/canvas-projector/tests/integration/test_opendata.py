@@ -16,7 +16,6 @@ from gotong.contracts import csr_ledger, disbursement
 from gotong.db import create_engine
 from gotong.eventstore import AppendRequest, EventData
 from gotong.eventstore.postgres import PostgresEventStore
-from gotong.eventstore.tables import kit_metadata
 from gotong.messaging.relay import OutboxRelay
 from gotong.messaging.topics import dlq_topic, ensure_topics
 from gotong.testing.plugin import create_test_database
@@ -28,7 +27,7 @@ IATI_SCHEMA = Path(__file__).parents[1] / "fixtures" / "iati-2.03" / "iati-activ
 
 
 async def produce(test_infra, bootstrap: str, service: str, facts: list, twice: bool = False) -> None:
-    url = await create_test_database(test_infra.database_url, [kit_metadata])
+    url = await create_test_database(test_infra.database_url)
     engine = create_engine(url, pool_size=2)
     async with PostgresEventStore(engine).transaction() as tx:
         await tx.append_batch([AppendRequest(uuid4(), "fact", 0, [EventData(f.event_type, f.model_dump(mode="json"))])

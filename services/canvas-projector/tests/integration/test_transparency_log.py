@@ -14,14 +14,12 @@ from canvas_projector.entrypoints.consumers.transparency import (
     on_disbursement_event,
     seal_and_sign,
 )
-from canvas_projector.tables import metadata
 from canvas_projector.transparency.log import TransparencyLog, verify_receipt
 from gotong.contracts.disbursement import PaymentRecorded
 from gotong.db import create_engine
 from gotong.eventstore import AppendRequest, EventData
 from gotong.eventstore.model import Position
 from gotong.eventstore.postgres import PostgresEventStore, driver_connection
-from gotong.eventstore.tables import kit_metadata
 from gotong.messaging.consumer import EventConsumer
 from gotong.messaging.relay import OutboxRelay
 from gotong.messaging.topics import ensure_topics
@@ -41,7 +39,7 @@ def payment(i: int, status: str = "paid", attempt: int = 1) -> dict:
 
 async def publish_payments(test_infra, kafka_bootstrap, topic: str, payments: list[dict], twice: bool = False) -> None:
     """A producer service's store and relay: the events carry real store positions and watermarks."""
-    url = await create_test_database(test_infra.database_url, [kit_metadata])
+    url = await create_test_database(test_infra.database_url)
     engine = create_engine(url, pool_size=2)
     store = PostgresEventStore(engine)
     for chunk in range(0, len(payments), 50):
@@ -124,7 +122,7 @@ async def test_rebuild_from_zero_gives_the_same_leaves_and_root(engine, test_inf
     await publish_payments(test_infra, kafka_bootstrap, topic, [payment(i) for i in range(60)])
     await project(engine, kafka_bootstrap, topic)
     first = await tree_state(engine)
-    rebuilt_url = await create_test_database(test_infra.database_url, [kit_metadata, metadata])
+    rebuilt_url = await create_test_database(test_infra.database_url, "canvas-projector")
     rebuilt = create_engine(rebuilt_url, pool_size=2)
     try:
         await project(rebuilt, kafka_bootstrap, topic)

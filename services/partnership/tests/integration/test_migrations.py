@@ -31,7 +31,7 @@ async def test_migrations_create_the_read_tables_and_the_demo_loads_on_them(test
         finally:
             await engine.dispose()
         assert set(metadata.tables) <= tables
-        assert version == "0002"
+        assert version == "0003"
         assert counts[0] == 11
         assert counts[1] == 3
         assert counts[2] > 11

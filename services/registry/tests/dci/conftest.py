@@ -17,7 +17,6 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from gotong.eventstore.tables import kit_metadata
 from gotong.messaging.topics import dlq_topic, ensure_topics
 from gotong.testing.tokens import TokenIssuer
 from registry.adapters.civil_registry import DukcapilSimulator
@@ -25,9 +24,7 @@ from registry.adapters.crypto import KeyRing
 from registry.application.commands import Deps
 from registry.config import Settings
 from registry.entrypoints.api.app import create_app
-from registry.entrypoints.dci import tables as dci_tables
 from registry.entrypoints.dci.signature import ALGORITHM, NAMESPACE, SIGNED_HEADERS, signing_string
-from registry.tables import metadata
 
 ISSUER = TokenIssuer()
 REGISTRY_ID = "dtsen.test"
@@ -125,12 +122,6 @@ class Callbacks:
     def close(self) -> None:
         self.server.shutdown()
         self.server.server_close()
-
-
-@pytest.fixture
-def schema_metadata():
-    assert dci_tables.dci_messages.metadata is metadata
-    return [kit_metadata, metadata]
 
 
 @pytest.fixture
