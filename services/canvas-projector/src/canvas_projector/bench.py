@@ -15,14 +15,14 @@ import click
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy.engine import make_url
 
-from canvas_projector.tables import metadata
 from canvas_projector.transparency import merkle
 from canvas_projector.transparency.log import TransparencyLog, canonical
 from gotong.bench.harness import Report, Result, Timer, console, servers
-from gotong.db import create_engine, drop_database, ensure_database
+from gotong.db import create_engine, drop_database
 from gotong.eventstore.model import Position
 from gotong.eventstore.postgres import driver_connection
-from gotong.eventstore.tables import kit_metadata
+from gotong.migrations import migrate, migrate_kit
+from gotong.service import discover_services
 
 
 def record(i: int) -> dict[str, object]:
@@ -36,12 +36,9 @@ async def bench_projector(leaves: int, sealed: int, proofs: int) -> Report:
     tlog = TransparencyLog("bench/log", "bench", Ed25519PrivateKey.generate())
     with servers() as srv:
         url = make_url(srv.database_url).set(database=f"bench_tlog_{uuid4().hex[:8]}").render_as_string(False)
-        await ensure_database(url)
+        await migrate(discover_services()["canvas-projector"], url)
         engine = create_engine(url, pool_size=2)
         try:
-            async with engine.begin() as conn:
-                await conn.run_sync(kit_metadata.create_all)
-                await conn.run_sync(metadata.create_all)
             console.print(f"building a log of {leaves:,} leaves ...")
             tree = merkle.MemoryTree()
             rows = []
@@ -120,13 +117,8 @@ async def bench_replay(events: int) -> Report:
         base = make_url(srv.database_url)
         producer_url = base.set(database=f"bench_prod_{uuid4().hex[:8]}").render_as_string(False)
         url = base.set(database=f"bench_proj_{uuid4().hex[:8]}").render_as_string(False)
-        for u, mds in ((producer_url, [kit_metadata]), (url, [kit_metadata, metadata])):
-            await ensure_database(u)
-            eng = create_engine(u, pool_size=1)
-            async with eng.begin() as conn:
-                for md in mds:
-                    await conn.run_sync(md.create_all)
-            await eng.dispose()
+        await migrate_kit(producer_url)
+        await migrate(discover_services()["canvas-projector"], url)
         await ensure_topics(srv.kafka_bootstrap, [topic], partitions=6)
         producer_engine = create_engine(producer_url, pool_size=2)
         store = PostgresEventStore(producer_engine)

@@ -15,24 +15,22 @@ from sqlalchemy.engine import make_url
 
 from csr_ledger.adapters.ledger_store import create_transfers, open_accounts, recompute_from_events
 from csr_ledger.domain.ledger import Account, AccountFlags, Result, Transfer
-from csr_ledger.tables import metadata
 from gotong.bench.harness import Report, Timer, console, servers
 from gotong.bench.harness import Result as Measure
-from gotong.db import asyncpg_dsn, create_engine, drop_database, ensure_database
+from gotong.db import asyncpg_dsn, create_engine, drop_database
 from gotong.eventstore.postgres import PostgresEventStore
-from gotong.eventstore.tables import kit_metadata
+from gotong.migrations import migrate
+from gotong.service import discover_services
 
 
 async def bench_ledger(single: int, batches: int, batch_size: int, accounts: int) -> Report:
     report = Report("gotong bench ledger")
     with servers() as srv:
         url = make_url(srv.database_url).set(database=f"bench_ledger_{uuid4().hex[:8]}").render_as_string(False)
-        await ensure_database(url)
+        await migrate(discover_services()["csr-ledger"], url)
         engine = create_engine(url, pool_size=4)
         try:
             async with engine.begin() as conn:
-                await conn.run_sync(kit_metadata.create_all)
-                await conn.run_sync(metadata.create_all)
                 await conn.exec_driver_sql("CREATE TABLE raw_transfers (LIKE ledger_transfers INCLUDING ALL)")
             store = PostgresEventStore(engine)
             rng = random.Random(1)

@@ -19,13 +19,13 @@ from disbursement.application import cycles as cy
 from disbursement.application.programs import define_program, shipped_programs
 from disbursement.domain.eligibility import STILL_PRESENT
 from disbursement.fixtures import VILLAGES, copy_households, household_ref
-from disbursement.tables import metadata
 from gotong.bench.harness import Report, Timer, console, servers
 from gotong.bench.harness import Result as Measure
-from gotong.db import asyncpg_dsn, create_engine, drop_database, ensure_database
+from gotong.db import asyncpg_dsn, create_engine, drop_database
 from gotong.eventstore import EventMetadata
 from gotong.eventstore.postgres import PostgresEventStore, driver_connection
-from gotong.eventstore.tables import kit_metadata
+from gotong.migrations import migrate
+from gotong.service import discover_services
 
 
 def bench_rows(start: int, count: int) -> list[tuple[Any, ...]]:
@@ -79,12 +79,9 @@ async def bench_disbursement(households: int, batch: int) -> Report:
     report = Report("gotong bench disbursement")
     with servers() as srv:
         url = make_url(srv.database_url).set(database=f"bench_disb_{uuid4().hex[:8]}").render_as_string(False)
-        await ensure_database(url)
+        await migrate(discover_services()["disbursement"], url)
         engine = create_engine(url, pool_size=4)
         try:
-            async with engine.begin() as conn:
-                await conn.run_sync(kit_metadata.create_all)
-                await conn.run_sync(metadata.create_all)
             store = PostgresEventStore(engine)
             meta, checker = EventMetadata(actor="bench-officer"), EventMetadata(actor="bench-supervisor")
             bpnt = next(p for p in shipped_programs() if p.code == "BPNT")

@@ -26,12 +26,13 @@ import psutil
 from sqlalchemy.engine import make_url
 
 from gotong.bench.harness import Report, Result, Timer, console, servers
-from gotong.db import asyncpg_dsn, create_engine, drop_database, ensure_database
+from gotong.db import asyncpg_dsn, create_engine, drop_database
 from gotong.eventstore.model import EventMetadata
 from gotong.eventstore.postgres import PostgresEventStore
-from gotong.eventstore.tables import kit_metadata
 from gotong.messaging.relay import OutboxRelay
 from gotong.messaging.topics import ensure_topics
+from gotong.migrations import migrate
+from gotong.service import discover_services
 from registry.adapters.civil_registry import DukcapilSimulator
 from registry.adapters.crypto import KeyRing
 from registry.application.commands import Deps
@@ -39,7 +40,6 @@ from registry.application.importer import import_file
 from registry.config import DEV_MASTER_SECRET
 from registry.entrypoints.api.app import publish_contract
 from registry.synthetic import households
-from registry.tables import metadata
 
 RAW_COLUMNS = ["kk", "village_code", "address", "phone", "bank_account", "attributes", "nik", "name", "sex",
                "birth_date", "relation", "schooling", "occupation", "disability", "pregnant"]
@@ -156,13 +156,11 @@ async def bench_registry(persons: int, batch_size: int, status_requests: int, co
     path, sample = bench_file(persons, seed=7)
     with servers() as srv:
         url = make_url(srv.database_url).set(database=f"bench_registry_{uuid4().hex[:8]}").render_as_string(False)
-        await ensure_database(url)
+        await migrate(discover_services()["registry"], url)
         engine = create_engine(url, pool_size=4)
         server: subprocess.Popen[bytes] | None = None
         try:
             async with engine.begin() as conn:
-                await conn.run_sync(kit_metadata.create_all)
-                await conn.run_sync(metadata.create_all)
                 await conn.exec_driver_sql(f"CREATE TABLE raw_persons ({', '.join(c + ' text' for c in RAW_COLUMNS)})")
             await ensure_topics(srv.kafka_bootstrap, ["registry.events"])
             store = PostgresEventStore(engine)

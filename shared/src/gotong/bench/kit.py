@@ -13,14 +13,14 @@ from aiokafka import AIOKafkaProducer
 from sqlalchemy.engine import make_url
 
 from gotong.bench.harness import Report, Result, Timer, console, servers
-from gotong.db import asyncpg_dsn, create_engine, drop_database, ensure_database
+from gotong.db import asyncpg_dsn, create_engine, drop_database
 from gotong.eventstore import AppendRequest, EventData
 from gotong.eventstore.codec import dumps
 from gotong.eventstore.postgres import PostgresEventStore
-from gotong.eventstore.tables import kit_metadata
 from gotong.messaging.cloudevents import encode
 from gotong.messaging.relay import OutboxRelay, producer_for
 from gotong.messaging.topics import ensure_topics, events_topic
+from gotong.migrations import migrate_kit
 
 PAYLOAD = {"household_ref": "hh_9f2c1e", "region": "3273010001", "desil": 3, "members": 4,
            "flags": {"children_0_6": 1, "elderly": 0, "pregnant": 0, "disabled": 0}, "amount": 600000,
@@ -41,11 +41,10 @@ async def bench_kit(single: int = 2000, batch_events: int = 100_000, batch_size:
     report = Report("gotong bench kit")
     with servers() as srv:
         url = make_url(srv.database_url).set(database=f"bench_{uuid4().hex[:8]}").render_as_string(False)
-        await ensure_database(url)
+        await migrate_kit(url)
         engine = create_engine(url, pool_size=4)
         try:
             async with engine.begin() as conn:
-                await conn.run_sync(kit_metadata.create_all)
                 await conn.exec_driver_sql("CREATE TABLE raw_events (LIKE events INCLUDING ALL)")
             store = PostgresEventStore(engine)
             raw = await asyncpg.connect(asyncpg_dsn(url))
