@@ -4,7 +4,8 @@ before any service, start-up gated on healthy dependencies, no development defau
 No Docker engine or cluster here: the files are parsed and checked against the rules below and against the
 services' own production check (`production_problems()`); offline, where the dev tools are installed, the
 manifests against the Kubernetes JSON schemas (kubernetes-validate), compose.yaml against the Compose
-specification (the schema check-jsonschema ships) and the Dockerfile with hadolint.
+specification (the schema check-jsonschema ships) and the Dockerfile with hadolint. The cluster shape (operators'
+resources, network policies, autoscalers, the dashboard) is checked in test_deploy_cluster.py.
 """
 
 from __future__ import annotations
@@ -55,9 +56,9 @@ ONE_SHOT = frozenset({"migrate", "kafka-topics"})
 
 
 def _sample_secret(name: str) -> str:
-    """What a secret store would hand over for `name`: well-formed, random."""
-    if name == "DATABASE_URL":
-        return f"postgresql://gotong:{secrets.token_urlsafe(16)}@db.internal:5432/gotong"
+    """What a secret store (or CloudNativePG, for a database `uri`) hands over for `name`: well-formed, random."""
+    if name in ("DATABASE_URL", "uri"):
+        return f"postgresql://gotong:{secrets.token_urlsafe(16)}@db-rw.gotong:5432/gotong"
     if name == "TLOG_SIGNING_KEY":
         return Ed25519PrivateKey.generate().private_bytes(
             serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()).decode()
@@ -77,6 +78,18 @@ def _kind(kind: str) -> list[dict[str, Any]]:
     return [doc for _, doc in _k8s_documents() if doc["kind"] == kind]
 
 
+def _is_custom_resource(doc: dict[str, Any]) -> bool:
+    """An operator's resource (Strimzi, CloudNativePG, KEDA), validated by test_deploy_cluster.py against the
+    operators' schemas; everything else is Kubernetes' own."""
+    group = doc["apiVersion"].rpartition("/")[0]
+    return "." in group and not group.endswith(".k8s.io")
+
+
+def _database_secret(service: str) -> tuple[str, str]:
+    """The Secret and key CloudNativePG makes for the service's database cluster `<service>-pg`: its app URI."""
+    return f"{service}-pg-app", "uri"
+
+
 def _named(kind: str, name: str) -> dict[str, Any]:
     found = [doc for doc in _kind(kind) if doc["metadata"]["name"] == name]
     assert len(found) == 1, f"expected one {kind} {name}, found {len(found)}"
@@ -84,8 +97,10 @@ def _named(kind: str, name: str) -> dict[str, Any]:
 
 
 def _pod_templates() -> Iterator[tuple[str, dict[str, Any]]]:
+    """The pods that run the Gotong image (the OpenTelemetry collector, component `telemetry`, runs its own)."""
     for doc in _kind("Deployment") + _kind("Job"):
-        yield f"{doc['kind']}/{doc['metadata']['name']}", doc["spec"]["template"]["spec"]
+        if doc["metadata"]["labels"].get("app.kubernetes.io/component") != "telemetry":
+            yield f"{doc['kind']}/{doc['metadata']['name']}", doc["spec"]["template"]["spec"]
 
 
 def _env_sources(container: dict[str, Any]) -> dict[str, tuple[str, Any]]:
@@ -146,7 +161,11 @@ def test_each_deployment_gets_every_required_variable_and_its_secrets_from_a_sec
     for var in REQUIRED[name]:
         assert var in sources, f"{name} lacks {var}"
         kind, ref = sources[var]
-        if var in SECRETS:
+        if var == "DATABASE_URL":
+            assert (kind, ref) == ("secret", _database_secret(name)), \
+                f"{name}: DATABASE_URL comes from its own database cluster's app Secret, not {kind} {ref}"
+            _named("Cluster", f"{name}-pg")  # the cluster that makes that Secret
+        elif var in SECRETS:
             assert kind == "secret", f"{name}: {var} must come from a Secret, not a {kind}"
             assert ref in template_keys, f"{name}: Secret {ref[0]} key {ref[1]} is missing from the template"
             assert ref[0] == f"gotong-{name}", "each service reads only its own Secret"
@@ -247,7 +266,7 @@ def test_every_pod_runs_the_same_pinned_release():
     assert not image.endswith(":latest"), image
 
 
-@pytest.mark.parametrize(("path", "doc"), _k8s_documents(),
+@pytest.mark.parametrize(("path", "doc"), [(p, d) for p, d in _k8s_documents() if not _is_custom_resource(d)],
                          ids=lambda v: v.name if isinstance(v, Path) else f"{v['kind']}/{v['metadata']['name']}")
 def test_each_kubernetes_manifest_is_valid_against_the_kubernetes_schema(path: Path, doc: dict[str, Any]):
     import kubernetes_validate
