@@ -351,15 +351,17 @@ def drop_kit_tables(op: Any) -> None:
 
 
 def upgrade_kit_since_first_release(op: Any) -> None:
-    """What the kit's tables gained after revision 0001: relay watermarks (e8468b8).
+    """What the kit's tables gained after revision 0001: relay watermarks (e8468b8) and the broker epoch a
+    consumer's Kafka offsets count on.
 
     Idempotent: a database that an older release built with `create_all` may have some of it already.
     """
     op.execute("ALTER TABLE consumer_positions "
                "ADD COLUMN IF NOT EXISTS watermark_tx_id bigint NOT NULL DEFAULT 0, "
-               "ADD COLUMN IF NOT EXISTS watermark_position bigint NOT NULL DEFAULT 0")
+               "ADD COLUMN IF NOT EXISTS watermark_position bigint NOT NULL DEFAULT 0, "
+               "ADD COLUMN IF NOT EXISTS broker_epoch text")
 
 
 def downgrade_kit_since_first_release(op: Any) -> None:
-    op.execute("ALTER TABLE consumer_positions "
+    op.execute("ALTER TABLE consumer_positions DROP COLUMN IF EXISTS broker_epoch, "
                "DROP COLUMN IF EXISTS watermark_tx_id, DROP COLUMN IF EXISTS watermark_position")

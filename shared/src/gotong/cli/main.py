@@ -144,8 +144,9 @@ def _add_commands() -> None:
     from gotong.cli.bench import bench
     from gotong.cli.contracts import contracts
     from gotong.cli.relay import relay
+    from gotong.cli.topics import topics
 
-    for command in (bench, contracts, relay):
+    for command in (bench, contracts, relay, topics):
         main.add_command(command)
     for spec in discover_services().values():
         if spec.cli is not None:

@@ -17,7 +17,7 @@ async def _run(settings: KitSettings, batch_size: int) -> None:
     engine = create_engine(settings.service_database_url, pool_size=2)
     relay = OutboxRelay(engine, service=settings.service_name, bootstrap=settings.kafka_bootstrap_servers,
                         batch_size=batch_size, idempotent=settings.kafka_idempotent_producer,
-                        broker_epoch=None)
+                        partitions=settings.kafka_partitions, replication_factor=settings.kafka_replication_factor)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):

@@ -88,6 +88,8 @@ consumer_positions = Table(
     # The producer's watermark seen on this partition: every event at or before it has arrived here already.
     Column("watermark_tx_id", BigInteger, nullable=False, server_default=text("0")),
     Column("watermark_position", BigInteger, nullable=False, server_default=text("0")),
+    # The broker (cluster id) `kafka_offset` counts on: offsets on another one (restarted empty) mean nothing.
+    Column("broker_epoch", Text),
     Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     PrimaryKeyConstraint("consumer", "topic", "partition"),
 )

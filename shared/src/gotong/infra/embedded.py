@@ -14,6 +14,7 @@ import socket
 import subprocess
 import tempfile
 import time
+import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -170,23 +171,32 @@ class EmbeddedKafka:
     host: str = "127.0.0.1"
     log_path: Path | None = None
     process: subprocess.Popen[bytes] | None = field(default=None, repr=False)
+    cluster_id: str = ""
 
     def __post_init__(self) -> None:
         if not self.port:
             self.port = free_port(self.host)
 
     @property
+    def running(self) -> bool:
+        """Alive (a dead process is reaped here, so none is left as a zombie)."""
+        return self.process is not None and self.process.poll() is None
+
+    @property
     def bootstrap_servers(self) -> str:
         return f"{self.host}:{self.port}"
 
     def start(self, timeout: float = 30) -> EmbeddedKafka:
+        # The memory engine forgets everything on a restart: each start is a new cluster, and says so with a new
+        # cluster id, which is how relays and consumers know to republish and reread (see gotong.messaging).
+        self.cluster_id = f"gotong-{uuid.uuid4().hex[:12]}"
         url = f"tcp://{self.host}:{self.port}"
         out = open(self.log_path, "ab") if self.log_path else subprocess.DEVNULL  # noqa: SIM115
         env = {**os.environ, "RUST_LOG": os.environ.get("TANSU_LOG", "warn")}
         env.pop("OTEL_EXPORTER_OTLP_ENDPOINT", None)
         self.process = subprocess.Popen(
             [tansu_binary(), "broker", "--listener-url", url, "--advertised-listener-url", url,
-             "--storage-engine", "memory://tansu/", "--cluster-id", "gotong"],
+             "--storage-engine", "memory://tansu/", "--cluster-id", self.cluster_id],
             stdout=out, stderr=subprocess.STDOUT, env=env, start_new_session=True,
         )
         deadline = time.monotonic() + timeout

@@ -6,6 +6,11 @@ assignment, and skips any event at or before the stored source position — so r
 from zero, or a broker that forgot everything changes nothing. A poison event (the handler raises) is sent to
 `<topic>.dlq` with the error and recorded; the partition moves on. Database trouble is not poison: the batch
 is retried until the database answers.
+
+A broker that lost everything (a restarted memory broker) answers with a new cluster id and renumbers offsets
+from zero. After every fetch that returned records the consumer asks who answers; on a new broker it drops what
+it fetched, rereads every partition from the start and ignores records the relay published for the previous
+broker (header `gotong-broker`): the relay republishes everything for the new one, in order.
 """
 
 from __future__ import annotations
@@ -26,8 +31,8 @@ from gotong.eventstore.model import START, Position
 from gotong.eventstore.postgres import driver_connection
 from gotong.messaging import metrics
 from gotong.messaging.cloudevents import WATERMARK_TYPE, CloudEvent, decode
-from gotong.messaging.relay import producer_for
-from gotong.messaging.topics import dlq_topic
+from gotong.messaging.relay import BROKER_HEADER, producer_for
+from gotong.messaging.topics import BrokerWatch, dlq_topic, inspect_broker
 from gotong.observability.tracing import context_from_traceparent, tracer
 from gotong.transient import is_transient
 
@@ -60,6 +65,11 @@ class _Tracking:
     offset: int
     source: Position
     watermark: Position = START
+    broker: str | None = None  # cluster id of the broker `offset` counts on
+
+
+class BrokerChanged(Exception):
+    """Another broker answers than the one this consumer's offsets count on."""
 
 
 def _transient(err: BaseException) -> bool:
@@ -76,7 +86,8 @@ class EventConsumer:
 
     def __init__(self, engine: AsyncEngine, *, name: str, topics: Sequence[str], handler: Handler | None = None,
                  bootstrap: str, group_id: str | None = None, max_batch: int = 500,
-                 dlq_enabled: bool = True, batch_handler: BatchHandler | None = None) -> None:
+                 dlq_enabled: bool = True, batch_handler: BatchHandler | None = None,
+                 broker_check_interval: float = 2.0) -> None:
         if handler is None and batch_handler is None:
             raise ValueError("a consumer needs a handler or a batch_handler")
         self.engine = engine
@@ -94,30 +105,36 @@ class EventConsumer:
         self.dead = 0
         self._next_offsets: dict[TopicPartition, int] = {}
         self._stop: asyncio.Event | None = None
+        self.broker: str | None = None  # cluster id of the broker read from
+        self.broker_changes = 0
+        self.broker_check_interval = broker_check_interval
+        self._watch = BrokerWatch(bootstrap)
+        self._last_broker_check = 0.0
 
     # -- positions --------------------------------------------------------------------------------
     async def _load_tracking(self, conn: AsyncConnection, tp: TopicPartition, *, lock: bool) -> _Tracking | None:
         driver = await driver_connection(conn)
         row = await driver.fetchrow(
-            "SELECT kafka_offset, source_tx_id, source_position, watermark_tx_id, watermark_position "
-            "FROM consumer_positions "
+            "SELECT kafka_offset, source_tx_id, source_position, watermark_tx_id, watermark_position, "
+            "broker_epoch FROM consumer_positions "
             "WHERE consumer = $1 AND topic = $2 AND partition = $3" + (" FOR UPDATE" if lock else ""),
             self.name, tp.topic, tp.partition)
         if row is None:
             return None
-        return _Tracking(row[0], Position(row[1], row[2]), Position(row[3], row[4]))
+        return _Tracking(row[0], Position(row[1], row[2]), Position(row[3], row[4]), row[5])
 
     async def _save_tracking(self, conn: AsyncConnection, tp: TopicPartition, t: _Tracking) -> None:
         driver = await driver_connection(conn)
         await driver.execute(
             "INSERT INTO consumer_positions (consumer, topic, partition, kafka_offset, source_tx_id, "
-            "source_position, watermark_tx_id, watermark_position) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) "
+            "source_position, watermark_tx_id, watermark_position, broker_epoch) "
+            "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) "
             "ON CONFLICT (consumer, topic, partition) DO UPDATE SET kafka_offset = excluded.kafka_offset, "
             "source_tx_id = excluded.source_tx_id, source_position = excluded.source_position, "
             "watermark_tx_id = excluded.watermark_tx_id, watermark_position = excluded.watermark_position, "
-            "updated_at = now()",
+            "broker_epoch = excluded.broker_epoch, updated_at = now()",
             self.name, tp.topic, tp.partition, t.offset, t.source.tx_id, t.source.position, t.watermark.tx_id,
-            t.watermark.position)
+            t.watermark.position, self.broker or t.broker)
 
     async def seek_to_stored(self, partitions: Sequence[TopicPartition]) -> None:
         assert self.consumer is not None
@@ -127,9 +144,9 @@ class EventConsumer:
         async with self.engine.connect() as conn:
             for tp in partitions:
                 t = await self._load_tracking(conn, tp, lock=False)
-                if t is None or t.offset > ends.get(tp, 0):
-                    # Nothing stored, or the broker restarted with less than we read: read from the start and
-                    # let the stored source position skip what was applied already.
+                if t is None or t.offset > ends.get(tp, 0) or (t.broker and self.broker and t.broker != self.broker):
+                    # Nothing stored, or offsets that count on another broker (one that restarted empty): read
+                    # from the start and let the stored source position skip what was applied already.
                     self.consumer.seek(tp, 0)
                     self._next_offsets[tp] = 0
                 else:
@@ -139,6 +156,10 @@ class EventConsumer:
 
     # -- lifecycle ----------------------------------------------------------------------------------
     async def start(self) -> None:
+        if self.dlq_enabled:  # created with the right partitions before a send could auto-create them
+            await inspect_broker(self.bootstrap, [dlq_topic(t) for t in self.topics])
+        self.broker = await self._watch.cluster_id() or None
+        self._last_broker_check = asyncio.get_running_loop().time()
         consumer = AIOKafkaConsumer(
             bootstrap_servers=self.bootstrap, group_id=self.group_id, enable_auto_commit=False,
             auto_offset_reset="earliest", max_poll_records=self.max_batch, isolation_level="read_uncommitted",
@@ -179,6 +200,7 @@ class EventConsumer:
             await asyncio.sleep(0.5)
 
     async def stop(self) -> None:
+        await self._watch.close()
         if self.consumer is not None:
             with contextlib.suppress(Exception):
                 await self.consumer.stop()
@@ -193,6 +215,8 @@ class EventConsumer:
         """Fetch and apply one round of batches; returns how many records were seen."""
         assert self.consumer is not None
         batches = await self.consumer.getmany(timeout_ms=timeout_ms, max_records=self.max_batch)
+        # Asked after the fetch: if the broker we knew still answers, these records came from it.
+        await self._check_broker(force=any(batches.values()))
         seen = 0
         for tp, records in batches.items():
             if records:
@@ -200,6 +224,19 @@ class EventConsumer:
                 seen += len(records)
         self._update_lag()
         return seen
+
+    async def _check_broker(self, *, force: bool) -> None:
+        now = asyncio.get_running_loop().time()
+        if not force and now - self._last_broker_check < self.broker_check_interval:
+            return
+        self._last_broker_check = now
+        current = await self._watch.cluster_id()
+        if current and self.broker and current != self.broker:
+            self.broker_changes += 1
+            metrics.CONSUMER_BROKER_CHANGES.labels(self.name).inc()
+            log.warning("a new broker answers; rereading every partition from the start",
+                        extra={"consumer": self.name, "broker": current, "previous_broker": self.broker})
+            raise BrokerChanged(current)
 
     def _update_lag(self) -> None:
         assert self.consumer is not None
@@ -234,11 +271,15 @@ class EventConsumer:
         applied = skipped = 0
         dead: list[tuple[ConsumerRecord[Any, Any], BaseException]] = []
         collected: list[Delivered] = []  # batch mode: applied together after the loop
+        stale = 0
         async with self.engine.begin() as conn:
             tracking = await self._load_tracking(conn, tp, lock=True) or _Tracking(0, START)
             for record in records:
                 redelivered = record.offset < tracking.offset
                 tracking.offset = record.offset + 1
+                if self.broker and _published_for(record) not in (None, self.broker):
+                    stale += 1  # reached this broker before the relay noticed it; its republished copy counts
+                    continue
                 try:
                     message = Delivered(decode(record.value, record.headers), tp.topic, tp.partition, record.offset)
                 except Exception as err:
@@ -292,6 +333,8 @@ class EventConsumer:
         self.applied += applied
         metrics.CONSUMER_APPLIED.labels(self.name, tp.topic).inc(applied)
         metrics.CONSUMER_SKIPPED.labels(self.name, tp.topic).inc(skipped)
+        if stale:
+            metrics.CONSUMER_STALE.labels(self.name, tp.topic).inc(stale)
 
     async def _handle(self, conn: AsyncConnection, message: Delivered) -> None:
         if self.handler is None:  # batch consumers apply one event at a time only to find a poison event
@@ -345,6 +388,8 @@ class EventConsumer:
                 await self.poll_once()
             except asyncio.CancelledError:
                 raise
+            except BrokerChanged:  # restart at once: `start` seeks every partition on the new broker to zero
+                await self.stop()
             except Exception as err:
                 log.warning("consumer loop error, restarting: %s", type(err).__name__,
                             extra={"consumer": self.name, "error": str(err)[:300]})
@@ -365,6 +410,13 @@ class EventConsumer:
             idle = idle + 1 if await self.poll_once(timeout_ms=300) == 0 else 0
             if loop.time() > deadline:
                 raise TimeoutError(f"consumer {self.name} still busy after {timeout}s")
+
+
+def _published_for(record: ConsumerRecord[Any, Any]) -> str | None:
+    for key, value in record.headers or ():
+        if key == BROKER_HEADER:
+            return bytes(value).decode()
+    return None
 
 
 class _Poison(Exception):

@@ -4,6 +4,12 @@ The events table is the outbox. The relay tails it (see `PostgresEventStore.read
 CloudEvent keyed by stream id, and moves its checkpoint (kept in the same database) only past events the broker
 acknowledged. Kafka down or paused: commands still commit, the backlog waits, and drains when Kafka is back.
 One relay per database publishes at a time (a PostgreSQL advisory lock); others stand by.
+
+A broker that restarted without its data (the embedded memory broker; a cluster rebuilt from scratch) answers
+with a new cluster id. The relay checks who answers when it connects and every `broker_check_interval` seconds;
+on a new one it republishes everything from the start. Every record carries the cluster id the relay believed it
+was writing to (header `gotong-broker`), so a consumer ignores what reached the new broker before the relay
+noticed, and reads the republished log in order; positions skip what it had applied already.
 """
 
 from __future__ import annotations
@@ -27,10 +33,20 @@ from gotong.eventstore.model import START, Position, RecordedEvent
 from gotong.eventstore.postgres import PostgresEventStore, driver_connection
 from gotong.messaging import metrics
 from gotong.messaging.cloudevents import encode, encode_watermark
-from gotong.messaging.topics import events_topic
+from gotong.messaging.topics import (
+    BrokerInfo,
+    BrokerWatch,
+    delete_topics,
+    dlq_topic,
+    events_topic,
+    inspect_broker,
+)
 from gotong.observability.tracing import context_from_traceparent, current_traceparent, tracer
 
 log = logging.getLogger("gotong.relay")
+
+#: Kafka header naming the broker (cluster id) a record was published for.
+BROKER_HEADER = "gotong-broker"
 
 #: Maps an internal event to its published contract: (event_type, schema_version, data), or None to keep it
 #: internal. The default publishes the stored event as it is.
@@ -49,6 +65,12 @@ class RelayState:
     checkpoint: Position = START
     leader: bool = False
     published: int = 0
+    broker: str | None = None  # cluster id of the broker the checkpoint's events were acknowledged by
+    republished: int = 0  # how often a new broker made the relay start over
+
+
+class BrokerChanged(Exception):
+    """The broker answering is not the one the relay was publishing to (or its topic changed shape)."""
 
 
 def producer_for(bootstrap: str, *, idempotent: bool = False, **overrides: Any) -> AIOKafkaProducer:
@@ -72,11 +94,13 @@ class OutboxRelay:
         name: str = "outbox",
         batch_size: int = 1000,
         poll_interval: float = 0.05,
-        broker_epoch: str | None = None,
         idempotent: bool = False,
         mapper: ContractMapper | None = None,
         producer_overrides: dict[str, Any] | None = None,
         watermarks: bool = True,
+        partitions: int = 6,
+        replication_factor: int = 1,
+        broker_check_interval: float = 2.0,
     ) -> None:
         self.engine = engine
         self.store = PostgresEventStore(engine)
@@ -86,7 +110,11 @@ class OutboxRelay:
         self.name = name
         self.batch_size = batch_size
         self.poll_interval = poll_interval
-        self.broker_epoch = broker_epoch
+        self.partitions = partitions
+        self.replication_factor = replication_factor
+        self.broker_check_interval = broker_check_interval
+        self._last_broker_check = 0.0
+        self._watch = BrokerWatch(bootstrap)
         self.idempotent = idempotent
         self.mapper = mapper
         self.producer_overrides = producer_overrides or {}
@@ -128,23 +156,51 @@ class OutboxRelay:
     async def load_checkpoint(self) -> Position:
         async with self.engine.begin() as conn:
             await conn.execute(
-                text("INSERT INTO relay_checkpoints (name, tx_id, position, broker_epoch) "
-                     "VALUES (:n, 0, 0, :e) ON CONFLICT (name) DO NOTHING"),
-                {"n": self.name, "e": self.broker_epoch})
+                text("INSERT INTO relay_checkpoints (name, tx_id, position) VALUES (:n, 0, 0) "
+                     "ON CONFLICT (name) DO NOTHING"), {"n": self.name})
             row = (await conn.execute(
-                text("SELECT tx_id, position, broker_epoch FROM relay_checkpoints WHERE name = :n FOR UPDATE"),
+                text("SELECT tx_id, position, broker_epoch FROM relay_checkpoints WHERE name = :n"),
                 {"n": self.name})).one()
-            if self.broker_epoch and row.broker_epoch != self.broker_epoch:
-                # A new broker knows nothing we sent before: publish everything again. Consumers track the
-                # store position, so the republished events change nothing where they were applied already.
-                log.warning("new broker epoch; republishing from the start", extra={"relay": self.name})
-                await conn.execute(
-                    text("UPDATE relay_checkpoints SET tx_id = 0, position = 0, broker_epoch = :e, "
-                         "updated_at = now() WHERE name = :n"), {"n": self.name, "e": self.broker_epoch})
-                self.state.checkpoint = START
-            else:
-                self.state.checkpoint = Position(row.tx_id, row.position)
+        self.state.checkpoint = Position(row.tx_id, row.position)
+        self.state.broker = row.broker_epoch
         return self.state.checkpoint
+
+    async def _adopt_broker(self, info: BrokerInfo) -> BrokerInfo:
+        """Record which broker holds what we publish. Another one than the checkpoint's knows nothing we sent
+        before: republish everything (consumers skip by store position what they applied already). Its topic
+        may have been auto-created by a client's lookup with the broker's default partition count before we
+        could create it; a stream's partition is its key modulo the count, so such a topic (which holds only
+        records the republishing replaces) is recreated with ours."""
+        if not info.cluster_id:
+            return info
+        async with self.engine.begin() as conn:
+            row = (await conn.execute(
+                text("SELECT broker_epoch FROM relay_checkpoints WHERE name = :n FOR UPDATE"),
+                {"n": self.name})).one_or_none()
+            if row is None or row.broker_epoch == info.cluster_id:
+                self.state.broker = info.cluster_id
+                return info
+            if row.broker_epoch is not None:
+                log.warning("the broker changed; republishing everything from the start",
+                            extra={"relay": self.name, "broker": info.cluster_id,
+                                   "previous_broker": row.broker_epoch})
+                metrics.RELAY_REPUBLISHES.labels(self.service).inc()
+                self.state.republished += 1
+                self.state.checkpoint = START
+                self._watermark_sent = START
+                if info.partitions.get(self.topic) not in (None, self.partitions):
+                    log.warning("topic recreated with the configured partition count",
+                                extra={"relay": self.name, "topic": self.topic,
+                                       "found": info.partitions.get(self.topic), "partitions": self.partitions})
+                    await delete_topics(self.bootstrap, [self.topic])
+                    info = await self._inspect()
+            await conn.execute(
+                text("UPDATE relay_checkpoints SET broker_epoch = :e, tx_id = :t, position = :p, updated_at = now() "
+                     "WHERE name = :n"),
+                {"n": self.name, "e": info.cluster_id, "t": self.state.checkpoint.tx_id,
+                 "p": self.state.checkpoint.position})
+        self.state.broker = info.cluster_id
+        return info
 
     async def _save_checkpoint(self, pos: Position) -> None:
         async with self.engine.begin() as conn:
@@ -155,15 +211,46 @@ class OutboxRelay:
         self.state.checkpoint = pos
 
     # -- publishing --------------------------------------------------------------------------------
+    async def _inspect(self) -> BrokerInfo:
+        """Who answers, with our topic and its dead-letter topic created (our partition count) if missing."""
+        return await inspect_broker(self.bootstrap, [self.topic, dlq_topic(self.topic)], self.partitions,
+                                    self.replication_factor)
+
     async def _ensure_producer(self) -> AIOKafkaProducer:
+        """A producer to the broker that answers now; a new broker first makes the relay start over."""
         if self.producer is None:
+            # Topics first: a producer's lookup of a missing topic would auto-create it with another count.
+            info = await self._adopt_broker(await self._inspect())
             producer = producer_for(self.bootstrap, idempotent=self.idempotent, **self.producer_overrides)
             await producer.start()
             self.producer = producer
+            self._partitions.clear()  # a stream's partition depends on the count, which may differ now
+            self._partition_count = info.partitions.get(self.topic) or len(await producer.partitions_for(self.topic))
+            self._last_broker_check = time.monotonic()
         return self.producer
+
+    async def _verify_broker(self) -> None:
+        """Before sending: the broker we adopted still answers (a producer reconnects to a new one silently)."""
+        current = await self._watch.cluster_id()
+        if current and self.state.broker and current != self.state.broker:
+            raise BrokerChanged(f"broker {current} answers; published to {self.state.broker}")
+
+    async def _check_broker(self, *, force: bool = False) -> None:
+        """Every `broker_check_interval`: raise BrokerChanged if another broker answers or the topic changed."""
+        if self.producer is None or (not force and
+                                     time.monotonic() - self._last_broker_check < self.broker_check_interval):
+            return
+        self._last_broker_check = time.monotonic()
+        info = await self._inspect()
+        if info.cluster_id and self.state.broker and info.cluster_id != self.state.broker:
+            raise BrokerChanged(f"broker {info.cluster_id} answers; published to {self.state.broker}")
+        count = info.partitions.get(self.topic)
+        if count and self._partition_count and count != self._partition_count:
+            raise BrokerChanged(f"{self.topic} has {count} partitions now, {self._partition_count} before")
 
     async def _close_producer(self) -> None:
         self._partition_count = None
+        self._partitions.clear()
         if self.producer is not None:
             with contextlib.suppress(Exception):
                 await self.producer.stop()
@@ -218,6 +305,8 @@ class OutboxRelay:
             if encoded is None:
                 continue
             key, value, headers = encoded
+            if self.state.broker:
+                headers.append((BROKER_HEADER, self.state.broker.encode()))
             p = await self._partition(producer, key)
             builder = builders.get(p)
             if builder is None:
@@ -251,14 +340,19 @@ class OutboxRelay:
             raise failure
         return acked
 
+    def _watermark_due(self) -> bool:
+        return self.watermarks and self.state.checkpoint not in (self._watermark_sent, START)
+
     async def _send_watermark(self) -> None:
         """When caught up, tell every partition how far the relay has published (see `encode_watermark`)."""
-        if not self.watermarks or self.state.checkpoint == self._watermark_sent or self.state.checkpoint == START:
+        if not self._watermark_due():
             return
         producer = await self._ensure_producer()
         if self._partition_count is None:
             self._partition_count = len(await producer.partitions_for(self.topic))
         headers, value = encode_watermark(self.service, self.state.checkpoint)
+        if self.state.broker:
+            headers.append((BROKER_HEADER, self.state.broker.encode()))
         futures = [await producer.send(self.topic, value=value, headers=headers, partition=p)
                    for p in range(self._partition_count)]
         await asyncio.gather(*futures)
@@ -278,12 +372,18 @@ class OutboxRelay:
 
     async def _pump(self, stop: asyncio.Event | None = None) -> int:
         """Publish until caught up, reading the next batch while the previous one awaits its acks."""
+        await self._ensure_producer()  # a new broker resets the checkpoint: connect before reading after it
         total = 0
         in_flight: _InFlight | None = None
+        changed = False
+        verified = False
         try:
             while stop is None or not stop.is_set():
                 after = in_flight.events[-1].position if in_flight else self.state.checkpoint
                 events = await self.store.read_all(after, self.batch_size)
+                if events and not verified:
+                    await self._verify_broker()
+                    verified = True
                 sent = await self._send(events) if events else None
                 if in_flight is not None:
                     await self._settle(in_flight)
@@ -291,10 +391,16 @@ class OutboxRelay:
                 total += len(events)
                 await self._update_lag()
                 if in_flight is None:
+                    # Never tell consumers "all sent" on behalf of another broker: check before a watermark.
+                    await self._check_broker(force=self._watermark_due())
                     await self._send_watermark()
                     break
+                await self._check_broker()
+        except BrokerChanged:
+            changed = True
+            raise
         finally:
-            if in_flight is not None and (stop is None or not stop.is_set()):
+            if in_flight is not None and not changed and (stop is None or not stop.is_set()):
                 await self._settle(in_flight)
         return total
 
@@ -320,30 +426,49 @@ class OutboxRelay:
     async def run(self, stop: asyncio.Event) -> None:
         """Publish until `stop` is set. Survives broker and database outages by backing off and retrying."""
         backoff = 0.2
-        while not stop.is_set():
-            try:
-                if not self.state.leader:
-                    if not await self._acquire_leadership():
-                        await _wait(stop, 2.0)
-                        continue
-                    await self.load_checkpoint()
-                await self._pump(stop)
-                backoff = 0.2
-                await _wait(stop, self.poll_interval)
-            except asyncio.CancelledError:
-                raise
-            except Exception as err:  # broker or database trouble: keep the backlog, retry later
-                metrics.RELAY_ERRORS.labels(self.service).inc()
-                log.warning("relay publish failed, will retry: %s", type(err).__name__,
-                            extra={"relay": self.name, "error": str(err)[:300]})
-                if not _is_kafka_error(err):
-                    await self._release_leadership()  # the database connection may be gone
-                await self._close_producer()
-                await _wait(stop, backoff)
-                backoff = min(backoff * 2, 5.0)
+        lag = asyncio.create_task(self._lag_loop(stop), name=f"relay-lag-{self.service}")
+        try:
+            while not stop.is_set():
+                try:
+                    if not self.state.leader:
+                        if not await self._acquire_leadership():
+                            await _wait(stop, 2.0)
+                            continue
+                        await self.load_checkpoint()
+                    await self._pump(stop)
+                    backoff = 0.2
+                    await _wait(stop, self.poll_interval)
+                except asyncio.CancelledError:
+                    raise
+                except BrokerChanged as err:  # reconnect: the new broker is adopted (and republished to) at once
+                    log.warning("relay reconnecting: %s", err, extra={"relay": self.name})
+                    await self._close_producer()
+                except Exception as err:  # broker or database trouble: keep the backlog, retry later
+                    metrics.RELAY_ERRORS.labels(self.service).inc()
+                    log.warning("relay publish failed, will retry: %s", type(err).__name__,
+                                extra={"relay": self.name, "error": str(err)[:300]})
+                    if not _is_kafka_error(err):
+                        await self._release_leadership()  # the database connection may be gone
+                    await self._close_producer()
+                    await _wait(stop, backoff)
+                    backoff = min(backoff * 2, 5.0)
+        finally:
+            lag.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await lag
         await self.close()
 
+    async def _lag_loop(self, stop: asyncio.Event) -> None:
+        """Lag from the database every second, whether or not the broker acknowledges anything (a stalled
+        broker must show as a growing lag, not as the last figure before it stalled)."""
+        while not stop.is_set():
+            if self.state.leader:
+                with contextlib.suppress(Exception):
+                    await self._update_lag(force=True)
+            await _wait(stop, 1.0)
+
     async def close(self) -> None:
+        await self._watch.close()
         await self._close_producer()
         await self._release_leadership()
 
@@ -354,7 +479,11 @@ class OutboxRelay:
             await self.load_checkpoint()
         deadline = time.monotonic() + timeout
         while True:
-            n = await self._pump()
+            try:
+                n = await self._pump()
+            except BrokerChanged:
+                await self._close_producer()  # the next pump adopts the new broker and starts over
+                continue
             if n == 0 and await self.lag() == 0:
                 return
             if time.monotonic() > deadline:
@@ -380,14 +509,17 @@ async def relay_lifespan(app: Any) -> AsyncIterator[None]:
     relay = OutboxRelay(
         app.state.engine, service=settings.service_name, bootstrap=settings.kafka_bootstrap_servers,
         batch_size=settings.relay_batch_size, poll_interval=settings.relay_poll_interval_s,
-        broker_epoch=getattr(settings, "broker_epoch", None) or _env_epoch(),
         idempotent=settings.kafka_idempotent_producer, mapper=getattr(app.state, "contract_mapper", None),
+        partitions=settings.kafka_partitions, replication_factor=settings.kafka_replication_factor,
     )
     app.state.relay = relay
     checks = getattr(app.state, "readiness_checks", None)
     if checks is None:
         checks = app.state.readiness_checks = []
-    checks.append(lambda: kafka_reachable(settings.kafka_bootstrap_servers))
+    async def kafka() -> tuple[str, bool]:
+        return await kafka_reachable(settings.kafka_bootstrap_servers)
+
+    checks.append(kafka)
     task = asyncio.create_task(relay.run(stop), name=f"relay-{settings.service_name}") \
         if settings.relay_enabled else None
     try:
@@ -399,12 +531,6 @@ async def relay_lifespan(app: Any) -> AsyncIterator[None]:
                 await asyncio.wait_for(task, 15)
             except (TimeoutError, asyncio.CancelledError):
                 task.cancel()
-
-
-def _env_epoch() -> str | None:
-    import os
-
-    return os.environ.get("GOTONG_BROKER_EPOCH")
 
 
 async def kafka_reachable(bootstrap: str) -> tuple[str, bool]:
