@@ -1,6 +1,7 @@
 """The README's run command end to end: `gotong up` brings six services up on embedded servers, `gotong status`
 sees them, a token from the local token server works, and Ctrl-C stops every process."""
 
+import contextlib
 import json
 import os
 import signal
@@ -44,6 +45,21 @@ def test_up_status_token_and_clean_stop(tmp_path: Path):
                               auth=(ops["client_id"], ops["client_secret"]))
             assert token.status_code == 200
             assert token.json()["scope"].split()
+        # A crashed service comes back by itself, and so does a broker that died (as a new, empty one).
+        killed = run["services"]["partnership"]["pid"]
+        os.kill(killed, signal.SIGKILL)
+        os.kill(run["kafka"]["pid"], signal.SIGKILL)
+        deadline = time.monotonic() + 120
+        while True:
+            now = json.loads((state / "run.json").read_text())
+            if now["services"]["partnership"]["pid"] != killed and now["kafka"]["pid"] != run["kafka"]["pid"]:
+                with httpx.Client(timeout=5) as http, contextlib.suppress(httpx.HTTPError):  # still starting
+                    if all(http.get(f"{svc['url']}/readyz").status_code == 200 for svc in now["services"].values()):
+                        break
+            assert proc.poll() is None, "the launcher itself must keep running"
+            assert time.monotonic() < deadline, f"not restarted: {now}"
+            time.sleep(0.5)
+        run = now
         status = subprocess.run([*gotong, "status", "--state-dir", str(state)], env=env, capture_output=True,
                                 text=True, timeout=60)
         assert status.returncode == 0, status.stdout + status.stderr

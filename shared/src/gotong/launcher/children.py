@@ -41,7 +41,6 @@ class Child:
     log_path: Path
     colour: str = "cyan"
     process: subprocess.Popen[bytes] | None = field(default=None, repr=False)
-    exit_reported: bool = False
     _pump: threading.Thread | None = field(default=None, repr=False)
 
     def start(self, echo: Echo, width: int = 16) -> None:

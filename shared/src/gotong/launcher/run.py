@@ -11,7 +11,6 @@ import sys
 import time
 from dataclasses import dataclass, field
 from typing import Any
-from uuid import uuid4
 
 import click
 import httpx
@@ -48,7 +47,8 @@ class Launch:
     children: list[Child] = field(default_factory=list)
     database_url: str = ""
     bootstrap: str = ""
-    epoch: str | None = None
+    topics: list[str] = field(default_factory=list)
+    partitions: int = 6
 
     def service_env(self, spec: ServiceSpec, auth_url: str) -> dict[str, str]:
         env = {k: v for k, v in os.environ.items() if not k.startswith("GOTONG_AUTH_CLIENTS")}
@@ -58,8 +58,6 @@ class Launch:
             "PYTHONUNBUFFERED": "1", "GOTONG_STATE_DIR": str(self.state.root), "GOTONG_ENV": "local",
             "TLOG_SIGNING_KEY_PATH": str(self.state.root / "tlog" / "signing-key.pem"),
         })
-        if self.epoch:
-            env["GOTONG_BROKER_EPOCH"] = self.epoch
         return env
 
 
@@ -71,8 +69,8 @@ def _settings(spec: ServiceSpec, launch: Launch) -> Any:
 async def _prepare(specs: dict[str, ServiceSpec], launch: Launch) -> None:
     for spec in specs.values():
         await migrate(spec, _settings(spec, launch).service_database_url)
-    topics = [t for s in specs for t in (events_topic(s), dlq_topic(events_topic(s)))]
-    await ensure_topics(launch.bootstrap, topics)
+    launch.topics = [t for s in specs for t in (events_topic(s), dlq_topic(events_topic(s)))]
+    await ensure_topics(launch.bootstrap, launch.topics, partitions=launch.partitions)
 
 
 def _wait_ready(child: Child, url: str, timeout: float) -> None:
@@ -126,7 +124,6 @@ def up(launch: Launch, specs: dict[str, ServiceSpec] | None = None, ready_timeou
             echo("starting the Tansu Kafka-protocol broker (memory engine) ...")
             launch.kafka = start_kafka(state, launch.ports.kafka)
             launch.bootstrap = launch.kafka.bootstrap_servers
-            launch.epoch = uuid4().hex  # a fresh broker knows nothing: relays republish, consumers dedupe
         echo("migrating databases and creating topics ...")
         asyncio.run(_prepare(specs, launch))
 
@@ -153,12 +150,9 @@ def up(launch: Launch, specs: dict[str, ServiceSpec] | None = None, ready_timeou
         if launch.demo:
             _load_demo(specs, launch, echo)
         _print_urls(echo, urls, auth_url, state)
+        supervisor = Supervisor(launch, echo, lambda: state.write_run(_run_record(launch, urls, auth_url)))
         while not stopping:
-            for child in launch.children:
-                if not child.running and not child.exit_reported:
-                    child.exit_reported = True
-                    echo(click.style(f"{child.name} exited with {child.returncode}; the others keep running. "
-                                     f"Log: {child.log_path}", fg="red"))
+            supervisor.tick()
             time.sleep(0.3)
         echo("stopping ...")
     finally:
@@ -171,6 +165,55 @@ def up(launch: Launch, specs: dict[str, ServiceSpec] | None = None, ready_timeou
         signal.signal(signal.SIGINT, signal.SIG_DFL)
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
     echo("stopped.")
+
+
+@dataclass
+class _Restarts:
+    count: int = 0
+    due: float | None = None  # when the pending restart happens
+    since: float = field(default_factory=time.monotonic)  # when the current process started
+
+
+class Supervisor:
+    """Keeps the local system running: a child that exits is restarted with backoff (1 s, 2 s, 4 s ... 30 s;
+    forgotten after a minute of running), and a broker that died is replaced by a new one on the same port."""
+
+    HEALTHY_AFTER_S = 60.0
+    MAX_DELAY_S = 30.0
+
+    def __init__(self, launch: Launch, echo: Any, record: Any) -> None:
+        self.launch = launch
+        self.echo = echo
+        self.record = record  # rewrites run.json (pids) after a restart
+        self.restarts: dict[str, _Restarts] = {c.name: _Restarts() for c in launch.children}
+
+    def tick(self) -> None:
+        now = time.monotonic()
+        kafka = self.launch.kafka
+        if kafka is not None and not kafka.running:
+            self.echo(click.style(f"the broker exited ({kafka.process.returncode if kafka.process else '?'}); "
+                                  "starting a new one on the same port. It holds nothing: relays republish "
+                                  "and consumers reread from the start.", fg="red"))
+            kafka.start()
+            asyncio.run(ensure_topics(self.launch.bootstrap, self.launch.topics, partitions=self.launch.partitions))
+            self.record()
+        for child in self.launch.children:
+            r = self.restarts.setdefault(child.name, _Restarts())
+            if child.running:
+                if r.count and now - r.since > self.HEALTHY_AFTER_S:
+                    r.count = 0
+                continue
+            if r.due is None:
+                delay = min(2.0 ** r.count, self.MAX_DELAY_S)
+                r.due = now + delay
+                self.echo(click.style(f"{child.name} exited with {child.returncode}; restarting it in {delay:.0f}s "
+                                      f"(restart {r.count + 1}). Log: {child.log_path}", fg="red"))
+            elif now >= r.due:
+                child.join_output(0.5)
+                child.start(self.echo)
+                r.count, r.due, r.since = r.count + 1, None, now
+                self.echo(click.style(f"{child.name} restarted (pid {child.pid})", fg="yellow"))
+                self.record()
 
 
 def _run_record(launch: Launch, urls: dict[str, str], auth_url: str) -> dict[str, Any]:
