@@ -147,3 +147,17 @@ async def test_checkpoints_grow_consistently_and_a_forked_log_is_never_signed(en
         assert await TLOG.seal(d, Position(2**62, 0)) == 1
         with pytest.raises(RuntimeError, match="not consistent"):
             await TLOG.sign_checkpoint(d)
+
+
+async def test_a_partition_the_topic_no_longer_has_does_not_stop_sealing(engine, test_infra, kafka_bootstrap, topic):
+    """A topic recreated with fewer partitions leaves rows for the ones it lost, frozen at an old watermark; the
+    seal horizon is taken over the partitions the consumer reads now."""
+    async with engine.begin() as conn:
+        await conn.exec_driver_sql(
+            "INSERT INTO consumer_positions (consumer, topic, partition, kafka_offset) VALUES ($1, $2, 7, 0)",
+            (CONSUMER, topic))
+    await publish_payments(test_infra, kafka_bootstrap, topic, [payment(i) for i in range(12)])
+    await project(engine, kafka_bootstrap, topic)
+    size, _, _ = await tree_state(engine)
+    assert size == 12
+    assert await seal_and_sign(engine, TLOG, [0, 1, 2, 7], topic) == 0, "partition 7 read nothing: wait for it"

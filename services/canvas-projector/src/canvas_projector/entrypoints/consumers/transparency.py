@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -55,24 +56,30 @@ def transparency_consumer(app: Any) -> EventConsumer:
                          bootstrap=app.state.settings.kafka_bootstrap_servers, max_batch=5000)
 
 
-async def horizon(conn: AsyncConnection, topic: str = TOPIC) -> Position:
-    """How far every partition has been read: the smallest watermark over all partitions with a position row."""
+async def horizon(conn: AsyncConnection, partitions: Sequence[int], topic: str = TOPIC) -> Position | None:
+    """How far every partition of the topic has been read: the smallest watermark over `partitions` (those the
+    consumer is assigned now: rows of partitions a topic no longer has must not hold the log back), or None
+    while one of them has not been read yet (it could still hold older records)."""
     driver = await driver_connection(conn)
-    row = await driver.fetchrow(
-        "SELECT watermark_tx_id, watermark_position FROM consumer_positions WHERE consumer = $1 AND topic = $2 "
-        "ORDER BY watermark_tx_id, watermark_position LIMIT 1", CONSUMER, topic)
-    return Position(row[0], row[1]) if row else Position(0, 0)
+    rows = await driver.fetch(
+        "SELECT watermark_tx_id, watermark_position FROM consumer_positions "
+        "WHERE consumer = $1 AND topic = $2 AND partition = ANY($3::int[])", CONSUMER, topic, list(partitions))
+    if len(rows) < len(set(partitions)) or not rows:
+        return None
+    return min(Position(r[0], r[1]) for r in rows)
 
 
-async def seal_and_sign(engine: Any, tlog: TransparencyLog, partitions: int, topic: str = TOPIC) -> int:
-    """Seal what every partition has passed, then sign a checkpoint if the log grew."""
+async def seal_and_sign(engine: Any, tlog: TransparencyLog, partitions: int | Sequence[int],
+                        topic: str = TOPIC) -> int:
+    """Seal what every partition (a count: 0..n-1, or the partition numbers) has passed, then sign a
+    checkpoint if the log grew."""
+    numbers = list(range(partitions)) if isinstance(partitions, int) else list(partitions)
     async with engine.begin() as conn:
         driver = await driver_connection(conn)
-        seen = await driver.fetchval("SELECT count(*) FROM consumer_positions WHERE consumer = $1 AND topic = $2",
-                                     CONSUMER, topic)
-        if seen < partitions:  # a partition not read yet could still hold older records
+        upto = await horizon(conn, numbers, topic)
+        if upto is None:
             return 0
-        sealed = await tlog.seal(driver, await horizon(conn, topic))
+        sealed = await tlog.seal(driver, upto)
         await tlog.sign_checkpoint(driver)
     return sealed
 
@@ -88,7 +95,8 @@ def load_log(settings: Any) -> TransparencyLog:
 async def seal_job(app: Any) -> None:
     consumer = next((c for c in getattr(app.state, "consumers", []) if c.name == CONSUMER), None)
     if consumer is not None and consumer.consumer is not None and consumer.consumer.assignment():
-        await seal_and_sign(app.state.engine, app.state.tlog, len(consumer.consumer.assignment()))
+        await seal_and_sign(app.state.engine, app.state.tlog,
+                            sorted(tp.partition for tp in consumer.consumer.assignment() if tp.topic == TOPIC))
 
 
 sealer_lifespan = periodic("transparency sealer", lambda app: app.state.settings.tlog_seal_interval_s, seal_job)
