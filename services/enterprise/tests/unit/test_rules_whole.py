@@ -179,3 +179,30 @@ def test_submission_and_review_refusals_are_whole():
         report.accept(2, "rev-1", {}, "33", "33.14", NOW)
     assert whole(err)[0] == "version 2 is returned, not awaiting review: it was returned; a new version may be " \
                             "submitted"
+
+
+def test_status_changes_record_the_reason_only_for_a_suspension_and_refusals_carry_the_action():
+    e = enterprise()
+    assert e.history == [{"status": "registered", "at": NOW, "reason": None},
+                         {"status": "verified", "at": NOW, "reason": None}]
+    e.change_status("activate", "rev-2", NOW, reason="misreporting", note="mulai beroperasi")
+    activated = e.pending_events[-1]
+    assert (activated.reason, activated.note, activated.officer, activated.previous_status) == (
+        None, "mulai beroperasi", "rev-2", "verified")
+    with pytest.raises(ValidationFailed) as err:
+        e.change_status("suspend", "rev-2", NOW)
+    assert whole(err) == ("say why the enterprise is suspended", "reason", {})
+    e.change_status("suspend", "rev-2", NOW, reason="misreporting")
+    assert (e.status, e.suspension_reason, e.history[-1]["reason"]) == ("suspended", "misreporting", "misreporting")
+    with pytest.raises(InvalidTransition) as err:
+        e.change_status("verify", "rev-3", NOW)
+    assert (err.value.field, err.value.extra) == ("status", {"status_now": "suspended", "action": "verify"})
+
+
+def test_a_profile_update_changes_only_what_is_given():
+    e = enterprise()
+    assert e.update_profile(now=NOW) is False
+    assert e.update_profile(name="  Koperasi Batik Baru ", groups_employed=["women", "disabled", "women"], now=NOW)
+    assert (e.name, e.groups_employed, e.mission, e.groups_served) == (
+        "Koperasi Batik Baru", ["disabled", "women"], "Batik", ["disabled"])
+    assert e.pending_events[-1].changed == ["name", "groups_employed"]
