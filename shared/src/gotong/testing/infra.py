@@ -58,10 +58,10 @@ def start_test_infra() -> TestInfra:
             db_url = pg_container.get_connection_url()
         else:
             root = Path(os.environ.get("GOTONG_TEST_PGDATA") or tempfile.mkdtemp(prefix="gotong-test-pg-"))
+            if not os.environ.get("GOTONG_TEST_PGDATA"):  # removed after the server stopped (stops run reversed)
+                stops.append(lambda: shutil.rmtree(root, ignore_errors=True))
             pg = EmbeddedPostgres(root, fsync=False).start()
             stops.append(pg.stop)
-            if not os.environ.get("GOTONG_TEST_PGDATA"):
-                stops.append(lambda: shutil.rmtree(root, ignore_errors=True))
             db_url = pg.url
     if not kafka_bootstrap:
         if use_docker and os.environ.get("GOTONG_TEST_DOCKER_KAFKA", "1") == "1":
