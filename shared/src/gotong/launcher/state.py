@@ -70,8 +70,12 @@ class StateDir:
 
 
 def process_identity(pid: int) -> dict[str, Any]:
-    """pid plus start time: enough to tell our process from a later one that reused the pid."""
-    return {"pid": pid, "started": psutil.Process(pid).create_time()}
+    """pid plus start time: enough to tell our process from a later one that reused the pid. A process that is
+    gone already (a child that crashed, its restart pending) has no start time: `same_process` finds nothing."""
+    try:
+        return {"pid": pid, "started": psutil.Process(pid).create_time()}
+    except psutil.NoSuchProcess:
+        return {"pid": pid}
 
 
 def same_process(ident: dict[str, Any] | None) -> psutil.Process | None:
