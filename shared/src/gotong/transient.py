@@ -21,8 +21,19 @@ def _sqlstate(err: BaseException) -> str | None:
     return state if isinstance(state, str) else None
 
 
+def _refused_argument(err: BaseException) -> bool:
+    """asyncpg could not encode a query argument (a bad value, not a bad connection): SQLAlchemy wraps this
+    `asyncpg.DataError`, an `InterfaceError` subclass, in its own InterfaceError."""
+    for e in (err, getattr(err, "orig", None), err.__cause__):
+        if isinstance(e, asyncpg.DataError) or (e is not None and isinstance(e.__cause__, asyncpg.DataError)):
+            return True
+    return False
+
+
 def is_transient(err: BaseException) -> bool:
     """True when the database (or the network to it) is unavailable for now: retrying later may succeed."""
+    if _refused_argument(err):
+        return False
     if isinstance(err, OperationalError | InterfaceError | PoolTimeout | ConnectionError | asyncio.TimeoutError):
         return True
     if isinstance(err, DBAPIError) and err.connection_invalidated:

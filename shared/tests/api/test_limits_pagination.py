@@ -62,7 +62,7 @@ async def test_limit_is_bounded_by_settings(client):
     for bad in (501, 0):
         r = await client.get("/things", params={"limit": bad}, headers=bearer())
         assert r.status_code == 422
-        assert r.json()["errors"][0]["field"] == "limit"
+        assert r.json()["errors"][0]["field"].endswith("limit")  # `query.limit` below 1, `limit` above the maximum
 
 
 @pytest.mark.parametrize("cursor", ["!!not-ours", "bm9wZQ", "a" * 600])

@@ -11,6 +11,7 @@ from fastapi import APIRouter, FastAPI
 
 from gotong.api import health, metrics
 from gotong.api.auth import JWKSVerifier
+from gotong.api.input import InputGuard
 from gotong.api.limits import BodySizeLimit
 from gotong.api.metrics import HttpMetrics
 from gotong.api.problem import CatchAll, Problem, install_problem_handlers
@@ -71,7 +72,8 @@ def create_app(settings: KitSettings, *, title: str, version: str = "0.1.0",
     app.include_router(metrics.router)
     for router in routers:
         app.include_router(router)
-    # Added innermost first; a request meets them in the reverse order: CatchAll, metrics, rate, size.
+    # Added innermost first; a request meets them in the reverse order: CatchAll, metrics, rate, size, input.
+    app.add_middleware(InputGuard)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_request_bytes)
     buckets = TokenBuckets(settings.rate_limit_per_minute, settings.rate_limit_burst)
     app.add_middleware(RateLimit, buckets=buckets)

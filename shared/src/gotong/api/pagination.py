@@ -10,6 +10,7 @@ import orjson
 from fastapi import Depends, Query, Request
 from pydantic import BaseModel
 
+from gotong.domain.bounds import INT32_MAX
 from gotong.domain.errors import ValidationFailed
 
 T = TypeVar("T")
@@ -48,7 +49,8 @@ class PageParams(BaseModel):
 
 
 async def page_params(request: Request,
-                      limit: Annotated[int, Query(description="1 to the service's page size maximum")] = 50,
+                      limit: Annotated[int, Query(ge=1, le=INT32_MAX,
+                                                  description="1 to the service's page size maximum")] = 50,
                       cursor: Annotated[str | None, Query(max_length=512)] = None) -> PageParams:
     maximum = request.app.state.settings.page_size_max
     if not 1 <= limit <= maximum:
