@@ -43,6 +43,18 @@ async def test_same_key_with_other_payload_is_422(client, engine):
     assert await count_events(engine) == 1
 
 
+async def test_same_key_with_another_query_is_422_and_the_same_query_reordered_replays(client, engine):
+    first = await client.post("/things?as_of=2026-12-31&scope=all", headers=keyed("k-q"), json=BODY)
+    assert first.status_code == 201, first.text
+    reordered = await client.post("/things?scope=all&as_of=2026-12-31", headers=keyed("k-q"), json=BODY)
+    assert (reordered.status_code, reordered.headers.get("idempotent-replayed")) == (201, "true")
+    for other in ("/things?as_of=2030-12-31&scope=all", "/things"):
+        r = await client.post(other, headers=keyed("k-q"), json=BODY)
+        assert r.status_code == 422, other
+        assert r.json()["type"].endswith("/idempotency-key-reused")
+    assert await count_events(engine) == 1
+
+
 async def test_keys_are_scoped_per_client(client, engine):
     await client.post("/things", headers=keyed("k-3", sub="ops-1"), json=BODY)
     r = await client.post("/things", headers=keyed("k-3", sub="ops-2"), json=BODY)
@@ -181,8 +193,8 @@ async def test_unexpected_error_releases_the_key_and_rolls_back(client, engine):
     assert probe.calls == 2
 
 
-async def test_overlong_or_empty_key_is_400_naming_the_header(client, engine):
-    for key in ("x" * 256, " "):
+async def test_overlong_empty_or_unprintable_key_is_400_naming_the_header(client, engine):
+    for key in ("x" * 256, " ", "k\x01"):
         r = await client.post("/things", headers=keyed(key), json=BODY)
         assert r.status_code == 400
         assert r.json()["errors"][0]["field"] == "Idempotency-Key"

@@ -19,6 +19,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Annotated, Any
+from urllib.parse import parse_qsl, urlencode
 from uuid import UUID
 
 import orjson
@@ -115,8 +116,9 @@ class CommandContext:
         self.request = request
         self.principal = principal
         key = request.headers.get(HEADER)
-        if key is not None and (not key.strip() or len(key) > MAX_KEY_LENGTH):
-            raise IdempotencyKeyProblem(f"{HEADER} must be 1 to {MAX_KEY_LENGTH} characters", field=HEADER)
+        if key is not None and (not key.strip() or len(key) > MAX_KEY_LENGTH or not key.isprintable()):
+            raise IdempotencyKeyProblem(f"{HEADER} must be 1 to {MAX_KEY_LENGTH} printable characters",
+                                        field=HEADER)
         self.key = key
         raw = request.headers.get("x-correlation-id")
         try:
@@ -135,8 +137,12 @@ class CommandContext:
         return {"p": self.principal.subject, "k": self.key, "lease": self._lease, **more}
 
     async def _request_hash(self) -> bytes:
+        """The request's fingerprint: method, path, query (its parameters in any order) and body."""
         body = await self.request.body()
         parts = [self.request.method.encode(), self.request.url.path.encode(), body]
+        query = sorted(parse_qsl(self.request.url.query, keep_blank_values=True))
+        if query:  # before the body (which never starts with "?"); none: the fingerprint keys stored before had
+            parts.insert(2, b"?" + urlencode(query).encode())
         return hashlib.sha256(b"\n".join(parts)).digest()
 
     async def _reserve(self, request_hash: bytes) -> Response | None:
