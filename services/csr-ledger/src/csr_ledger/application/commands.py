@@ -21,6 +21,7 @@ from gotong.contracts.csr_ledger import (
     PledgeMade,
     SpendingRecorded,
 )
+from gotong.domain.bounds import Int64, PositiveRupiah
 from gotong.domain.errors import Conflict, InvalidTransition, NotFound, ValidationFailed
 from gotong.eventstore import EventData, EventMetadata, EventStoreTx
 from gotong.eventstore.postgres import driver_connection
@@ -36,14 +37,14 @@ class RegisterCompany(BaseModel):
 
 class MakePledge(BaseModel):
     year: int = Field(ge=2000, le=2100)
-    amount: int = Field(gt=0, description="rupiah")
+    amount: PositiveRupiah = Field(description="rupiah")
     themes: list[str] = Field(default_factory=list, max_length=20)
-    sdgs: list[int] = Field(default_factory=list, max_length=17)
+    sdgs: list[Int64] = Field(default_factory=list, max_length=17)
     regions: list[str] = Field(default_factory=list, max_length=50)
 
 
 class RecordDeposit(BaseModel):
-    amount: int = Field(gt=0, description="rupiah")
+    amount: PositiveRupiah = Field(description="rupiah")
     reference: str = Field(min_length=1, max_length=100, description="bank reference of the deposit")
     transfer_id: UUID | None = Field(default=None, description="your id for this deposit (idempotent)")
 
@@ -52,8 +53,8 @@ class RequestAllocation(BaseModel):
     target_kind: str = Field(pattern="^(program|enterprise|project)$")
     target_id: str = Field(min_length=1, max_length=100)
     target_name: str = Field(min_length=1, max_length=200)
-    amount: int = Field(gt=0, description="rupiah")
-    sdgs: list[int] = Field(default_factory=list, max_length=17)
+    amount: PositiveRupiah = Field(description="rupiah")
+    sdgs: list[Int64] = Field(default_factory=list, max_length=17)
     region: str | None = Field(default=None, max_length=20)
 
 

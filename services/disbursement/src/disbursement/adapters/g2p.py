@@ -18,6 +18,8 @@ from typing import Any, Literal
 import orjson
 from pydantic import BaseModel, ConfigDict, Field
 
+from gotong.domain.bounds import Count
+
 VERSION = "1.0.0"
 PAYER_FA = "account:program@gotong-treasury"
 
@@ -34,7 +36,7 @@ class MsgHeader(_Lenient):
     sender_id: str
     sender_uri: str | None = None
     receiver_id: str | None = None
-    total_count: int
+    total_count: Count
     is_msg_encrypted: bool = False
 
 
@@ -46,8 +48,8 @@ class MsgCallbackHeader(_Lenient):
     status: Literal["rcvd", "pdng", "succ", "rjct"]
     status_reason_code: str | None = None
     status_reason_message: str | None = None
-    total_count: int | None = None
-    completed_count: int | None = None
+    total_count: Count | None = None
+    completed_count: Count | None = None
     sender_id: str | None = None
     receiver_id: str | None = None
     is_msg_encrypted: bool = False

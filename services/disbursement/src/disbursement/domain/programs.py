@@ -10,6 +10,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from gotong.domain.bounds import INT16_MAX, PositiveRupiah, Rupiah
+
 Component = Literal["pregnant", "early_childhood", "sd", "smp", "sma", "severe_disability", "elderly"]
 COMPONENT_WORDS: dict[str, str] = {
     "pregnant": "ibu hamil/nifas", "early_childhood": "anak usia dini 0-6", "sd": "anak SD", "smp": "anak SMP",
@@ -51,7 +53,7 @@ class Composition(_Rule):
 
     kind: Literal["composition"] = "composition"
     any_of: list[Component] = Field(default_factory=list)
-    min_members: int = Field(default=1, ge=1)
+    min_members: int = Field(default=1, ge=1, le=INT16_MAX)
 
 
 class ExcludePrograms(_Rule):
@@ -67,13 +69,13 @@ Rule = Annotated[DesilBand | InRegions | Verification | Composition | ExcludePro
 class FlatBenefit(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
     kind: Literal["flat"] = "flat"
-    amount: int = Field(gt=0, description="rupiah per household per cycle")
+    amount: PositiveRupiah = Field(description="rupiah per household per cycle")
 
 
 class MonthlyBenefit(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
     kind: Literal["monthly"] = "monthly"
-    amount_per_month: int = Field(gt=0, description="rupiah")
+    amount_per_month: PositiveRupiah = Field(description="rupiah")
     months_per_cycle: int = Field(default=3, ge=1, le=12)
 
 
@@ -83,8 +85,8 @@ class PerMemberBenefit(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
     kind: Literal["per_member"] = "per_member"
-    annual: dict[Component, int]
-    cap_members: int = Field(default=4, ge=1)
+    annual: dict[Component, PositiveRupiah]
+    cap_members: int = Field(default=4, ge=1, le=INT16_MAX)
     tranches_per_year: int = Field(default=4, ge=1, le=12)
 
     @model_validator(mode="after")
@@ -106,7 +108,7 @@ class ProgramDefinition(BaseModel):
     name: str = Field(min_length=2, max_length=200)
     funding_source: Literal["apbn", "apbd", "csr"]
     csr_allocation_id: str | None = None
-    budget: int = Field(ge=0, description="rupiah available to the program for its cycles")
+    budget: Rupiah = Field(description="rupiah available to the program for its cycles")
     rule_version: str = Field(min_length=1, max_length=40, description="bumped whenever rules or formula change")
     eligibility_summary: str = Field(min_length=1, max_length=1000)
     rules: list[Rule] = Field(min_length=1)

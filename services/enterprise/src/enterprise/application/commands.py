@@ -25,6 +25,7 @@ from enterprise.domain.reports import ImpactReport, parse_period, report_id_for,
 from enterprise.domain.reports import events as report_events
 from gotong.application.repository import Repository
 from gotong.contracts.enterprise import Group, LegalForm, SuspensionReason
+from gotong.domain.bounds import Int64
 from gotong.domain.errors import Conflict, NotFound
 from gotong.eventstore import EventMetadata, EventStoreTx
 from gotong.eventstore.postgres import driver_connection
@@ -40,7 +41,7 @@ class RegisterEnterprise(BaseModel):
     nib: str = Field(description="Nomor Induk Berusaha, 13 digits")
     legal_form: LegalForm
     mission: str = Field(min_length=10, max_length=2000, description="the social purpose its profit serves")
-    sdgs: list[int] = Field(min_length=1, max_length=17)
+    sdgs: list[Int64] = Field(min_length=1, max_length=17)
     region_code: str = Field(max_length=20, description="Kepmendagri 2025 regency code or finer, e.g. 32.73")
     groups_served: list[Group] = Field(default_factory=list, max_length=9)
     groups_employed: list[Group] = Field(default_factory=list, max_length=9)
@@ -54,7 +55,7 @@ class UpdateProfile(BaseModel):
     name: str | None = Field(default=None, min_length=2, max_length=200)
     legal_form: LegalForm | None = None
     mission: str | None = Field(default=None, min_length=10, max_length=2000)
-    sdgs: list[int] | None = Field(default=None, min_length=1, max_length=17)
+    sdgs: list[Int64] | None = Field(default=None, min_length=1, max_length=17)
     region_code: str | None = Field(default=None, max_length=20)
     groups_served: list[Group] | None = Field(default=None, max_length=9)
     groups_employed: list[Group] | None = Field(default=None, max_length=9)

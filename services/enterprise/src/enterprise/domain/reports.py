@@ -13,6 +13,7 @@ from uuid import UUID, uuid5
 from enterprise.domain.enterprise import GROUPS, NAMESPACE
 from gotong.contracts.enterprise import METRIC_CODES
 from gotong.domain.aggregate import Aggregate
+from gotong.domain.bounds import MAX_RUPIAH
 from gotong.domain.errors import Forbidden, InvalidTransition, NotFound, ValidationFailed
 from gotong.domain.events import DomainEvent, EventRegistry
 
@@ -85,6 +86,8 @@ def validate_metrics(metrics: Mapping[str, Any], employees_by_group: Mapping[str
             bad(f"metrics.{key}", f"must be {unit}")
         elif value < 0:
             bad(f"metrics.{key}", "must not be negative")
+        elif value > MAX_RUPIAH:  # sums over enterprises and quarters must still fit a bigint
+            bad(f"metrics.{key}", f"must be at most {MAX_RUPIAH:,}".replace(",", "."))
         else:
             clean[key] = value
     for key in REQUIRED:
@@ -100,7 +103,7 @@ def validate_metrics(metrics: Mapping[str, Any], employees_by_group: Mapping[str
         name = f"employees_by_group.{key}"
         if key not in GROUPS:
             bad(name, "unknown group; known: " + ", ".join(GROUPS))
-        elif isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        elif isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_RUPIAH:
             bad(name, "must be a whole number, not negative")
         elif "employees_vulnerable" in clean and value > clean["employees_vulnerable"]:
             bad(name, "cannot exceed employees_vulnerable (a person may count in several groups, each group "

@@ -9,9 +9,9 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from gotong.domain.bounds import Int64, Rupiah
 from partnership.domain.values import ContributionKind, Strand
 
-Rupiah = Annotated[int, Field(ge=0, le=10**15, strict=True, description="rupiah (an integer, never a fraction)")]
 Number = Annotated[float, Field(allow_inf_nan=False, ge=-1e12, le=1e12)]
 Text200 = Annotated[str, Field(min_length=2, max_length=200)]
 Reason = Annotated[str, Field(min_length=3, max_length=1000)]
@@ -89,7 +89,7 @@ class StartProject(Command):
     goals: list[Annotated[str, Field(min_length=2, max_length=500)]] = Field(min_length=1, max_length=20)
     region_code: str
     budget: Rupiah
-    sdgs: list[int] = Field(default_factory=list, max_length=17)
+    sdgs: list[Int64] = Field(default_factory=list, max_length=17)
     starts_on: date
     ends_on: date | None = None
     partners: list[PartyIn] = Field(default_factory=list, max_length=50)

@@ -41,13 +41,16 @@ class PmtRule:
         return round(float(points), 4)
 
 
-@functools.cache
 def load_rule(version: str = DEFAULT_RULE) -> PmtRule:
-    path = RULES / f"{version}.json"
-    if not path.exists():
-        known = sorted(p.stem for p in RULES.glob("*.json"))
-        raise ValidationFailed(f"no PMT rule version {version!r}; known: {known}", field="rule_version")
-    spec = json.loads(path.read_text())
+    known = sorted(p.stem for p in RULES.glob("*.json"))
+    if version not in known:  # a name from the list, never a path: no other file is ever opened
+        raise ValidationFailed(f"no PMT rule version {version[:40]!r}; known: {known}", field="rule_version")
+    return _read_rule(version)
+
+
+@functools.cache
+def _read_rule(version: str) -> PmtRule:
+    spec = json.loads((RULES / f"{version}.json").read_text())
     return PmtRule(spec["version"], spec)
 
 

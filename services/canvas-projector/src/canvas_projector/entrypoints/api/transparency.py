@@ -10,10 +10,14 @@ from fastapi.responses import PlainTextResponse
 
 from canvas_projector.transparency.log import TransparencyLog
 from gotong.api.problem import problem_responses
+from gotong.domain.bounds import INT16_MAX, INT64_MAX
 from gotong.domain.errors import NotFound, ValidationFailed
 from gotong.eventstore.postgres import driver_connection
 
 router = APIRouter(prefix="/transparency", tags=["transparency"])
+#: A leaf index or tree size: the log's positions are `bigint`.
+Position = Annotated[int, Query(ge=0, le=INT64_MAX)]
+Size = Annotated[int, Query(ge=1, le=INT64_MAX)]
 
 
 async def _driver_call(request: Request, fn: Any) -> Any:
@@ -50,8 +54,7 @@ async def key(request: Request) -> PlainTextResponse:
 
 @router.get("/proof/inclusion", responses=problem_responses(422),
             summary="Inclusion proof of leaf `index` in a tree of `size`")
-async def inclusion(request: Request, index: Annotated[int, Query(ge=0)],
-                    size: Annotated[int, Query(ge=1)]) -> dict[str, Any]:
+async def inclusion(request: Request, index: Position, size: Size) -> dict[str, Any]:
     async def run(d: Any) -> list[bytes]:
         if size > await TransparencyLog.size(d) or index >= size:
             raise ValidationFailed("index must be below size, and size at most the log's size", field="size")
@@ -62,8 +65,7 @@ async def inclusion(request: Request, index: Annotated[int, Query(ge=0)],
 
 @router.get("/proof/consistency", responses=problem_responses(422),
             summary="Consistency proof between two tree sizes")
-async def consistency(request: Request, old: Annotated[int, Query(ge=1)],
-                      new: Annotated[int, Query(ge=1)]) -> dict[str, Any]:
+async def consistency(request: Request, old: Size, new: Size) -> dict[str, Any]:
     async def run(d: Any) -> list[bytes]:
         if old > new or new > await TransparencyLog.size(d):
             raise ValidationFailed("need 1 <= old <= new <= the log's size", field="old")
@@ -76,7 +78,7 @@ async def consistency(request: Request, old: Annotated[int, Query(ge=1)],
             summary="A payment's receipt: record, leaf index, inclusion proof and signed checkpoint")
 async def receipt(request: Request, payment_id: str,
                   status: Annotated[str, Query(pattern="^(instructed|paid|failed|returned|reissued)$")] = "paid",
-                  attempt: Annotated[int | None, Query(ge=1, description="default: the latest")] = None,
+                  attempt: Annotated[int | None, Query(ge=1, le=INT16_MAX, description="default: the latest")] = None,
                   ) -> dict[str, Any]:
     found = await _driver_call(request, lambda d: request.app.state.tlog.receipt(d, payment_id, status, attempt))
     if found is None:

@@ -15,6 +15,7 @@ from gotong.api.idempotency import CommandDep
 from gotong.api.pagination import PageDep, link_header
 from gotong.api.problem import problem_responses
 from gotong.contracts.enterprise import DERIVED_CODES, METRIC_CODES, EnterpriseStatus, LegalForm
+from gotong.domain.bounds import INT32_MAX
 from gotong.eventstore.postgres import driver_connection
 
 
@@ -38,7 +39,7 @@ READ = [require_scopes("enterprise:read")]
 WRITE_ERRORS = problem_responses(401, 403, 404, 409, 422)
 READ_ERRORS = problem_responses(401, 403, 404, 422)
 Period = Annotated[str, Path(max_length=10, description="'2026-Q3' or '2026'")]
-Version = Annotated[int, Path(ge=1, description="report version, from 1")]
+Version = Annotated[int, Path(ge=1, le=INT32_MAX, description="report version, from 1")]
 
 
 async def _read(request: Request, fn: Any, *args: Any, **kw: Any) -> Any:

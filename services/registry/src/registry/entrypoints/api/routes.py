@@ -15,11 +15,12 @@ from datetime import date
 from typing import Annotated, Any
 from uuid import UUID
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Path, Query, Request
 
 from gotong.api.auth import Principal, require_scopes
 from gotong.api.idempotency import CommandDep
 from gotong.api.problem import problem_responses
+from gotong.domain.bounds import INT32_MAX, INT64_MAX
 from gotong.eventstore.postgres import driver_connection
 from registry.application import commands as c
 from registry.application import queries as q
@@ -37,7 +38,8 @@ READ = [require_scopes("registry:read")]
 AUDIT = [require_scopes("registry:audit")]
 WRITE_ERRORS = problem_responses(401, 403, 404, 409, 422)
 Limit = Annotated[int, Query(ge=1, le=500)]
-Offset = Annotated[int, Query(ge=0)]
+Offset = Annotated[int, Query(ge=0, le=INT32_MAX)]
+ReviewId = Annotated[int, Path(ge=1, le=INT64_MAX)]
 
 
 def deps(request: Request) -> c.Deps:
@@ -153,13 +155,13 @@ async def reviews(request: Request, status: Annotated[str | None, Query(pattern=
 
 
 @router.post("/reviews/{review_id}/proposal", responses=WRITE_ERRORS, summary="Maker: propose a decision")
-async def propose(review_id: int, body: c.Proposal, cmd: CommandDep, who: Verifier) -> Any:
+async def propose(review_id: ReviewId, body: c.Proposal, cmd: CommandDep, who: Verifier) -> Any:
     return await cmd.execute(lambda tx: c.propose_review(tx, review_id, who.subject, body))
 
 
 @router.post("/reviews/{review_id}/approval", responses=WRITE_ERRORS,
              summary="Checker: approve (or send back) another officer's proposal")
-async def approve(review_id: int, cmd: CommandDep, who: Approver,
+async def approve(review_id: ReviewId, cmd: CommandDep, who: Approver,
                   approve: Annotated[bool, Query(description="false sends the proposal back")] = True) -> Any:
     return await cmd.execute(lambda tx: c.approve_review(tx, review_id, who.subject, approve, cmd.metadata))
 

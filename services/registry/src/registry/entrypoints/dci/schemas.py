@@ -13,6 +13,8 @@ from typing import Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
+from gotong.domain.bounds import INT32_MAX
+
 DCI_VERSION = "1.0.0"
 QueryType = Literal["idtype-value", "expression", "predicate"]
 RequestStatus = Literal["rcvd", "pdng", "succ", "rjct"]
@@ -52,7 +54,7 @@ class MsgHeader(Incoming):
     sender_id: str = Field(min_length=1, max_length=200)
     sender_uri: str | None = Field(default=None, max_length=2000)
     receiver_id: str | None = None
-    total_count: int = Field(ge=0)
+    total_count: int = Field(ge=0, le=INT32_MAX)
     is_msg_encrypted: bool = False
     meta: dict[str, Any] | None = None
 
@@ -103,8 +105,8 @@ class Ack(Outgoing):
 
 # --- search ---------------------------------------------------------------------------------------------
 class PaginationRequest(Incoming):
-    page_size: int = Field(ge=1)
-    page_number: int = Field(default=1, ge=1)
+    page_size: int = Field(ge=1, le=INT32_MAX)
+    page_number: int = Field(default=1, ge=1, le=INT32_MAX)
 
 
 class Pagination(Outgoing):
