@@ -1,0 +1,163 @@
+"""Never a 500 for bad input: every route of every service, each parameter and body field in turn given a NUL
+byte, a lone surrogate, an integer past 64 bits, a wrong type, a calendar-edge date or a long string (the rest
+of the request plausible, path ids taken from the service's demo data), answers below 500 and logs no
+traceback; a NUL byte or a lone surrogate answers 422 problem+json naming the field with a token and without
+one, an integer past 64 bits where an integer belongs does so too; and every integer a request may carry is
+declared with bounds."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import Any
+from uuid import uuid4
+
+import httpx
+import pytest
+from sqlalchemy import text
+
+from gotong.db import drop_database
+from gotong.messaging.topics import dlq_topic, ensure_topics
+from gotong.service import discover_services
+from gotong.testing.hostile import Probe, probes, unbounded_integers
+from gotong.testing.plugin import create_test_database
+from gotong.testing.tokens import TokenIssuer
+
+SERVICES = discover_services()
+ISSUER = TokenIssuer()
+QUIET = {"relay_enabled": False, "rate_limit_per_minute": 10**7, "rate_limit_burst": 10**7}
+OWN: dict[str, dict[str, Any]] = {
+    "registry": {"consume_disbursement": False, "status_check_per_minute": 10**7, "dci_worker_interval_s": 3600},
+    "disbursement": {"consume_registry": False, "consume_csr_ledger": False, "dispatch_enabled": False},
+    "csr-ledger": {"consume_disbursement": False, "expiry_interval_s": 3600},
+    "enterprise": {"consume_csr": False, "consume_registry": False},
+    "partnership": {"overdue_check_interval_s": 0},
+    "canvas-projector": {},
+}
+
+
+@dataclass
+class Walk:
+    service: str
+    client: httpx.AsyncClient
+    ids: dict[str, str]
+
+
+async def _seed(service: str, settings: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The service's demo data (small), so path ids name things that exist and bad values travel deep.
+    Runs once the app has started (the disbursement defines its shipped programs at startup)."""
+    spec = SERVICES[service]
+    if service == "registry":
+        monkeypatch.setattr("registry.demo.DEMO_HOUSEHOLDS", 30)
+    if service == "disbursement":
+        from disbursement.adapters import replica
+        from disbursement.demo import load_demo
+        from disbursement.fixtures import changed, household_ref
+        from gotong.db import create_engine
+        from gotong.eventstore.postgres import driver_connection
+
+        engine = create_engine(settings.service_database_url, pool_size=1)
+        async with engine.begin() as conn:
+            driver = await driver_connection(conn)
+            for n in range(5):
+                await replica.apply_changed(driver, changed(household_ref(n), 1))
+        await engine.dispose()
+        await load_demo(settings, wait_s=0.5)
+    elif spec.demo_data is not None:
+        await spec.demo_data(settings)
+
+
+async def _existing_ids(app: Any) -> dict[str, str]:
+    """A real value for each path parameter name, found by column name (`company_id` -> companies.id)."""
+    async with app.state.engine.connect() as conn:
+        columns = (await conn.execute(text(
+            "SELECT table_name, column_name FROM information_schema.columns WHERE table_schema = 'public' "
+            "AND data_type IN ('uuid', 'text', 'character varying', 'integer', 'bigint', 'smallint') "
+            "ORDER BY table_name, ordinal_position"))).all()
+        names = {p["name"] for item in app.openapi()["paths"].values() for op in item.values()
+                 if isinstance(op, dict) for p in op.get("parameters", []) if p.get("in") == "path"}
+        found: dict[str, str] = {}
+        for name in sorted(names):
+            stem = name.removesuffix("_id")
+            tables = (f"{stem}s", f"{stem}es", f"{stem[:-1]}ies")
+            candidates = [(t, "id") for t, c in columns if name.endswith("_id") and t in tables and c == "id"]
+            candidates += [(t, c) for t, c in columns if c == name]
+            for table, column in candidates:
+                value = (await conn.execute(text(
+                    f'SELECT "{column}"::text FROM "{table}" WHERE "{column}" IS NOT NULL LIMIT 1'))).scalar()
+                if value is not None:
+                    found[name] = value
+                    break
+        return found
+
+
+@asynccontextmanager
+async def walking(service: str, test_infra: Any, kafka_bootstrap: str, tmp_path: Any,
+                  monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Walk]:
+    spec = SERVICES[service]
+    topics = [f"{service}.events", *spec.consumes]
+    await ensure_topics(kafka_bootstrap, [*topics, *(dlq_topic(t) for t in topics)])
+    url = await create_test_database(test_infra.database_url, service)
+    extra = {"tlog_signing_key_path": str(tmp_path / "tlog.pem")} if service == "canvas-projector" else {}
+    settings = spec.settings(database_url=url, kafka_bootstrap_servers=kafka_bootstrap, **QUIET, **OWN[service],
+                             **extra)
+    try:
+        app = spec.create_app(settings)
+        async with app.router.lifespan_context(app):
+            await _seed(service, settings, monkeypatch)
+            app.state.token_verifier = ISSUER.verifier()
+            ids = await _existing_ids(app)
+            async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app),
+                                         base_url=f"http://{service}.test") as client:
+                yield Walk(service, client, ids)
+    finally:
+        await drop_database(url)
+
+
+async def _send(client: httpx.AsyncClient, probe: Probe, headers: dict[str, str]) -> httpx.Response:
+    return await client.request(probe.method, probe.url, content=probe.body,
+                                headers={**probe.headers, **headers, "Idempotency-Key": uuid4().hex})
+
+
+@pytest.mark.parametrize("service", sorted(SERVICES))
+def test_every_integer_a_request_carries_has_bounds(service, tmp_path):
+    spec = SERVICES[service]
+    extra = {"tlog_signing_key_path": str(tmp_path / "tlog.pem")} if service == "canvas-projector" else {}
+    assert unbounded_integers(spec.create_app(spec.settings(**extra)).openapi()) == []
+
+
+@pytest.mark.parametrize("service", sorted(SERVICES))
+async def test_no_route_answers_5xx_to_bad_input(service, test_infra, kafka_bootstrap, tmp_path, monkeypatch,
+                                                 caplog):
+    caplog.set_level(logging.ERROR)
+    async with walking(service, test_infra, kafka_bootstrap, tmp_path, monkeypatch) as walk:
+        doc = walk.client._transport.app.openapi()  # type: ignore[attr-defined]
+        token = ISSUER.headers("walker", "*")  # every scope; minted here, so a long run cannot outlive it
+        crashes: list[str] = []
+        unnamed: list[str] = []
+        named_nul: set[str] = set()  # where a NUL byte was refused naming its field: path, query, body
+        for probe in probes(doc, walk.ids):
+            anonymous_too = probe.kind in ("nul", "surrogate")  # refused before anyone asks who is calling
+            for headers in ((token, {}) if anonymous_too else (token,)):
+                response = await _send(walk.client, probe, headers)
+                if response.status_code >= 500:
+                    crashes.append(f"{probe} -> {response.status_code}")
+                elif probe.must_be_named and not _names(response, probe.field):
+                    unnamed.append(f"{probe} {'token' if headers else 'anonymous'} -> {response.status_code} "
+                                   f"{response.text[:160]}")
+                elif probe.kind == "nul":
+                    named_nul.add(probe.field.split(".")[0])
+        tracebacks = [r.getMessage() for r in caplog.records if r.exc_info]
+        assert not crashes, "\n".join(crashes)
+        assert not unnamed, "\n".join(unnamed)
+        assert not tracebacks, tracebacks
+        has_body = any("requestBody" in op for item in doc["paths"].values() for op in item.values())
+        assert named_nul >= {"path", "query", *(["body"] if has_body else [])}
+
+
+def _names(response: httpx.Response, field: str) -> bool:
+    if response.status_code != 422 or not response.headers["content-type"].startswith("application/problem+json"):
+        return False
+    return any(e.get("field") == field for e in response.json().get("errors", []))
