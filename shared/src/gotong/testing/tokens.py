@@ -17,8 +17,9 @@ class TokenIssuer:
         self.kid = kid
         self.key = Ed25519PrivateKey.generate()
 
-    def headers(self, sub: str, scopes: str, *, client_id: str | None = None, ttl_s: int = 600) -> dict[str, str]:
-        """`Authorization: Bearer …` for `sub` with space-separated `scopes` (and a `client_id` claim if given)."""
+    def headers(self, sub: str, scopes: str, *, client_id: str | None = None, ttl_s: int = 86_400) -> dict[str, str]:
+        """`Authorization: Bearer …` for `sub` with space-separated `scopes` (and a `client_id` claim if given).
+        Valid for a day by default: suites mint headers at import, and a loaded machine runs them for long."""
         now = int(time.time())
         claims: dict[str, object] = {"iss": self.issuer, "sub": sub, "iat": now, "exp": now + ttl_s, "scope": scopes}
         if client_id is not None:
