@@ -130,3 +130,19 @@ def test_the_recorded_events_carry_the_cycle_and_its_figures():
     assert {k: getattr(closed, k) for k in SUMMARY} == SUMMARY
     assert (cycle.status, cycle.households, cycle.total_amount) == ("closed", 2, 1_200_000)
     assert (cycle.opened_by, cycle.computed_by, cycle.reviewed_by) == ("ops-open", "ops-compute", "ops-review")
+
+
+@pytest.mark.parametrize("state", ["open", "computed", "reviewed", "approved", "paying", "closed", "reconciled"])
+def test_payments_can_be_instructed_only_once_approved_and_while_paying(state):
+    cycle = in_state(state)
+    if state in ("approved", "paying"):
+        cycle.require_payable()
+        return
+    with pytest.raises(InvalidTransition) as err:
+        cycle.require_payable()
+    assert err.value.detail == f"cannot instruct payments: the cycle is {state}, it must be approved or paying"
+
+
+def test_the_review_keeps_the_reviewers_note():
+    reviewed = [e for e in in_state("reviewed").pending_events if type(e).__name__ == "CycleReviewed"]
+    assert [(e.reviewed_by, e.note) for e in reviewed] == [("ops-review", "diperiksa")]

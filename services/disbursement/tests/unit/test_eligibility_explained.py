@@ -237,3 +237,18 @@ CASES = {
 def test_the_whole_explanation_of_each_shipped_program(code):
     household, other_programs, expected = CASES[code]
     assert evaluate(PROGRAMS[code], household(), CUTOFF, other_programs=other_programs).as_dict() == expected
+
+
+def test_a_household_that_passes_every_rule_but_is_owed_nothing_is_not_eligible_and_told_why():
+    from disbursement.domain.programs import ProgramDefinition
+
+    data = PROGRAMS["PKH"].model_dump()
+    data["rules"] = [r for r in data["rules"] if r["kind"] != "composition"]
+    program = ProgramDefinition.model_validate(data)
+    decision = evaluate(program, hh([member("m1", "1985-03")]), CUTOFF)
+    assert (decision.outcome, decision.amount, decision.members_counted) == ("not_eligible", 0, 0)
+    assert decision.as_dict()["rules"][-1] == {
+        "rule_id": "benefit", "kind": "benefit", "description": "manfaat lebih dari nol", "result": "fail",
+        "facts": {"amount": 0, "members_counted": 0}}
+    one = evaluate(program, hh([member("m1", "1990-01", pregnant=True)]), CUTOFF)
+    assert (one.outcome, one.amount) == ("eligible", 750_000)
