@@ -103,3 +103,33 @@ def test_expiring_with_nothing_pending_changes_nothing():
     ledger, *_ = books()
     outcome = ledger.expire_pending(NOW + timedelta(days=1))
     assert (outcome.results, outcome.created, outcome.pending_changes) == ([], [], {})
+
+
+def test_credits_may_reach_the_debits_exactly_but_not_pass_them():
+    ledger, bank, _, other = books()
+    ledger.create_transfers([Transfer(uuid4(), other.id, bank.id, 300)], NOW)  # other: 300 debited
+    assert ledger.create_transfers([Transfer(uuid4(), bank.id, other.id, 301)], NOW).results == [
+        Result.EXCEEDS_DEBITS]
+    assert ledger.create_transfers([Transfer(uuid4(), bank.id, other.id, 300)], NOW).results == [Result.OK]
+
+
+def test_a_failed_chain_leaves_the_next_chain_and_single_transfers_alone():
+    ledger, bank, fund, _ = books()
+    failing = [Transfer(uuid4(), bank.id, fund.id, 5, flags=TransferFlags.LINKED),
+               Transfer(uuid4(), fund.id, bank.id, 10**9)]
+    fine = [Transfer(uuid4(), bank.id, fund.id, 7, flags=TransferFlags.LINKED),
+            Transfer(uuid4(), bank.id, fund.id, 8)]
+    single = Transfer(uuid4(), bank.id, fund.id, 9)
+    outcome = ledger.create_transfers([*failing, *fine, single], NOW)
+    assert outcome.results == [Result.LINKED_EVENT_FAILED, Result.EXCEEDS_CREDITS, Result.OK, Result.OK, Result.OK]
+    assert [t.amount for t in outcome.created] == [7, 8, 9]
+    assert all(not t.flags & TransferFlags.LINKED for t in outcome.created), "stored without the chain flag"
+    assert ledger.accounts[fund.id].credits_posted == 1_000 + 7 + 8 + 9
+
+
+def test_a_new_reservation_is_reported_pending():
+    ledger, bank, fund, _ = books()
+    reservation = Transfer(uuid4(), fund.id, bank.id, 10, flags=TransferFlags.PENDING)
+    outcome = ledger.create_transfers([reservation], NOW)
+    assert outcome.pending_changes == {reservation.id: PendingState.PENDING}
+    assert ledger.pending[reservation.id] is PendingState.PENDING
