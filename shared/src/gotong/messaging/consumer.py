@@ -200,14 +200,12 @@ class EventConsumer:
             await asyncio.sleep(0.5)
 
     async def stop(self) -> None:
-        await self._watch.close()
+        await _close_quietly(f"{self.name} broker watch", self._watch.close())
         if self.consumer is not None:
-            with contextlib.suppress(Exception):
-                await self.consumer.stop()
+            await _close_quietly(f"{self.name} Kafka consumer", self.consumer.stop())
             self.consumer = None
         if self._dlq_producer is not None:
-            with contextlib.suppress(Exception):
-                await self._dlq_producer.stop()
+            await _close_quietly(f"{self.name} dead-letter producer", self._dlq_producer.stop())
             self._dlq_producer = None
 
     # -- processing ---------------------------------------------------------------------------------
@@ -410,6 +408,25 @@ class EventConsumer:
             idle = idle + 1 if await self.poll_once(timeout_ms=300) == 0 else 0
             if loop.time() > deadline:
                 raise TimeoutError(f"consumer {self.name} still busy after {timeout}s")
+
+
+async def _close_quietly(what: str, closing: Awaitable[Any], timeout: float = 10.0) -> None:
+    """Close a Kafka client without letting its trouble end the consumer: closed just after its broker died,
+    aiokafka's consumer re-raises a cancellation of its own fetch tasks (which, uncaught, ended the consumer's
+    task for good, silently) or can wait on a dead connection. Only a cancellation of our own task goes through."""
+    task = asyncio.ensure_future(closing)
+    try:
+        done, _ = await asyncio.wait({task}, timeout=timeout)
+    except asyncio.CancelledError:
+        task.cancel()
+        raise
+    if not done:
+        task.cancel()
+        log.warning("closing %s took more than %.0f s; left behind", what, timeout)
+    elif task.cancelled():
+        log.warning("closing %s: the client cancelled its own work", what)
+    elif task.exception() is not None:
+        log.warning("closing %s failed: %s", what, type(task.exception()).__name__)
 
 
 def _published_for(record: ConsumerRecord[Any, Any]) -> str | None:
