@@ -18,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -72,6 +73,10 @@ class BrokerChanged(Exception):
     """Another broker answers than the one this consumer's offsets count on."""
 
 
+class PartitionsChanged(BrokerChanged):
+    """A topic has other partitions than the consumer was assigned: assign them again (from stored positions)."""
+
+
 def _transient(err: BaseException) -> bool:
     return is_transient(err)
 
@@ -110,6 +115,7 @@ class EventConsumer:
         self.broker_check_interval = broker_check_interval
         self._watch = BrokerWatch(bootstrap)
         self._last_broker_check = 0.0
+        self._last_partition_check = 0.0
 
     # -- positions --------------------------------------------------------------------------------
     async def _load_tracking(self, conn: AsyncConnection, tp: TopicPartition, *, lock: bool) -> _Tracking | None:
@@ -235,6 +241,23 @@ class EventConsumer:
             log.warning("a new broker answers; rereading every partition from the start",
                         extra={"consumer": self.name, "broker": current, "previous_broker": self.broker})
             raise BrokerChanged(current)
+        if self.group_id is None and now - self._last_partition_check >= self.broker_check_interval:
+            self._last_partition_check = now
+            await self._check_partitions()
+
+    async def _check_partitions(self) -> None:
+        """The partitions assigned must be all the topic has. On a new broker a client's lookup can auto-create a
+        topic with the broker's default count before its relay creates it; the relay then recreates it with the
+        configured count, and a consumer that assigned itself the first count would never read the others."""
+        if self.consumer is None:
+            return
+        counts = await self._watch.partition_counts()
+        assigned = Counter(tp.topic for tp in self.consumer.assignment())
+        changed = {t: (assigned[t], counts[t]) for t in self.topics if counts.get(t) and counts[t] != assigned[t]}
+        if changed:
+            log.warning("a topic's partitions changed; assigning them again",
+                        extra={"consumer": self.name, "changed": {t: f"{a} -> {n}" for t, (a, n) in changed.items()}})
+            raise PartitionsChanged(str(changed))
 
     def _update_lag(self) -> None:
         assert self.consumer is not None
@@ -386,7 +409,7 @@ class EventConsumer:
                 await self.poll_once()
             except asyncio.CancelledError:
                 raise
-            except BrokerChanged:  # restart at once: `start` seeks every partition on the new broker to zero
+            except BrokerChanged:  # restart at once: `start` assigns every partition and seeks it as stored
                 await self.stop()
             except Exception as err:
                 log.warning("consumer loop error, restarting: %s", type(err).__name__,

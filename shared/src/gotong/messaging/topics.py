@@ -90,13 +90,25 @@ class BrokerWatch:
         self.timeout_ms = timeout_ms
         self._admin: AIOKafkaAdminClient | None = None
 
+    async def _connected(self) -> AIOKafkaAdminClient:
+        if self._admin is None:
+            admin = AIOKafkaAdminClient(bootstrap_servers=self.bootstrap, request_timeout_ms=self.timeout_ms)
+            await admin.start()
+            self._admin = admin
+        return self._admin
+
     async def cluster_id(self) -> str:
         try:
-            if self._admin is None:
-                admin = AIOKafkaAdminClient(bootstrap_servers=self.bootstrap, request_timeout_ms=self.timeout_ms)
-                await admin.start()
-                self._admin = admin
-            return str((await self._admin.describe_cluster()).get("cluster_id") or "")
+            return str((await (await self._connected()).describe_cluster()).get("cluster_id") or "")
+        except Exception:
+            await self.close()
+            raise
+
+    async def partition_counts(self) -> dict[str, int]:
+        """Each topic the broker has and its partition count (asking for all topics creates none)."""
+        try:
+            described = await (await self._connected()).describe_topics()
+            return {d["topic"]: len(d["partitions"]) for d in described if d.get("partitions")}
         except Exception:
             await self.close()
             raise
