@@ -2,7 +2,8 @@
 """The two commands of the README, on a fresh machine with only Python 3.11+.
 
     python3 dev.py up      bootstrap, then run the whole system with demo data (Ctrl-C stops it)
-    python3 dev.py test    bootstrap, then run every test (extra arguments go to pytest)
+    python3 dev.py test    bootstrap (and Chromium for the browser tests), then run every test (extra
+                           arguments go to pytest)
     python3 dev.py lint    ruff and mypy (strict)
 
 Bootstrap = a `.venv` beside this file, uv inside it, `uv sync --frozen` from the committed uv.lock.
@@ -44,6 +45,23 @@ def bootstrap() -> None:
     subprocess.check_call([str(uv), "sync", "--frozen", "--quiet", "--python", str(python)], cwd=ROOT, env=env)
 
 
+def browser() -> None:
+    """The portal's browser tests drive Debian's Chromium (`/usr/bin/chromium`). On a machine without it, install
+    it when we can (root with apt-get), or say what is missing before the tests do."""
+    if Path("/usr/bin/chromium").exists():
+        return
+    if shutil.which("apt-get") and hasattr(os, "geteuid") and os.geteuid() == 0:
+        print("installing chromium (Debian) for the browser tests ...", flush=True)
+        def apt(*args: str) -> bool:
+            return subprocess.call(["apt-get", *args], stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT) == 0
+
+        install = ("install", "-y", "-qq", "chromium")
+        if apt(*install) or (apt("update", "-qq") and apt(*install)):
+            return
+    print("note: /usr/bin/chromium is missing, so the browser tests will fail; install Debian's `chromium` "
+          "package (sudo apt-get install chromium)", file=sys.stderr, flush=True)
+
+
 def run(argv: list[str]) -> None:
     os.chdir(ROOT)
     os.execv(argv[0], argv)
@@ -56,6 +74,7 @@ def main() -> None:
         run([str(BIN / "gotong"), "up", *rest])
     elif command == "test":
         bootstrap()
+        browser()
         run([str(BIN / "pytest"), *rest])
     elif command == "lint":
         bootstrap()

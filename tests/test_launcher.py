@@ -12,20 +12,18 @@ from pathlib import Path
 
 import httpx
 
-from gotong.infra.embedded import free_port, port_open
+from gotong.infra.embedded import free_block, port_open
 
 SERVICES = ["registry", "disbursement", "csr-ledger", "enterprise", "partnership", "canvas-projector"]
 
 
 def test_up_status_token_and_clean_stop(tmp_path: Path):
-    base = 20000 + free_port() % 20000
-    while any(port_open("127.0.0.1", base + i) for i in range(7)):
-        base += 10
+    base = free_block(9)  # services at base .. base+6; the broker and PostgreSQL at base+7, base+8
     state = tmp_path / "state"
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "KAFKA_BOOTSTRAP_SERVERS")}
     gotong = [sys.executable, "-m", "gotong.cli.main"]
     proc = subprocess.Popen([*gotong, "up", "--no-demo", "--state-dir", str(state), "--base-port", str(base),
-                             "--pg-port", str(free_port()), "--kafka-port", str(free_port())],
+                             "--pg-port", str(base + 8), "--kafka-port", str(base + 7)],
                             env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
     try:
         deadline = time.monotonic() + 180

@@ -14,7 +14,6 @@ import ctypes
 import json
 import os
 import re
-import secrets
 import signal
 import subprocess
 import sys
@@ -27,7 +26,7 @@ from typing import Any
 import httpx
 import psutil
 
-from gotong.infra.embedded import EmbeddedPostgres, port_open
+from gotong.infra.embedded import EmbeddedPostgres, free_block, port_open
 
 _PR_SET_PDEATHSIG = 1  # prctl(2), Linux
 SERVICES = ("registry", "disbursement", "csr-ledger", "enterprise", "partnership", "canvas-projector")
@@ -44,24 +43,6 @@ def _die_with_us() -> None:
 def _die_with_us_term() -> None:
     libc = ctypes.CDLL(None, use_errno=True)
     libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
-
-
-def _ephemeral_low() -> int:
-    try:
-        return int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
-    except (OSError, ValueError, IndexError):
-        return 32768
-
-
-def free_block(size: int) -> int:
-    """The first of `size` consecutive free ports (the launcher puts services at base+1 .. base+6), below the
-    kernel's ephemeral range: there, any outgoing connection of a busy machine may take a port before we bind it."""
-    low = 15000
-    span = max(_ephemeral_low() - low - size, 1000)
-    base = low + secrets.randbelow(span)
-    while any(port_open("127.0.0.1", base + i) for i in range(size)):
-        base = low + secrets.randbelow(span)
-    return base
 
 
 def _free_port() -> int:
@@ -105,7 +86,7 @@ class System:
         self.root.mkdir(parents=True, exist_ok=True)
         self.channel = subprocess.Popen(
             [sys.executable, "-m", "disbursement.simulator", "--port", str(self.channel_port), "--delay", "0.3",
-             "--failure-rate", "0.03", "--return-rate", "0.02", "--wrong-amount-rate", "0.01"],
+             "--failure-rate", "0.05", "--return-rate", "0.05", "--wrong-amount-rate", "0.01"],
             env=self.env, stdout=(self.root.parent / "channel.log").open("ab"), stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL, start_new_session=True, preexec_fn=_die_with_us_term)
         self.launcher = subprocess.Popen(

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import secrets
 import shutil
 import signal
 import socket
@@ -34,6 +35,24 @@ def free_port(host: str = "127.0.0.1") -> int:
     with socket.socket() as s:
         s.bind((host, 0))
         return int(s.getsockname()[1])
+
+
+def _ephemeral_low() -> int:
+    try:
+        return int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 32768
+
+
+def free_block(size: int = 1) -> int:
+    """The first of `size` consecutive free ports, below the kernel's ephemeral range: there, any outgoing
+    connection of a busy machine may take a port between the check and the bind (`free_port`'s risk)."""
+    low = 15000
+    span = max(_ephemeral_low() - low - size, 1000)
+    base = low + secrets.randbelow(span)
+    while any(port_open("127.0.0.1", base + i) for i in range(size)):
+        base = low + secrets.randbelow(span)
+    return base
 
 
 def port_open(host: str, port: int, timeout: float = 0.2) -> bool:
