@@ -32,7 +32,9 @@ from .system import SERVICES, System
 #: Commands that append their events in one transaction (compute commits a batch at a time, by design).
 ONE_TRANSACTION = {"register-household", "rank-households", "register-company", "deposit", "allocate",
                    "approve-allocation", "register-enterprise", "register-partner", "open-cycle", "review-cycle",
-                   "approve-cycle", "pay-cycle"}
+                   "approve-cycle", "pay-cycle", "reissue-payment"}
+#: Commands that may have nothing to do (no failed payment to reissue), but never do it twice.
+AT_MOST_ONE_TRANSACTION = {"reissue-failed"}
 #: Later statuses win (the registry's recipients table keeps the highest).
 RANK = {"instructed": 1, "failed": 2, "reissued": 3, "returned": 4, "paid": 5}
 
@@ -76,7 +78,7 @@ async def command_effects(system: System, acks: list[Ack]) -> Effects:
                     doubled.append(f"{a.kind} {a.key}: answered {a.status} {str(a.body)[:200]}")
                 elif a.kind in ONE_TRANSACTION and n == 0:
                     lost.append(f"{a.kind} {a.key}: no events")
-                elif a.kind in ONE_TRANSACTION and n > 1:
+                elif a.kind in ONE_TRANSACTION | AT_MOST_ONE_TRANSACTION and n > 1:
                     doubled.append(f"{a.kind} {a.key}: {n} transactions")
         registered = [a for a in acks if a.kind == "register-household" and a.ok]
         if registered:
@@ -140,7 +142,7 @@ async def differences(system: System, api: Api) -> list[str]:
             "SELECT data->>'payment_id' AS payment_id, (data->>'attempt')::int AS attempt, data->>'status' AS status, "
             "data->>'household_ref' AS household, data->>'program_code' AS program, data->>'period' AS period, "
             "data->>'funding_source' AS funding, (data->>'amount')::bigint AS amount FROM events "
-            "WHERE event_type = 'PaymentRecorded'")
+            "WHERE event_type = 'PaymentRecorded' ORDER BY stream_id, version")
         recipients: dict[tuple[str, str, str], str] = {}
         for r in records:
             k = (r["household"], r["program"], r["period"])
@@ -154,15 +156,13 @@ async def differences(system: System, api: Api) -> list[str]:
         size = await db["canvas-projector"].fetchval("SELECT coalesce(max(size), 0) FROM tlog_checkpoints")
         if size != len(sealed):
             out.append(f"transparency log: checkpoint at {size}, {len(sealed)} leaves")
-        spent: dict[str, str] = {}  # a payment's spending row ends "returned" once the money came back
-        for r in records:
-            if r["funding"] == "csr" and r["status"] == "paid":
-                spent.setdefault(r["payment_id"], "paid")
-        for r in records:
-            if r["funding"] == "csr" and r["status"] == "returned":
-                spent[r["payment_id"]] = "returned"
+        spent: dict[str, str] = {}  # a CSR payment's spending row says what happened last: paid, or returned
+        for r in records:  # in each payment's own order (reissued attempts included)
+            if r["funding"] == "csr" and r["status"] in ("paid", "returned"):
+                spent[r["payment_id"]] = r["status"]
         _compare("CSR spending", spent, {r[0]: r[1] for r in await db["csr-ledger"].fetch(
-            "SELECT payment_id, status FROM spending")}, out)
+            "SELECT DISTINCT ON (payment_id) payment_id, status FROM spending ORDER BY payment_id, attempt DESC")},
+            out)  # the ledger books each attempt (and each funder's part): the latest attempt says what happened
         # csr-ledger.events reached disbursement (the CSR program's budget) and the portal.
         approved = await db["csr-ledger"].fetch(
             "SELECT id::text, amount FROM allocations WHERE status = 'approved' AND target_kind = 'program' "
@@ -192,6 +192,7 @@ async def differences(system: System, api: Api) -> list[str]:
             "SELECT count(*) FROM payments WHERE status IN ('instructed', 'reissued')")
         if waiting:
             out.append(f"{waiting} payments await the channel")
+        current = {str(r[0]): r[1] for r in await db["disbursement"].fetch("SELECT payment_id, attempt FROM payments")}
         payments = {f"{r[0]}.{r[1]}": r[2] for r in await db["disbursement"].fetch(
             "SELECT payment_id, attempt, status FROM payments WHERE sent_at IS NOT NULL")}
         company = await db["csr-ledger"].fetchval("SELECT count(*) FROM companies")
@@ -200,7 +201,8 @@ async def differences(system: System, api: Api) -> list[str]:
         out.append(f"channel: {ledger['pending_callbacks']} callbacks not delivered")
     # What the channel did with each reference id is what the payment says (the simulator's payouts = paid).
     said = {p["reference_id"]: "returned" if p["returned"] else "paid" if p["status"] == "succ" else
-            "failed" if p["status"] == "rjct" else "instructed" for p in ledger["payouts"]}
+            "failed" if p["status"] == "rjct" else "instructed" for p in ledger["payouts"]
+            if current.get(p["reference_id"].rpartition(".")[0]) == int(p["reference_id"].rpartition(".")[2])}
     _compare("channel outcomes vs payments", said, payments, out)
     if company:
         out += await _company_totals(api)
@@ -251,6 +253,12 @@ async def violations(system: System, api: Api, scenario: str) -> list[str]:
             if p["status"] == "succ" and not p["returned"]:
                 kept[(str(row["cycle_id"]), row["household_ref"])] += 1
         out += [f"household {h} paid {n} times in cycle {c}" for (c, h), n in kept.items() if n > 1]
+        # A payment is reissued only after its attempt failed or came back: an earlier attempt the channel paid
+        # and kept would be a second payout.
+        out += [f"payment {p['reference_id']} was reissued although the channel paid that attempt"
+                for p in ledger["payouts"] if p["status"] == "succ" and not p["returned"]
+                and (row := payments.get(p["reference_id"].rpartition(".")[0])) is not None
+                and int(p["reference_id"].rpartition(".")[2]) < row["attempt"]]
         refs = {(p["reference_id"], p["status"]) for p in ledger["payouts"]}
         out += [f"payment {pid} is paid but the channel never paid {pid}.{r['attempt']}" for pid, r in payments.items()
                 if r["status"] == "paid" and (f"{pid}.{r['attempt']}", "succ") not in refs]

@@ -199,6 +199,8 @@ async def test_3_broker_paused_for_30_seconds(system: System, api: Api, world: W
     sc.fault(f"SIGSTOP broker (pid {system.broker_pid}) for 30 s")
     try:
         during: list[Ack] = [await world.pay(pkh)]
+        reissued = sum([await world.reissue(world.cycles[c]) for c in ("BPNT 2026-Q4", f"{CSR_PROGRAM} 2026-Q4")])
+        sc.notes.append(f"{reissued} failed or returned payments reissued while the broker was stopped")
 
         async def steady(job: Callable[[], Awaitable[Ack]], every: float) -> None:
             while time.monotonic() - paused < 30:
@@ -236,8 +238,8 @@ async def test_4_broker_restart_loses_its_memory(system: System, api: Api, world
     new = cluster_id(system.broker_pid)
     await load
     # Payments after the restart: the transparency log must take them and seal again.
-    cycle = await world.open_and_approve("BPNT", "2027-Q1", "2027-01-01")
-    await world.pay(cycle)
+    for program in ("BPNT", CSR_PROGRAM):
+        await world.pay(await world.open_and_approve(program, "2027-Q1", "2027-01-01"))
     await conclude(system, api, sc)
     assert _log_state["last"].size > before.size, "the log sealed nothing after the broker restart"
     async with databases(system) as db:
@@ -295,6 +297,8 @@ async def test_5_postgres_fast_stop_and_start(system: System, api: Api, world: W
         assert 503 in statuses, (service, statuses)
     assert all(set(t) <= {"503"} for t in refused), refused  # 503 + Retry-After, never a 500 or a hang
     await asyncio.gather(repeat(10, 2, world.register_household), repeat(3, 1, world.register_partner))
+    reissued = sum([await world.reissue(cycle) for cycle in world.cycles.values()])
+    sc.notes.append(f"{reissued} failed or returned payments reissued after the outage")
     await conclude(system, api, sc, started)
     assert system.pids() == pids, "a service was restarted"
     assert not system.said("restarted (pid", since), system.tail()

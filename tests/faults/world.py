@@ -119,6 +119,19 @@ class World:
         assert ack.status == 200, (ack.status, ack.body)
         return cycle
 
+    async def reissue(self, cycle: str) -> int:
+        """Ops' answer to a cycle's exceptions: reissue its failed payments and those the channel returned."""
+        ack = await self.api.command("disbursement", f"/v1/cycles/{cycle}/reissue-failed", kind="reissue-failed")
+        assert ack.status == 200, (ack.status, ack.body)
+        reissued = int(ack.body["reissued"])
+        for e in await self.api.get("disbursement", "/v1/exceptions", params={"cycle_id": cycle, "status": "open"}):
+            if e["kind"] == "returned":
+                ack = await self.api.command("disbursement", f"/v1/payments/{e['payment_id']}/reissue",
+                                             kind="reissue-payment")
+                assert ack.status == 200, (ack.status, ack.body)
+                reissued += 1
+        return reissued
+
     async def pay(self, cycle: str, key: str | None = None) -> Ack:
         ack = await self.api.command("disbursement", f"/v1/cycles/{cycle}/pay", kind="pay-cycle", key=key)
         assert ack.status == 200, (ack.status, ack.body)

@@ -107,13 +107,16 @@ allocations = Table(
 spending = Table(
     "spending", metadata,
     Column("payment_id", Text, primary_key=True),
+    Column("attempt", Integer, primary_key=True, server_default="1"),  # 1, then +1 per reissue
+    Column("part", SmallInteger, primary_key=True, server_default="0"),  # 1+: the next funder's share
     Column("allocation_id", UUID(as_uuid=True), nullable=False, index=True),
     Column("company_id", UUID(as_uuid=True), nullable=False),
+    Column("account_id", UUID(as_uuid=True), nullable=False),
     Column("program_id", Text, nullable=False),
     Column("province_code", Text, nullable=False),
     Column("regency_code", Text, nullable=False),
     Column("household_ref", Text, nullable=False),  # pseudonymous; never published per person
     Column("amount", BigInteger, nullable=False),
-    Column("status", Text, nullable=False),  # paid | returned
+    Column("status", Text, nullable=False),  # paid | returned (that attempt's money came back)
     Column("recorded_at", DateTime(timezone=True), nullable=False),
 )

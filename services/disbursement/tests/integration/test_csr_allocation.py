@@ -1,4 +1,5 @@
-"""A CSR-funded program waits for its company's allocation (from `csr-ledger.events`), then spends at most it."""
+"""A CSR-funded program waits for its company's allocation (from `csr-ledger.events`), then spends at most what
+its allocations hold: a second company's allocation adds to the budget (each counted once)."""
 
 from __future__ import annotations
 
@@ -30,22 +31,23 @@ async def test_a_csr_program_opens_cycles_only_once_an_allocation_is_linked(env)
                                            "cutoff": "2026-10-01"})
     assert r.status_code == 409
     assert "no approved CSR allocation is linked" in r.json()["detail"]
-    pending, approved, later = allocation("pending_approval"), allocation(), allocation(amount=9_000_000)
+    pending, approved, later = allocation("pending_approval"), allocation(), allocation(amount=100_000)
     async with env.app.state.engine.begin() as conn:
-        for message in (pending, approved, later, approved):
+        for message in (pending, approved, later, approved, later):
             await on_csr_event(conn, message)
     programs = {p["code"]: p for p in (await env.client.get("/v1/programs", headers=env.ops)).json()}
     csr = programs["CSR-PANGAN-JABAR"]
     assert csr["csr_allocation_id"] == approved.event.data["allocation_id"]
-    assert csr["budget"] == 500_000
+    assert csr["csr_more_allocation_ids"] == [later.event.data["allocation_id"]]
+    assert csr["budget"] == 600_000, "both allocations, each once; the pending one not at all"
     # A restart loads the shipped configuration again: the ledger's link is kept.
     shipped = next(p for p in shipped_programs() if p.code == "CSR-PANGAN-JABAR")
     async with env.app.state.store.transaction() as tx:
         assert (await define_program(tx, shipped, EventMetadata()))["changed"] is False
-    # The program's budget is the allocation: three households at Rp250.000 need more than it holds.
+    # The program's budget is its allocations: three households at Rp250.000 need more than they hold.
     cid = await env.cycle("CSR-PANGAN-JABAR", until="reviewed")
     r = await env.post(f"/v1/cycles/{cid}/approve", env.supervisor)
     assert r.status_code == 409
     assert "budget exhausted" in r.json()["detail"]
     defined = await env.sql("SELECT count(*) AS n FROM events WHERE event_type = 'ProgramDefined'")
-    assert defined[0]["n"] == 5  # the four shipped programs, and the CSR one again once linked
+    assert defined[0]["n"] == 6  # the four shipped programs, the CSR one once linked and once co-funded

@@ -58,10 +58,13 @@ class AllocationDecided(IntegrationEvent):
 
 
 class SpendingRecorded(IntegrationEvent):
-    """A CSR-funded payment was made (paid) or came back (returned) against an allocation."""
+    """One ledger movement of a CSR-funded payment attempt: paid from an allocation, or returned to it. A program
+    several companies fund may pay one attempt from two allocations (two records, one per `transfer_id`)."""
 
     event_type: ClassVar[str] = "SpendingRecorded"
     payment_id: str
+    attempt: int = Field(default=1, ge=1, description="the payment attempt (1, then +1 per reissue)")
+    transfer_id: str | None = Field(default=None, description="the ledger transfer; unique per record")
     allocation_id: str
     company_id: str
     program_id: str

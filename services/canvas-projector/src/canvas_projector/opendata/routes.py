@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -106,6 +106,7 @@ async def iati_activities(request: Request) -> Response:
                 receiver="Rumah tangga penerima (agregat)"))
     kinds = {"pledge": iati.INCOMING_PLEDGE, "deposit": iati.INCOMING_FUNDS,
              "allocation": iati.OUTGOING_COMMITMENT, "spending": iati.DISBURSEMENT}
+    spent: dict[tuple[str, str, str], tuple[int, date]] = {}
     flows = await _fetch(request, "SELECT c.company_id, c.name, c.registered_at, f.kind, f.amount, f.counterpart, "
                                   "f.occurred_at FROM proj_companies c JOIN proj_csr_flows f "
                                   "ON f.company_id = c.company_id ORDER BY c.name, f.occurred_at")
@@ -114,11 +115,20 @@ async def iati_activities(request: Request) -> Response:
             f"{iati.REPORTING_ORG_REF}-CSR-{f['company_id']}", f"Dana TJSL {f['name']}",
             f"Dana tanggung jawab sosial dan lingkungan {f['name']} yang dikelola di Gotong.", f["name"],
             f["registered_at"].date()))
-        if f["amount"] > 0:
+        if f["kind"] == "spending":  # net of returns, per program and month (a return is a negative flow)
+            key = (activity.identifier, f["counterpart"] or "", f["occurred_at"].strftime("%Y-%m"))
+            amount, _ = spent.get(key, (0, f["occurred_at"].date()))
+            spent[key] = (amount + f["amount"], f["occurred_at"].date())
+        elif f["amount"] > 0:
             incoming = f["kind"] in ("pledge", "deposit")
             activity.transactions.append(iati.Transaction(
                 kinds[f["kind"]], f["occurred_at"].date(), f["amount"], f["kind"],
                 provider=f["name"] if incoming else None, receiver=None if incoming else (f["counterpart"] or None)))
+    by_id = {a.identifier: a for a in activities.values()}
+    for (identifier, target, month), (amount, day) in spent.items():
+        if amount:  # a month whose returns exceed its payments reports the correction as a negative value
+            by_id[identifier].transactions.append(iati.Transaction(
+                iati.DISBURSEMENT, day, amount, f"spending {month}", receiver=target or None))
     body = iati.activities_xml(list(activities.values()), datetime.now(UTC))
     return Response(body, media_type="application/xml",
                     headers={"Content-Disposition": 'attachment; filename="gotong-iati-activities.xml"'})

@@ -192,36 +192,92 @@ async def decide_allocation(tx: EventStoreTx, allocation_id: UUID, checker: str,
     return {"id": str(allocation_id), "status": status}
 
 
+#: The program's funders: the allocation the payment names (the program's first) and every other approved
+#: allocation to the same target (disbursement links them by that target, case-insensitive), oldest first.
+_FUNDERS = """
+SELECT a.id, a.company_id, a.account_id,
+       l.credits_posted - l.debits_posted - l.debits_pending AS available
+FROM allocations a JOIN ledger_accounts l ON l.id = a.account_id
+WHERE a.status = 'approved' AND (a.id::text = $1 OR (a.target_kind, lower(a.target_id)) =
+      (SELECT n.target_kind, lower(n.target_id) FROM allocations n WHERE n.id::text = $1))
+ORDER BY a.decided_at, a.id
+FOR UPDATE OF l
+"""
+
+
 async def record_spending(tx: EventStoreTx, payment: Any, meta: EventMetadata) -> Result | None:
-    """A CSR-funded payment from disbursement: `paid` spends from the allocation, `returned` puts it back.
-    Transfer ids derive from the payment id, so a redelivered event is `exists` and moves nothing."""
+    """A CSR-funded payment from disbursement, per payment *and* attempt: `paid` spends from the program's
+    allocations, `returned` puts that attempt's money back where it came from.
+
+    A program several companies fund draws from their approved allocations **oldest first**: a payment is
+    charged to the oldest allocation with money left, and what it cannot cover comes from the next (one linked
+    chain of transfers, all or nothing). Each funder is credited with exactly what its allocation paid. A
+    redelivered event finds its attempt's rows and moves nothing (`exists`)."""
     if payment.funding_source != "csr" or payment.status not in ("paid", "returned"):
         return None
     if not payment.csr_allocation_id:
         raise ValidationFailed("a CSR payment must name its allocation", field="csr_allocation_id")
     driver = await driver_connection(tx.connection, begin=False)
-    allocation = await driver.fetchrow("SELECT * FROM allocations WHERE id = $1", UUID(payment.csr_allocation_id))
-    if allocation is None or allocation["status"] != "approved":
-        raise InvalidTransition(f"allocation {payment.csr_allocation_id} is not approved for spending")
-    paid = payment.status == "paid"
-    transfer = Transfer(
-        funds.spending_transfer_id(payment.payment_id) if paid else funds.reversal_transfer_id(payment.payment_id),
-        allocation["account_id"] if paid else funds.DISBURSED, funds.DISBURSED if paid else allocation["account_id"],
-        payment.amount, code="spending" if paid else "reversal", reference=payment.payment_id)
-    (result,) = (await create_transfers(tx, [transfer], _now(), meta)).results
-    if result is Result.EXISTS:
-        return result
-    if result is not Result.OK:
-        raise LedgerRefused(result)
+    attempt = int(getattr(payment, "attempt", 1) or 1)
+    rows = await driver.fetch("SELECT * FROM spending WHERE payment_id = $1 AND attempt = $2 ORDER BY part",
+                              payment.payment_id, attempt)
     now = _now()
-    await driver.execute(
-        "INSERT INTO spending (payment_id, allocation_id, company_id, program_id, province_code, regency_code, "
-        "household_ref, amount, status, recorded_at) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10) "
-        "ON CONFLICT (payment_id) DO UPDATE SET status = excluded.status, recorded_at = excluded.recorded_at",
-        payment.payment_id, allocation["id"], allocation["company_id"], payment.program_id, payment.province_code,
-        payment.regency_code, payment.household_ref, payment.amount, payment.status, now)
-    await _publish(tx, uuid5(funds.NAMESPACE, f"spending:{transfer.id}"), "spending", 0, SpendingRecorded(
-        payment_id=payment.payment_id, allocation_id=str(allocation["id"]), company_id=str(allocation["company_id"]),
-        program_id=payment.program_id, province_code=payment.province_code, regency_code=payment.regency_code,
-        amount=payment.amount, status=payment.status, occurred_at=now.isoformat()), meta)
-    return result
+    if payment.status == "paid":
+        if rows:
+            return Result.EXISTS
+        portions = await _charge(driver, payment)
+        transfers = [Transfer(funds.spending_transfer_id(payment.payment_id, attempt, i), account, funds.DISBURSED,
+                              amount, code="spending", reference=payment.payment_id,
+                              flags=TransferFlags.LINKED if i < len(portions) - 1 else TransferFlags.NONE)
+                     for i, (_, _, account, amount) in enumerate(portions)]
+    else:
+        if not rows:  # the paid record of the same stream comes first: a return of nothing is a fault
+            raise InvalidTransition(f"payment {payment.payment_id} attempt {attempt} was never booked as paid",
+                                    field="payment_id")
+        if all(r["status"] == "returned" for r in rows):
+            return Result.EXISTS
+        portions = [(r["allocation_id"], r["company_id"], r["account_id"], r["amount"]) for r in rows]
+        transfers = [Transfer(funds.reversal_transfer_id(payment.payment_id, attempt, i), funds.DISBURSED, account,
+                              amount, code="reversal", reference=payment.payment_id,
+                              flags=TransferFlags.LINKED if i < len(portions) - 1 else TransferFlags.NONE)
+                     for i, (_, _, account, amount) in enumerate(portions)]
+    results = (await create_transfers(tx, transfers, now, meta)).results
+    if all(r is Result.EXISTS for r in results):
+        return Result.EXISTS
+    if any(r is not Result.OK for r in results):
+        raise LedgerRefused(next(r for r in results if r is not Result.OK))
+    for i, (allocation_id, company_id, account_id, amount) in enumerate(portions):
+        await driver.execute(
+            "INSERT INTO spending (payment_id, attempt, part, allocation_id, company_id, account_id, program_id, "
+            "province_code, regency_code, household_ref, amount, status, recorded_at) "
+            "VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13) ON CONFLICT (payment_id, attempt, part) "
+            "DO UPDATE SET status = excluded.status, recorded_at = excluded.recorded_at",
+            payment.payment_id, attempt, i, allocation_id, company_id, account_id, payment.program_id,
+            payment.province_code, payment.regency_code, payment.household_ref, amount, payment.status, now)
+        await _spent(tx, transfers[i].id, payment, attempt, allocation_id, company_id, amount, now, meta)
+    return Result.OK
+
+
+async def _charge(driver: Any, payment: Any) -> list[tuple[UUID, UUID, UUID, int]]:
+    """(allocation, company, account, amount) portions that pay `payment.amount`, oldest allocation first."""
+    funders = await driver.fetch(_FUNDERS, payment.csr_allocation_id)
+    if not funders:
+        raise InvalidTransition(f"allocation {payment.csr_allocation_id} is not approved for spending")
+    portions, due = [], payment.amount
+    for f in funders:
+        take = min(due, max(int(f["available"]), 0))
+        if take:
+            portions.append((f["id"], f["company_id"], f["account_id"], take))
+            due -= take
+        if not due:
+            return portions
+    raise LedgerRefused(Result.EXCEEDS_CREDITS)
+
+
+async def _spent(tx: EventStoreTx, transfer_id: UUID, payment: Any, attempt: int, allocation_id: UUID,
+                 company_id: UUID, amount: int, now: datetime, meta: EventMetadata) -> None:
+    await _publish(tx, uuid5(funds.NAMESPACE, f"spending:{transfer_id}"), "spending", 0, SpendingRecorded(
+        payment_id=payment.payment_id, attempt=attempt, transfer_id=str(transfer_id),
+        allocation_id=str(allocation_id), company_id=str(company_id), program_id=payment.program_id,
+        province_code=payment.province_code, regency_code=payment.regency_code, amount=amount,
+        status=payment.status, occurred_at=now.isoformat()), meta)

@@ -18,7 +18,11 @@ def _plain(row: Any) -> dict[str, Any]:
     return {k: (int(v) if isinstance(v, Decimal) else str(v) if isinstance(v, UUID) else v)
             for k, v in dict(row).items()}
 
-_COMPANY_TOTALS = """
+#: The one definition of CSR money spent, used by every figure this service publishes: spending rows whose
+#: money stayed with the household (a returned attempt's row says `returned`; its reissue has a row of its own).
+SPENT = "coalesce(sum(s.amount) FILTER (WHERE s.status = 'paid'), 0)"
+
+_COMPANY_TOTALS = f"""
 SELECT c.id, c.name, c.sector, c.tjsl_mandatory,
        coalesce((SELECT sum(amount) FROM pledges p WHERE p.company_id = c.id), 0) AS pledged,
        coalesce((SELECT sum(amount) FROM ledger_transfers t WHERE t.credit_account_id = c.fund_account_id
@@ -27,8 +31,7 @@ SELECT c.id, c.name, c.sector, c.tjsl_mandatory,
            AS allocated,
        coalesce((SELECT sum(amount) FROM allocations a WHERE a.company_id = c.id AND a.status = 'pending_approval'), 0)
            AS awaiting_approval,
-       coalesce((SELECT sum(CASE WHEN s.status = 'paid' THEN s.amount ELSE 0 END) FROM spending s
-                 WHERE s.company_id = c.id), 0) AS spent,
+       (SELECT {SPENT} FROM spending s WHERE s.company_id = c.id) AS spent,
        (SELECT credits_posted - debits_posted - debits_pending FROM ledger_accounts WHERE id = c.fund_account_id)
            AS unallocated
 FROM companies c
@@ -51,8 +54,8 @@ async def company_report(driver: asyncpg.Connection, company_id: UUID) -> dict[s
     if not totals:
         raise NotFound(f"company {company_id} is not registered", field="company_id")
     reach = await driver.fetch(
-        "SELECT program_id, province_code, count(DISTINCT household_ref) AS households, sum(amount) AS amount "
-        "FROM spending WHERE company_id = $1 AND status = 'paid' GROUP BY 1, 2 ORDER BY 1, 2", company_id)
+        f"SELECT program_id, province_code, count(DISTINCT household_ref) AS households, {SPENT} AS amount "
+        "FROM spending s WHERE company_id = $1 AND status = 'paid' GROUP BY 1, 2 ORDER BY 1, 2", company_id)
     by_sdg = await driver.fetch(
         "SELECT sdg, sum(a.amount) AS allocated FROM allocations a, unnest(a.sdgs) AS sdg "
         "WHERE a.company_id = $1 AND a.status = 'approved' GROUP BY sdg ORDER BY sdg", company_id)
@@ -78,16 +81,14 @@ async def gri_disclosure(driver: asyncpg.Connection, year: int | None = None) ->
     """GRI 201-1 (community investments), 203-1 (infrastructure investments and services supported) and
     413-1 (operations with local community engagement), per company."""
     rows = await driver.fetch(
-        """
-        SELECT c.name AS company, c.nib,
-               coalesce(sum(s.amount) FILTER (WHERE s.status = 'paid'), 0)
-                 - coalesce(sum(s.amount) FILTER (WHERE s.status = 'returned'), 0) AS gri_201_1_community_investment,
+        f"""
+        SELECT c.name AS company, c.nib, {SPENT} AS gri_201_1_community_investment,
                (SELECT coalesce(sum(a.amount), 0) FROM allocations a WHERE a.company_id = c.id
                   AND a.status = 'approved' AND a.target_kind IN ('project', 'enterprise'))
                  AS gri_203_1_investments_supported,
                (SELECT count(DISTINCT coalesce(a.region, '')) FROM allocations a WHERE a.company_id = c.id
                   AND a.status = 'approved' AND a.region IS NOT NULL) AS gri_413_1_regions_engaged,
-               count(DISTINCT s.province_code) AS provinces_reached
+               count(DISTINCT s.province_code) FILTER (WHERE s.status = 'paid') AS provinces_reached
         FROM companies c LEFT JOIN spending s ON s.company_id = c.id
           AND ($1::int IS NULL OR extract(year FROM s.recorded_at) = $1)
         GROUP BY c.id, c.name, c.nib ORDER BY c.name

@@ -28,12 +28,17 @@ def allocation_account(allocation_id: UUID) -> Account:
                    AccountFlags.DEBITS_MUST_NOT_EXCEED_CREDITS)
 
 
-def spending_transfer_id(payment_id: str) -> UUID:
-    return uuid5(NAMESPACE, f"spend:{payment_id}")
+def spending_transfer_id(payment_id: str, attempt: int = 1, part: int = 0) -> UUID:
+    """One payment attempt's spending (`part` > 0: what the next funder's allocation covered). The first
+    attempt's only part keeps the id earlier releases gave it, so their books stay idempotent."""
+    return uuid5(NAMESPACE, f"spend:{payment_id}" if (attempt, part) == (1, 0) else
+                 f"spend:{payment_id}:{attempt}:{part}")
 
 
-def reversal_transfer_id(payment_id: str) -> UUID:
-    return uuid5(NAMESPACE, f"return:{payment_id}")
+def reversal_transfer_id(payment_id: str, attempt: int = 1, part: int = 0) -> UUID:
+    """The money of one returned payment attempt (or part of it) going back to its allocation."""
+    return uuid5(NAMESPACE, f"return:{payment_id}" if (attempt, part) == (1, 0) else
+                 f"return:{payment_id}:{attempt}:{part}")
 
 
 def validate_nib(nib: str) -> str:

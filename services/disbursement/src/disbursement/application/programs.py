@@ -48,8 +48,9 @@ async def define_program(tx: EventStoreTx, definition: ProgramDefinition, meta: 
     if row is not None and definition.csr_allocation_id == UNLINKED_ALLOCATION:
         stored = _as_obj(row["definition"])
         if stored.get("csr_allocation_id") not in (None, UNLINKED_ALLOCATION):  # keep the ledger's link
-            definition = definition.model_copy(update={"csr_allocation_id": stored["csr_allocation_id"],
-                                                       "budget": stored["budget"]})
+            definition = definition.model_copy(update={
+                "csr_allocation_id": stored["csr_allocation_id"], "budget": stored["budget"],
+                "csr_more_allocation_ids": stored.get("csr_more_allocation_ids", [])})
     body = _jsonable(definition)
     if row is not None and _as_obj(row["definition"]) == body:
         return _public(pid, definition, changed=False)
@@ -78,8 +79,8 @@ def _as_obj(value: Any) -> Any:
 
 def _public(pid: UUID, d: ProgramDefinition, *, changed: bool) -> dict[str, Any]:
     return {"program_id": str(pid), "code": d.code, "name": d.name, "funding_source": d.funding_source,
-            "csr_allocation_id": d.csr_allocation_id, "rule_version": d.rule_version, "budget": d.budget,
-            "changed": changed}
+            "csr_allocation_id": d.csr_allocation_id, "csr_more_allocation_ids": d.csr_more_allocation_ids,
+            "rule_version": d.rule_version, "budget": d.budget, "changed": changed}
 
 
 async def get_program(driver: Any, code_or_id: str) -> tuple[UUID, ProgramDefinition]:
@@ -189,16 +190,22 @@ async def explain_entitlement(driver: Any, cycle_id: UUID, household_ref: str) -
 
 async def link_allocation(tx: EventStoreTx, target_id: str, allocation_id: str, amount: int,
                           meta: EventMetadata) -> bool:
-    """Link a CSR-funded program waiting for its allocation (one allocation per program: later ones are not
-    linked); its budget becomes the allocation's amount, so no cycle can spend more than the company gave."""
+    """An approved CSR allocation to a CSR-funded program funds it: the first links the program (until then it
+    cannot open a cycle), each further one — another company's, or the same company's top-up — adds its amount
+    to the budget. The budget is thus exactly what the companies gave; the ledger charges each payment to the
+    oldest allocation with money left (see csr-ledger's README). A redelivered allocation changes nothing."""
     driver = await driver_connection(tx.connection, begin=False)
     row = await driver.fetchrow("SELECT definition FROM programs WHERE lower(code) = lower($1) AND "
                                 "funding_source = 'csr'", target_id)
     if row is None:
         return False
     definition = ProgramDefinition.model_validate(_as_obj(row["definition"]))
-    if definition.csr_allocation_id != UNLINKED_ALLOCATION:
+    if definition.csr_allocation_id == UNLINKED_ALLOCATION:
+        update: dict[str, Any] = {"csr_allocation_id": allocation_id, "budget": amount}
+    elif allocation_id == definition.csr_allocation_id or allocation_id in definition.csr_more_allocation_ids:
         return False
-    await define_program(tx, definition.model_copy(update={"csr_allocation_id": allocation_id, "budget": amount}),
-                         meta)
+    else:
+        update = {"csr_more_allocation_ids": [*definition.csr_more_allocation_ids, allocation_id],
+                  "budget": definition.budget + amount}
+    await define_program(tx, definition.model_copy(update=update), meta)
     return True

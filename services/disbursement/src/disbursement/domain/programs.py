@@ -108,6 +108,9 @@ class ProgramDefinition(BaseModel):
     name: str = Field(min_length=2, max_length=200)
     funding_source: Literal["apbn", "apbd", "csr"]
     csr_allocation_id: str | None = None
+    csr_more_allocation_ids: list[str] = Field(
+        default_factory=list, max_length=100,
+        description="further companies' approved allocations to this CSR program, oldest first (set by the ledger)")
     budget: Rupiah = Field(description="rupiah available to the program for its cycles")
     rule_version: str = Field(min_length=1, max_length=40, description="bumped whenever rules or formula change")
     eligibility_summary: str = Field(min_length=1, max_length=1000)

@@ -55,8 +55,10 @@ async def on_event(conn: AsyncConnection, message: Delivered) -> None:
                             fact.target_name, _at(fact.occurred_at))
         case csr_ledger.SpendingRecorded():
             sign = 1 if fact.status == "paid" else -1
-            await d.execute(flow, f"spending:{fact.payment_id}:{fact.status}", "spending", fact.company_id,
-                            sign * fact.amount, fact.program_id, _at(fact.occurred_at))
+            # one flow per ledger transfer: a reissued attempt, and each funder's part, count on their own
+            key = f"spending:{fact.transfer_id}" if fact.transfer_id else f"spending:{fact.payment_id}:{fact.status}"
+            await d.execute(flow, key, "spending", fact.company_id, sign * fact.amount, fact.program_id,
+                            _at(fact.occurred_at))
         case _:
             return
 
