@@ -127,10 +127,10 @@ def test_attributes_change_only_when_they_differ_and_a_review_is_not_overridden_
     assert h.verification == "verified"
     h.flagged([{"code": "duplicate_kk"}])
     h.decide_review("rejected", proposed_by="a", approved_by="b", note="cek lagi")
-    assert h.verification == "under_review"
+    assert h.verification == "rejected"
     h.verified(["nik"])
-    assert h.verification == "under_review", "a review decides, not a later automatic pass"
-    assert new_events(h)[-1] == "ReviewDecided"
+    assert h.verification == "flagged", "a review decides, not a later automatic pass: a new review opens"
+    assert new_events(h)[-2:] == ["ReviewDecided", "HouseholdFlagged"]
 
 
 def test_ranking_records_the_previous_desil():

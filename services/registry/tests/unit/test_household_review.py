@@ -27,7 +27,7 @@ def test_the_proposer_cannot_decide_their_own_proposal():
     assert not any(isinstance(e, ReviewDecided) for e in household.pending_events)
 
 
-@pytest.mark.parametrize(("decision", "verification"), [("verified", "verified"), ("rejected", "under_review")])
+@pytest.mark.parametrize(("decision", "verification"), [("verified", "verified"), ("rejected", "rejected")])
 def test_another_officer_decides_and_both_are_recorded(decision, verification):
     household = flagged()
     household.decide_review(decision, proposed_by="verifier-a", approved_by="approver-b", note="dicek lapangan")
@@ -38,11 +38,25 @@ def test_another_officer_decides_and_both_are_recorded(decision, verification):
         decision, "verifier-a", "approver-b", "dicek lapangan")
 
 
-def test_a_household_under_review_can_be_decided_again_by_other_officers():
+def test_a_rejected_household_is_decided_again_only_after_its_review_is_reopened():
     household = flagged()
     household.decide_review("rejected", proposed_by="verifier-a", approved_by="approver-b", note="belum jelas")
+    with pytest.raises(InvalidTransition, match="reopen its review"):
+        household.decide_review("verified", proposed_by="verifier-c", approved_by="verifier-a", note="sudah jelas")
+    household.reopen_review("appeal", by="verifier-c")
+    assert household.verification == "flagged"
+    with pytest.raises(InvalidTransition, match="only a rejected household"):
+        household.reopen_review("appeal", by="verifier-c")
     household.decide_review("verified", proposed_by="verifier-c", approved_by="verifier-a", note="sudah jelas")
     assert household.verification == "verified"
+
+
+def test_a_household_rejected_by_an_earlier_release_under_review_has_the_same_ways_out():
+    household = flagged()
+    household.verification = "under_review"  # what earlier releases' snapshots hold for a rejection
+    household.verified(["nik"])
+    assert household.verification == "flagged"
+    assert household.pending_events[-1].reasons[0]["code"] == "changed_after_rejection"
 
 
 def test_a_verified_household_has_nothing_to_review():

@@ -11,7 +11,7 @@ from pydantic import BaseModel, Field
 from gotong.contracts.base import IntegrationEvent
 
 AgeBand = Literal["0-6", "7-12", "13-15", "16-18", "19-59", "60+"]
-VerificationStatus = Literal["pending", "verified", "flagged", "under_review"]
+VerificationStatus = Literal["pending", "verified", "flagged", "rejected", "under_review"]
 
 
 class MemberFacts(BaseModel):

@@ -69,7 +69,7 @@ async def load_facts(d: asyncpg.Connection, as_of: date | None) -> Facts:
     facts.project_keys = [r["project_id"] for r in projects]
     reg = await d.fetchrow(
         "SELECT count(*) AS n, count(*) FILTER (WHERE verification = 'verified') AS verified, "
-        "count(*) FILTER (WHERE verification IN ('flagged', 'under_review')) AS flagged "
+        "count(*) FILTER (WHERE verification IN ('flagged', 'rejected', 'under_review')) AS flagged "
         "FROM proj_registry_households WHERE erased = 'false' AND changed_at <= $1", until)
     facts.registered, facts.verified, facts.flagged = reg["n"], reg["verified"], reg["flagged"]
     return facts

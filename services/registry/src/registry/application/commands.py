@@ -114,17 +114,26 @@ async def reverify(driver: asyncpg.Connection, deps: Deps, h: Household, persona
         h.member_died(ref, died_on, "civil_registry")
     if outcome.reasons:
         h.flagged(outcome.reasons)
-        open_id = await driver.fetchval(
-            "SELECT id FROM review_queue WHERE household_id = $1 AND status <> 'decided'", h.id)
-        if open_id is None:
-            await driver.execute("INSERT INTO review_queue (household_id, reasons) VALUES ($1, $2)", h.id,
-                                 orjson.dumps(outcome.reasons).decode())
-        else:
-            await driver.execute("UPDATE review_queue SET reasons = $2, status = 'open', proposed_by = NULL, "
-                                 "proposal = NULL WHERE id = $1", open_id, orjson.dumps(outcome.reasons).decode())
-    else:
-        h.verified(CHECKS)
+        await open_review(driver, h.id, outcome.reasons)
+        return outcome.reasons
+    h.verified(CHECKS)
+    if h.verification == "flagged":  # checks pass, but a review had rejected it: a new review decides
+        reasons = h.pending_events[-1].reasons  # type: ignore[attr-defined]
+        await open_review(driver, h.id, reasons)
+        return list(reasons)
     return outcome.reasons
+
+
+async def open_review(driver: asyncpg.Connection, household_id: UUID, reasons: list[dict[str, str]]) -> int:
+    """The household's open review (reasons replaced, back to `open`), or a new one."""
+    open_id = await driver.fetchval(
+        "SELECT id FROM review_queue WHERE household_id = $1 AND status <> 'decided'", household_id)
+    if open_id is None:
+        return int(await driver.fetchval("INSERT INTO review_queue (household_id, reasons) VALUES ($1, $2) "
+                                          "RETURNING id", household_id, orjson.dumps(reasons).decode()))
+    await driver.execute("UPDATE review_queue SET reasons = $2, status = 'open', proposed_by = NULL, "
+                         "proposal = NULL WHERE id = $1", open_id, orjson.dumps(reasons).decode())
+    return int(open_id)
 
 
 async def _save(tx: EventStoreTx, h: Household, change: str, meta: EventMetadata) -> None:
@@ -293,7 +302,8 @@ async def propose_review(tx: EventStoreTx, review_id: int, officer: str, body: P
         raise InvalidTransition(f"review {review_id} is {row['status']}; only an open review takes a proposal")
     await driver.execute("UPDATE review_queue SET status = 'proposed', proposed_by = $2, proposal = $3, "
                          "proposal_note = $4 WHERE id = $1", review_id, officer, body.decision, body.note)
-    return {"id": review_id, "status": "proposed", "proposal": body.decision, "proposed_by": officer}
+    return {"id": review_id, "status": "proposed", "proposal": body.decision, "proposed_by": officer,
+            "next": next_steps(row["household_id"], "flagged", {"id": review_id, "status": "proposed"})}
 
 
 async def approve_review(tx: EventStoreTx, review_id: int, officer: str, approve: bool,
@@ -310,13 +320,47 @@ async def approve_review(tx: EventStoreTx, review_id: int, officer: str, approve
     if not approve:
         await driver.execute("UPDATE review_queue SET status = 'open', proposed_by = NULL, proposal = NULL "
                              "WHERE id = $1", review_id)
-        return {"id": review_id, "status": "open"}
+        return {"id": review_id, "status": "open", "next": next_steps(row["household_id"], "flagged",
+                                                                     {"id": review_id, "status": "open"})}
     h = await load(tx, row["household_id"])
     h.decide_review(row["proposal"], row["proposed_by"], officer, row["proposal_note"])
     await _save(tx, h, "review_decided", meta)
     await driver.execute("UPDATE review_queue SET status = 'decided', decided_by = $2, decided_at = now() "
                          "WHERE id = $1", review_id, officer)
-    return {"id": review_id, "status": "decided", "decision": row["proposal"], "household": summary(h)}
+    return {"id": review_id, "status": "decided", "decision": row["proposal"], "household": summary(h),
+            "next": next_steps(h.id, h.verification)}
+
+
+class Reopen(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    reason: Literal["appeal", "new_evidence", "data_corrected", "decided_in_error"] = Field(
+        description="why a rejected household is reviewed again (a code: free text about a person stays out)")
+
+
+def next_steps(household_id: UUID | str, verification: str,
+               review: dict[str, Any] | None = None) -> list[dict[str, str]]:
+    """The ways out of the state a household or its review is in, as the API answers them."""
+    h = f"/v1/households/{household_id}"
+    if review is not None and review["status"] == "open":
+        return [{"action": "propose", "method": "POST", "href": f"/v1/reviews/{review['id']}/proposal"}]
+    if review is not None and review["status"] == "proposed":
+        return [{"action": "approve", "method": "POST", "href": f"/v1/reviews/{review['id']}/approval"},
+                {"action": "send back", "method": "POST", "href": f"/v1/reviews/{review['id']}/approval?approve=false"}]
+    if verification in ("rejected", "under_review"):
+        return [{"action": "reopen review", "method": "POST", "href": f"{h}/review"},
+                {"action": "correct the household", "method": "POST", "href": f"{h}/corrections"}]
+    return []
+
+
+async def reopen_review(tx: EventStoreTx, household_id: UUID, officer: str, body: Reopen,
+                        meta: EventMetadata) -> dict[str, Any]:
+    h = await load(tx, household_id)
+    h.reopen_review(body.reason, officer)
+    driver = await driver_connection(tx.connection)
+    review_id = await open_review(driver, h.id, h.pending_events[-1].reasons)  # type: ignore[attr-defined]
+    await _save(tx, h, "review_reopened", meta)
+    review = {"id": review_id, "status": "open"}
+    return {"review": review, "household": summary(h), "next": next_steps(h.id, h.verification, review)}
 
 
 class Merge(BaseModel):

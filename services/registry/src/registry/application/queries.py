@@ -11,7 +11,7 @@ import orjson
 
 from gotong.domain.errors import NotFound
 from registry.adapters.crypto import KeyRing, normalise_name
-from registry.application.commands import Erased, data_key
+from registry.application.commands import Erased, data_key, next_steps
 from registry.application.personal import Personal
 from registry.domain.household import events
 
@@ -119,12 +119,18 @@ async def review_queue(driver: asyncpg.Connection, status: str | None, limit: in
     args: list[Any] = [status] if status else []
     where = "WHERE status = $1" if status else ""
     total = await driver.fetchval(f"SELECT count(*) FROM review_queue {where}", *args)
-    rows = await driver.fetch(f"SELECT * FROM review_queue {where} ORDER BY id LIMIT {int(limit)} "
-                              f"OFFSET {int(offset)}", *args)
+    rows = await driver.fetch(
+        f"SELECT q.*, h.verification, NOT EXISTS (SELECT 1 FROM review_queue l WHERE l.household_id = q.household_id "
+        f"AND l.id > q.id) AS latest FROM review_queue q LEFT JOIN households h USING (household_id) "
+        f"{where.replace('status', 'q.status')} ORDER BY q.id LIMIT {int(limit)} OFFSET {int(offset)}", *args)
     return {"total": total, "items": [
         {"id": r["id"], "household_ref": str(r["household_id"]), "reasons": json_value(r["reasons"]),
          "status": r["status"], "proposed_by": r["proposed_by"], "proposal": r["proposal"],
-         "decided_by": r["decided_by"], "opened_at": r["opened_at"].isoformat()} for r in rows]}
+         "decided_by": r["decided_by"], "opened_at": r["opened_at"].isoformat(),
+         "household_verification": r["verification"],
+         # the ways out: on the latest review of a household only (an older one was followed by another)
+         "next": next_steps(r["household_id"], r["verification"] or "", dict(r)) if r["latest"] else []}
+        for r in rows]}
 
 
 async def access_log(driver: asyncpg.Connection, *, household_id: UUID | None, actor: str | None, limit: int,

@@ -20,7 +20,11 @@ from registry.domain.identity import check_kk, check_nik, check_village, region_
 from registry.domain.model import Attributes, HouseholdIn, MemberFact, age_band, age_on
 
 events = EventRegistry()
-Verification = Literal["pending", "verified", "flagged", "under_review"]
+#: pending → verified | flagged (a review opens) → verified | rejected (two officers decided). A rejected household
+#: is not paid; it leaves that state by a new review (reopened, or opened by any later change: checks alone never
+#: verify what a review rejected). `under_review` is what earlier releases called `rejected`.
+Verification = Literal["pending", "verified", "flagged", "rejected", "under_review"]
+REJECTED = ("rejected", "under_review")
 
 
 class HouseholdEvent(DomainEvent):
@@ -230,8 +234,10 @@ class Household(Aggregate):
 
     def verified(self, checks: list[str]) -> None:
         self._live()
-        if self.verification == "under_review":
-            return  # a review decides, not a later automatic pass
+        if self.verification in REJECTED:  # a review decides, not a later automatic pass: a new review opens
+            self._record(HouseholdFlagged(reasons=[{"code": "changed_after_rejection",
+                                                    "detail": "changed since a review rejected it"}]))
+            return
         self._record(HouseholdVerified(checks=checks))
 
     def flagged(self, reasons: list[dict[str, str]]) -> None:
@@ -241,12 +247,23 @@ class Household(Aggregate):
     def decide_review(self, decision: Literal["verified", "rejected"], proposed_by: str, approved_by: str,
                       note: str) -> None:
         self._live()
-        if self.verification not in ("flagged", "under_review"):
+        if self.verification in REJECTED:
+            raise InvalidTransition("a review rejected this household; reopen its review (POST "
+                                    f"/v1/households/{self.id}/review) or correct it, then decide again")
+        if self.verification != "flagged":
             raise InvalidTransition(f"the household is {self.verification}, there is nothing to review")
         if proposed_by == approved_by:
             raise Forbidden("maker–checker: the officer who proposed cannot approve their own proposal",
                             field="approved_by")
         self._record(ReviewDecided(decision=decision, proposed_by=proposed_by, approved_by=approved_by, note=note))
+
+    def reopen_review(self, reason: str, by: str) -> None:
+        """An officer asks for a new review of a rejected household (an appeal, new evidence)."""
+        self._live()
+        if self.verification not in REJECTED:
+            raise InvalidTransition(f"the household is {self.verification}; only a rejected household's review "
+                                    "is reopened", field="household_id")
+        self._record(HouseholdFlagged(reasons=[{"code": "review_reopened", "detail": reason, "by": by}]))
 
     def ranked(self, desil: int, desil_province: int, score: float, rule_version: str, snapshot: str) -> None:
         self._live()
@@ -299,7 +316,7 @@ class Household(Aggregate):
         self.verification = "flagged"
 
     def apply_review_decided(self, e: ReviewDecided) -> None:
-        self.verification = "verified" if e.decision == "verified" else "under_review"
+        self.verification = "verified" if e.decision == "verified" else "rejected"
 
     def apply_household_ranked(self, e: HouseholdRanked) -> None:
         self.desil, self.desil_province, self.rule_version = e.desil, e.desil_province, e.rule_version

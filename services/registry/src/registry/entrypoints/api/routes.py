@@ -166,6 +166,12 @@ async def approve(review_id: ReviewId, cmd: CommandDep, who: Approver,
     return await cmd.execute(lambda tx: c.approve_review(tx, review_id, who.subject, approve, cmd.metadata))
 
 
+@router.post("/households/{household_id}/review", responses=WRITE_ERRORS,
+             summary="Reopen the review of a household a review rejected (appeal, new evidence)")
+async def reopen_review(household_id: UUID, body: c.Reopen, cmd: CommandDep, who: Verifier) -> Any:
+    return await cmd.execute(lambda tx: c.reopen_review(tx, household_id, who.subject, body, cmd.metadata))
+
+
 @router.post("/rankings", responses=WRITE_ERRORS,
              summary="Run the welfare ranking (PMT score, desil nationally and per province) for a quarter")
 async def rank(cmd: CommandDep, _: Ranker, on: date | None = None, rule_version: str | None = None) -> Any:
