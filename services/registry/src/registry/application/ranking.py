@@ -12,6 +12,7 @@ from uuid import UUID
 
 from uuid6 import uuid7
 
+from gotong.domain.errors import ValidationFailed
 from gotong.eventstore.model import AppendRequest, EventData, EventMetadata
 from gotong.eventstore.port import EventStoreTx
 from gotong.eventstore.postgres import driver_connection
@@ -19,6 +20,22 @@ from registry.application.queries import json_value
 from registry.domain.household import HouseholdRanked
 from registry.domain.model import Attributes, MemberFact
 from registry.domain.pmt import deciles, load_rule
+
+#: DTSEN, the register this service keeps, exists from 2025 (Inpres 4/2025): no ranking of an earlier quarter.
+FIRST_RANKING_DAY = date(2025, 1, 1)
+
+
+def check_ranking_day(on: date, today: date | None = None) -> date:
+    """A ranking is of a quarter that has begun and that the register existed in; any other label would outrank
+    every real quarter (a future one) or rewrite history (an earlier one)."""
+    today = today or date.today()
+    if on > today:
+        raise ValidationFailed(f"{on.isoformat()} has not come yet: a ranking is of a quarter that has begun",
+                               field="on")
+    if on < FIRST_RANKING_DAY:
+        raise ValidationFailed(f"{on.isoformat()} is before the register existed "
+                               f"(first quarter {quarter_of(FIRST_RANKING_DAY)[0]})", field="on")
+    return on
 
 
 def quarter_of(on: date) -> tuple[str, date]:
@@ -39,6 +56,7 @@ class RankingResult:
 
 async def run_ranking(tx: EventStoreTx, *, on: date, rule_version: str | None = None, meta: EventMetadata,
                       progress: Callable[[int, int], None] | None = None) -> RankingResult:
+    check_ranking_day(on)
     rule = load_rule(rule_version) if rule_version else load_rule()
     snapshot, effective_from = quarter_of(on)
     driver = await driver_connection(tx.connection)
