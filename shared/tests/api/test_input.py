@@ -75,6 +75,9 @@ def fields(r: httpx.Response) -> list[str]:
 @pytest.mark.parametrize(("url", "payload", "field"), [
     ("/notes/a", {"title": "a\x00b"}, "body.title"),
     ("/notes/a", {"title": "ok", "tags": ["x", "y\ud800"]}, "body.tags.1"),
+    ("/notes/a", {"title": "Program\x07\x1b[2J"}, "body.title"),  # control characters in a name
+    ("/notes/a", {"title": "Bantuan \u202egnagnaP"}, "body.title"),  # a bidirectional override
+    ("/notes/a", {"title": "ok\x85"}, "body.title"),  # C1 control
     ("/notes/a", {"title": "ok", "count": 2**63}, "body.count"),
     ("/notes/a", {"title": "ok", "count": -(2**63) - 1}, "body.count"),
     ("/notes/a%00b", {"title": "ok"}, "path.slug"),
@@ -109,6 +112,11 @@ async def test_other_bodies_reach_the_route_whole_for_it_to_judge_row_by_row(cli
     csv = b"name\nok\nbad\x00row\n"
     r = await client.post("/raw", content=csv, headers={"content-type": "text/csv"})
     assert r.json() == {"bytes": len(csv)}
+
+
+async def test_text_keeps_tabs_line_breaks_and_every_script(client):
+    r = await client.post("/notes/a", json={"title": "Baris satu\r\nbaris\tdua — ꦧꦤ꧀ꦠꦸꦮꦤ꧀ ‏عربي 🙂"})
+    assert r.status_code == 200, r.text
 
 
 async def test_a_clean_body_reaches_the_route_unchanged(client):

@@ -1,10 +1,12 @@
 """Input the database cannot store is refused at the door (422 naming the field), never a 500 from the driver.
 
 PostgreSQL text and jsonb cannot hold U+0000, no UTF-8 text holds a lone surrogate (JSON can spell one,
-`"\\ud800"`), and its integers stop at 64 bits. `InputGuard` screens each request's path, query string and
-JSON (or form) body for these before any route sees it. Model bounds (`gotong.domain.bounds`) keep each field
-within what its column holds; should a value still be refused by the database, `blame` tells the client's
-input (422 naming the fields that carried it) from a bug (re-raised: a logged 500).
+`"\\ud800"`), no name or text needs a control character or a bidirectional override (a program named with
+them reads as something else on the public canvas), and integers stop at 64 bits. `InputGuard` screens each
+request's path, query string and JSON (or form) body for these before any route sees it. Model bounds
+(`gotong.domain.bounds`) keep each field within what its column holds; should a value still be refused by the
+database, `blame` tells the client's input (422 naming the fields that carried it) from a bug (re-raised: a
+logged 500).
 """
 
 from __future__ import annotations
@@ -28,6 +30,9 @@ log = logging.getLogger("gotong.api.input")
 
 Leaf = tuple[str, Any]  # ("body.members.0.nik", value): where the client put a value, and the value
 _SURROGATE = re.compile("[\ud800-\udfff]")
+#: Control characters no name or text needs (tab, line feed and carriage return are text), and the bidirectional
+#: overrides that make a name read differently from what it holds (Trojan Source, CVE-2021-42574).
+_CONTROL = re.compile("[\x01-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 _INTEGER = re.compile(r"[+-]?\d{1,400}")
 _RANGES = {"int16": INT16_MAX, "smallint": INT16_MAX, "int32": INT32_MAX, "integer": INT32_MAX,
            "int64": INT64_MAX, "bigint": INT64_MAX}
@@ -47,6 +52,8 @@ def text_flaw(value: str) -> str | None:
         return "contains a NUL character (U+0000), which cannot be stored"
     if _SURROGATE.search(value):
         return "contains a lone surrogate (U+D800 to U+DFFF), which is not a character"
+    if found := _CONTROL.search(value):
+        return f"contains a control character (U+{ord(found.group()):04X}), which no name or text may hold"
     return None
 
 
