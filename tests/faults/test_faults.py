@@ -6,8 +6,11 @@ each other's data, so they run in this order."""
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import signal
+import subprocess
+import sys
 import time
 from collections import Counter
 from collections.abc import Awaitable, Callable
@@ -17,6 +20,7 @@ import psutil
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
+from gotong.audit import Audit, run_audit
 from gotong.testing.wait import eventually
 
 from .checks import LogState, command_effects, databases, differences, replays, transparency, violations
@@ -61,7 +65,18 @@ async def conclude(system: System, api: Api, sc: Scenario, fault_over: float | N
     if not problems:
         _log_state["last"] = state
     sc.notes.append(f"transparency log: {state.size} leaves under the latest signed checkpoint")
+    audit = await audited(system)
+    sc.problems += [f"gotong audit: {m}" for m in audit.mismatches]
+    sc.notes.append(f"gotong audit: {sum(audit.checked.values())} figures cross-checked, "
+                    f"{len(audit.mismatches)} mismatch(es)")
     assert not sc.problems, "\n".join(sc.problems)
+
+
+async def audited(system: System) -> Audit:
+    """`gotong audit` in process: the open data follows the stores a moment later, so wait for agreement."""
+    urls = {name: system.dsn(name) for name in ("disbursement", "csr-ledger", "canvas-projector")}
+    return await eventually(lambda: run_audit(urls, system.url("canvas-projector")), lambda a: not a.mismatches,
+                            timeout=SETTLE_S, interval=1.0, what="gotong audit agreeing")
 
 
 def acked(api: Api, sc: Scenario, kind: str) -> int:
@@ -302,3 +317,37 @@ async def test_5_postgres_fast_stop_and_start(system: System, api: Api, world: W
     await conclude(system, api, sc, started)
     assert system.pids() == pids, "a service was restarted"
     assert not system.said("restarted (pid", since), system.tail()
+
+
+async def test_6_audit_names_a_deleted_ledger_transfer(system: System, api: Api, report: Report):
+    """`gotong audit` (the CLI, on the state folder `gotong up` wrote) agrees after all the faults, and names the
+    payment and the accounts when one ledger transfer disappears."""
+    sc = report.scenario("6. gotong audit after the faults, then with one ledger transfer deleted")
+    cli = [sys.executable, "-m", "gotong.cli.main", "audit"]
+    env = {**os.environ, "GOTONG_STATE_DIR": str(system.root)}
+    env.pop("DATABASE_URL", None)
+    clean = await asyncio.to_thread(subprocess.run, cli, env=env, capture_output=True, text=True, timeout=300)
+    assert clean.returncode == 0, clean.stdout + clean.stderr
+    assert "all figures agree" in clean.stdout
+    async with databases(system) as db:
+        ledger = db["csr-ledger"]
+        gone = await ledger.fetchrow("SELECT * FROM ledger_transfers WHERE code = 'spending' ORDER BY seq LIMIT 1")
+        assert gone is not None, "the scenarios paid CSR-funded households"
+        await ledger.execute("DELETE FROM ledger_transfers WHERE id = $1", gone["id"])
+        sc.fault(f"DELETE one spending transfer of payment {gone['reference']} from the CSR ledger")
+        try:
+            broken = await asyncio.to_thread(subprocess.run, [*cli, "--json"], env=env, capture_output=True,
+                                             text=True, timeout=300)
+        finally:
+            columns = list(gone.keys())
+            await ledger.execute(
+                f"INSERT INTO ledger_transfers ({', '.join(columns)}) OVERRIDING SYSTEM VALUE VALUES "
+                f"({', '.join(f'${i + 1}' for i in range(len(columns)))})", *gone.values())
+    assert broken.returncode == 1, broken.stdout + broken.stderr
+    mismatches = json.loads(broken.stdout)["mismatches"]
+    sc.notes.append(f"with the transfer deleted: {len(mismatches)} mismatch(es), e.g. {mismatches[0]}")
+    assert any(str(gone["debit_account_id"]) in m and "debits posted" in m for m in mismatches), mismatches
+    assert any(gone["reference"] in m for m in mismatches), mismatches
+    assert any(m.startswith("CSR spending per program") for m in mismatches), mismatches
+    again = await asyncio.to_thread(subprocess.run, cli, env=env, capture_output=True, text=True, timeout=300)
+    assert again.returncode == 0, again.stdout

@@ -114,6 +114,60 @@ def migrate(service: str | None, check: bool) -> None:
         raise SystemExit(1)
 
 
+@main.command()
+@click.option("--as-of", "as_of", default=None, metavar="DATE",
+              help="Figures of records made by then: YYYY-MM-DD (end of that day, WIB) or an ISO 8601 time.")
+@click.option("--portal", default=None, help="canvas-projector base URL for the open data (default: the running "
+              "system's, from run.json; none = skip the open-data checks).")
+@click.option("--settle", default=0.0, show_default=True, help="Seconds to keep re-checking while consumers catch up.")
+@click.option("--json", "as_json", is_flag=True, help="The result as JSON.")
+def audit(as_of: str | None, portal: str | None, settle: float, as_json: bool) -> None:
+    """Cross-check that every published figure for the same money agrees; exit 1 naming each mismatch."""
+    import json
+    import time
+    from datetime import datetime, timedelta, timezone
+
+    from gotong.audit import run_audit
+    from gotong.launcher.state import StateDir
+
+    at = None
+    if as_of:
+        try:
+            at = (datetime.fromisoformat(as_of) if "T" in as_of else
+                  datetime.fromisoformat(as_of).replace(tzinfo=timezone(timedelta(hours=7))) + timedelta(days=1,
+                                                                                                       microseconds=-1))
+        except ValueError:
+            raise click.BadParameter("a date (YYYY-MM-DD) or an ISO 8601 time", param_hint="--as-of") from None
+        if at.tzinfo is None:
+            at = at.replace(tzinfo=timezone(timedelta(hours=7)))
+    run = StateDir.at(os.environ.get("GOTONG_STATE_DIR", DEFAULT_STATE)).read_run() or {}
+    if run.get("database_url"):
+        os.environ.setdefault("DATABASE_URL", run["database_url"])
+    portal = portal or run.get("services", {}).get("canvas-projector", {}).get("url")
+    specs = discover_services()
+    urls = {name: specs[name].settings(service_name=name).service_database_url
+            for name in ("disbursement", "csr-ledger", "canvas-projector")}
+    deadline = time.monotonic() + settle
+    while True:
+        result = asyncio.run(run_audit(urls, portal, at))
+        if result.summary()["ok"] or time.monotonic() >= deadline:
+            break
+        time.sleep(min(2.0, max(deadline - time.monotonic(), 0)))
+    summary = result.summary()
+    if as_json:
+        click.echo(json.dumps(summary, indent=2, ensure_ascii=False))
+    else:
+        checked = ", ".join(f"{n} {what}" for what, n in sorted(summary["checked"].items()))
+        click.echo(f"audit {'as of ' + summary['as_of'] if at else 'now'}: checked {checked}")
+        if not portal and at is None:
+            click.echo("open data not checked: no running canvas-projector found (use --portal URL)")
+        for line in summary["mismatches"]:
+            click.echo(f"MISMATCH {line}")
+        click.echo("all figures agree" if summary["ok"] else f"{len(summary['mismatches'])} mismatch(es)")
+    if not summary["ok"]:
+        raise SystemExit(1)
+
+
 @main.command("auth-server")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8100, show_default=True)
