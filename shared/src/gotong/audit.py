@@ -225,14 +225,16 @@ async def _open_data(audit: Audit, portal: str, money: dict[str, Any], per_compa
     by_program: dict[str, int] = defaultdict(int)
     by_fund: dict[str, int] = defaultdict(int)
     for activity in document.iter("iati-activity"):
-        identifier = activity.findtext("iati-identifier") or ""
+        reporting = activity.find("reporting-org")
+        ref = (reporting.get("ref") if reporting is not None else None) or ""
+        identifier = (activity.findtext("iati-identifier") or "").removeprefix(f"{ref}-")
         total = sum(int(t.findtext("value") or 0) for t in activity.iter("transaction")
-                    if t.find("transaction-type") is not None and t.find("transaction-type").get("code") == "3")
-        fund = identifier.split("-CSR-", 1)[1] if "-CSR-" in identifier else ""
+                    if (kind := t.find("transaction-type")) is not None and kind.get("code") == "3")
+        fund = identifier.removeprefix("CSR-")
         if fund in company_ids:  # a company's CSR fund (a program's code may start with CSR- too)
             by_fund[company_ids[fund]] += total
         else:
-            by_program[identifier.split("-", 2)[-1]] += total
+            by_program[identifier] += total
     per_program: dict[str, int] = defaultdict(int)
     for key, amount in money["per_period"].items():
         per_program[key.rsplit(" ", 1)[0]] += amount

@@ -23,6 +23,8 @@ class Settings(KitSettings):
     #: Keep it secret and backed up: a new key means readers can no longer verify old checkpoints against it.
     tlog_signing_key_path: str = ".gotong/tlog/signing-key.pem"
     tlog_seal_interval_s: float = 1.0
+    #: IATI organisation identifier of the publisher: prefix of every activity id (see opendata/iati.py).
+    iati_reporting_org_ref: str = Field(default="XI-IATI-GOTONG", pattern=r"^[A-Z]{2}-[A-Za-z0-9-]{2,60}$")
 
     def production_problems(self) -> list[str]:
         problems = super().production_problems()

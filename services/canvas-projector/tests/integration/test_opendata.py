@@ -72,17 +72,23 @@ async def test_iati_and_csv_from_real_events(client, test_infra, kafka_bootstrap
         csr_ledger.SpendingRecorded(payment_id=f"p-{tag}", allocation_id=f"al-{tag}", company_id=company,
                                     program_id=f"prog-{tag}", province_code="32", regency_code="32.73",
                                     amount=300_000, status="paid", occurred_at=AT),
+        # another payment paid, returned and reissued: its money is spent once, not twice and not zero times
+        *[csr_ledger.SpendingRecorded(payment_id=f"p2-{tag}", attempt=attempt, transfer_id=f"t2-{tag}-{n}",
+                                      allocation_id=f"al-{tag}", company_id=company, program_id=f"prog-{tag}",
+                                      province_code="32", regency_code="32.73", amount=300_000, status=status,
+                                      occurred_at=AT)
+          for n, (attempt, status) in enumerate([(1, "paid"), (1, "returned"), (2, "paid")])],
     ], twice=True)
     expected = [{"company": f"PT Uji {tag}", "sector": "energi", "tjsl_mandatory": "true",
                  "pledged_idr": "5000000000", "deposited_idr": "2000000000", "allocated_idr": "1000000000",
-                 "spent_idr": "300000"}]
+                 "spent_idr": "600000"}]
 
     async def published() -> tuple[list[dict[str, str]], list[str] | None]:
         """The company's CSV row and its IATI activity's transaction types: both need every fact of both topics."""
         rows = list(csv.DictReader(io.StringIO((await client.get("/opendata/csr-companies.csv")).text)))
         document = etree.fromstring((await client.get("/opendata/iati-activities.xml")).content)
         activity = next((a for a in document.iter("iati-activity")
-                         if a.findtext("iati-identifier") == f"ID-GOTONG-CSR-{company}"), None)
+                         if a.findtext("iati-identifier") == f"XI-IATI-GOTONG-CSR-{company}"), None)
         codes = None if activity is None else sorted(t.get("code") for t in activity.iter("transaction-type"))
         return [r for r in rows if r["company"] == f"PT Uji {tag}"], codes
 
@@ -98,6 +104,20 @@ async def test_iati_and_csv_from_real_events(client, test_infra, kafka_bootstrap
     schema = etree.XMLSchema(etree.parse(str(IATI_SCHEMA)))
     assert schema.validate(document), schema.error_log
     assert codes == ["1", "13", "2", "3"]
+    # The fund's spending names the program's activity, which reports the same money as incoming from the fund:
+    # linked both ways, so aggregators count it once; the receiver by name, never by id.
+    ref = "XI-IATI-GOTONG"
+    acts = {a.findtext("iati-identifier"): a for a in document.iter("iati-activity")}
+    fund, program = acts[f"{ref}-CSR-{company}"], acts[f"{ref}-PANGAN-{tag}"]
+    assert all(a.find("reporting-org").get("ref") == ref for a in acts.values())
+    assert all(a.find("sector").get("code") == "16010" and a.find("sector").get("vocabulary") == "1"
+               for a in acts.values())
+    out = [t for t in fund.iter("transaction") if t.find("transaction-type").get("code") == "3"]
+    assert [(t.find("receiver-org").get("receiver-activity-id"), t.findtext("receiver-org/narrative"),
+             t.findtext("value")) for t in out] == [(f"{ref}-PANGAN-{tag}", "Program Pangan Jawa Barat", "600000")]
+    incoming = [t for t in program.iter("transaction") if t.find("transaction-type").get("code") == "1"]
+    assert [(t.find("provider-org").get("provider-activity-id"), t.findtext("provider-org/narrative"),
+             t.findtext("value")) for t in incoming] == [(f"{ref}-CSR-{company}", f"PT Uji {tag}", "600000")]
     assert (await client.get("/opendata/csr-companies.xlsx")).status_code == 404
 
     # The canvas shows the CSR money with its evidence, tagged with the approach that brought it ...

@@ -50,6 +50,22 @@ def test_export_validates_against_the_official_schema(schema):
     codes = [t.get("code") for t in document.iter("transaction-type")]
     assert codes == ["3", "13", "1", "2", "3"]
     assert document.find(".//value").get("currency") == "IDR"
+    assert [a.find("sector").get("code") for a in document.iter("iati-activity")] == ["16010", "16010"]
+    assert document.find(".//reporting-org").get("ref") == "XI-IATI-GOTONG"
+
+
+def test_linked_transactions_name_the_other_activity_and_stay_valid(schema):
+    fund = Activity("XI-IATI-GOTONG-CSR-1", "Dana TJSL PT A", "Dana CSR.", "PT A", date(2026, 2, 1), [
+        Transaction(DISBURSEMENT, date(2026, 3, 31), 300_000, "ke program", receiver="Program Pangan",
+                    receiver_activity="XI-IATI-GOTONG-PANGAN")])
+    program = Activity("XI-IATI-GOTONG-PANGAN", "Program Pangan", "Pangan.", "Dana CSR", date(2026, 2, 1), [
+        Transaction(INCOMING_FUNDS, date(2026, 3, 31), 300_000, "dari dana CSR", provider="PT A",
+                    provider_activity="XI-IATI-GOTONG-CSR-1"),
+        Transaction(DISBURSEMENT, date(2026, 3, 31), -50_000, "koreksi: dana kembali", receiver="Rumah tangga")])
+    document = etree.fromstring(activities_xml([fund, program]))
+    assert schema.validate(document), schema.error_log
+    assert document.find(".//receiver-org").get("receiver-activity-id") == "XI-IATI-GOTONG-PANGAN"
+    assert document.find(".//provider-org").get("provider-activity-id") == "XI-IATI-GOTONG-CSR-1"
 
 
 def test_the_validator_is_not_a_rubber_stamp(schema):

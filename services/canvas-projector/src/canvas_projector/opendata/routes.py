@@ -89,17 +89,24 @@ def _format(fmt: str) -> str:
 
 @router.get("/iati-activities.xml", summary="IATI 2.03 activities: programs and company CSR funds")
 async def iati_activities(request: Request) -> Response:
-    programs = {r["code"]: r for r in await _fetch(request, "SELECT * FROM proj_programs")}
+    ref = request.app.state.settings.iati_reporting_org_ref
+    rows = await _fetch(request, "SELECT * FROM proj_programs")
+    programs = {r["code"]: r for r in rows}
+    by_program_id = {r["program_id"]: r for r in rows}
     activities: dict[str, iati.Activity] = {}
-    for row in await _fetch(request, _BY_PROGRAM_PERIOD):
-        code = row["code"]
+
+    def program_activity(code: str, start: date) -> iati.Activity:
         program = programs.get(code)
         activity = activities.setdefault(code, iati.Activity(
-            f"{iati.REPORTING_ORG_REF}-{code}", program["name"] if program else code,
+            f"{ref}-{code}", program["name"] if program else code,
             program["eligibility_summary"] if program else f"Program {code}",
             "Pemerintah Indonesia" if not program or program["funding_source"] != "csr" else "Dana CSR perusahaan",
-            row["first_at"].date()))
-        activity.start = min(activity.start, row["first_at"].date())
+            start))
+        activity.start = min(activity.start, start)
+        return activity
+
+    for row in await _fetch(request, _BY_PROGRAM_PERIOD):
+        activity = program_activity(row["code"], row["first_at"].date())
         if row["amount"] > 0:
             activity.transactions.append(iati.Transaction(
                 iati.DISBURSEMENT, row["last_at"].date(), row["amount"], f"Penyaluran {row['period']}",
@@ -107,14 +114,16 @@ async def iati_activities(request: Request) -> Response:
     kinds = {"pledge": iati.INCOMING_PLEDGE, "deposit": iati.INCOMING_FUNDS,
              "allocation": iati.OUTGOING_COMMITMENT, "spending": iati.DISBURSEMENT}
     spent: dict[tuple[str, str, str], tuple[int, date]] = {}
+    names: dict[str, str] = {}
     flows = await _fetch(request, "SELECT c.company_id, c.name, c.registered_at, f.kind, f.amount, f.counterpart, "
                                   "f.occurred_at FROM proj_companies c JOIN proj_csr_flows f "
                                   "ON f.company_id = c.company_id ORDER BY c.name, f.occurred_at")
     for f in flows:
         activity = activities.setdefault(f"csr:{f['company_id']}", iati.Activity(
-            f"{iati.REPORTING_ORG_REF}-CSR-{f['company_id']}", f"Dana TJSL {f['name']}",
+            f"{ref}-CSR-{f['company_id']}", f"Dana TJSL {f['name']}",
             f"Dana tanggung jawab sosial dan lingkungan {f['name']} yang dikelola di Gotong.", f["name"],
             f["registered_at"].date()))
+        names[activity.identifier] = f["name"]
         if f["kind"] == "spending":  # net of returns, per program and month (a return is a negative flow)
             key = (activity.identifier, f["counterpart"] or "", f["occurred_at"].strftime("%Y-%m"))
             amount, _ = spent.get(key, (0, f["occurred_at"].date()))
@@ -125,12 +134,23 @@ async def iati_activities(request: Request) -> Response:
                 kinds[f["kind"]], f["occurred_at"].date(), f["amount"], f["kind"],
                 provider=f["name"] if incoming else None, receiver=None if incoming else (f["counterpart"] or None)))
     by_id = {a.identifier: a for a in activities.values()}
-    for (identifier, target, month), (amount, day) in spent.items():
-        if amount:  # a month whose returns exceed its payments reports the correction as a negative value
-            by_id[identifier].transactions.append(iati.Transaction(
-                iati.DISBURSEMENT, day, amount, f"spending {month}", receiver=target or None))
-    body = iati.activities_xml(list(activities.values()), datetime.now(UTC))
+    for (fund_id, target, month), (amount, day) in spent.items():
+        if not amount:
+            continue  # a month whose returns exceed its payments reports the correction as a negative value
+        program = by_program_id.get(target)
+        if program is None:  # the program's definition has not reached the projector yet: name what we know
+            by_id[fund_id].transactions.append(iati.Transaction(
+                iati.DISBURSEMENT, day, amount, f"Penyaluran {month}", receiver=f"Program {target}"))
+            continue
+        receiver = program_activity(program["code"], day)
+        # The same money, once from each side, linked: the fund disbursed it to the program's activity, which
+        # received it from the fund's activity. Aggregators count it once.
+        by_id[fund_id].transactions.append(iati.Transaction(
+            iati.DISBURSEMENT, day, amount, f"Penyaluran {month} ke {program['name']}", receiver=program["name"],
+            receiver_activity=receiver.identifier))
+        receiver.transactions.append(iati.Transaction(
+            iati.INCOMING_FUNDS, day, amount, f"Dana CSR {month}", provider=names[fund_id],
+            provider_activity=fund_id))
+    body = iati.activities_xml(list(activities.values()), datetime.now(UTC), reporting_org=ref)
     return Response(body, media_type="application/xml",
                     headers={"Content-Disposition": 'attachment; filename="gotong-iati-activities.xml"'})
-
-
