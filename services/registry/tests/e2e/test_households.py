@@ -143,7 +143,7 @@ async def test_erasure_leaves_nothing_readable_and_history_intact(client):
     assert r.status_code == 403  # erase needs its own scope
     r = await client.post(f"/v1/households/{ref}/erasure", headers=ERASER, json={"basis": "permintaan subjek"})
     assert r.status_code == 200, r.text
-    personal = await client.get(f"/v1/households/{ref}/personal", params={"purpose": "cek"}, headers=OPS)
+    personal = await client.get(f"/v1/households/{ref}/personal", params={"purpose": "verification"}, headers=OPS)
     assert personal.status_code == 409
     history = (await client.get(f"/v1/households/{ref}/history", headers=OPS)).json()
     assert [e["type"] for e in history][-1] == "HouseholdErased"

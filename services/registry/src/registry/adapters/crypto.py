@@ -68,6 +68,20 @@ def unseal(dek: bytes, sealed: str, context: bytes = b"") -> dict[str, Any]:
     return orjson.loads(AESGCM(dek).decrypt(raw[:12], raw[12:], context))  # type: ignore[no-any-return]
 
 
+def seal_text(dek: bytes, household_id: bytes, text: str) -> str:
+    """Free text an officer wrote about a household (a review note, a correction's reason): it may name people,
+    so it is sealed with the household's key like its personal data, and erased with it."""
+    return seal(dek, {"text": text}, household_id + b"/text")
+
+
+def unseal_text(dek: bytes, household_id: bytes, sealed: str) -> str | None:
+    """The text, or None when `sealed` is not text sealed by `seal_text` (an earlier release kept it plain)."""
+    try:
+        return str(unseal(dek, sealed, household_id + b"/text")["text"])
+    except Exception:  # noqa: BLE001 - not base64, not ours, or plain text: no text to show
+        return None
+
+
 _NON_LETTERS = re.compile(r"[^a-z ]+")
 _PREFIXES = ("muhammad", "muhamad", "mohammad", "mohamad", "moh", "muh", "m")
 

@@ -19,7 +19,7 @@ from gotong.eventstore.model import EventMetadata
 from gotong.eventstore.port import EventStoreTx
 from gotong.eventstore.postgres import driver_connection
 from registry.adapters.civil_registry import CivilRegistry
-from registry.adapters.crypto import KeyRing
+from registry.adapters.crypto import KeyRing, seal_text
 from registry.application.personal import (
     Indexes,
     Personal,
@@ -275,7 +275,7 @@ async def correct(tx: EventStoreTx, deps: Deps, household_id: UUID, body: Correc
     heads = [m for m in facts.values() if m.relation == "kepala" and m.left_on is None]
     if len(heads) != 1:
         raise ValidationFailed("a household has exactly one member with relation 'kepala'", field="members")
-    h.correct(village, list(facts.values()), personal.seal(dek, h.id), body.reason)
+    h.correct(village, list(facts.values()), personal.seal(dek, h.id), seal_text(dek, h.id.bytes, body.reason))
     return await _after_change(tx, deps, h, dek, personal, "corrected", meta)
 
 
@@ -293,15 +293,18 @@ class Proposal(BaseModel):
     note: str = Field(min_length=3, max_length=500)
 
 
-async def propose_review(tx: EventStoreTx, review_id: int, officer: str, body: Proposal) -> dict[str, Any]:
+async def propose_review(tx: EventStoreTx, deps: Deps, review_id: int, officer: str,
+                         body: Proposal) -> dict[str, Any]:
     driver = await driver_connection(tx.connection)
     row = await driver.fetchrow("SELECT * FROM review_queue WHERE id = $1 FOR UPDATE", review_id)
     if row is None:
         raise NotFound(f"review {review_id} does not exist", field="review_id")
     if row["status"] != "open":
         raise InvalidTransition(f"review {review_id} is {row['status']}; only an open review takes a proposal")
+    # The note may name people: sealed with the household's key from here on (the queue, then the event).
+    note = seal_text(await data_key(driver, deps.keyring, row["household_id"]), row["household_id"].bytes, body.note)
     await driver.execute("UPDATE review_queue SET status = 'proposed', proposed_by = $2, proposal = $3, "
-                         "proposal_note = $4 WHERE id = $1", review_id, officer, body.decision, body.note)
+                         "proposal_note = $4 WHERE id = $1", review_id, officer, body.decision, note)
     return {"id": review_id, "status": "proposed", "proposal": body.decision, "proposed_by": officer,
             "next": next_steps(row["household_id"], "flagged", {"id": review_id, "status": "proposed"})}
 

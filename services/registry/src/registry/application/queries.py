@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from typing import Any
 from uuid import UUID
@@ -9,13 +10,20 @@ from uuid import UUID
 import asyncpg
 import orjson
 
-from gotong.domain.errors import NotFound
-from registry.adapters.crypto import KeyRing, normalise_name
+from gotong.domain.errors import NotFound, ValidationFailed
+from registry.adapters.crypto import KeyRing, normalise_name, unseal_text
 from registry.application.commands import Erased, data_key, next_steps
 from registry.application.personal import Personal
 from registry.domain.household import events
 
 SEALED_FIELDS = {"pii"}
+#: Free text officers write about a household, sealed with its key: shown only on the audited personal read.
+SEALED_TEXT = {"ReviewDecided": "note", "HouseholdCorrected": "reason"}
+#: Purposes of a personal read an officer picks from (or states in a sentence of real words).
+PURPOSES = ("verification", "field_visit", "grievance", "payment_issue", "data_correction", "legal_request",
+            "erasure_request", "audit")
+_WORD = re.compile(r"[^\W\d_]{3,}")
+_VOWELS = set("aeiouy")
 
 
 def json_value(value: Any) -> Any:
@@ -76,7 +84,28 @@ async def personal_data(driver: asyncpg.Connection, keyring: KeyRing, household_
         raise Erased("this household's personal data was erased (UU PDP request); nothing can be read")
     dek = await data_key(driver, keyring, household_id)
     await log_access(driver, household_id, actor=actor, client_id=client_id, purpose=purpose, channel=channel)
-    return {"household_ref": str(household_id), **Personal.unseal(dek, household_id, row["pii"]).to_dict()}
+    notes = []
+    for e in await driver.fetch("SELECT version, event_type, data, occurred_at, actor FROM events WHERE stream_id = $1 "
+                                "AND event_type = ANY($2) ORDER BY version", household_id, list(SEALED_TEXT)):
+        value = json_value(e["data"]).get(SEALED_TEXT[e["event_type"]])
+        if value:
+            text = unseal_text(dek, household_id.bytes, value)
+            notes.append({"version": e["version"], "type": e["event_type"], "at": e["occurred_at"].isoformat(),
+                          "actor": e["actor"], "text": value if text is None else text})
+    return {"household_ref": str(household_id), **Personal.unseal(dek, household_id, row["pii"]).to_dict(),
+            "notes": notes}
+
+
+def check_purpose(purpose: str) -> str:
+    """A personal read states why: a purpose from the list, or a sentence of at least two different real words
+    (letters, with a vowel) — not `x`, `test` or `asdf asdf`."""
+    if purpose in PURPOSES:
+        return purpose
+    words = {w.lower() for w in _WORD.findall(purpose) if _VOWELS & set(w.lower())}
+    if len(words) < 2 or len("".join(words)) < 10 or len(set("".join(words))) < 5:
+        raise ValidationFailed("state why you read personal data: one of " + ", ".join(PURPOSES)
+                               + ", or a sentence of at least two real words", field="purpose")
+    return purpose
 
 
 async def find_by_nik(driver: asyncpg.Connection, keyring: KeyRing, nik: str) -> list[tuple[UUID, str]]:
@@ -110,6 +139,8 @@ async def history(driver: asyncpg.Connection, household_id: UUID) -> list[dict[s
         data.pop("state", None)
         for key in SEALED_FIELDS & data.keys():
             data[key] = "sealed"
+        if (text := SEALED_TEXT.get(r["event_type"])) and text in data:
+            data[text] = "sealed"
         out.append({"version": r["version"], "type": r["event_type"], "at": r["occurred_at"].isoformat(),
                     "actor": r["actor"], "data": data})
     return out

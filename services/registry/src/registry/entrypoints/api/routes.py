@@ -88,7 +88,10 @@ async def get_desil(household_id: UUID, request: Request, on: date) -> dict[str,
 @router.get("/households/{household_id}/personal", responses=problem_responses(401, 403, 404, 409),
             summary="Decrypt personal data for a stated purpose; the read is recorded")
 async def get_personal(household_id: UUID, request: Request, who: PersonalReader,
-                       purpose: Annotated[str, Query(min_length=3, max_length=200)]) -> dict[str, Any]:
+                       purpose: Annotated[str, Query(min_length=3, max_length=200, description=(
+                           "why: one of " + ", ".join(q.PURPOSES) + ", or a sentence of at least two real "
+                           "words"))]) -> dict[str, Any]:
+    q.check_purpose(purpose)
     async with request.app.state.engine.begin() as conn:
         driver = await driver_connection(conn)
         return await q.personal_data(driver, deps(request).keyring, household_id, actor=who.subject,
@@ -155,8 +158,8 @@ async def reviews(request: Request, status: Annotated[str | None, Query(pattern=
 
 
 @router.post("/reviews/{review_id}/proposal", responses=WRITE_ERRORS, summary="Maker: propose a decision")
-async def propose(review_id: ReviewId, body: c.Proposal, cmd: CommandDep, who: Verifier) -> Any:
-    return await cmd.execute(lambda tx: c.propose_review(tx, review_id, who.subject, body))
+async def propose(review_id: ReviewId, body: c.Proposal, cmd: CommandDep, request: Request, who: Verifier) -> Any:
+    return await cmd.execute(lambda tx: c.propose_review(tx, deps(request), review_id, who.subject, body))
 
 
 @router.post("/reviews/{review_id}/approval", responses=WRITE_ERRORS,
