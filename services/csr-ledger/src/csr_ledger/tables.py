@@ -120,3 +120,12 @@ spending = Table(
     Column("status", Text, nullable=False),  # paid | returned (that attempt's money came back)
     Column("recorded_at", DateTime(timezone=True), nullable=False),
 )
+
+programs = Table(
+    "programs", metadata,  # disbursement's programs (from ProgramDefined): what an allocation may target
+    Column("code", Text, primary_key=True),
+    Column("program_id", Text, nullable=False),
+    Column("name", Text, nullable=False),
+    Column("funding_source", Text, nullable=False),
+    Column("defined_at", DateTime(timezone=True), nullable=False),
+)

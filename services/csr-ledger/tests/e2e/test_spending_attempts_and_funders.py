@@ -129,3 +129,44 @@ async def test_more_than_every_allocation_holds_is_refused_not_booked(client, ka
     assert await spent(cid) == 0, "no part of a payment the allocations cannot cover is booked"
     statement = (await client.get(f"/v1/accounts/{a['account_id']}/statement", headers=OPS)).json()
     assert [e["code"] for e in statement["entries"]] == ["allocation"]
+
+
+async def test_an_allocation_names_a_csr_program_as_disbursement_spells_it(client, kafka_bootstrap):  # noqa: F811
+    from gotong.contracts.disbursement import ProgramDefined
+
+    tag = uuid4().hex[:6].upper()
+    cid = await company(client)
+    await client.post(f"/v1/companies/{cid}/deposits", headers=OPS, json={"amount": 5_000_000, "reference": "d"})
+    unknown = await _allocate(client, cid, f"CSR-NOPE-{tag}", 100_000)
+    assert len(unknown["warnings"]) == 1, "accepted, but said so"
+    assert "is known yet" in unknown["warnings"][0]
+
+    producer = AIOKafkaProducer(bootstrap_servers=kafka_bootstrap)
+    await producer.start()
+    try:
+        for code, funding in ((f"CSR-OK-{tag}", "csr"), (f"APBN-{tag}", "apbn")):
+            fact = ProgramDefined(program_id=f"pid-{code}", code=code, name=f"Program {code}", funding_source=funding,
+                                  eligibility_summary="desil 1-4", rule_version="1",
+                                  occurred_at="2026-11-30T08:00:00+00:00")
+            headers = [("ce_specversion", b"1.0"), ("ce_id", str(uuid4()).encode()),
+                       ("ce_source", b"/gotong/disbursement"),
+                       ("ce_type", b"id.gotong.disbursement.ProgramDefined.v1"),
+                       ("content-type", b"application/json"), ("ce_subject", str(uuid4()).encode())]
+            await producer.send_and_wait("disbursement.events", fact.model_dump_json().encode(), key=b"p",
+                                         headers=headers)
+    finally:
+        await producer.stop()
+
+    async def refused() -> int:
+        r = await client.post(f"/v1/companies/{cid}/allocations", headers=OPS, json={
+            "target_kind": "program", "target_id": f"apbn-{tag}", "target_name": "x", "amount": 1_000})
+        return r.status_code
+    await eventually(refused, lambda status: status == 422, what="the ledger learning the APBN program")
+    r = await client.post(f"/v1/companies/{cid}/allocations", headers=OPS, json={
+        "target_kind": "program", "target_id": f"apbn-{tag}", "target_name": "x", "amount": 1_000})
+    assert r.json()["errors"][0]["field"] == "target_id"
+    assert "not by CSR" in r.json()["detail"]
+    # typed in another case, or by the program's id: stored as disbursement's code, which is how it links
+    for typed in (f"Csr-Ok-{tag}", f"pid-CSR-OK-{tag}"):
+        ok = await _allocate(client, cid, typed, 100_000)
+        assert (ok["target_id"], ok["warnings"]) == (f"csr-ok-{tag}".lower(), [])

@@ -129,10 +129,40 @@ async def record_deposit(tx: EventStoreTx, company_id: UUID, cmd: RecordDeposit,
     return {"transfer_id": str(transfer.id), "result": result.value, "amount": cmd.amount}
 
 
+async def record_program(conn: Any, program: Any) -> None:
+    """A program disbursement defined (or redefined): the newest definition of each code wins."""
+    driver = await driver_connection(conn, begin=False)
+    await driver.execute(
+        "INSERT INTO programs (code, program_id, name, funding_source, defined_at) VALUES ($1, $2, $3, $4, $5) "
+        "ON CONFLICT (code) DO UPDATE SET program_id = excluded.program_id, name = excluded.name, "
+        "funding_source = excluded.funding_source, defined_at = excluded.defined_at "
+        "WHERE programs.defined_at <= excluded.defined_at",
+        program.code, program.program_id, program.name, program.funding_source,
+        datetime.fromisoformat(program.occurred_at))
+
+
+async def _program_target(tx: EventStoreTx, cmd: RequestAllocation) -> tuple[RequestAllocation, list[str]]:
+    """An allocation to a program names a CSR-funded program, spelled as disbursement spells its code (which
+    links the program by that target); one the ledger has not heard of yet is accepted with a warning."""
+    if cmd.target_kind != "program":
+        return cmd, []
+    driver = await driver_connection(tx.connection, begin=False)
+    program = await driver.fetchrow(
+        "SELECT * FROM programs WHERE lower(code) = lower($1) OR lower(program_id) = lower($1)", cmd.target_id)
+    if program is None:
+        return cmd, [f"no program {cmd.target_id!r} is known yet: the allocation funds it once disbursement "
+                     "defines a CSR-funded program with that code"]
+    if program["funding_source"] != "csr":
+        raise ValidationFailed(f"program {program['code']} is funded by {program['funding_source'].upper()}, not "
+                               "by CSR: an allocation cannot fund it", field="target_id")
+    return cmd.model_copy(update={"target_id": program["code"].lower()}), []
+
+
 async def request_allocation(tx: EventStoreTx, company_id: UUID, cmd: RequestAllocation, maker: str,
                              threshold: int, approval_timeout_s: int, meta: EventMetadata) -> dict[str, Any]:
     company = await _company(tx, company_id)
     _check_sdgs(cmd.sdgs)
+    cmd, warnings = await _program_target(tx, cmd)
     allocation_id, now = uuid7(), _now()
     account = funds.allocation_account(allocation_id)
     await open_accounts(tx, [(account, cmd.target_name, company_id)], meta)
@@ -153,7 +183,8 @@ async def request_allocation(tx: EventStoreTx, company_id: UUID, cmd: RequestAll
         allocation_id, company_id, cmd.target_kind, cmd.target_id, cmd.target_name, cmd.amount, cmd.sdgs, cmd.region,
         status, account.id, transfer.id, maker, now, None if pending else now)
     await _publish(tx, allocation_id, "allocation", 0, _decided(allocation_id, company_id, cmd, status, now), meta)
-    return {"id": str(allocation_id), "status": status, "account_id": str(account.id), "amount": cmd.amount}
+    return {"id": str(allocation_id), "status": status, "account_id": str(account.id), "amount": cmd.amount,
+            "target_id": cmd.target_id, "warnings": warnings}
 
 
 def _decided(allocation_id: UUID, company_id: UUID, a: Any, status: str, now: datetime) -> AllocationDecided:
