@@ -121,6 +121,13 @@ async def _send(client: httpx.AsyncClient, probe: Probe, headers: dict[str, str]
                                 headers={**probe.headers, **headers, "Idempotency-Key": uuid4().hex})
 
 
+def _not_ready(probe: Probe, response: httpx.Response) -> bool:
+    """The readiness probe says 503 (with Retry-After) when a dependency is slow to answer, as on a busy machine:
+    that is its job, whatever the query string — not a crash caused by the input."""
+    return (probe.template == "/readyz" and response.status_code == 503
+            and response.headers.get("retry-after") is not None)
+
+
 @pytest.mark.parametrize("service", sorted(SERVICES))
 def test_every_integer_a_request_carries_has_bounds(service, tmp_path):
     spec = SERVICES[service]
@@ -142,7 +149,7 @@ async def test_no_route_answers_5xx_to_bad_input(service, test_infra, kafka_boot
             anonymous_too = probe.kind in ("nul", "surrogate")  # refused before anyone asks who is calling
             for headers in ((token, {}) if anonymous_too else (token,)):
                 response = await _send(walk.client, probe, headers)
-                if response.status_code >= 500:
+                if response.status_code >= 500 and not _not_ready(probe, response):
                     crashes.append(f"{probe} -> {response.status_code}")
                 elif probe.must_be_named and not _names(response, probe.field):
                     unnamed.append(f"{probe} {'token' if headers else 'anonymous'} -> {response.status_code} "
