@@ -21,17 +21,17 @@ async def _allocate(client, cid: str, program: str, amount: int) -> dict:  # noq
     return r.json()
 
 
-async def _send(bootstrap: str, payments: list[PaymentRecorded]) -> None:
+async def _send(bootstrap: str, records: list, key: bytes = b"k") -> None:
+    """Publish disbursement's records as its relay would (CloudEvents headers), in order on one partition."""
     producer = AIOKafkaProducer(bootstrap_servers=bootstrap)
     await producer.start()
     try:
-        for p in payments:
+        for record in records:
             headers = [("ce_specversion", b"1.0"), ("ce_id", str(uuid4()).encode()),
                        ("ce_source", b"/gotong/disbursement"),
-                       ("ce_type", b"id.gotong.disbursement.PaymentRecorded.v1"),
+                       ("ce_type", f"id.gotong.disbursement.{record.event_type}.v1".encode()),
                        ("content-type", b"application/json"), ("ce_subject", str(uuid4()).encode())]
-            # one key, one partition: applied in this order
-            await producer.send_and_wait("disbursement.events", p.model_dump_json().encode(), key=b"k",
+            await producer.send_and_wait("disbursement.events", record.model_dump_json().encode(), key=key,
                                          headers=headers)
     finally:
         await producer.stop()
@@ -141,21 +141,10 @@ async def test_an_allocation_names_a_csr_program_as_disbursement_spells_it(clien
     assert len(unknown["warnings"]) == 1, "accepted, but said so"
     assert "is known yet" in unknown["warnings"][0]
 
-    producer = AIOKafkaProducer(bootstrap_servers=kafka_bootstrap)
-    await producer.start()
-    try:
-        for code, funding in ((f"CSR-OK-{tag}", "csr"), (f"APBN-{tag}", "apbn")):
-            fact = ProgramDefined(program_id=f"pid-{code}", code=code, name=f"Program {code}", funding_source=funding,
-                                  eligibility_summary="desil 1-4", rule_version="1",
-                                  occurred_at="2026-11-30T08:00:00+00:00")
-            headers = [("ce_specversion", b"1.0"), ("ce_id", str(uuid4()).encode()),
-                       ("ce_source", b"/gotong/disbursement"),
-                       ("ce_type", b"id.gotong.disbursement.ProgramDefined.v1"),
-                       ("content-type", b"application/json"), ("ce_subject", str(uuid4()).encode())]
-            await producer.send_and_wait("disbursement.events", fact.model_dump_json().encode(), key=b"p",
-                                         headers=headers)
-    finally:
-        await producer.stop()
+    await _send(kafka_bootstrap, [
+        ProgramDefined(program_id=f"pid-{code}", code=code, name=f"Program {code}", funding_source=funding,
+                       eligibility_summary="desil 1-4", rule_version="1", occurred_at="2026-11-30T08:00:00+00:00")
+        for code, funding in ((f"CSR-OK-{tag}", "csr"), (f"APBN-{tag}", "apbn"))], key=b"p")
 
     async def refused() -> int:
         r = await client.post(f"/v1/companies/{cid}/allocations", headers=OPS, json={
