@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import AbstractAsyncContextManager
-from typing import Any
+from dataclasses import dataclass
+from typing import Annotated, Any, cast
 
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, Depends, FastAPI, Request
+from sqlalchemy.ext.asyncio import AsyncEngine
 
+from gotong.adapters.sql import Database
 from gotong.api import health, metrics
 from gotong.api.auth import JWKSVerifier
 from gotong.api.input import InputGuard
@@ -16,7 +19,9 @@ from gotong.api.limits import BodySizeLimit
 from gotong.api.metrics import HttpMetrics
 from gotong.api.problem import CatchAll, Problem, install_problem_handlers
 from gotong.api.ratelimit import RateLimit, TokenBuckets
+from gotong.application.uow import NO_PROJECTORS, Projectors, UnitOfWorkFactory
 from gotong.db import create_engine
+from gotong.domain.clock import SYSTEM_CLOCK, Clock
 from gotong.eventstore.postgres import PostgresEventStore
 from gotong.observability.logging import configure_logging
 from gotong.observability.tracing import configure_tracing
@@ -24,11 +29,41 @@ from gotong.reference import check_reference_data
 from gotong.settings import KitSettings
 
 LifespanHook = Callable[[FastAPI], AbstractAsyncContextManager[None]]
+ReadinessCheck = Callable[[], Awaitable[tuple[str, bool]]]
+
+
+@dataclass
+class Runtime:
+    """What the kit builds for a running app (typed; read with `runtime(app)` or `RuntimeDep`)."""
+
+    settings: KitSettings
+    engine: AsyncEngine
+    store: PostgresEventStore
+    database: Database
+    units: UnitOfWorkFactory
+    projectors: Projectors
+    clock: Clock
+
+
+def runtime(app: FastAPI) -> Runtime:
+    """The running app's kit parts; only valid inside the lifespan (after startup)."""
+    found = getattr(app.state, "runtime", None)
+    if found is None:
+        raise RuntimeError("the app has not started: its runtime is built in the lifespan")
+    return cast(Runtime, found)
+
+
+def _request_runtime(request: Request) -> Runtime:
+    return runtime(request.app)
+
+
+RuntimeDep = Annotated[Runtime, Depends(_request_runtime)]
 
 
 def create_app(settings: KitSettings, *, title: str, version: str = "0.1.0",
                routers: Sequence[APIRouter] = (), lifespan_hooks: Sequence[LifespanHook] = (),
-               description: str = "") -> FastAPI:
+               description: str = "", projectors: Projectors = NO_PROJECTORS,
+               clock: Clock = SYSTEM_CLOCK) -> FastAPI:
     """A FastAPI app with problem+json, limits, auth, health and metrics, plus `routers` and `lifespan_hooks`.
 
     Refuses to build (ProductionNotReady) in production without real secrets and servers, and
@@ -46,7 +81,9 @@ def create_app(settings: KitSettings, *, title: str, version: str = "0.1.0",
         if owns_engine:
             app.state.engine = create_engine(settings.service_database_url,
                                              pool_size=settings.database_pool_size)
-        app.state.store = PostgresEventStore(app.state.engine)
+        app.state.store = store = PostgresEventStore(app.state.engine)
+        app.state.runtime = Runtime(settings, app.state.engine, store, store.database,
+                                    UnitOfWorkFactory(store, projectors=projectors, clock=clock), projectors, clock)
         if getattr(app.state, "token_verifier", None) is None and settings.jwks_url:
             app.state.token_verifier = JWKSVerifier(settings.jwks_url, issuer=settings.jwt_issuer,
                                                     audience=settings.jwt_audience)
@@ -56,6 +93,7 @@ def create_app(settings: KitSettings, *, title: str, version: str = "0.1.0",
                     await stack.enter_async_context(hook(app))
                 yield
         finally:
+            app.state.runtime = None
             if owns_engine:
                 await app.state.engine.dispose()
                 app.state.engine = None
@@ -67,6 +105,7 @@ def create_app(settings: KitSettings, *, title: str, version: str = "0.1.0",
     # None: JWKS from settings at startup; without `auth_required` and a verifier, callers are "anonymous".
     app.state.token_verifier = None
     app.state.readiness_checks = []
+    app.state.runtime = None
     install_problem_handlers(app)
     app.include_router(health.router)
     app.include_router(metrics.router)

@@ -29,19 +29,20 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 from uuid6 import uuid7
 
+from gotong.api.app import runtime
 from gotong.api.auth import Principal, PrincipalDep
 from gotong.api.problem import PROBLEM_JSON, domain_problem
+from gotong.application.uow import UnitOfWork, UnitOfWorkFactory
 from gotong.domain.errors import DomainError
 from gotong.eventstore.errors import ConcurrencyError
 from gotong.eventstore.model import EventMetadata
-from gotong.eventstore.port import EventStoreTx
 from gotong.observability.tracing import current_traceparent
 
 HEADER = "Idempotency-Key"
 MAX_KEY_LENGTH = 255
 REPLAYED = "Idempotent-Replayed"
 CommandResult = BaseModel | dict[str, Any] | list[Any] | Response | None
-CommandFn = Callable[[EventStoreTx], Awaitable[CommandResult] | CommandResult]
+CommandFn = Callable[[UnitOfWork], Awaitable[CommandResult] | CommandResult]
 log = logging.getLogger("gotong.api.idempotency")
 
 _RESERVE = text(
@@ -187,30 +188,35 @@ class CommandContext:
         except Exception:  # the lease will run out and the key be taken over then
             log.warning("could not release an idempotency key reservation", exc_info=True)
 
-    async def _run(self, fn: CommandFn, tx: EventStoreTx) -> CommandResult:
-        result = fn(tx)
+    @property
+    def _units(self) -> UnitOfWorkFactory:
+        return runtime(self.request.app).units
+
+    async def _run(self, fn: CommandFn, uow: UnitOfWork) -> CommandResult:
+        result = fn(uow)
         return await result if inspect.isawaitable(result) else result
 
     async def execute(self, fn: CommandFn, *, status_code: int = 200, require_key: bool = False,
                       headers: dict[str, str] | None = None) -> Response:
-        """Run `fn(tx)` in one event store transaction and answer with its result (a model, dict or None).
+        """Run `fn(uow)` in one unit of work and answer with its result (a model, dict or None).
 
-        `fn` must not commit: leaving the transaction commits the events together with the stored answer.
+        `fn` must not commit: leaving the unit of work commits the events, the projections and the stored
+        answer together.
         """
         if self.key is None:
             if require_key:
                 raise IdempotencyKeyProblem(f"this command needs an {HEADER} header", field=HEADER)
-            async with self.request.app.state.store.transaction() as tx:
-                result = await self._run(fn, tx)
+            async with self._units.begin(self.metadata) as uow:
+                result = await self._run(fn, uow)
             return _response(result, status_code, headers)
         replay = await self._reserve(await self._request_hash())
         if replay is not None:
             return replay
         try:
-            async with self.request.app.state.store.transaction() as tx:
-                await tx.connection.execute(_HOLD, self._params())  # "alive and working on it", until commit
-                response = _response(await self._run(fn, tx), status_code, headers)
-                if not await self._complete(tx.connection, response):
+            async with self._units.begin(self.metadata) as uow:
+                await uow.sql.run(_HOLD, self._params())  # "alive and working on it", until commit
+                response = _response(await self._run(fn, uow), status_code, headers)
+                if not await self._complete(uow.sql.connection, response):
                     raise LeaseLost("this attempt outlived its lease and another took the key over",
                                     headers={"Retry-After": "1"})
             return response

@@ -17,6 +17,7 @@ from uuid import UUID
 import asyncpg
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from gotong.adapters.sql import Database, Sql, raw_driver
 from gotong.eventstore.codec import dumps, loads
 from gotong.eventstore.errors import ConcurrencyError, WrongExpectedVersion
 from gotong.eventstore.model import (
@@ -94,6 +95,15 @@ ORDER BY tx_id DESC, position DESC LIMIT 1
 """
 
 
+def select_events_sql(where_order_limit: str) -> str:
+    """The event columns a `RecordedEvent` is read from, with the caller's WHERE / ORDER BY / LIMIT."""
+    return _SELECT + where_order_limit
+
+
+def recorded_from_row(r: asyncpg.Record | Any) -> RecordedEvent:
+    return _row_to_event(r)
+
+
 def _row_to_event(r: asyncpg.Record | Any) -> RecordedEvent:
     data = r["data"]
     return RecordedEvent(
@@ -115,13 +125,11 @@ def _row_to_event(r: asyncpg.Record | Any) -> RecordedEvent:
 
 
 async def driver_connection(conn: AsyncConnection, *, begin: bool = True) -> asyncpg.Connection:
-    """The asyncpg connection under a SQLAlchemy one, with SQLAlchemy's transaction really begun on it."""
-    raw = await conn.get_raw_connection()
-    adapted: Any = raw.dbapi_connection
-    if begin and getattr(adapted, "_transaction", True) is None:
-        await adapted._start_transaction()  # SQLAlchemy begins lazily; we write through the driver directly
-    driver: asyncpg.Connection = raw.driver_connection
-    return driver
+    """DEPRECATED (being removed): services use `gotong.adapters.sql.Sql` from their unit of work."""
+    options = conn.sync_connection.get_execution_options() if conn.sync_connection is not None else {}
+    if begin and options.get("isolation_level") != "AUTOCOMMIT":
+        await conn.exec_driver_sql("SELECT 1")  # SQLAlchemy begins lazily; a statement begins it (public API)
+    return await raw_driver(conn)
 
 
 def _conflict(err: asyncpg.UniqueViolationError, stream_id: UUID | None) -> ConcurrencyError:
@@ -132,18 +140,30 @@ def _conflict(err: asyncpg.UniqueViolationError, stream_id: UUID | None) -> Conc
 
 
 class PostgresEventStoreTx:
-    def __init__(self, conn: AsyncConnection, driver: asyncpg.Connection | None = None) -> None:
-        self._conn = conn
-        self._driver_conn = driver
+    """The store's calls inside one open transaction (`sql`: the same transaction, for projectors/adapters)."""
+
+    def __init__(self, sql: Sql | AsyncConnection) -> None:
+        self._sql = sql if isinstance(sql, Sql) else None
+        self._conn = sql if isinstance(sql, AsyncConnection) else None  # DEPRECATED form, being removed
+
+    @classmethod
+    def on(cls, sql: Sql) -> PostgresEventStoreTx:
+        return cls(sql)
 
     @property
-    def connection(self) -> AsyncConnection:
-        return self._conn
+    def sql(self) -> Sql:
+        assert self._sql is not None, "built on a bare SQLAlchemy connection (deprecated form)"
+        return self._sql
 
     async def _driver(self) -> asyncpg.Connection:
-        if self._driver_conn is None:
-            self._driver_conn = await driver_connection(self._conn)
-        return self._driver_conn
+        if self._sql is None:
+            assert self._conn is not None
+            self._sql = Sql(self._conn, await driver_connection(self._conn))
+        return self._sql.driver
+
+    @property
+    def connection(self) -> AsyncConnection:  # DEPRECATED (being removed with the port's `connection`)
+        return self._sql.connection if self._sql is not None else self._conn  # type: ignore[return-value]
 
     async def append(
         self, stream_id: UUID, stream_type: str, expected_version: int, events: Sequence[EventData]
@@ -236,45 +256,30 @@ class PostgresEventStore:
         self.engine = engine
         # The transaction is driven on the asyncpg connection itself (one round trip to begin, one to commit);
         # SQLAlchemy, in autocommit mode on the same connection, runs projection writes inside it.
-        self._autocommit = engine.execution_options(isolation_level="AUTOCOMMIT")
+        self.database = Database(engine)
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[PostgresEventStoreTx]:
-        async with self._autocommit.connect() as conn:
-            driver = await driver_connection(conn, begin=False)
-            transaction = driver.transaction()
-            await transaction.start()
-            try:
-                yield PostgresEventStoreTx(conn, driver)
-            except BaseException:
-                if not driver.is_closed():
-                    await transaction.rollback()
-                raise
-            await transaction.commit()
+        async with self.database.transaction() as sql:
+            yield PostgresEventStoreTx(sql)
 
     async def load(self, stream_id: UUID, after_version: int = 0) -> list[RecordedEvent]:
         async with self.transaction() as tx:
             return await tx.load(stream_id, after_version)
 
     async def read_all(self, after: Position = START, limit: int = 1000) -> list[RecordedEvent]:
-        async with self.engine.connect() as conn:
-            driver = await driver_connection(conn, begin=False)
-            rows = await driver.fetch(_READ_ALL, str(after.tx_id), after.position, limit)
-            await conn.rollback()
+        async with self.database.statement() as sql:
+            rows = await sql.fetch(_READ_ALL, str(after.tx_id), after.position, limit)
         return [_row_to_event(r) for r in rows]
 
     async def head(self) -> Position:
-        async with self.engine.connect() as conn:
-            driver = await driver_connection(conn, begin=False)
-            row = await driver.fetchrow(_HEAD)
-            await conn.rollback()
+        async with self.database.statement() as sql:
+            row = await sql.fetchrow(_HEAD)
         return Position(row[0], row[1]) if row else START
 
     async def count_after(self, after: Position) -> int:
-        async with self.engine.connect() as conn:
-            driver = await driver_connection(conn, begin=False)
-            n = await driver.fetchval(
+        async with self.database.statement() as sql:
+            n = await sql.fetchval(
                 "SELECT count(*) FROM events WHERE (tx_id, position) > ($1::text::xid8, $2::bigint)",
                 str(after.tx_id), after.position)
-            await conn.rollback()
         return int(n)

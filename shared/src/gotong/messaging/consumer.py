@@ -28,8 +28,8 @@ from aiokafka.structs import ConsumerRecord
 from opentelemetry.trace import SpanKind
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from gotong.adapters.sql import Database, Sql
 from gotong.eventstore.model import START, Position
-from gotong.eventstore.postgres import driver_connection
 from gotong.messaging import metrics
 from gotong.messaging.cloudevents import WATERMARK_TYPE, CloudEvent, decode
 from gotong.messaging.relay import BROKER_HEADER, producer_for
@@ -96,6 +96,7 @@ class EventConsumer:
         if handler is None and batch_handler is None:
             raise ValueError("a consumer needs a handler or a batch_handler")
         self.engine = engine
+        self.database = Database(engine)
         self.name = name
         self.topics = list(topics)
         self.handler = handler
@@ -118,9 +119,8 @@ class EventConsumer:
         self._last_partition_check = 0.0
 
     # -- positions --------------------------------------------------------------------------------
-    async def _load_tracking(self, conn: AsyncConnection, tp: TopicPartition, *, lock: bool) -> _Tracking | None:
-        driver = await driver_connection(conn)
-        row = await driver.fetchrow(
+    async def _load_tracking(self, sql: Sql, tp: TopicPartition, *, lock: bool) -> _Tracking | None:
+        row = await sql.fetchrow(
             "SELECT kafka_offset, source_tx_id, source_position, watermark_tx_id, watermark_position, "
             "broker_epoch FROM consumer_positions "
             "WHERE consumer = $1 AND topic = $2 AND partition = $3" + (" FOR UPDATE" if lock else ""),
@@ -129,9 +129,8 @@ class EventConsumer:
             return None
         return _Tracking(row[0], Position(row[1], row[2]), Position(row[3], row[4]), row[5])
 
-    async def _save_tracking(self, conn: AsyncConnection, tp: TopicPartition, t: _Tracking) -> None:
-        driver = await driver_connection(conn)
-        await driver.execute(
+    async def _save_tracking(self, sql: Sql, tp: TopicPartition, t: _Tracking) -> None:
+        await sql.execute(
             "INSERT INTO consumer_positions (consumer, topic, partition, kafka_offset, source_tx_id, "
             "source_position, watermark_tx_id, watermark_position, broker_epoch) "
             "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) "
@@ -147,9 +146,9 @@ class EventConsumer:
         if not partitions:
             return
         ends = await self.consumer.end_offsets(list(partitions))
-        async with self.engine.connect() as conn:
+        async with self.database.read() as sql:
             for tp in partitions:
-                t = await self._load_tracking(conn, tp, lock=False)
+                t = await self._load_tracking(sql, tp, lock=False)
                 if t is None or t.offset > ends.get(tp, 0) or (t.broker and self.broker and t.broker != self.broker):
                     # Nothing stored, or offsets that count on another broker (one that restarted empty): read
                     # from the start and let the stored source position skip what was applied already.
@@ -158,7 +157,6 @@ class EventConsumer:
                 else:
                     self.consumer.seek(tp, t.offset)
                     self._next_offsets[tp] = t.offset
-            await conn.rollback()
 
     # -- lifecycle ----------------------------------------------------------------------------------
     async def start(self) -> None:
@@ -188,7 +186,7 @@ class EventConsumer:
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
         while True:
-            await self.consumer._client.force_metadata_update()
+            await self.consumer.topics()  # a remote call: refreshes the cluster metadata
             found: list[TopicPartition] = []
             missing = []
             for topic in self.topics:
@@ -293,8 +291,9 @@ class EventConsumer:
         dead: list[tuple[ConsumerRecord[Any, Any], BaseException]] = []
         collected: list[Delivered] = []  # batch mode: applied together after the loop
         stale = 0
-        async with self.engine.begin() as conn:
-            tracking = await self._load_tracking(conn, tp, lock=True) or _Tracking(0, START)
+        async with self.database.transaction() as sql:
+            conn = sql.connection
+            tracking = await self._load_tracking(sql, tp, lock=True) or _Tracking(0, START)
             for record in records:
                 redelivered = record.offset < tracking.offset
                 tracking.offset = record.offset + 1
@@ -325,7 +324,7 @@ class EventConsumer:
                     continue
                 try:
                     if isolate:
-                        async with conn.begin_nested():
+                        async with sql.savepoint():
                             await self._handle(conn, message)
                     else:
                         await self._handle(conn, message)
@@ -348,8 +347,8 @@ class EventConsumer:
                         raise
                     raise _Poison from err
             for record, error in dead:
-                await self._dead_letter(conn, tp, record, error)
-            await self._save_tracking(conn, tp, tracking)
+                await self._dead_letter(sql, tp, record, error)
+            await self._save_tracking(sql, tp, tracking)
         self._next_offsets[tp] = tracking.offset
         self.applied += applied
         metrics.CONSUMER_APPLIED.labels(self.name, tp.topic).inc(applied)
@@ -375,7 +374,7 @@ class EventConsumer:
         else:
             await self.handler(conn, message)
 
-    async def _dead_letter(self, conn: AsyncConnection, tp: TopicPartition, record: ConsumerRecord[Any, Any],
+    async def _dead_letter(self, sql: Sql, tp: TopicPartition, record: ConsumerRecord[Any, Any],
                            err: BaseException) -> None:
         # The error text names the exception type and message only; handlers must not put personal data there.
         error = f"{type(err).__name__}: {err}"[:2000]
@@ -390,8 +389,7 @@ class EventConsumer:
                        ("gotong_dlq_offset", str(record.offset).encode())]
             await self._dlq_producer.send_and_wait(dlq_topic(tp.topic), value=record.value, key=record.key,
                                                    headers=headers)
-        driver = await driver_connection(conn)
-        await driver.execute(
+        await sql.execute(
             "INSERT INTO dead_letters (consumer, topic, partition, kafka_offset, error) VALUES ($1, $2, $3, $4, $5) "
             "ON CONFLICT ON CONSTRAINT dead_letters_once DO NOTHING",
             self.name, tp.topic, tp.partition, record.offset, error)

@@ -30,7 +30,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from gotong.eventstore.model import START, Position, RecordedEvent
-from gotong.eventstore.postgres import PostgresEventStore, driver_connection
+from gotong.eventstore.postgres import PostgresEventStore
 from gotong.messaging import metrics
 from gotong.messaging.cloudevents import encode, encode_watermark
 from gotong.messaging.topics import (
@@ -203,9 +203,8 @@ class OutboxRelay:
         return info
 
     async def _save_checkpoint(self, pos: Position) -> None:
-        async with self.engine.begin() as conn:
-            driver = await driver_connection(conn)
-            await driver.execute(
+        async with self.store.database.transaction() as sql:
+            await sql.execute(
                 "UPDATE relay_checkpoints SET tx_id = $1, position = $2, updated_at = now() WHERE name = $3",
                 pos.tx_id, pos.position, self.name)
         self.state.checkpoint = pos
@@ -409,13 +408,12 @@ class OutboxRelay:
         if not force and now - self._last_lag_update < 1.0:
             return
         self._last_lag_update = now
-        async with self.engine.connect() as conn:
-            driver = await driver_connection(conn, begin=False)
-            row = await driver.fetchrow(
+        async with self.store.database.statement() as sql:
+            row = await sql.fetchrow(
                 "SELECT count(*) AS n, min(recorded_at) AS oldest FROM (SELECT recorded_at FROM events "
                 "WHERE (tx_id, position) > ($1::text::xid8, $2::bigint) LIMIT 1000000) s",
                 str(self.state.checkpoint.tx_id), self.state.checkpoint.position)
-            await conn.rollback()
+        assert row is not None  # an aggregate always answers one row
         metrics.RELAY_LAG_EVENTS.labels(self.service).set(row["n"])
         age = (datetime.now(UTC) - row["oldest"]).total_seconds() if row["oldest"] else 0.0
         metrics.RELAY_LAG_SECONDS.labels(self.service).set(max(age, 0.0))
