@@ -4,7 +4,7 @@
     python3 dev.py up      bootstrap, then run the whole system with demo data (Ctrl-C stops it)
     python3 dev.py test    bootstrap (and Chromium for the browser tests), then run every test (extra
                            arguments go to pytest)
-    python3 dev.py lint    ruff and mypy (strict)
+    python3 dev.py lint    ruff, mypy (strict) and the import rules (import-linter)
 
 Bootstrap = a `.venv` beside this file, uv inside it, `uv sync --frozen` from the committed uv.lock.
 """
@@ -81,6 +81,9 @@ def main() -> None:
         code = subprocess.call([str(BIN / "ruff"), "check", "."], cwd=ROOT)
         sources = ["shared/src", *sorted(str(p.relative_to(ROOT)) for p in ROOT.glob("services/*/src"))]
         code |= subprocess.call([str(BIN / "mypy"), *sources], cwd=ROOT)
+        # The architecture's rules (pyproject.toml [tool.importlinter]): services never import each other, the
+        # kit imports no service, domain/ does no I/O and imports no outer layer, application/ imports no driver.
+        code |= subprocess.call([str(BIN / "lint-imports"), "--no-cache"], cwd=ROOT)
         sys.exit(code)
     else:
         print(__doc__)
