@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from importlib.metadata import entry_points
 from pathlib import Path
@@ -12,6 +12,20 @@ if TYPE_CHECKING:
     from fastapi import FastAPI
 
     from gotong.settings import KitSettings
+
+
+@dataclass(frozen=True)
+class DemoScopes:
+    """Finer scopes a service uses beyond `<name>:read`, `:write` and `:approve`, for the local demo clients.
+
+    officer:     given to the operations officer (and the supervisor).
+    supervisor:  given to the supervisor only, on top of the officer's.
+    ministry:    given to the ministry's machine client, on top of `<name>:read`.
+    """
+
+    officer: tuple[str, ...] = ()
+    supervisor: tuple[str, ...] = ()
+    ministry: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -25,6 +39,10 @@ class ServiceSpec:
     port:        the default local port.
     demo_data:   optional coroutine loading demo data into a running system (given the service's settings).
     cli:         optional click group added to the `gotong` command (e.g. `gotong registry import`).
+    consumes:    the topics it reads (the launcher creates them first).
+    scopes:      its finer scopes for the local demo clients (`gotong up`).
+    environment: optional `state_root -> {VAR: value}`: extra environment for a local run (keys, paths).
+    public_page: optional path of a page for the public, announced by `gotong up` (e.g. the portal's `/`).
     """
 
     name: str
@@ -35,6 +53,9 @@ class ServiceSpec:
     demo_data: Callable[[Any], Awaitable[None]] | None = None
     cli: Any = None
     consumes: Sequence[str] = field(default_factory=tuple)
+    scopes: DemoScopes = field(default_factory=DemoScopes)
+    environment: Callable[[Path], Mapping[str, str]] | None = None
+    public_page: str | None = None
 
 
 def discover_services() -> dict[str, ServiceSpec]:

@@ -5,51 +5,57 @@ from __future__ import annotations
 import json
 import os
 import secrets
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 from gotong.launcher.state import StateDir
+from gotong.service import ServiceSpec
 
 # Who uses Gotong locally (DESIGN.md): operations staff, their supervisors, a ministry's machine client and
-# the public portal. Scopes are `<service>:read`, `<service>:write`, plus `<service>:approve` for supervisors.
-_SERVICES = ("registry", "disbursement", "csr-ledger", "enterprise", "partnership", "canvas-projector")
-# Finer scopes some services use on top of read/write/approve (see each service's README).
-_OFFICER_EXTRA = ["registry:register", "registry:verify", "registry:read-personal", "registry:rank",
-                  "enterprise:review"]
-_SUPERVISOR_EXTRA = [*_OFFICER_EXTRA, "registry:audit", "registry:erase", "enterprise:verify"]
-DEMO_CLIENTS: dict[str, dict[str, Any]] = {
-    "ops-officer": {
-        "description": "operations officer: registration, verification, CSR desk",
-        "scopes": [f"{s}:{a}" for s in _SERVICES for a in ("read", "write")] + _OFFICER_EXTRA,
-    },
-    "supervisor": {
-        "description": "supervisor: everything an officer does, plus approving cycles, payments and reviews, "
-                       "erasure requests and the audit of personal-data reads",
-        "scopes": [f"{s}:{a}" for s in _SERVICES for a in ("read", "write", "approve")] + _SUPERVISOR_EXTRA,
-    },
-    "ministry-client": {
-        "description": "a ministry's system integrating by API (machine client), e.g. over DCI",
-        "scopes": [f"{s}:read" for s in _SERVICES] + ["registry:register", "disbursement:write", "dci:search",
-                                                       "dci:search:identity", "dci:search:socioeconomic",
-                                                       "dci:subscribe"],
-    },
-    "public-read": {
-        "description": "the transparency portal and open data: public reads only",
-        "scopes": ["public:read"],
-    },
-}
+# the public portal. Scopes are `<service>:read`, `<service>:write`, plus `<service>:approve` for supervisors;
+# each service's finer scopes come from its ServiceSpec (`scopes`), the kit knows no service by name.
 
 
-def load_or_create_clients(path: Path) -> list[dict[str, Any]]:
+def demo_clients(specs: Iterable[ServiceSpec]) -> dict[str, dict[str, Any]]:
+    """The local demo clients and their scopes, from the installed services' specs (in launcher order)."""
+    specs = list(specs)
+    names = [s.name for s in specs]
+    officer = [x for s in specs for x in s.scopes.officer]
+    supervisor = [*officer, *(x for s in specs for x in s.scopes.supervisor)]
+    ministry = [x for s in specs for x in s.scopes.ministry]
+    return {
+        "ops-officer": {
+            "description": "operations officer: registration, verification, CSR desk",
+            "scopes": [f"{n}:{a}" for n in names for a in ("read", "write")] + officer,
+        },
+        "supervisor": {
+            "description": "supervisor: everything an officer does, plus approving cycles, payments and reviews, "
+                           "erasure requests and the audit of personal-data reads",
+            "scopes": [f"{n}:{a}" for n in names for a in ("read", "write", "approve")] + supervisor,
+        },
+        "ministry-client": {
+            "description": "a ministry's system integrating by API (machine client), e.g. over DCI",
+            "scopes": [f"{n}:read" for n in names] + ministry,
+        },
+        "public-read": {
+            "description": "the transparency portal and open data: public reads only",
+            "scopes": ["public:read"],
+        },
+    }
+
+
+def load_or_create_clients(path: Path, specs: Iterable[ServiceSpec]) -> list[dict[str, Any]]:
     """The demo clients with their secrets; secrets are generated the first time and then kept."""
+    wanted = demo_clients(specs)
     existing: dict[str, dict[str, Any]] = {}
     if path.exists():
         existing = {c["client_id"]: c for c in json.loads(path.read_text())["clients"]}
     clients = []
-    for client_id, spec in DEMO_CLIENTS.items():
+    for client_id, spec in wanted.items():
         secret = existing.get(client_id, {}).get("client_secret") or secrets.token_urlsafe(24)
         clients.append({"client_id": client_id, "client_secret": secret, **spec})
-    if [c["client_id"] for c in existing.values()] != list(DEMO_CLIENTS) or not path.exists():
+    if [c["client_id"] for c in existing.values()] != list(wanted) or not path.exists():
         write_private(path, json.dumps({"clients": clients}, indent=2) + "\n")
     return clients
 
@@ -66,6 +72,6 @@ def clients_env(clients: list[dict[str, Any]]) -> str:
     return json.dumps([{k: c[k] for k in ("client_id", "client_secret", "scopes")} for c in clients])
 
 
-def ensure_auth_files(state: StateDir) -> list[dict[str, Any]]:
+def ensure_auth_files(state: StateDir, specs: Iterable[ServiceSpec]) -> list[dict[str, Any]]:
     state.auth.mkdir(parents=True, exist_ok=True)
-    return load_or_create_clients(state.clients_file)
+    return load_or_create_clients(state.clients_file, specs)

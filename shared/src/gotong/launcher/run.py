@@ -1,4 +1,4 @@
-"""`gotong up`: servers, databases, migrations, topics, the token server, six services, demo data, logs, Ctrl-C."""
+"""`gotong up`: servers, databases, migrations, topics, the token server, every service, demo data, logs, Ctrl-C."""
 
 from __future__ import annotations
 
@@ -56,8 +56,9 @@ class Launch:
             "DATABASE_URL": self.database_url, "KAFKA_BOOTSTRAP_SERVERS": self.bootstrap, "SERVICE_NAME": spec.name,
             "JWKS_URL": f"{auth_url}/.well-known/jwks.json", "JWT_ISSUER": auth_url,
             "PYTHONUNBUFFERED": "1", "GOTONG_STATE_DIR": str(self.state.root), "GOTONG_ENV": "local",
-            "TLOG_SIGNING_KEY_PATH": str(self.state.root / "tlog" / "signing-key.pem"),
         })
+        if spec.environment is not None:
+            env.update(spec.environment(self.state.root))
         return env
 
 
@@ -127,7 +128,7 @@ def up(launch: Launch, specs: dict[str, ServiceSpec] | None = None, ready_timeou
         echo("migrating databases and creating topics ...")
         asyncio.run(_prepare(specs, launch))
 
-        clients = ensure_auth_files(state)
+        clients = ensure_auth_files(state, specs.values())
         auth_port = launch.ports.base
         auth_url = f"http://{launch.host}:{auth_port}"
         auth_env = {**os.environ, "PYTHONUNBUFFERED": "1", "GOTONG_AUTH_CLIENTS": json.dumps(
@@ -149,7 +150,7 @@ def up(launch: Launch, specs: dict[str, ServiceSpec] | None = None, ready_timeou
         state.write_run(_run_record(launch, urls, auth_url))
         if launch.demo:
             _load_demo(specs, launch, echo)
-        _print_urls(echo, urls, auth_url, state)
+        _print_urls(echo, urls, auth_url, state, specs)
         supervisor = Supervisor(launch, echo, lambda: state.write_run(_run_record(launch, urls, auth_url)))
         while not stopping:
             supervisor.tick()
@@ -243,13 +244,16 @@ async def _await(awaitable: Any) -> None:
     await awaitable
 
 
-def _print_urls(echo: Any, urls: dict[str, str], auth_url: str, state: StateDir) -> None:
+def _print_urls(echo: Any, urls: dict[str, str], auth_url: str, state: StateDir,
+                specs: dict[str, ServiceSpec]) -> None:
     echo("")
     echo(click.style("Gotong is up.", bold=True))
     for name, url in urls.items():
         echo(f"  {name:<18} {url}/docs")
-    if "canvas-projector" in urls:
-        echo(f"  {'public portal':<18} {urls['canvas-projector']}/")
+    for name, url in urls.items():
+        page = specs[name].public_page if name in specs else None
+        if page is not None:
+            echo(f"  {'public portal':<18} {url}{page}")
     echo(f"  {'token endpoint':<18} {auth_url}/oauth2/token  (client credentials: {state.clients_file})")
     echo("  Ctrl-C stops everything.")
     echo("")
