@@ -9,6 +9,8 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AbstractAsyncContextManager
 from typing import Any
 
+from gotong.background import running
+
 log = logging.getLogger("gotong.periodic")
 
 
@@ -19,9 +21,7 @@ def periodic(name: str, interval: Callable[[Any], float],
 
     @contextlib.asynccontextmanager
     async def hook(app: Any) -> AsyncIterator[None]:
-        stop = asyncio.Event()
-
-        async def loop() -> None:
+        async def loop(stop: asyncio.Event) -> None:
             while not stop.is_set():
                 with contextlib.suppress(asyncio.TimeoutError):
                     await asyncio.wait_for(stop.wait(), interval(app))
@@ -32,11 +32,7 @@ def periodic(name: str, interval: Callable[[Any], float],
                 except Exception as err:  # the database may be briefly away; keep going
                     log.warning("%s failed: %s", name, type(err).__name__)
 
-        task = asyncio.create_task(loop(), name=f"periodic-{name}")
-        try:
+        async with running([(f"periodic-{name}", loop)], grace_s=interval(app) + 60):
             yield
-        finally:
-            stop.set()
-            await task
 
     return hook

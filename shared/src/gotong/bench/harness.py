@@ -7,9 +7,10 @@ import os
 import shutil
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from uuid import uuid4
 
 from rich.console import Console
 from rich.table import Table
@@ -101,3 +102,24 @@ class Timer:
 
     def __exit__(self, *exc: object) -> None:
         self.seconds = time.perf_counter() - self.start
+
+
+@contextlib.asynccontextmanager
+async def scratch_database(server_url: str, prefix: str, service: str | None = None) -> AsyncIterator[str]:
+    """A new database named `<prefix>_<random>` on the server, migrated (the service's migrations, or the kit's
+    tables alone), dropped at the end. Yields its URL."""
+    from sqlalchemy.engine import make_url
+
+    from gotong.db import drop_database
+    from gotong.migrations import migrate, migrate_kit
+    from gotong.service import discover_services
+
+    url = make_url(server_url).set(database=f"{prefix}_{uuid4().hex[:8]}").render_as_string(False)
+    try:
+        if service is None:
+            await migrate_kit(url)
+        else:
+            await migrate(discover_services()[service], url)
+        yield url
+    finally:
+        await drop_database(url)

@@ -12,15 +12,14 @@ import asyncpg
 from aiokafka import AIOKafkaProducer
 from sqlalchemy.engine import make_url
 
-from gotong.bench.harness import Report, Result, Timer, console, servers
-from gotong.db import asyncpg_dsn, create_engine, drop_database
+from gotong.bench.harness import Report, Result, Timer, console, scratch_database, servers
+from gotong.db import asyncpg_dsn, create_engine
 from gotong.eventstore import AppendRequest, EventData
 from gotong.eventstore.codec import dumps
 from gotong.eventstore.postgres import PostgresEventStore
 from gotong.messaging.cloudevents import encode
 from gotong.messaging.relay import OutboxRelay, producer_for
 from gotong.messaging.topics import ensure_topics, events_topic
-from gotong.migrations import migrate_kit
 
 PAYLOAD = {"household_ref": "hh_9f2c1e", "region": "3273010001", "desil": 3, "members": 4,
            "flags": {"children_0_6": 1, "elderly": 0, "pregnant": 0, "disabled": 0}, "amount": 600000,
@@ -40,87 +39,85 @@ async def bench_kit(single: int = 2000, batch_events: int = 100_000, batch_size:
                     relay_events: int = 100_000) -> Report:
     report = Report("gotong bench kit")
     with servers() as srv:
-        url = make_url(srv.database_url).set(database=f"bench_{uuid4().hex[:8]}").render_as_string(False)
-        await migrate_kit(url)
-        engine = create_engine(url, pool_size=4)
-        try:
-            async with engine.begin() as conn:
-                await conn.exec_driver_sql("CREATE TABLE raw_events (LIKE events INCLUDING ALL)")
-            store = PostgresEventStore(engine)
-            raw = await asyncpg.connect(asyncpg_dsn(url))
-            console.print(f"[bold]event store[/bold] (PostgreSQL at {make_url(url).host}:{make_url(url).port})")
+        async with scratch_database(srv.database_url, "bench") as url:
+            engine = create_engine(url, pool_size=4)
+            try:
+                async with engine.begin() as conn:
+                    await conn.exec_driver_sql("CREATE TABLE raw_events (LIKE events INCLUDING ALL)")
+                store = PostgresEventStore(engine)
+                raw = await asyncpg.connect(asyncpg_dsn(url))
+                console.print(f"[bold]event store[/bold] (PostgreSQL at {make_url(url).host}:{make_url(url).port})")
 
-            # -- single appends: one event per transaction, sequential; both warmed up first -----------------
-            insert = ("INSERT INTO raw_events (stream_id, stream_type, version, event_id, event_type, "
-                      "schema_version, data, occurred_at) VALUES ($1,$2,$3,$4,$5,$6,$7::jsonb,$8)")
+                # -- single appends: one event per transaction, sequential; both warmed up first -----------------
+                insert = ("INSERT INTO raw_events (stream_id, stream_type, version, event_id, event_type, "
+                          "schema_version, data, occurred_at) VALUES ($1,$2,$3,$4,$5,$6,$7::jsonb,$8)")
 
-            async def ours(n: int) -> float:
-                events = [EventData("Benchmarked", PAYLOAD) for _ in range(n)]
+                async def ours(n: int) -> float:
+                    events = [EventData("Benchmarked", PAYLOAD) for _ in range(n)]
+                    with Timer() as t:
+                        for e in events:
+                            async with store.transaction() as tx:
+                                await tx.append(uuid4(), "household", 0, [e])
+                    return t.seconds
+
+                async def theirs(n: int) -> float:
+                    rows = _rows(n, 1)
+                    with Timer() as t:
+                        for r in rows:
+                            async with raw.transaction():
+                                await raw.execute(insert, *r)
+                    return t.seconds
+
+                await ours(300)
+                await theirs(300)
+                report.add(Result("gotong single append (1 event/txn)", single, await ours(single)))
+                report.add(Result("raw asyncpg INSERT (1 row/txn)", single, await theirs(single)))
+
+                # -- batches ----------------------------------------------------------------------------------
+                per_stream = 10
+                n_streams = batch_size // per_stream
                 with Timer() as t:
-                    for e in events:
+                    for _ in range(batch_events // batch_size):
+                        reqs = [AppendRequest(uuid4(), "household", 0,
+                                              [EventData("Benchmarked", PAYLOAD) for _ in range(per_stream)])
+                                for _ in range(n_streams)]
                         async with store.transaction() as tx:
-                            await tx.append(uuid4(), "household", 0, [e])
-                return t.seconds
-
-            async def theirs(n: int) -> float:
-                rows = _rows(n, 1)
+                            await tx.append_batch(reqs)
+                report.add(Result(f"gotong batch append ({batch_size:,}/txn)", batch_events, t.seconds))
                 with Timer() as t:
-                    for r in rows:
+                    for _ in range(batch_events // batch_size):
+                        chunk = _rows(n_streams, per_stream)
                         async with raw.transaction():
-                            await raw.execute(insert, *r)
-                return t.seconds
+                            await raw.copy_records_to_table("raw_events", records=chunk, columns=RAW_COLUMNS)
+                report.add(Result(f"raw COPY ({batch_size:,}/txn)", batch_events, t.seconds))
+                await raw.close()
 
-            await ours(300)
-            await theirs(300)
-            report.add(Result("gotong single append (1 event/txn)", single, await ours(single)))
-            report.add(Result("raw asyncpg INSERT (1 row/txn)", single, await theirs(single)))
+                await _bench_eventsourcing(report, url, single, batch_events, batch_size)
 
-            # -- batches ----------------------------------------------------------------------------------
-            per_stream = 10
-            n_streams = batch_size // per_stream
-            with Timer() as t:
-                for _ in range(batch_events // batch_size):
-                    reqs = [AppendRequest(uuid4(), "household", 0,
-                                          [EventData("Benchmarked", PAYLOAD) for _ in range(per_stream)])
-                            for _ in range(n_streams)]
-                    async with store.transaction() as tx:
-                        await tx.append_batch(reqs)
-            report.add(Result(f"gotong batch append ({batch_size:,}/txn)", batch_events, t.seconds))
-            with Timer() as t:
-                for _ in range(batch_events // batch_size):
-                    chunk = _rows(n_streams, per_stream)
-                    async with raw.transaction():
-                        await raw.copy_records_to_table("raw_events", records=chunk, columns=RAW_COLUMNS)
-            report.add(Result(f"raw COPY ({batch_size:,}/txn)", batch_events, t.seconds))
-            await raw.close()
-
-            await _bench_eventsourcing(report, url, single, batch_events, batch_size)
-
-            # -- relay vs raw produce -------------------------------------------------------------------------
-            console.print("[bold]relay[/bold]")
-            service = f"bench{uuid4().hex[:6]}"
-            await ensure_topics(srv.kafka_bootstrap, [events_topic(service), events_topic(service + "raw")])
-            await _fill(store, relay_events)
-            relay = OutboxRelay(engine, service=service, bootstrap=srv.kafka_bootstrap, batch_size=5000)
-            await relay.load_checkpoint()
-            with Timer() as t:
-                await relay.drain(timeout=600)
-            report.add(Result("gotong relay publish (acks=all)", relay_events, t.seconds))
-            await relay.close()
-            recorded = await store.read_all(limit=relay_events)
-            messages = [encode(service, e) for e in recorded]
-            producer: AIOKafkaProducer = producer_for(srv.kafka_bootstrap)
-            await producer.start()
-            with Timer() as t:
-                for i in range(0, len(messages), 5000):
-                    futures = [await producer.send(events_topic(service + "raw"), value=v, key=k, headers=h)
-                               for k, v, h in messages[i:i + 5000]]
-                    await asyncio.gather(*futures)
-            await producer.stop()
-            report.add(Result("raw aiokafka produce (acks=all)", len(messages), t.seconds))
-        finally:
-            await engine.dispose()
-            await drop_database(url)
+                # -- relay vs raw produce -------------------------------------------------------------------------
+                console.print("[bold]relay[/bold]")
+                service = f"bench{uuid4().hex[:6]}"
+                await ensure_topics(srv.kafka_bootstrap, [events_topic(service), events_topic(service + "raw")])
+                await _fill(store, relay_events)
+                relay = OutboxRelay(engine, service=service, bootstrap=srv.kafka_bootstrap, batch_size=5000)
+                await relay.load_checkpoint()
+                with Timer() as t:
+                    await relay.drain(timeout=600)
+                report.add(Result("gotong relay publish (acks=all)", relay_events, t.seconds))
+                await relay.close()
+                recorded = await store.read_all(limit=relay_events)
+                messages = [encode(service, e) for e in recorded]
+                producer: AIOKafkaProducer = producer_for(srv.kafka_bootstrap)
+                await producer.start()
+                with Timer() as t:
+                    for i in range(0, len(messages), 5000):
+                        futures = [await producer.send(events_topic(service + "raw"), value=v, key=k, headers=h)
+                                   for k, v, h in messages[i:i + 5000]]
+                        await asyncio.gather(*futures)
+                await producer.stop()
+                report.add(Result("raw aiokafka produce (acks=all)", len(messages), t.seconds))
+            finally:
+                await engine.dispose()
 
     report.ratio("single append / raw single-row txn", "gotong single append (1 event/txn)",
                  "raw asyncpg INSERT (1 row/txn)", 0.7)

@@ -29,6 +29,7 @@ from opentelemetry.trace import SpanKind
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from gotong.adapters.sql import Database, Sql
+from gotong.background import running
 from gotong.eventstore.model import START, Position
 from gotong.messaging import metrics
 from gotong.messaging.cloudevents import WATERMARK_TYPE, CloudEvent, decode
@@ -478,19 +479,10 @@ ConsumerFactory = Callable[[Any], EventConsumer]
 @contextlib.asynccontextmanager
 async def consumers_lifespan(app: Any, factories: Sequence[ConsumerFactory]) -> AsyncIterator[None]:
     """Run consumers in the background for the app's lifetime; factories get the app (settings, engine)."""
-    stop = asyncio.Event()
     consumers = [f(app) for f in factories]
     app.state.consumers = consumers
-    tasks = [asyncio.create_task(c.run(stop), name=f"consumer-{c.name}") for c in consumers]
-    try:
+    async with running([(f"consumer-{c.name}", c.run) for c in consumers]):
         yield
-    finally:
-        stop.set()
-        for t in tasks:
-            try:
-                await asyncio.wait_for(t, 15)
-            except (TimeoutError, asyncio.CancelledError):
-                t.cancel()
 
 
 def consumer_hook(*factories: ConsumerFactory) -> Callable[[Any], contextlib.AbstractAsyncContextManager[None]]:
