@@ -37,7 +37,7 @@ K8S = DEPLOY / "k8s"
 #: The Kubernetes release the manifests are validated against (its JSON schemas ship in kubernetes-validate).
 KUBERNETES_VERSION = "1.31.0"
 
-_KIT = ("DATABASE_URL", "KAFKA_BOOTSTRAP_SERVERS", "JWKS_URL", "JWT_ISSUER")
+_KIT = ("DATABASE_URL", "KAFKA_BOOTSTRAP_SERVERS", "JWKS_URL", "JWT_ISSUER", "JWT_AUDIENCE")
 #: What each service must be given to start with GOTONG_ENV=production (the image's default).
 REQUIRED: dict[str, tuple[str, ...]] = {
     "registry": (*_KIT, "REGISTRY_MASTER_SECRET", "DCI_SIGNING_KEY", "CIVIL_REGISTRY"),

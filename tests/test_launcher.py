@@ -43,6 +43,21 @@ def test_up_status_token_and_clean_stop(tmp_path: Path):
                               auth=(ops["client_id"], ops["client_secret"]))
             assert token.status_code == 200
             assert token.json()["scope"].split()
+            # Each service takes only tokens issued for it: one for another audience is refused.
+            registry = run["services"]["registry"]["url"]
+            bearer = {"Authorization": f"Bearer {token.json()['access_token']}"}
+            assert http.get(f"{registry}/v1/reviews", headers=bearer).status_code == 200
+            other = http.post(f"{run['auth']['url']}/oauth2/token", auth=(ops["client_id"], ops["client_secret"]),
+                              data={"grant_type": "client_credentials", "audience": "gotong-enterprise"})
+            assert other.status_code == 200
+            refused = http.get(f"{registry}/v1/reviews",
+                               headers={"Authorization": f"Bearer {other.json()['access_token']}"})
+            assert refused.status_code == 401, refused.text
+            assert "token rejected" in refused.json()["detail"]
+            unknown = http.post(f"{run['auth']['url']}/oauth2/token", auth=(ops["client_id"], ops["client_secret"]),
+                                data={"grant_type": "client_credentials", "audience": "another-app"})
+            assert unknown.status_code == 400
+            assert unknown.json()["error"] == "invalid_target"
         # A crashed service comes back by itself, and so does a broker that died (as a new, empty one).
         killed = run["services"]["partnership"]["pid"]
         os.kill(killed, signal.SIGKILL)

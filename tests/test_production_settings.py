@@ -19,7 +19,7 @@ from gotong.service import discover_services
 from gotong.settings import ProductionNotReady
 
 SERVICES = discover_services()
-KIT = {"DATABASE_URL", "KAFKA_BOOTSTRAP_SERVERS", "JWKS_URL", "JWT_ISSUER"}
+KIT = {"DATABASE_URL", "KAFKA_BOOTSTRAP_SERVERS", "JWKS_URL", "JWT_ISSUER", "JWT_AUDIENCE"}
 OWN = {
     "registry": {"REGISTRY_MASTER_SECRET", "DCI_SIGNING_KEY", "CIVIL_REGISTRY"},
     "disbursement": {"EMBEDDED_CHANNEL", "CHANNEL_URL", "CALLBACK_BASE_URL", "CHANNEL_SECRET"},
@@ -46,6 +46,7 @@ def production_env() -> dict[str, str]:
         "GOTONG_ENV": "production",
         "DATABASE_URL": "postgresql://gotong@db.internal:5432/gotong", "KAFKA_BOOTSTRAP_SERVERS": "kafka:9092",
         "JWKS_URL": "https://id.example.go.id/jwks", "JWT_ISSUER": "https://id.example.go.id",
+        "JWT_AUDIENCE": "gotong",
         "REGISTRY_MASTER_SECRET": _b64(32), "DCI_SIGNING_KEY": _b64(32), "CIVIL_REGISTRY": "simulator",
         "EMBEDDED_CHANNEL": "false", "CHANNEL_URL": "https://channel.example.co.id/g2p",
         "CALLBACK_BASE_URL": "https://disbursement.example.go.id", "CHANNEL_SECRET": _b64(32),

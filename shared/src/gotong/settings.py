@@ -69,6 +69,12 @@ class KitSettings(BaseSettings):
         return url.render_as_string(hide_password=False)
 
     @property
+    def token_audience(self) -> str:
+        """The `aud` a token must carry to be accepted here: JWT_AUDIENCE, locally `gotong-<service>` by default.
+        Always checked: a token minted for another application of the same identity provider is refused."""
+        return self.jwt_audience or audience_of(self.service_name)
+
+    @property
     def topic(self) -> str:
         return f"{self.service_name}.events"
 
@@ -83,7 +89,8 @@ class KitSettings(BaseSettings):
         """One line per variable production needs and lacks. Services extend it with their own."""
         problems = [f"{env} is not set" for field, env in (
             ("database_url", "DATABASE_URL"), ("kafka_bootstrap_servers", "KAFKA_BOOTSTRAP_SERVERS"),
-            ("jwks_url", "JWKS_URL"), ("jwt_issuer", "JWT_ISSUER")) if not self.explicitly_set(field)]
+            ("jwks_url", "JWKS_URL"), ("jwt_issuer", "JWT_ISSUER"), ("jwt_audience", "JWT_AUDIENCE"))
+            if not self.explicitly_set(field)]
         if not self.auth_required:
             problems.append("AUTH_REQUIRED=false is for local use only")
         return problems
@@ -94,6 +101,11 @@ class KitSettings(BaseSettings):
             problems = self.production_problems()
             if problems:
                 raise ProductionNotReady(self.service_name, problems)
+
+
+def audience_of(service: str) -> str:
+    """A service's token audience in a local run (the local token server issues tokens for every service's)."""
+    return f"gotong-{service}"
 
 
 class ProductionNotReady(RuntimeError):
@@ -117,4 +129,4 @@ def refuse_placeholder(value: str, name: str) -> str:
     return value
 
 
-__all__ = ["Field", "KitSettings", "ProductionNotReady", "refuse_placeholder"]
+__all__ = ["Field", "KitSettings", "ProductionNotReady", "audience_of", "refuse_placeholder"]

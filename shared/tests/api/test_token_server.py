@@ -103,3 +103,42 @@ def test_clients_load_from_env_json_or_toml(tmp_path, monkeypatch):
 def test_a_plaintext_secret_is_not_a_valid_client_config():
     with pytest.raises(ValueError, match="secret_sha256"):
         ClientConfig(client_id="c", secret_sha256="hunter2", scopes=[])
+
+
+async def test_a_service_refuses_a_token_issued_for_another_audience(app, tmp_path):
+    token_app = create_token_app(CLIENTS, tmp_path / "auth" / "key.pem", ISSUER,
+                                 audience=["gotong-things", "gotong-other"])
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=token_app), base_url=ISSUER) as idp:
+        form = {"grant_type": "client_credentials"}
+        both = await idp.post("/oauth2/token", data=form, headers=basic("kemensos", SECRET))
+        other = await idp.post("/oauth2/token", data={**form, "audience": "gotong-other"},
+                               headers=basic("kemensos", SECRET))
+        by_resource = await idp.post("/oauth2/token", data={**form, "resource": "gotong-things"},
+                                     headers=basic("kemensos", SECRET))
+        stranger = await idp.post("/oauth2/token", data={**form, "audience": "another-app"},
+                                  headers=basic("kemensos", SECRET))
+        assert (stranger.status_code, stranger.json()["error"]) == (400, "invalid_target")
+        claims = jwt.decode(both.json()["access_token"], options={"verify_signature": False})
+        assert claims["aud"] == ["gotong-things", "gotong-other"], "no audience asked: every service's"
+        app.state.token_verifier = JWKSVerifier(f"{ISSUER}/.well-known/jwks.json", issuer=ISSUER,
+                                                audience="gotong-things", client=idp)
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://svc") as svc:
+            answers = {name: await svc.get("/things", headers={"Authorization": f"Bearer {r.json()['access_token']}"})
+                       for name, r in (("both", both), ("other", other), ("resource", by_resource))}
+    assert answers["both"].status_code == 200
+    assert answers["resource"].status_code == 200
+    assert answers["other"].status_code == 401
+    assert answers["other"].json()["detail"] == "token rejected"
+
+
+def test_the_token_audience_defaults_to_the_service_and_production_must_name_it(monkeypatch):
+    from gotong.settings import KitSettings
+
+    monkeypatch.delenv("JWT_AUDIENCE", raising=False)
+    local = KitSettings(service_name="registry")
+    assert local.token_audience == "gotong-registry"
+    production = KitSettings(service_name="registry", gotong_env="production")
+    assert "JWT_AUDIENCE is not set" in production.production_problems()
+    named = KitSettings(service_name="registry", gotong_env="production", jwt_audience="api://gotong-registry")
+    assert named.token_audience == "api://gotong-registry"
+    assert "JWT_AUDIENCE is not set" not in named.production_problems()

@@ -86,7 +86,7 @@ def create_app(settings: KitSettings, *, title: str, version: str = "0.1.0",
                                     UnitOfWorkFactory(store, projectors=projectors, clock=clock), projectors, clock)
         if getattr(app.state, "token_verifier", None) is None and settings.jwks_url:
             app.state.token_verifier = JWKSVerifier(settings.jwks_url, issuer=settings.jwt_issuer,
-                                                    audience=settings.jwt_audience)
+                                                    audience=settings.token_audience)
         try:
             async with contextlib.AsyncExitStack() as stack:
                 for hook in lifespan_hooks:

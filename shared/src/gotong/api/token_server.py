@@ -13,6 +13,7 @@ import json
 import os
 import time
 import tomllib
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import unquote_plus
@@ -111,7 +112,10 @@ def _oauth_error(status: int, error: str, description: str, **headers: str) -> J
 
 
 def create_token_app(clients: list[ClientConfig], signing_key_path: Path, issuer: str,
-                     audience: str | None = None) -> FastAPI:
+                     audience: str | Sequence[str] | None = None) -> FastAPI:
+    """`audience`: the audiences tokens are issued for — every local service's. A client may ask for one of them
+    (`audience=` or RFC 8707 `resource=`); without asking it gets a token for all of them."""
+    audiences = [audience] if isinstance(audience, str) else list(audience or [DEFAULT_AUDIENCE])
     key = load_or_create_key(signing_key_path)
     jwk = public_jwk(key)
     by_id = {c.client_id: c for c in clients}
@@ -122,7 +126,9 @@ def create_token_app(clients: list[ClientConfig], signing_key_path: Path, issuer
     async def token(request: Request, grant_type: Annotated[str, Form()] = "",
                     client_id: Annotated[str | None, Form()] = None,
                     client_secret: Annotated[str | None, Form()] = None,
-                    scope: Annotated[str | None, Form()] = None) -> Any:
+                    scope: Annotated[str | None, Form()] = None,
+                    audience: Annotated[str | None, Form()] = None,
+                    resource: Annotated[str | None, Form()] = None) -> Any:
         basic = request.headers.get("authorization", "")
         if basic.lower().startswith("basic "):
             try:  # RFC 6749 §2.3.1: id and secret are form-encoded before they are joined and base64-encoded
@@ -147,8 +153,12 @@ def create_token_app(clients: list[ClientConfig], signing_key_path: Path, issuer
             if not set(asked) <= set(client.scopes):
                 return _oauth_error(400, "invalid_scope", "a requested scope is not allowed for this client")
             granted = asked
+        asked_for = audience or resource
+        if asked_for is not None and asked_for not in audiences:
+            return _oauth_error(400, "invalid_target", "this server issues no tokens for that audience")
+        aud: str | list[str] = asked_for or (audiences[0] if len(audiences) == 1 else audiences)
         now = int(time.time())
-        claims = {"iss": issuer, "sub": client.client_id, "aud": audience or DEFAULT_AUDIENCE,
+        claims = {"iss": issuer, "sub": client.client_id, "aud": aud,
                   "client_id": client.client_id, "iat": now, "nbf": now, "exp": now + TOKEN_TTL_S,
                   "scope": " ".join(granted), "jti": _b64(os.urandom(12))}
         encoded = jwt.encode(claims, key, algorithm="EdDSA", headers={"kid": jwk["kid"]})

@@ -182,8 +182,9 @@ def auth_server(host: str, port: int, state_dir: str, issuer: str | None) -> Non
     clients = load_clients(Path(state_dir) / "auth" / "clients.hashed.json")
     if not clients:
         raise click.ClickException("no clients: set GOTONG_AUTH_CLIENTS (JSON list of client configs)")
+    audiences = [a for a in os.environ.get("GOTONG_AUTH_AUDIENCES", "").split(",") if a]
     app = create_token_app(clients, Path(state_dir) / "auth" / "signing-key.pem", issuer or f"http://{host}:{port}",
-                           audience=os.environ.get("JWT_AUDIENCE"))
+                           audience=audiences or os.environ.get("JWT_AUDIENCE"))
     uvicorn.run(app, host=host, port=port, log_config=None, access_log=False)
 
 

@@ -24,6 +24,7 @@ from gotong.launcher.state import StateDir, process_identity
 from gotong.messaging.topics import dlq_topic, ensure_topics, events_topic
 from gotong.migrations import migrate
 from gotong.service import ServiceSpec, discover_services
+from gotong.settings import audience_of
 
 
 @dataclass
@@ -133,7 +134,8 @@ def up(launch: Launch, specs: dict[str, ServiceSpec] | None = None, ready_timeou
         auth_url = f"http://{launch.host}:{auth_port}"
         auth_env = {**os.environ, "PYTHONUNBUFFERED": "1", "GOTONG_AUTH_CLIENTS": json.dumps(
             [{"client_id": c["client_id"], "secret_sha256": hash_secret(c["client_secret"]), "scopes": c["scopes"],
-              "description": c.get("description", "")} for c in clients])}
+              "description": c.get("description", "")} for c in clients]),
+            "GOTONG_AUTH_AUDIENCES": ",".join(audience_of(name) for name in specs)}
         auth = _start(launch, "auth", [sys.executable, "-m", "gotong.cli.main", "auth-server", "--host", launch.host,
                                        "--port", str(auth_port), "--state-dir", str(state.root)], auth_env, echo)
         _wait_ready(auth, f"{auth_url}/healthz", ready_timeout)

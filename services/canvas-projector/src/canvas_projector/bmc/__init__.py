@@ -1,1 +1,0 @@
-"""Business Model Canvas read models."""
