@@ -25,20 +25,22 @@ import orjson
 import psutil
 from sqlalchemy.engine import make_url
 
+from gotong.application.uow import UnitOfWorkFactory
 from gotong.bench.harness import Report, Result, Timer, console, servers
 from gotong.db import asyncpg_dsn, create_engine, drop_database
 from gotong.eventstore.model import EventMetadata
 from gotong.eventstore.postgres import PostgresEventStore
 from gotong.messaging.relay import OutboxRelay
-from gotong.messaging.topics import ensure_topics
+from gotong.messaging.topics import ensure_topics, events_topic
 from gotong.migrations import migrate
 from gotong.service import discover_services
 from registry.adapters.civil_registry import DukcapilSimulator
 from registry.adapters.crypto import KeyRing
 from registry.application.commands import Deps
 from registry.application.importer import import_file
+from registry.application.projections import build_projectors
+from registry.application.publishing import publish_contract
 from registry.config import DEV_MASTER_SECRET
-from registry.entrypoints.api.app import publish_contract
 from registry.synthetic import households
 
 RAW_COLUMNS = ["kk", "village_code", "address", "phone", "bank_account", "attributes", "nik", "name", "sex",
@@ -162,16 +164,17 @@ async def bench_registry(persons: int, batch_size: int, status_requests: int, co
         try:
             async with engine.begin() as conn:
                 await conn.exec_driver_sql(f"CREATE TABLE raw_persons ({', '.join(c + ' text' for c in RAW_COLUMNS)})")
-            await ensure_topics(srv.kafka_bootstrap, ["registry.events"])
-            store = PostgresEventStore(engine)
-            deps = Deps(KeyRing.from_text(DEV_MASTER_SECRET), DukcapilSimulator(seed="bench", mismatch_rate=0.01,
+            await ensure_topics(srv.kafka_bootstrap, [events_topic("registry")])
+            keyring = KeyRing.from_text(DEV_MASTER_SECRET)
+            units = UnitOfWorkFactory(PostgresEventStore(engine), projectors=build_projectors(keyring))
+            deps = Deps(keyring, DukcapilSimulator(seed="bench", mismatch_rate=0.01,
                                                                                  death_rate=0.002))
             relay = OutboxRelay(engine, service="registry", bootstrap=srv.kafka_bootstrap, mapper=publish_contract)
             stop = asyncio.Event()
             relay_task = asyncio.create_task(relay.run(stop))
             with PeakMemory() as memory, Timer() as t_all:
                 with Timer() as t_import:
-                    result = await import_file(store, deps, path, batch_size=batch_size,
+                    result = await import_file(units, deps, path, batch_size=batch_size,
                                                meta=EventMetadata(actor="bench"))
                 await relay.drain(timeout=600)
             stop.set()

@@ -1,14 +1,91 @@
-"""How the launcher finds, migrates and runs the registry service (entry point `gotong.services`)."""
+"""The registry's composition root: settings -> keyring, civil registry, projectors, the app and its parts
+(typed state in `registry_state(app)`), and how the launcher finds, migrates and runs the service
+(entry point `gotong.services`)."""
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import AsyncIterator
 from pathlib import Path
 
+from fastapi import FastAPI
+from starlette.middleware import Middleware
+
+from gotong.api.app import create_app as create_kit_app
+from gotong.application.uow import Projectors
+from gotong.messaging.consumer import consumers_lifespan
+from gotong.messaging.relay import relay_lifespan
+from gotong.messaging.topics import events_topic
 from gotong.service import ServiceSpec
+from registry.adapters.civil_registry import DukcapilSimulator
+from registry.adapters.crypto import KeyRing
+from registry.application.commands import Deps
+from registry.application.projections import build_projectors
+from registry.application.publishing import publish_contract
 from registry.cli import registry
-from registry.config import Settings
+from registry.config import VERSION, Settings
 from registry.demo import load_demo
-from registry.entrypoints.api.app import create_app
+from registry.entrypoints.api.deps import LifespanHook, RegistryState, registry_state
+from registry.entrypoints.api.public import FastStatusCheck, fast_status_lifespan, public_router
+from registry.entrypoints.api.routes import router
+from registry.entrypoints.consumers.disbursement import disbursement_consumer
+
+DESCRIPTION = (
+    "The digital social-economic registry (DTSEN): households and their members, verification, the "
+    "welfare ranking (desil 1–10, the national income decile) and the public \"is my aid coming?\" "
+    "check. Personal data (NIK, No. KK, names, addresses) is kept encrypted per household and found "
+    "by a blind index; other services refer to people only by a pseudonymous reference."
+)
+
+def deps_from(settings: Settings) -> Deps:
+    return Deps(KeyRing.from_text(settings.master_secret), DukcapilSimulator(
+        death_rate=settings.civil_death_rate, mismatch_rate=settings.civil_mismatch_rate,
+        not_found_rate=settings.civil_not_found_rate))
+
+
+def projectors_for(settings: Settings) -> Projectors:
+    return build_projectors(deps_from(settings).keyring)
+
+
+@contextlib.asynccontextmanager
+async def _installed_parts(app: FastAPI) -> AsyncIterator[None]:
+    """The lifespans of parts installed once the app existed (DCI), in order; the reverse on shutdown."""
+    async with contextlib.AsyncExitStack() as stack:
+        for hook in registry_state(app).lifespans:
+            await stack.enter_async_context(hook(app))
+        yield
+
+
+def _disbursement_consumers(app: FastAPI) -> contextlib.AbstractAsyncContextManager[None]:
+    return consumers_lifespan(app, [disbursement_consumer])
+
+
+def create_app(settings: Settings | None = None, deps: Deps | None = None) -> FastAPI:
+    settings = settings or Settings()
+    deps = deps or deps_from(settings)
+    projectors = build_projectors(deps.keyring)
+    hooks: list[LifespanHook] = [relay_lifespan, fast_status_lifespan]
+    if settings.consume_disbursement:
+        hooks.append(_disbursement_consumers)
+    hooks.append(_installed_parts)
+    app = create_kit_app(settings, title="Gotong registry", version=VERSION, description=DESCRIPTION,
+                         routers=[router, public_router(settings.status_check_per_minute)],
+                         lifespan_hooks=tuple(hooks), projectors=projectors)
+    state = RegistryState(deps, projectors)
+    app.state.registry = state
+    # the public check's hot path, inside the kit's metrics, rate limit and size limit
+    app.user_middleware.append(Middleware(FastStatusCheck, per_minute=settings.status_check_per_minute,
+                                          holder=state))
+    app.state.contract_mapper = publish_contract
+    state.lifespans = tuple(_install_dci(app, settings))
+    return app
+
+
+def _install_dci(app: FastAPI, settings: Settings) -> list[LifespanHook]:
+    from registry.dci.bootstrap import install
+
+    return install(app, settings)
+
 
 service = ServiceSpec(
     name="registry",
@@ -18,5 +95,5 @@ service = ServiceSpec(
     port=8101,
     demo_data=load_demo,
     cli=registry,
-    consumes=("disbursement.events",),
+    consumes=(events_topic("disbursement"),),
 )

@@ -14,24 +14,38 @@ import click
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeRemainingColumn
 
+from gotong.application.rebuild import rebuild as rebuild_tables
+from gotong.application.repository import Repository
+from gotong.application.uow import UnitOfWorkFactory
 from gotong.db import create_engine
 from gotong.eventstore.model import EventMetadata
 from gotong.eventstore.postgres import PostgresEventStore
+from registry.adapters.crypto import KeyRing
+from registry.application.commands import Deps, repo
 from registry.application.importer import import_file, write_csv, write_jsonl
+from registry.application.projections import build_projectors
 from registry.application.ranking import run_ranking
 from registry.config import Settings
-from registry.entrypoints.api.app import deps_from
-from registry.entrypoints.dci.tool import dci
+from registry.dci.entrypoints.tool import dci
 from registry.synthetic import Defects, households
 
 console = Console(stderr=True)
 
 
-def _with_store(fn: Callable[[PostgresEventStore], Awaitable[Any]]) -> Any:
+def _deps(settings: Settings) -> Deps:
+    from registry.bootstrap import deps_from  # the composition root imports this module
+
+    return deps_from(settings)
+
+
+def _with_units(fn: Callable[[UnitOfWorkFactory], Awaitable[Any]]) -> Any:
+    """Run `fn` with a unit-of-work factory on the registry database (projectors as the app has them)."""
     async def go() -> Any:
-        engine = create_engine(Settings().service_database_url, pool_size=2)
+        settings = Settings()
+        engine = create_engine(settings.service_database_url, pool_size=2)
         try:
-            return await fn(PostgresEventStore(engine))
+            projectors = build_projectors(KeyRing.from_text(settings.master_secret))
+            return await fn(UnitOfWorkFactory(PostgresEventStore(engine), projectors=projectors))
         finally:
             await engine.dispose()
 
@@ -63,14 +77,14 @@ def import_cmd(file: Path, batch_size: int, rejects_path: Path | None) -> None:
 
     size = file.stat().st_size
 
-    async def go(store: PostgresEventStore) -> Any:
+    async def go(units: UnitOfWorkFactory) -> Any:
         with _progress(f"import {file.name}") as bar:
             task = bar.add_task("import", total=size)
-            return await import_file(store, deps_from(settings), file, batch_size=batch_size,
+            return await import_file(units, _deps(settings), file, batch_size=batch_size,
                                      meta=EventMetadata(actor="cli:import"),
                                      progress=lambda done, total: bar.update(task, completed=done, total=total))
 
-    report = _with_store(go)
+    report = _with_units(go)
     if report.already_done:
         console.print(f"{file.name} was imported completely before; nothing to do")
         return
@@ -104,10 +118,24 @@ def generate(file: Path, n: int, seed: int, defects: bool) -> None:
 @click.option("--rule-version", default=None, help="PMT rule version (default the newest)")
 def rank(on: Any, rule_version: str | None) -> None:
     """Run the welfare ranking: desil 1–10 nationally and per province; events only where the desil changed."""
-    day = on.date() if on else date.today()
+    day: date | None = on.date() if on else None
 
-    async def go(store: PostgresEventStore) -> Any:
-        async with store.transaction() as tx:
-            return await run_ranking(tx, on=day, rule_version=rule_version, meta=EventMetadata(actor="cli:rank"))
+    async def go(units: UnitOfWorkFactory) -> Any:
+        async with units.begin(EventMetadata(actor="cli:rank")) as uow:
+            return await run_ranking(uow, on=day, rule_version=rule_version)
 
-    click.echo(json.dumps(_with_store(go).as_dict()))
+    click.echo(json.dumps(_with_units(go).as_dict()))
+
+
+@registry.command("rebuild")
+def rebuild() -> None:
+    """Rebuild the read tables (households, the blind indexes, the review queue) from the event store, in one
+    transaction: what the projectors wrote is exactly what replaying the events writes."""
+
+    async def go(units: UnitOfWorkFactory) -> Any:
+        repositories: list[Repository[Any]] = [repo]
+        return await rebuild_tables(units.store.database, units.projectors, repositories)
+
+    report = _with_units(go)
+    click.echo(json.dumps({"events": report.events, "aggregates": report.aggregates,
+                           "tables": list(report.tables)}))

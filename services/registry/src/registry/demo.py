@@ -4,12 +4,10 @@ the review queue and the Dukcapil deaths have something to show), imported and r
 from __future__ import annotations
 
 import tempfile
-from datetime import date
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import text
-
+from gotong.application.uow import UnitOfWorkFactory
 from gotong.db import create_engine
 from gotong.eventstore.model import EventMetadata
 from gotong.eventstore.postgres import PostgresEventStore
@@ -17,6 +15,7 @@ from registry.adapters.civil_registry import DukcapilSimulator
 from registry.adapters.crypto import KeyRing
 from registry.application.commands import Deps
 from registry.application.importer import import_file, write_jsonl
+from registry.application.projections import build_projectors
 from registry.application.ranking import run_ranking
 from registry.synthetic import Defects, Truth, households
 
@@ -28,9 +27,11 @@ DEMO_DEFECTS = Defects(invalid_nik=0.01, invalid_kk=0.005, duplicate_nik=0.004, 
 async def load_demo(settings: Any) -> None:
     engine = create_engine(settings.service_database_url, pool_size=2)
     store = PostgresEventStore(engine)
+    keyring = KeyRing.from_text(settings.master_secret)
+    units = UnitOfWorkFactory(store, projectors=build_projectors(keyring))
     try:
-        async with engine.connect() as conn:
-            if (await conn.execute(text("SELECT count(*) FROM households"))).scalar_one():
+        async with store.database.read() as sql:
+            if await sql.fetchval("SELECT count(*) FROM households"):
                 return  # loaded already
         truth = Truth()
         with tempfile.TemporaryDirectory() as tmp:
@@ -38,9 +39,8 @@ async def load_demo(settings: Any) -> None:
             write_jsonl(households(DEMO_HOUSEHOLDS, seed=2026, defects=DEMO_DEFECTS, truth=truth), path)
             civil = DukcapilSimulator(seed="demo", mismatch_rate=settings.civil_mismatch_rate,
                                       not_found_rate=settings.civil_not_found_rate, deaths=dict(truth.deaths))
-            deps = Deps(KeyRing.from_text(settings.master_secret), civil)
-            await import_file(store, deps, path, meta=EventMetadata(actor="demo-loader"))
-        async with store.transaction() as tx:
-            await run_ranking(tx, on=date.today(), meta=EventMetadata(actor="demo-loader"))
+            await import_file(units, Deps(keyring, civil), path, meta=EventMetadata(actor="demo-loader"))
+        async with units.begin(EventMetadata(actor="demo-loader")) as uow:
+            await run_ranking(uow)
     finally:
         await engine.dispose()

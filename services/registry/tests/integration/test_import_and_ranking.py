@@ -5,14 +5,17 @@ from datetime import date
 
 import pytest
 
+from gotong.application.uow import UnitOfWorkFactory
 from gotong.db import create_engine
 from gotong.eventstore.model import EventMetadata
-from gotong.eventstore.postgres import PostgresEventStore, driver_connection
+from gotong.eventstore.postgres import PostgresEventStore
 from registry.adapters.civil_registry import DukcapilSimulator
 from registry.adapters.crypto import KeyRing
+from registry.adapters.households import HouseholdReads
 from registry.application import queries as q
 from registry.application.commands import Deps, load, update_attributes
 from registry.application.importer import import_file, write_csv, write_jsonl
+from registry.application.projections import build_projectors
 from registry.application.ranking import run_ranking
 from registry.config import DEV_MASTER_SECRET
 from registry.domain.model import Attributes
@@ -23,8 +26,10 @@ META = EventMetadata(actor="test")
 
 @pytest.fixture
 async def store(database_url):
+    """The registry's units of work on a fresh database (the import and ranking run through them)."""
     engine = create_engine(database_url, pool_size=2)
-    yield PostgresEventStore(engine)
+    yield UnitOfWorkFactory(PostgresEventStore(engine), projectors=build_projectors(
+        KeyRing.from_text(DEV_MASTER_SECRET)))
     await engine.dispose()
 
 
@@ -33,8 +38,8 @@ def deps(**civil) -> Deps:
 
 
 async def scalar(store, sql, *args):
-    async with store.transaction() as tx:
-        return await (await driver_connection(tx.connection)).fetchval(sql, *args)
+    async with store.store.database.read() as db:
+        return await db.fetchval(sql, *args)
 
 
 async def test_csv_import_reports_each_bad_row_by_line_and_imports_the_rest(store, tmp_path):
@@ -113,9 +118,9 @@ async def test_imported_household_replays_through_the_aggregate(store, tmp_path)
     write_jsonl(households(3, seed=24), path)
     await import_file(store, deps(), path)
     hid = await scalar(store, "SELECT household_id FROM households LIMIT 1")
-    async with store.transaction() as tx:
-        h = await load(tx, hid)
-        view = await q.household(await driver_connection(tx.connection), hid)
+    async with store.begin(META) as uow:
+        h = await load(uow, hid)
+        view = await q.household(uow.adapter(HouseholdReads), hid)
     assert h.version == view["version"]
     assert [m.member_ref for m in h.members.values()] == [m["member_ref"] for m in view["members"]]
 
@@ -124,34 +129,34 @@ async def test_ranking_emits_only_changes_and_keeps_quarterly_snapshots(store, t
     path = tmp_path / "rank.jsonl"
     write_jsonl(households(200, seed=25), path)
     await import_file(store, deps(), path)
-    async with store.transaction() as tx:
-        first = await run_ranking(tx, on=date(2026, 8, 15), meta=META)
+    async with store.begin(META) as uow:
+        first = await run_ranking(uow, on=date(2026, 8, 15))
     assert first.snapshot == "2026-Q3"
     assert first.households == first.changed == 200
     counts = await scalar(store, "SELECT json_agg(c ORDER BY d) FROM (SELECT desil d, count(*) c FROM households "
                                  "GROUP BY desil) x")
     assert (json.loads(counts) if isinstance(counts, str) else counts) == [20] * 10
     poorest = await scalar(store, "SELECT household_id FROM households WHERE desil = 1 ORDER BY score LIMIT 1")
-    async with store.transaction() as tx:
-        await update_attributes(tx, deps(), poorest, Attributes(
+    async with store.begin(META) as uow:
+        await update_attributes(uow, deps(), poorest, Attributes(
             floor="keramik", wall="tembok", roof="beton", floor_area_m2=400, water="kemasan", lighting="pln_1300_plus",
             cooking_fuel="listrik", sanitation="sendiri", assets=["mobil", "ac", "laptop", "lahan", "emas"],
-            livestock=10, income_band=5, expenditure_band=5), META)
-    async with store.transaction() as tx:
-        second = await run_ranking(tx, on=date(2026, 11, 2), meta=META)
+            livestock=10, income_band=5, expenditure_band=5))
+    async with store.begin(META) as uow:
+        second = await run_ranking(uow, on=date(2026, 11, 2))
     assert second.snapshot == "2026-Q4"
     assert 1 <= second.changed < 200  # only the households whose desil moved get an event
     ranked_events = await scalar(store, "SELECT count(*) FROM events WHERE event_type = 'HouseholdRanked'")
     assert ranked_events == 200 + second.changed
-    async with store.transaction() as tx:
-        driver = await driver_connection(tx.connection)
-        then = await q.desil_as_of(driver, poorest, date(2026, 9, 30))
-        now = await q.desil_as_of(driver, poorest, date(2026, 11, 30))
+    async with store.store.database.read() as db:
+        reads = HouseholdReads(db)
+        then = await q.desil_as_of(reads, poorest, date(2026, 9, 30))
+        now = await q.desil_as_of(reads, poorest, date(2026, 11, 30))
         with pytest.raises(Exception, match="no ranking"):
-            await q.desil_as_of(driver, poorest, date(2026, 1, 1))
+            await q.desil_as_of(reads, poorest, date(2026, 1, 1))
     assert (then["desil"], then["snapshot"], then["rule_version"]) == (1, "2026-Q3", "pmt-2026.1")
     assert now["desil"] == 10
     assert now["snapshot"] == "2026-Q4"
-    async with store.transaction() as tx:
-        rerun = await run_ranking(tx, on=date(2026, 11, 3), meta=META)
+    async with store.begin(META) as uow:
+        rerun = await run_ranking(uow, on=date(2026, 11, 3))
     assert rerun.changed == 0

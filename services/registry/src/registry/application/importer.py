@@ -18,7 +18,6 @@ import hashlib
 import io
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -27,11 +26,13 @@ from pydantic import ValidationError
 from uuid6 import uuid7
 
 from gotong.api.problem import field_path
+from gotong.application.uow import UnitOfWorkFactory
 from gotong.domain.errors import DomainError
 from gotong.eventstore.model import AppendRequest, EventData, EventMetadata
-from gotong.eventstore.port import EventStore
-from gotong.eventstore.postgres import driver_connection
-from registry.application.commands import Deps, read_model_row
+from registry.adapters.households import IndexLookups, household_row
+from registry.adapters.imports import ImportTables
+from registry.adapters.reviews import ReviewQueue
+from registry.application.commands import Deps
 from registry.application.personal import Prepared, prepare
 from registry.application.verification import CHECKS, Candidate, verify
 from registry.domain.household import Household, validate_household
@@ -169,60 +170,49 @@ def _member_dict(f: MemberFact) -> dict[str, Any]:
             "left_on": f.left_on.isoformat() if f.left_on else None}
 
 
-async def _write_batch(store: EventStore, deps: Deps, sha: str, batch: list[tuple[Row, HouseholdIn, Prepared]],
-                       rejects: list[Reject], next_line: int, meta: EventMetadata, report: ImportReport) -> None:
-    now = datetime.now(UTC)
-    async with store.transaction() as tx:
-        driver = await driver_connection(tx.connection)
-        outcomes = await verify(driver, [Candidate(p.household_id, p.index, p.personal,
-                                                   {f.member_ref: f for f in p.facts}) for _, _, p in batch],
-                                deps.civil)
+async def _write_batch(units: UnitOfWorkFactory, deps: Deps, sha: str,
+                       batch: list[tuple[Row, HouseholdIn, Prepared]], rejects: list[Reject], next_line: int,
+                       meta: EventMetadata, report: ImportReport) -> None:
+    """One batch, one transaction: the same events as `register_household` (built here, appended with the
+    store's batch call) and the same read rows, indexes and reviews its projectors write (by COPY)."""
+    async with units.begin(meta) as uow:
+        now = uow.clock.now()
+        outcomes = await verify(uow.adapter(IndexLookups), [
+            Candidate(p.household_id, p.index, p.personal, {f.member_ref: f for f in p.facts}) for _, _, p in batch],
+            deps.civil, uow.clock.today())
+        review_ids = iter(await uow.adapter(ReviewQueue).next_ids(
+            sum(1 for o in outcomes.values() if o.reasons)))
         requests: list[AppendRequest] = []
         households: list[tuple[Any, ...]] = []
         keys: list[tuple[Any, ...]] = []
         kks: list[tuple[Any, ...]] = []
         niks: list[tuple[Any, ...]] = []
         names: list[tuple[Any, ...]] = []
-        reviews: list[tuple[Any, ...]] = []
+        reviews: list[tuple[int, Any, list[dict[str, str]], Any]] = []
         for _, data, p in batch:
-            h = Household.register(p.household_id, p.village_code, p.facts, data.attributes, p.pii, "import")
+            h = Household.register(p.household_id, p.village_code, p.facts, data.attributes, p.pii, "import",
+                                   clock=uow.clock)
             outcome = outcomes[p.household_id]
-            for ref, died_on in outcome.deaths:
-                h.member_died(ref, died_on, "civil_registry")
-            if outcome.reasons:
-                h.flagged(outcome.reasons)
-                reviews.append((p.household_id, orjson.dumps(outcome.reasons).decode()))
-            else:
-                h.verified(CHECKS)
+            review_id = next(review_ids) if h.opens_review(outcome.reasons) else None
+            reasons = h.checked(outcome.reasons, outcome.deaths, CHECKS, review_id=review_id)
+            if review_id is not None:
+                reviews.append((review_id, h.id, reasons, now))
             h.stamp_state("registered")
-            requests.append(AppendRequest(h.id, "household", 0, [
+            requests.append(AppendRequest(h.id, Household.stream_type, 0, [
                 EventData(e.event_type, e.to_data(), e.schema_version, uuid7(), now, meta) for e in h.pending_events]))
-            households.append(read_model_row(h))
+            households.append(household_row(h))
             keys.append((h.id, p.wrapped_dek, deps.keyring.key_id))
             kks.append((p.index.kk_hash, h.id))
             niks.extend((nh, h.id, ref, True, check) for nh, ref, check in p.index.niks)
             names.extend((mh, nh, h.id, ref) for mh, nh, ref in p.index.names)
             report.persons += len(p.facts)
-        await tx.append_batch(requests)
-        await driver.copy_records_to_table("household_keys", records=keys,
-                                           columns=["household_id", "wrapped_dek", "key_id"])
-        await driver.copy_records_to_table("households", records=[(*r, now, now) for r in households], columns=[
-            "household_id", "version", "village_code", "district_code", "regency_code", "province_code",
-            "verification", "members", "attributes", "pii", "desil", "desil_province", "rule_version", "status",
-            "registered_at", "updated_at"])
-        await driver.copy_records_to_table("kk_index", records=kks, columns=["kk_hash", "household_id"])
-        await driver.copy_records_to_table("person_index", records=niks,
-                                           columns=["nik_hash", "household_id", "member_ref", "active", "name_check"])
-        await driver.copy_records_to_table("name_index", records=names,
-                                           columns=["match_hash", "name_hash", "household_id", "member_ref"])
+        await uow.append_batch(requests)
+        tables = uow.adapter(ImportTables)
+        await tables.write_households(keys=keys, rows=households, at=now, kks=kks, niks=niks, names=names)
         if reviews:
-            await driver.copy_records_to_table("review_queue", records=reviews, columns=["household_id", "reasons"])
-        if rejects:
-            await driver.executemany("INSERT INTO import_rejects VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
-                                     [(sha, r.line, r.field, r.reason) for r in rejects])
-        await driver.execute("UPDATE import_runs SET next_line = $2, imported = imported + $3, "
-                             "rejected = rejected + $4 WHERE file_sha256 = $1",
-                             sha, next_line, len(batch), len(rejects))
+            await uow.adapter(ReviewQueue).copy_opened(reviews)
+        await tables.progress(sha, next_line=next_line, imported=len(batch),
+                              rejects=[(r.line, r.field, r.reason) for r in rejects])
     report.imported += len(batch)
     report.flagged += len(reviews)
     report.rejected += len(rejects)
@@ -237,30 +227,25 @@ def file_digest(path: Path) -> str:
     return h.hexdigest()
 
 
-async def import_file(store: EventStore, deps: Deps, path: Path, *, batch_size: int = 1000,
+async def import_file(units: UnitOfWorkFactory, deps: Deps, path: Path, *, batch_size: int = 1000,
                       meta: EventMetadata | None = None,
                       progress: Callable[[int, int], None] | None = None) -> ImportReport:
     """Import `path`; safe to run again on the same file (it resumes, and a finished file imports nothing)."""
     meta = meta or EventMetadata(actor="import")
     sha = file_digest(path)
     report = ImportReport(str(path))
-    async with store.transaction() as tx:
-        driver = await driver_connection(tx.connection)
-        await driver.execute("INSERT INTO import_runs (file_sha256, file_name) VALUES ($1, $2) "
-                             "ON CONFLICT DO NOTHING", sha, path.name)
-        run = await driver.fetchrow("SELECT * FROM import_runs WHERE file_sha256 = $1", sha)
-    assert run is not None
-    report.resumed_from_line = run["next_line"]
-    if run["done"]:
+    async with units.begin(meta) as uow:
+        run = await uow.adapter(ImportTables).start(sha, path.name)
+    report.resumed_from_line = run.next_line
+    if run.done:
         report.already_done = True
         return report
     size = path.stat().st_size  # noqa: ASYNC240 - a CLI import reads its file as it goes
-    today = date.today()
+    today = units.clock.today()
     writing: asyncio.Task[None] | None = None
     try:
         with path.open("rb") as f:
-            rows = _csv_rows(f, run["next_line"]) if path.suffix.lower() == ".csv" else \
-                _jsonl_rows(f, run["next_line"])
+            rows = _csv_rows(f, run.next_line) if path.suffix.lower() == ".csv" else _jsonl_rows(f, run.next_line)
             batch: list[tuple[Row, HouseholdIn, Prepared]] = []
             rejects: list[Reject] = []
             for count, row in enumerate(rows):
@@ -271,7 +256,7 @@ async def import_file(store: EventStore, deps: Deps, path: Path, *, batch_size: 
                 else:
                     try:
                         data = HouseholdIn.model_validate(row.data)
-                        validate_household(data)
+                        validate_household(data, today=today)
                         if any(m.birth_date > today for m in data.members):
                             raise ValueError("a birth date is in the future")
                         batch.append((row, data, prepare(deps.keyring, data, uuid7())))
@@ -282,31 +267,29 @@ async def import_file(store: EventStore, deps: Deps, path: Path, *, batch_size: 
                     if writing is not None:
                         await writing  # batches commit in file order: the resume point only moves forward
                     writing = asyncio.create_task(_write_batch(
-                        store, deps, sha, batch, rejects,
+                        units, deps, sha, batch, rejects,
                         (last.member_lines[-1] if last.member_lines else last.line) + 1, meta, report))
                     batch, rejects = [], []
                     if progress:
                         progress(f.tell(), size)
             if writing is not None:
                 await writing
-            await _write_batch(store, deps, sha, batch, rejects, 1 << 30, meta, report)
+            await _write_batch(units, deps, sha, batch, rejects, 1 << 30, meta, report)
     finally:
         if writing is not None and not writing.done():
             writing.cancel()  # a failure here must not leave a batch committing behind the caller's back
             with contextlib.suppress(asyncio.CancelledError):
                 await writing
-    async with store.transaction() as tx:
-        await (await driver_connection(tx.connection)).execute(
-            "UPDATE import_runs SET done = true, finished_at = now() WHERE file_sha256 = $1", sha)
+    async with units.begin(meta) as uow:
+        await uow.adapter(ImportTables).finish(sha)
     if progress:
         progress(size, size)
     return report
 
 
-async def rejects_of(store: EventStore, sha: str) -> list[Reject]:
-    async with store.transaction() as tx:
-        rows = await (await driver_connection(tx.connection)).fetch(
-            "SELECT line, field, reason FROM import_rejects WHERE file_sha256 = $1 ORDER BY line", sha)
-    return [Reject(r["line"], r["field"], r["reason"]) for r in rows]
+async def rejects_of(units: UnitOfWorkFactory, sha: str) -> list[Reject]:
+    async with units.begin() as uow:
+        rows = await uow.adapter(ImportTables).rejects(sha)
+    return [Reject(line, field, reason) for line, field, reason in rows]
 
 

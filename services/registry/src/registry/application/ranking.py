@@ -6,29 +6,27 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import Any
 from uuid import UUID
 
 from uuid6 import uuid7
 
+from gotong.application.uow import UnitOfWork
 from gotong.domain.errors import ValidationFailed
-from gotong.eventstore.model import AppendRequest, EventData, EventMetadata
-from gotong.eventstore.port import EventStoreTx
-from gotong.eventstore.postgres import driver_connection
-from registry.application.queries import json_value
-from registry.domain.household import HouseholdRanked
+from gotong.eventstore.model import AppendRequest, EventData
+from registry.adapters.ranking import RankingTables
+from registry.domain.household import Household, HouseholdRanked
 from registry.domain.model import Attributes, MemberFact
-from registry.domain.pmt import deciles, load_rule
+from registry.domain.pmt import PmtRule, deciles, load_rule
 
 #: DTSEN, the register this service keeps, exists from 2025 (Inpres 4/2025): no ranking of an earlier quarter.
 FIRST_RANKING_DAY = date(2025, 1, 1)
 
 
-def check_ranking_day(on: date, today: date | None = None) -> date:
+def check_ranking_day(on: date, today: date) -> date:
     """A ranking is of a quarter that has begun and that the register existed in; any other label would outrank
     every real quarter (a future one) or rewrite history (an earlier one)."""
-    today = today or date.today()
     if on > today:
         raise ValidationFailed(f"{on.isoformat()} has not come yet: a ranking is of a quarter that has begun",
                                field="on")
@@ -54,24 +52,23 @@ class RankingResult:
         return self.__dict__.copy()
 
 
-async def run_ranking(tx: EventStoreTx, *, on: date, rule_version: str | None = None, meta: EventMetadata,
+async def run_ranking(uow: UnitOfWork, *, on: date | None = None, rule_version: str | None = None,
+                      rule: PmtRule | None = None,
                       progress: Callable[[int, int], None] | None = None) -> RankingResult:
-    check_ranking_day(on)
-    rule = load_rule(rule_version) if rule_version else load_rule()
+    """Rank every active household for the quarter of `on` (default today). The bulk path: scores from the read
+    rows, `HouseholdRanked` built here and appended with the store's batch call, read rows updated by COPY."""
+    on = check_ranking_day(on or uow.clock.today(), uow.clock.today())
+    rule = rule or (load_rule(rule_version) if rule_version else load_rule())
     snapshot, effective_from = quarter_of(on)
-    driver = await driver_connection(tx.connection)
-    rows = await driver.fetch("SELECT household_id, version, province_code, regency_code, attributes, members, "
-                              "desil FROM households WHERE status = 'active' FOR UPDATE")
+    tables = uow.adapter(RankingTables)
+    rows = await tables.active_households()
     scores: list[tuple[UUID, float]] = []
     by_province: dict[str, list[tuple[UUID, float]]] = defaultdict(list)
-    current: dict[UUID, Any] = {}
     for i, r in enumerate(rows):
-        attributes = Attributes.model_validate(json_value(r["attributes"]))
-        members = [MemberFact.model_validate(m) for m in json_value(r["members"])]
-        score = rule.score(attributes, members, on)
-        scores.append((r["household_id"], score))
-        by_province[r["province_code"]].append((r["household_id"], score))
-        current[r["household_id"]] = r
+        score = rule.score(Attributes.model_validate(r.attributes),
+                           [MemberFact.model_validate(m) for m in r.members], on)
+        scores.append((r.household_id, score))
+        by_province[r.province_code].append((r.household_id, score))
         if progress and i % 5000 == 0:
             progress(i, len(rows))
     national = deciles(scores)
@@ -80,40 +77,25 @@ async def run_ranking(tx: EventStoreTx, *, on: date, rule_version: str | None = 
         provincial.update(deciles(group))
     score_of = dict(scores)
 
-    now = datetime.now(UTC)
+    now = uow.clock.now()
     requests: list[AppendRequest] = []
-    updates: list[tuple[Any, ...]] = []
-    for hid, desil in national.items():
-        r = current[hid]
-        if r["desil"] == desil:
+    changed: list[tuple[UUID, int, int]] = []
+    for r in rows:
+        desil = national[r.household_id]
+        if r.desil == desil:
             continue
-        event = HouseholdRanked(desil=desil, desil_province=provincial[hid], previous_desil=r["desil"],
+        hid = r.household_id
+        event = HouseholdRanked(desil=desil, desil_province=provincial[hid], previous_desil=r.desil,
                                 score=score_of[hid], rule_version=rule.version, snapshot=snapshot,
-                                state={"province_code": r["province_code"], "regency_code": r["regency_code"]})
-        requests.append(AppendRequest(hid, "household", r["version"], [EventData(
-            event.event_type, event.to_data(), event.schema_version, uuid7(), now, meta)]))
-        updates.append((hid, r["version"] + 1, desil, provincial[hid], score_of[hid]))
+                                state={"province_code": r.province_code, "regency_code": r.regency_code})
+        requests.append(AppendRequest(hid, Household.stream_type, r.version, [EventData(
+            event.event_type, event.to_data(), event.schema_version, uuid7(), now, uow.metadata)]))
+        changed.append((hid, r.version + 1, desil))
     if requests:
-        await tx.append_batch(requests)
-    await driver.execute("CREATE TEMP TABLE ranked (household_id uuid, version int, desil smallint, "
-                         "desil_province smallint, score float8) ON COMMIT DROP")
-    await driver.copy_records_to_table("ranked", records=[
-        (hid, None, national[hid], provincial[hid], score_of[hid]) for hid in national])
-    await driver.execute("UPDATE households h SET score = r.score, desil_province = r.desil_province, "
-                         "rule_version = $1 FROM ranked r WHERE h.household_id = r.household_id", rule.version)
-    await driver.execute("DELETE FROM ranked")
-    await driver.copy_records_to_table("ranked", records=updates)
-    await driver.execute("UPDATE households h SET desil = r.desil, version = r.version, updated_at = now() "
-                         "FROM ranked r WHERE h.household_id = r.household_id")
-    await driver.execute("DELETE FROM desil_snapshots WHERE snapshot = $1", snapshot)
-    await driver.copy_records_to_table("desil_snapshots", records=[
-        (snapshot, hid, score_of[hid], national[hid], provincial[hid]) for hid in national],
-        columns=["snapshot", "household_id", "score", "desil", "desil_province"])
-    await driver.execute(
-        "INSERT INTO ranking_runs (snapshot, rule_version, effective_from, households, changed) "
-        "VALUES ($1, $2, $3, $4, $5) ON CONFLICT (snapshot) DO UPDATE SET rule_version = EXCLUDED.rule_version, "
-        "households = EXCLUDED.households, changed = EXCLUDED.changed, computed_at = now()",
-        snapshot, rule.version, effective_from, len(national), len(requests))
+        await uow.append_batch(requests)
+    await tables.write_run(snapshot=snapshot, rule_version=rule.version, effective_from=effective_from,
+                           scores=[(hid, national[hid], provincial[hid], score_of[hid]) for hid in national],
+                           changed=changed)
     if progress:
         progress(len(rows), len(rows))
     return RankingResult(snapshot, rule.version, len(national), len(requests))

@@ -18,11 +18,11 @@ from dataclasses import dataclass, field
 from datetime import date
 from uuid import UUID
 
-import asyncpg
-
 from registry.adapters.civil_registry import CivilQuery, CivilRegistry
+from registry.adapters.households import IndexLookups
 from registry.application.personal import Indexes, Personal
-from registry.domain.model import MemberFact, age_on
+from registry.domain.household import head_too_young
+from registry.domain.model import MemberFact
 
 CHECKS = ["structure", "duplicate_nik", "duplicate_kk", "probable_duplicate", "civil_registry"]
 
@@ -41,27 +41,21 @@ class Outcome:
     deaths: list[tuple[str, date]] = field(default_factory=list)
 
 
-async def verify(driver: asyncpg.Connection, candidates: Sequence[Candidate], civil: CivilRegistry,
-                 today: date | None = None) -> dict[UUID, Outcome]:
-    today = today or date.today()
+async def verify(lookups: IndexLookups, candidates: Sequence[Candidate], civil: CivilRegistry,
+                 today: date) -> dict[UUID, Outcome]:
     out = {c.household_id: Outcome() for c in candidates}
     ids = [c.household_id for c in candidates]
 
     for c in candidates:
-        for m in c.facts.values():
-            if m.relation == "kepala" and m.alive and m.left_on is None and age_on(m.birth_month, today) < 15:
-                out[c.household_id].reasons.append({"code": "head_too_young", "member_ref": m.member_ref})
+        out[c.household_id].reasons.extend(head_too_young(c.facts.values(), today))
 
     # exact duplicates: against the register and within the batch itself
     nik_owner: dict[bytes, list[tuple[UUID, str]]] = defaultdict(list)
     for c in candidates:
         for h, ref, _ in c.index.niks:
             nik_owner[h].append((c.household_id, ref))
-    rows = await driver.fetch(
-        "SELECT nik_hash, household_id FROM person_index WHERE active AND nik_hash = ANY($1::bytea[])",
-        list(nik_owner))
-    for r in rows:
-        nik_owner[r["nik_hash"]].append((r["household_id"], ""))
+    for nik_hash, owner in await lookups.nik_owners(list(nik_owner)):
+        nik_owner[nik_hash].append((owner, ""))
     for owners in nik_owner.values():
         households = {hid for hid, _ in owners}
         if len(households) > 1:
@@ -72,9 +66,8 @@ async def verify(driver: asyncpg.Connection, candidates: Sequence[Candidate], ci
     kk_owner: dict[bytes, set[UUID]] = defaultdict(set)
     for c in candidates:
         kk_owner[c.index.kk_hash].add(c.household_id)
-    for r in await driver.fetch("SELECT kk_hash, household_id FROM kk_index WHERE kk_hash = ANY($1::bytea[])",
-                                list(kk_owner)):
-        kk_owner[r["kk_hash"]].add(r["household_id"])
+    for kk_hash, owner in await lookups.kk_owners(list(kk_owner)):
+        kk_owner[kk_hash].add(owner)
     candidates_ids = set(out)
     for kk_owners in kk_owner.values():
         if len(kk_owners) > 1:
@@ -86,10 +79,8 @@ async def verify(driver: asyncpg.Connection, candidates: Sequence[Candidate], ci
     for c in candidates:
         for mh, _, ref in c.index.names:
             match_owner[mh].append((c.household_id, ref))
-    for r in await driver.fetch(
-            "SELECT match_hash, household_id FROM name_index WHERE match_hash = ANY($1::bytea[]) "
-            "AND NOT household_id = ANY($2::uuid[])", list(match_owner), ids):
-        match_owner[r["match_hash"]].append((r["household_id"], ""))
+    for match_hash, owner in await lookups.name_match_owners(list(match_owner), ids):
+        match_owner[match_hash].append((owner, ""))
     for owners in match_owner.values():
         if len({hid for hid, _ in owners}) > 1:
             for hid, ref in owners:

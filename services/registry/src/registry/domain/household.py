@@ -7,6 +7,8 @@ state after it, which is what `registry.events` publishes (event-carried state).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date
 from typing import Any, ClassVar, Literal
 from uuid import UUID
@@ -14,10 +16,11 @@ from uuid import UUID
 from pydantic import Field
 
 from gotong.domain.aggregate import Aggregate
-from gotong.domain.errors import Forbidden, InvalidTransition, NotFound, ValidationFailed
+from gotong.domain.clock import SYSTEM_CLOCK, Clock
+from gotong.domain.errors import Conflict, Forbidden, InvalidTransition, NotFound, ValidationFailed
 from gotong.domain.events import DomainEvent, EventRegistry
 from registry.domain.identity import check_kk, check_nik, check_village, region_parts
-from registry.domain.model import Attributes, HouseholdIn, MemberFact, age_band, age_on
+from registry.domain.model import Attributes, HouseholdIn, MemberFact, Relation, age_band, age_on
 
 events = EventRegistry()
 #: pending → verified | flagged (a review opens) → verified | rejected (two officers decided). A rejected household
@@ -25,6 +28,15 @@ events = EventRegistry()
 #: verify what a review rejected). `under_review` is what earlier releases called `rejected`.
 Verification = Literal["pending", "verified", "flagged", "rejected", "under_review"]
 REJECTED = ("rejected", "under_review")
+Decision = Literal["verified", "rejected"]
+ReviewStatus = Literal["open", "proposed", "decided"]
+#: Minimum age of the head of a family: a younger head is a reason to review the household.
+HEAD_MIN_AGE = 15
+
+
+class Erased(Conflict):
+    code = "erased"
+    title = "Personal data erased"
 
 
 class HouseholdEvent(DomainEvent):
@@ -90,17 +102,41 @@ class HouseholdVerified(HouseholdEvent):
 
 @events.register
 class HouseholdFlagged(HouseholdEvent):
+    """The household needs a review: a review opens (`review_id`), or the open one takes these reasons."""
+
     event_type: ClassVar[str] = "HouseholdFlagged"
     reasons: list[dict[str, str]]
+    review_id: int | None = None
+
+
+@events.register
+class ReviewProposed(HouseholdEvent):
+    """Maker: an officer proposes a decision on the open review (the note is sealed with the household's key)."""
+
+    event_type: ClassVar[str] = "ReviewProposed"
+    review_id: int | None
+    decision: Decision
+    proposed_by: str
+    note: str
+
+
+@events.register
+class ProposalSentBack(HouseholdEvent):
+    """Checker: another officer sends the proposal back; the review is open again."""
+
+    event_type: ClassVar[str] = "ProposalSentBack"
+    review_id: int | None
+    by: str
 
 
 @events.register
 class ReviewDecided(HouseholdEvent):
     event_type: ClassVar[str] = "ReviewDecided"
-    decision: Literal["verified", "rejected"]
+    decision: Decision
     proposed_by: str
     approved_by: str
     note: str
+    review_id: int | None = None
 
 
 @events.register
@@ -134,15 +170,29 @@ class HouseholdErased(HouseholdEvent):
     basis: str
 
 
-def validate_household(data: HouseholdIn, *, prefix: str = "") -> None:
+ONE_HEAD = "a household has exactly one member with relation 'kepala'"
+
+
+def check_one_head(relations: Iterable[str], *, field: str = "members") -> None:
+    """A household has exactly one head (kepala keluarga)."""
+    if sum(1 for r in relations if r == "kepala") != 1:
+        raise ValidationFailed(ONE_HEAD, field=field)
+
+
+def head_too_young(members: Iterable[MemberFact], today: date) -> list[dict[str, str]]:
+    """`head_too_young` review reasons: a living, present head of the family under HEAD_MIN_AGE."""
+    return [{"code": "head_too_young", "member_ref": m.member_ref} for m in members
+            if m.relation == "kepala" and m.alive and m.left_on is None
+            and age_on(m.birth_month, today) < HEAD_MIN_AGE]
+
+
+def validate_household(data: HouseholdIn, *, prefix: str = "", today: date | None = None) -> None:
     """Rules pydantic cannot express; every error names its field (e.g. `members.2.nik`)."""
     check_kk(data.kk, field=f"{prefix}kk")
     check_village(data.village_code, field=f"{prefix}village_code")
-    heads = [m for m in data.members if m.relation == "kepala"]
-    if len(heads) != 1:
-        raise ValidationFailed("a household has exactly one member with relation 'kepala'", field=f"{prefix}members")
+    check_one_head((m.relation for m in data.members), field=f"{prefix}members")
     seen: set[str] = set()
-    today = date.today()
+    today = today or SYSTEM_CLOCK.today()
     for i, m in enumerate(data.members):
         check_nik(m.nik, birth_date=m.birth_date, sex=m.sex, field=f"{prefix}members.{i}.nik")
         if m.nik in seen:
@@ -152,6 +202,19 @@ def validate_household(data: HouseholdIn, *, prefix: str = "") -> None:
             raise ValidationFailed("only a woman can be recorded as pregnant", field=f"{prefix}members.{i}.pregnant")
         if m.birth_date > today:
             raise ValidationFailed("birth date is in the future", field=f"{prefix}members.{i}.birth_date")
+
+
+@dataclass
+class Review:
+    """The household's latest review, as its events left it (the review queue is a projection of them)."""
+
+    id: int | None
+    status: ReviewStatus
+    reasons: list[dict[str, str]]
+    proposed_by: str | None = None
+    proposal: Decision | None = None
+    note: str | None = None
+    decided_by: str | None = None
 
 
 class Household(Aggregate):
@@ -168,12 +231,21 @@ class Household(Aggregate):
         self.erased = False
         self.merged_into: str | None = None
         self.pii = ""
+        self.review: Review | None = None
+        if not hasattr(self, "clock"):
+            self.clock: Clock = SYSTEM_CLOCK
 
-    def __init__(self, id: UUID) -> None:
+    def __init__(self, id: UUID, clock: Clock = SYSTEM_CLOCK) -> None:
         super().__init__(id)
+        self.clock = clock
         self.initial_state()
 
-    # --- decisions -------------------------------------------------------------------------------------
+    def using(self, clock: Clock) -> Household:
+        """This household, deciding with `clock` (the unit of work's) from now on."""
+        self.clock = clock
+        return self
+
+    # --- queries ---------------------------------------------------------------------------------------
     def _live(self) -> None:
         if self.erased:
             raise InvalidTransition("this household's personal data was erased; it cannot change any more")
@@ -186,15 +258,43 @@ class Household(Aggregate):
             raise NotFound(f"member {member_ref} is not in this household", field="member_ref")
         return found
 
+    @property
+    def present(self) -> list[MemberFact]:
+        """Members who are alive and still in the household."""
+        return [m for m in self.members.values() if m.alive and m.left_on is None]
+
+    @property
+    def open_review(self) -> Review | None:
+        """The review not decided yet (a household has at most one), if any."""
+        return self.review if self.review is not None and self.review.status != "decided" else None
+
+    def opens_review(self, reasons: list[dict[str, str]]) -> bool:
+        """Whether an automatic check with these `reasons` would open a new review (and so needs a review id):
+        reasons flag the household, and a rejected household is flagged by any change; an open review takes the
+        new reasons instead."""
+        return (bool(reasons) or self.verification in REJECTED) and self.open_review is None
+
+    def review_status(self, review_id: int) -> ReviewStatus:
+        """The status of one of this household's reviews: every review before the latest one was decided."""
+        review = self.review
+        if review is None or (review.id is not None and review.id != review_id):
+            return "decided"
+        return review.status
+
+    # --- decisions -------------------------------------------------------------------------------------
     @classmethod
     def register(cls, id: UUID, village_code: str, members: list[MemberFact], attributes: Attributes, pii: str,
-                 source: str = "ops") -> Household:
-        household = cls(id)
+                 source: str = "ops", *, clock: Clock = SYSTEM_CLOCK) -> Household:
+        household = cls(id, clock)
+        check_one_head(m.relation for m in members)
         household._record(HouseholdRegistered(village_code=village_code, members=members, attributes=attributes,
                                               pii=pii, source=source))
         return household
 
     def add_member(self, member: MemberFact, reason: Literal["birth", "moved_in", "added"], pii: str) -> None:
+        if member.relation == "kepala":
+            raise ValidationFailed("the household has a head already; correct the relation instead",
+                                   field="member.relation")
         self._live()
         self._record(MemberAdded(member=member, reason=reason, pii=pii))
 
@@ -204,9 +304,9 @@ class Household(Aggregate):
         m = self.member(member_ref)
         if m.left_on is not None:
             raise InvalidTransition("this member already left the household")
-        if on > date.today():
+        if on > self.clock.today():
             raise ValidationFailed("the date of leaving is in the future", field="on")
-        if m.relation == "kepala" and sum(1 for x in self.members.values() if x.left_on is None and x.alive) > 1:
+        if m.relation == "kepala" and len(self.present) > 1:
             raise InvalidTransition("the head cannot leave while others remain; correct the head first",
                                     field="member_ref")
         self._record(MemberLeft(member_ref=member_ref, on=on, reason=reason, to_household=to_household))
@@ -217,13 +317,19 @@ class Household(Aggregate):
         m = self.member(member_ref)
         if not m.alive:
             return False
-        if died_on > date.today():
+        if died_on > self.clock.today():
             raise ValidationFailed("date of death is in the future", field="died_on")
         self._record(MemberDied(member_ref=member_ref, died_on=died_on, source=source))
         return True
 
+    def record_death(self, member_ref: str, died_on: date) -> None:
+        """An officer records a death; known already is refused."""
+        if not self.member_died(member_ref, died_on, "ops"):
+            raise InvalidTransition("this member's death is recorded already", field="member_ref")
+
     def correct(self, village_code: str, members: list[MemberFact], pii: str, reason: str) -> None:
         self._live()
+        check_one_head(m.relation for m in members if m.left_on is None)
         self._record(HouseholdCorrected(village_code=village_code, members=members, pii=pii, reason=reason))
 
     def update_attributes(self, attributes: Attributes) -> None:
@@ -232,38 +338,101 @@ class Household(Aggregate):
             return
         self._record(AttributesUpdated(attributes=attributes))
 
-    def verified(self, checks: list[str]) -> None:
+    def split_relations(self, member_refs: list[str], head: str) -> dict[str, Relation]:
+        """Who may split off into a new household, and the relation each has there (`head` becomes its head, a
+        former head would be family). Refused: a head outside the group, nobody left behind, a member no longer
+        here, this household's own head leaving."""
+        if head not in member_refs:
+            raise ValidationFailed("the new head must be one of the members who split off", field="head")
+        if not [m for ref, m in self.members.items() if ref not in member_refs and m.alive and m.left_on is None]:
+            raise InvalidTransition("nobody would remain; correct the KK or register the household anew instead")
+        relations: dict[str, Relation] = {}
+        for i, ref in enumerate(member_refs):
+            fact = self.member(ref)
+            if not fact.alive or fact.left_on is not None:
+                raise InvalidTransition(f"member {ref} is no longer in this household", field=f"member_refs.{i}")
+            relations[ref] = "kepala" if ref == head else ("famili" if fact.relation == "kepala" else fact.relation)
+        for i, ref in enumerate(member_refs):
+            if self.members[ref].relation == "kepala":
+                raise InvalidTransition("the head stays; to move the head, correct the relations first",
+                                        field=f"member_refs.{i}")
+        return relations
+
+    def split_off(self, member_refs: list[str], head: str, on: date) -> dict[str, Relation]:
+        """Members leave to form a new household (`split`); returns their relations in the new one."""
+        relations = self.split_relations(member_refs, head)
+        for ref in member_refs:
+            self.member_left(ref, on, "split")
+        return relations
+
+    def checked(self, reasons: list[dict[str, str]], deaths: Iterable[tuple[str, date]], checks: list[str], *,
+                review_id: int | None = None) -> list[dict[str, str]]:
+        """The automatic checks' outcome: deaths on record, then flagged (a review opens or takes the reasons) or
+        verified. Returns the reasons the household's open review now has (none when it passed)."""
+        for ref, died_on in deaths:
+            self.member_died(ref, died_on, "civil_registry")
+        if reasons:
+            self.flagged(reasons, review_id)
+        else:
+            self.verified(checks, review_id)
+        review = self.open_review
+        return list(review.reasons) if self.verification == "flagged" and review is not None else []
+
+    def verified(self, checks: list[str], review_id: int | None = None) -> None:
         self._live()
         if self.verification in REJECTED:  # a review decides, not a later automatic pass: a new review opens
-            self._record(HouseholdFlagged(reasons=[{"code": "changed_after_rejection",
-                                                    "detail": "changed since a review rejected it"}]))
+            self.flagged([{"code": "changed_after_rejection", "detail": "changed since a review rejected it"}],
+                         review_id)
             return
         self._record(HouseholdVerified(checks=checks))
 
-    def flagged(self, reasons: list[dict[str, str]]) -> None:
+    def flagged(self, reasons: list[dict[str, str]], review_id: int | None = None) -> None:
+        """A review opens with `review_id`, or the open review takes these reasons (and is open again)."""
         self._live()
-        self._record(HouseholdFlagged(reasons=reasons))
+        current = self.open_review
+        self._record(HouseholdFlagged(reasons=reasons, review_id=current.id if current is not None else review_id))
 
-    def decide_review(self, decision: Literal["verified", "rejected"], proposed_by: str, approved_by: str,
-                      note: str) -> None:
+    def propose(self, review_id: int, officer: str, decision: Decision, note: str) -> None:
+        """Maker: propose a decision on the open review (`note` sealed by the caller)."""
+        self.check_proposal(review_id)
+        self._record(ReviewProposed(review_id=review_id, decision=decision, proposed_by=officer, note=note))
+
+    def check_proposal(self, review_id: int) -> None:
+        status = self.review_status(review_id)
+        if status != "open":
+            raise InvalidTransition(f"review {review_id} is {status}; only an open review takes a proposal")
+
+    def answer_proposal(self, review_id: int, officer: str, approve: bool) -> None:
+        """Checker: another officer approves the proposal (the review is decided) or sends it back (open again)."""
+        status = self.review_status(review_id)
+        review = self.review
+        if status != "proposed" or review is None or review.proposed_by is None or review.proposal is None:
+            raise InvalidTransition(f"review {review_id} is {status}; only a proposal can be approved")
+        _four_eyes(review.proposed_by, officer)
+        if not approve:
+            self._record(ProposalSentBack(review_id=review_id, by=officer))
+            return
+        self.decide_review(review.proposal, review.proposed_by, officer, review.note or "", review_id=review_id)
+
+    def decide_review(self, decision: Decision, proposed_by: str, approved_by: str, note: str, *,
+                      review_id: int | None = None) -> None:
         self._live()
         if self.verification in REJECTED:
             raise InvalidTransition("a review rejected this household; reopen its review (POST "
                                     f"/v1/households/{self.id}/review) or correct it, then decide again")
         if self.verification != "flagged":
             raise InvalidTransition(f"the household is {self.verification}, there is nothing to review")
-        if proposed_by == approved_by:
-            raise Forbidden("maker–checker: the officer who proposed cannot approve their own proposal",
-                            field="approved_by")
-        self._record(ReviewDecided(decision=decision, proposed_by=proposed_by, approved_by=approved_by, note=note))
+        _four_eyes(proposed_by, approved_by)
+        self._record(ReviewDecided(decision=decision, proposed_by=proposed_by, approved_by=approved_by, note=note,
+                                   review_id=review_id))
 
-    def reopen_review(self, reason: str, by: str) -> None:
+    def reopen_review(self, reason: str, by: str, review_id: int | None = None) -> None:
         """An officer asks for a new review of a rejected household (an appeal, new evidence)."""
         self._live()
         if self.verification not in REJECTED:
             raise InvalidTransition(f"the household is {self.verification}; only a rejected household's review "
                                     "is reopened", field="household_id")
-        self._record(HouseholdFlagged(reasons=[{"code": "review_reopened", "detail": reason, "by": by}]))
+        self.flagged([{"code": "review_reopened", "detail": reason, "by": by}], review_id)
 
     def ranked(self, desil: int, desil_province: int, score: float, rule_version: str, snapshot: str) -> None:
         self._live()
@@ -314,9 +483,25 @@ class Household(Aggregate):
 
     def apply_household_flagged(self, e: HouseholdFlagged) -> None:
         self.verification = "flagged"
+        current = self.open_review
+        if current is None:
+            self.review = Review(e.review_id, "open", list(e.reasons))
+        else:  # the open review takes the new reasons and is open again (a proposal is dropped, its note kept)
+            current.reasons, current.status, current.proposed_by, current.proposal = list(e.reasons), "open", None, None
+
+    def apply_review_proposed(self, e: ReviewProposed) -> None:
+        if self.review is not None:
+            r = self.review
+            r.status, r.proposed_by, r.proposal, r.note = "proposed", e.proposed_by, e.decision, e.note
+
+    def apply_proposal_sent_back(self, e: ProposalSentBack) -> None:
+        if self.review is not None:
+            self.review.status, self.review.proposed_by, self.review.proposal = "open", None, None
 
     def apply_review_decided(self, e: ReviewDecided) -> None:
         self.verification = "verified" if e.decision == "verified" else "rejected"
+        if self.review is not None and self.review.status != "decided":
+            self.review.status, self.review.decided_by = "decided", e.approved_by
 
     def apply_household_ranked(self, e: HouseholdRanked) -> None:
         self.desil, self.desil_province, self.rule_version = e.desil, e.desil_province, e.rule_version
@@ -334,7 +519,7 @@ class Household(Aggregate):
     # --- publishing ------------------------------------------------------------------------------------
     def public_state(self, change: str, on: date | None = None) -> dict[str, Any]:
         return public_state(str(self.id), self.version, change, self.village_code, self.verification,
-                            list(self.members.values()), self.desil, self.rule_version, on)
+                            list(self.members.values()), self.desil, self.rule_version, on or self.clock.today())
 
     def stamp_state(self, change: str) -> None:
         """Put the household's state after this command on its last new event (what gets published)."""
@@ -346,7 +531,7 @@ def public_state(ref: str, version: int, change: str, village_code: str, verific
                  members: list[MemberFact], desil: int | None, rule_version: str | None,
                  on: date | None = None) -> dict[str, Any]:
     """The `HouseholdChanged` payload (without `occurred_at`): no personal data, members by reference."""
-    today = on or date.today()
+    today = on or SYSTEM_CLOCK.today()
     province, regency, district = region_parts(village_code)
     return {
         "household_ref": ref, "household_version": version, "change": change, "village_code": village_code,
@@ -358,3 +543,10 @@ def public_state(ref: str, version: int, change: str, village_code: str, verific
                      "died_on": m.died_on.isoformat() if m.died_on else None,
                      "left_on": m.left_on.isoformat() if m.left_on else None} for m in members],
     }
+
+
+def _four_eyes(proposed_by: str, approved_by: str) -> None:
+    """Maker–checker: the officer who proposed a decision never approves (or sends back) their own proposal."""
+    if proposed_by == approved_by:
+        raise Forbidden("maker–checker: the officer who proposed cannot approve their own proposal",
+                        field="approved_by")

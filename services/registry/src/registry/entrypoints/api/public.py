@@ -17,13 +17,15 @@ from fastapi import APIRouter, Request
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from gotong.api.app import runtime
 from gotong.api.problem import problem_responses
 from gotong.api.ratelimit import TokenBuckets, rate_limit
 from gotong.db import asyncpg_dsn
 from gotong.domain.errors import ValidationFailed
-from gotong.eventstore.postgres import driver_connection
-from registry.adapters.crypto import normalise_name
+from registry.adapters.crypto import KeyRing, normalise_name
+from registry.adapters.status import StatusCheck
 from registry.domain.identity import check_village, regions
+from registry.entrypoints.api.deps import RegistryState, registry_state
 
 
 class StatusQuery(BaseModel):
@@ -52,25 +54,7 @@ NOT_FOUND = StatusAnswer(found=False, message="Data tidak ditemukan. Periksa kem
                                               "hubungi kantor desa/kelurahan untuk pendaftaran.")
 
 
-# One round trip: the candidate households (at most two: a name twice in a village is ambiguous), then the
-# desil and programs of the single one. $2 chooses the index: NIK + name, or village + name.
-LOOKUP = """
-WITH hit AS (
-    SELECT p.household_id FROM person_index p JOIN households h USING (household_id)
-    WHERE $2 AND p.name_check = $1 AND p.active AND h.status = 'active'
-    UNION ALL
-    SELECT n.household_id FROM name_index n JOIN households h USING (household_id)
-    WHERE NOT $2 AND n.name_hash = $1 AND h.status = 'active'
-    LIMIT 2),
-one AS (SELECT household_id FROM hit GROUP BY household_id HAVING (SELECT count(DISTINCT household_id) FROM hit) = 1)
-SELECT h.desil, coalesce((SELECT array_agg(r.program_code || '|' || r.period || '|' || r.status
-                                           ORDER BY r.period DESC, r.program_code)
-                          FROM recipients r WHERE r.household_id = h.household_id), '{}') AS programs
-FROM households h JOIN one USING (household_id)
-"""
-
-
-def lookup_key(keyring: Any, query: StatusQuery) -> tuple[bytes, bool]:
+def lookup_key(keyring: KeyRing, query: StatusQuery) -> tuple[bytes, bool]:
     if query.nik:
         return keyring.blind("nikname", f"{query.nik}|{normalise_name(query.name)}"), True
     return keyring.blind("name", f"{query.village_code}|{normalise_name(query.name)}"), False
@@ -86,10 +70,9 @@ def answer(row: Any) -> StatusAnswer:
 async def check_status(request: Request, query: StatusQuery) -> StatusAnswer:
     if query.village_code:
         check_village(query.village_code)
-    key, by_nik = lookup_key(request.app.state.registry.keyring, query)
-    async with request.app.state.engine.connect() as conn:
-        driver = await driver_connection(conn, begin=False)
-        return answer(await driver.fetchrow(LOOKUP, key, by_nik))
+    key, by_nik = lookup_key(registry_state(request.app).keyring, query)
+    async with runtime(request.app).database.statement() as sql:
+        return answer(await StatusCheck(sql).lookup(key, by_nik))
 
 
 class FastStatusCheck:
@@ -98,7 +81,7 @@ class FastStatusCheck:
     own small connection pool. Anything unusual (invalid input, unknown village) goes to the documented route,
     which answers with the usual problem+json."""
 
-    def __init__(self, app: ASGIApp, per_minute: int, holder: Any = None) -> None:
+    def __init__(self, app: ASGIApp, per_minute: int, holder: RegistryState | None = None) -> None:
         self.app = app
         self.buckets = TokenBuckets(per_minute, max(1, per_minute // 6))
         self.pool: asyncpg.Pool | None = None
@@ -126,12 +109,12 @@ class FastStatusCheck:
         if not allowed:
             await self.app(scope, _replay(body), send)  # the route's own limiter answers 429 with Retry-After
             return
-        state = scope["app"].state
+        app = scope["app"]
         if self.pool is None:
-            self.pool = await asyncpg.create_pool(asyncpg_dsn(state.settings.service_database_url), min_size=1,
-                                                  max_size=8)
-        key, by_nik = lookup_key(state.registry.keyring, query)
-        row = await self.pool.fetchrow(LOOKUP, key, by_nik)
+            self.pool = await asyncpg.create_pool(asyncpg_dsn(runtime(app).settings.service_database_url),
+                                                  min_size=1, max_size=8)
+        key, by_nik = lookup_key(registry_state(app).keyring, query)
+        row = await StatusCheck(self.pool).lookup(key, by_nik)
         payload = answer(row).model_dump_json().encode()
         await send({"type": "http.response.start", "status": 200, "headers": [
             (b"content-type", b"application/json"), (b"content-length", str(len(payload)).encode()),
@@ -160,7 +143,7 @@ def _replay(body: bytes) -> Receive:
 @contextlib.asynccontextmanager
 async def fast_status_lifespan(app: Any) -> AsyncIterator[None]:
     yield
-    fast = getattr(app.state, "fast_status_check", None)
+    fast = registry_state(app).fast_status_check
     if fast is not None:
         await fast.close()
 

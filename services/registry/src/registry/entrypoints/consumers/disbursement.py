@@ -1,5 +1,6 @@
 """Consumes `disbursement.events`: which programs a household received in which period, for the public
-status check. Only program code, period and status are kept."""
+status check. Only program code, period and status are kept (`recipients`, a replica: not rebuilt from the
+registry's own events)."""
 
 from __future__ import annotations
 
@@ -8,13 +9,15 @@ from uuid import UUID
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from gotong.adapters.sql import Sql
+from gotong.api.app import runtime
 from gotong.contracts.base import parse_contract
 from gotong.contracts.disbursement import EVENTS, PaymentRecorded
-from gotong.eventstore.postgres import driver_connection
 from gotong.messaging.consumer import Delivered, EventConsumer
+from gotong.messaging.topics import events_topic
+from registry.adapters.recipients import RANK, Recipients
 
-# later statuses win over earlier ones; a reissue that is paid ends as paid
-RANK = {"instructed": 1, "failed": 2, "reissued": 3, "returned": 4, "paid": 5}
+__all__ = ["RANK", "disbursement_consumer", "on_disbursement_event"]
 
 
 async def on_disbursement_event(conn: AsyncConnection, message: Delivered) -> None:
@@ -26,16 +29,11 @@ async def on_disbursement_event(conn: AsyncConnection, message: Delivered) -> No
         household_id = UUID(payment.household_ref)
     except ValueError:
         return  # not one of ours
-    driver = await driver_connection(conn)
-    await driver.execute(
-        "INSERT INTO recipients (household_id, program_code, period, status) VALUES ($1, $2, $3, $4) "
-        "ON CONFLICT (household_id, program_code, period) DO UPDATE SET status = EXCLUDED.status, updated_at = now() "
-        "WHERE $5 >= (CASE recipients.status WHEN 'instructed' THEN 1 WHEN 'failed' THEN 2 WHEN 'reissued' THEN 3 "
-        "WHEN 'returned' THEN 4 WHEN 'paid' THEN 5 ELSE 0 END)",
-        household_id, payment.program_code, payment.period, payment.status, RANK[payment.status])
+    await Recipients(await Sql.over(conn)).record(household_id, payment.program_code, payment.period,
+                                                  payment.status)
 
 
 def disbursement_consumer(app: Any) -> EventConsumer:
-    settings = app.state.settings
-    return EventConsumer(app.state.engine, name="registry.recipients", topics=["disbursement.events"],
-                         handler=on_disbursement_event, bootstrap=settings.kafka_bootstrap_servers)
+    rt = runtime(app)
+    return EventConsumer(rt.engine, name="registry.recipients", topics=[events_topic("disbursement")],
+                         handler=on_disbursement_event, bootstrap=rt.settings.kafka_bootstrap_servers)

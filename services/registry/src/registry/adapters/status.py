@@ -1,0 +1,34 @@
+"""The public status check's one query: the blind index, the household's desil and the programs it received."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from registry.adapters.households import Queryable
+
+# One round trip: the candidate households (at most two: a name twice in a village is ambiguous), then the
+# desil and programs of the single one. $2 chooses the index: NIK + name, or village + name.
+LOOKUP = """
+WITH hit AS (
+    SELECT p.household_id FROM person_index p JOIN households h USING (household_id)
+    WHERE $2 AND p.name_check = $1 AND p.active AND h.status = 'active'
+    UNION ALL
+    SELECT n.household_id FROM name_index n JOIN households h USING (household_id)
+    WHERE NOT $2 AND n.name_hash = $1 AND h.status = 'active'
+    LIMIT 2),
+one AS (SELECT household_id FROM hit GROUP BY household_id HAVING (SELECT count(DISTINCT household_id) FROM hit) = 1)
+SELECT h.desil, coalesce((SELECT array_agg(r.program_code || '|' || r.period || '|' || r.status
+                                           ORDER BY r.period DESC, r.program_code)
+                          FROM recipients r WHERE r.household_id = h.household_id), '{}') AS programs
+FROM households h JOIN one USING (household_id)
+"""
+
+
+class StatusCheck:
+    """`sql` may be a pooled asyncpg connection or pool (the hot path) or a transaction's `Sql`."""
+
+    def __init__(self, sql: Queryable) -> None:
+        self.sql = sql
+
+    async def lookup(self, key: bytes, by_nik: bool) -> Any:
+        return await self.sql.fetchrow(LOOKUP, key, by_nik)

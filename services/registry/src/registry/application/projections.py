@@ -1,0 +1,65 @@
+"""The registry's projectors: what `uow.save` (and `gotong registry rebuild`) writes from Household events.
+
+- state of a Household -> its `households` read row and its blind indexes (`kk_index`, `person_index`,
+  `name_index`: recomputed from its sealed personal data under its own key; none once erased or merged away);
+- review events (flagged, proposed, sent back, decided) -> `review_queue`.
+"""
+
+from __future__ import annotations
+
+from gotong.adapters.sql import Sql
+from gotong.application.uow import EventContext, Projectors
+from registry.adapters.crypto import KeyRing
+from registry.adapters.households import HouseholdKeys, HouseholdTable
+from registry.adapters.reviews import ReviewQueue
+from registry.application.personal import Indexes, Personal, indexes
+from registry.domain.household import (
+    Household,
+    HouseholdFlagged,
+    ProposalSentBack,
+    ReviewDecided,
+    ReviewProposed,
+    events,
+)
+
+#: The tables these projectors own (a rebuild empties them and replays the event store into them).
+TABLES = ("households", "kk_index", "person_index", "name_index", "review_queue")
+
+
+async def household_indexes(sql: Sql, keyring: KeyRing, h: Household) -> Indexes | None:
+    """The blind indexes of a household as it is now: none once erased, merged away or without its key."""
+    if h.erased or h.merged_into or not h.pii:
+        return None
+    wrapped = await HouseholdKeys(sql).wrapped(h.id)
+    if wrapped is None:
+        return None
+    dek = keyring.unwrap(wrapped)
+    return indexes(keyring, Personal.unseal(dek, h.id, h.pii), h.village_code, h.members)
+
+
+def build_projectors(keyring: KeyRing) -> Projectors:
+    projectors = Projectors(tables=TABLES)
+
+    @projectors.state(Household)
+    async def household_state(sql: Sql, h: Household) -> None:
+        table = HouseholdTable(sql)
+        await table.write(h)
+        await table.write_indexes(h.id, await household_indexes(sql, keyring, h))
+
+    @projectors.on(events, HouseholdFlagged)
+    async def review_opened(sql: Sql, e: HouseholdFlagged, at: EventContext) -> None:
+        await ReviewQueue(sql).flagged(at.stream_id, e.reasons, e.review_id, at.occurred_at)
+
+    @projectors.on(events, ReviewProposed)
+    async def review_proposed(sql: Sql, e: ReviewProposed, at: EventContext) -> None:
+        await ReviewQueue(sql).proposed(at.stream_id, e.proposed_by, e.decision, e.note)
+
+    @projectors.on(events, ProposalSentBack)
+    async def proposal_sent_back(sql: Sql, e: ProposalSentBack, at: EventContext) -> None:
+        await ReviewQueue(sql).sent_back(at.stream_id)
+
+    @projectors.on(events, ReviewDecided)
+    async def review_decided(sql: Sql, e: ReviewDecided, at: EventContext) -> None:
+        await ReviewQueue(sql).decided(at.stream_id, e.approved_by, at.occurred_at)
+
+    return projectors
