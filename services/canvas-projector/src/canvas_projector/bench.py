@@ -13,16 +13,15 @@ from uuid import uuid4
 
 import click
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from sqlalchemy.engine import make_url
 
-from canvas_projector.transparency import merkle
-from canvas_projector.transparency.log import TransparencyLog, canonical
-from gotong.bench.harness import Report, Result, Timer, console, servers
-from gotong.db import create_engine, drop_database
+from canvas_projector.adapters.transparency_log import TransparencyLogTable
+from canvas_projector.application import transparency
+from canvas_projector.domain import merkle
+from canvas_projector.domain.transparency import TransparencyLog, canonical
+from gotong.adapters.sql import Database
+from gotong.bench.harness import Report, Result, Timer, console, scratch_database, servers
+from gotong.db import create_engine
 from gotong.eventstore.model import Position
-from gotong.eventstore.postgres import driver_connection
-from gotong.migrations import migrate, migrate_kit
-from gotong.service import discover_services
 
 
 def record(i: int) -> dict[str, object]:
@@ -33,66 +32,57 @@ def record(i: int) -> dict[str, object]:
 
 async def bench_projector(leaves: int, sealed: int, proofs: int) -> Report:
     report = Report("gotong bench projector")
-    tlog = TransparencyLog("bench/log", "bench", Ed25519PrivateKey.generate())
     with servers() as srv:
-        url = make_url(srv.database_url).set(database=f"bench_tlog_{uuid4().hex[:8]}").render_as_string(False)
-        await migrate(discover_services()["canvas-projector"], url)
-        engine = create_engine(url, pool_size=2)
-        try:
-            console.print(f"building a log of {leaves:,} leaves ...")
-            tree = merkle.MemoryTree()
-            rows = []
-            for i in range(leaves):
-                data = canonical(record(i))
-                tree.append(data)
-                rows.append((i, f"pay-{i}:paid", f"pay-{i}", data))
-            nodes = [(lvl, i, h) for lvl, hashes in enumerate(tree.levels) for i, h in enumerate(hashes)]
-            async with engine.begin() as conn:
-                d = await driver_connection(conn)
-                await d.copy_records_to_table("tlog_leaves", records=rows,
-                                              columns=("idx", "record_key", "payment_id", "leaf"))
-                await d.copy_records_to_table("tlog_nodes", records=nodes, columns=("level", "idx", "hash"))
-                await d.execute("ANALYZE tlog_nodes")
-            expected_root = merkle.root(tree, leaves)
-            rng = random.Random(1)
-            latencies = []
-            async with engine.connect() as conn:
-                d = await driver_connection(conn, begin=False)
-                for _ in range(proofs):
-                    index = rng.randrange(leaves)
-                    started = time.perf_counter()
-                    proof = await TransparencyLog.inclusion_proof(d, index, leaves)
-                    latencies.append((time.perf_counter() - started) * 1000)
-                    assert merkle.verify_inclusion(tree.node(0, index), index, leaves, proof, expected_root)
-                await conn.rollback()
-            latencies.sort()
-            p50, p99 = statistics.median(latencies), latencies[int(len(latencies) * 0.99) - 1]
-            console.print(f"  inclusion proof at {leaves:,} leaves (from PostgreSQL, verified): "
-                          f"p50 {p50:.2f} ms, p99 {p99:.2f} ms over {proofs:,} proofs — goal < 5 ms: "
-                          f"{'met' if p99 < 5 else 'NOT met'}")
-            report.add(Result(f"inclusion proofs at {leaves:,} leaves", proofs, sum(latencies) / 1000, "proofs"))
+        async with scratch_database(srv.database_url, "bench_tlog", "canvas-projector") as url:
+            engine = create_engine(url, pool_size=2)
+            try:
+                console.print(f"building a log of {leaves:,} leaves ...")
+                tree = merkle.MemoryTree()
+                rows = []
+                for i in range(leaves):
+                    data = canonical(record(i))
+                    tree.append(data)
+                    rows.append((i, f"pay-{i}:paid", f"pay-{i}", data))
+                nodes = [(lvl, i, h) for lvl, hashes in enumerate(tree.levels) for i, h in enumerate(hashes)]
+                database = Database(engine)
+                async with database.transaction() as sql:
+                    await TransparencyLogTable(sql).append(rows, nodes)
+                    await sql.execute("ANALYZE tlog_nodes")
+                expected_root = merkle.root(tree, leaves)
+                rng = random.Random(1)
+                latencies = []
+                async with database.read() as sql:
+                    log = TransparencyLogTable(sql)
+                    for _ in range(proofs):
+                        index = rng.randrange(leaves)
+                        started = time.perf_counter()
+                        proof = await transparency.inclusion_proof(log, index, leaves)
+                        latencies.append((time.perf_counter() - started) * 1000)
+                        assert merkle.verify_inclusion(tree.node(0, index), index, leaves, proof, expected_root)
+                latencies.sort()
+                p50, p99 = statistics.median(latencies), latencies[int(len(latencies) * 0.99) - 1]
+                console.print(f"  inclusion proof at {leaves:,} leaves (from PostgreSQL, verified): "
+                              f"p50 {p50:.2f} ms, p99 {p99:.2f} ms over {proofs:,} proofs — goal < 5 ms: "
+                              f"{'met' if p99 < 5 else 'NOT met'}")
+                report.add(Result(f"inclusion proofs at {leaves:,} leaves", proofs, sum(latencies) / 1000, "proofs"))
 
-            async with engine.begin() as conn:
-                d = await driver_connection(conn)
-                await d.copy_records_to_table(
-                    "tlog_staged", records=[(f"pay-{i}:paid", 1, i, f"pay-{i}", canonical(record(i)))
-                                            for i in range(leaves, leaves + sealed)],
-                    columns=("record_key", "source_tx_id", "source_position", "payment_id", "leaf"))
-            with Timer() as t:
-                async with engine.begin() as conn:
-                    n = await tlog.seal(await driver_connection(conn), Position(1, leaves + sealed))
-            assert n == sealed
-            report.add(Result("seal staged records into leaves + nodes", sealed, t.seconds, "records"))
-            raw_rows = [(f"pay-{i}:raw", 1, i, f"pay-{i}", canonical(record(i))) for i in range(sealed)]
-            with Timer() as t:
-                async with engine.begin() as conn:
-                    d = await driver_connection(conn)
-                    await d.copy_records_to_table("tlog_staged", records=raw_rows, columns=(
-                        "record_key", "source_tx_id", "source_position", "payment_id", "leaf"))
-            report.add(Result("raw COPY of the same records", sealed, t.seconds, "records"))
-        finally:
-            await engine.dispose()
-            await drop_database(url)
+                async with database.transaction() as sql:
+                    await sql.copy("tlog_staged", [(f"pay-{i}:paid", 1, i, f"pay-{i}", canonical(record(i)))
+                                                   for i in range(leaves, leaves + sealed)],
+                                   ("record_key", "source_tx_id", "source_position", "payment_id", "leaf"))
+                with Timer() as t:
+                    async with database.transaction() as sql:
+                        n = await transparency.seal(TransparencyLogTable(sql), Position(1, leaves + sealed))
+                assert n == sealed
+                report.add(Result("seal staged records into leaves + nodes", sealed, t.seconds, "records"))
+                raw_rows = [(f"pay-{i}:raw", 1, i, f"pay-{i}", canonical(record(i))) for i in range(sealed)]
+                with Timer() as t:
+                    async with database.transaction() as sql:
+                        await sql.copy("tlog_staged", raw_rows,
+                                       ("record_key", "source_tx_id", "source_position", "payment_id", "leaf"))
+                report.add(Result("raw COPY of the same records", sealed, t.seconds, "records"))
+            finally:
+                await engine.dispose()
     report.ratio("seal / raw COPY", "seal staged records into leaves + nodes", "raw COPY of the same records")
     report.print()
     return report
@@ -107,74 +97,70 @@ async def bench_replay(events: int) -> Report:
     from gotong.eventstore.postgres import PostgresEventStore
     from gotong.messaging.consumer import EventConsumer
     from gotong.messaging.relay import OutboxRelay
-    from gotong.messaging.topics import ensure_topics
+    from gotong.messaging.topics import ensure_topics, events_topic
 
     report = Report("gotong bench projector (replay)")
     tlog = TransparencyLog("bench/log", "bench", Ed25519PrivateKey.generate())
     service = f"benchdisb{uuid4().hex[:6]}"
-    topic = f"{service}.events"
+    topic = events_topic(service)
     with servers() as srv:
-        base = make_url(srv.database_url)
-        producer_url = base.set(database=f"bench_prod_{uuid4().hex[:8]}").render_as_string(False)
-        url = base.set(database=f"bench_proj_{uuid4().hex[:8]}").render_as_string(False)
-        await migrate_kit(producer_url)
-        await migrate(discover_services()["canvas-projector"], url)
-        await ensure_topics(srv.kafka_bootstrap, [topic], partitions=6)
-        producer_engine = create_engine(producer_url, pool_size=2)
-        store = PostgresEventStore(producer_engine)
-        console.print(f"publishing {events:,} PaymentRecorded events ...")
-        for start in range(0, events, 10_000):
-            async with store.transaction() as tx:
-                await tx.append_batch([AppendRequest(uuid4(), "payment", 0, [EventData("PaymentRecorded", {
-                    **record(i), "province_code": "32", "regency_code": "32.73", "desil": 1 + i % 10,
-                    "funding_source": "apbn"})]) for i in range(start, min(events, start + 10_000))])
-        relay = OutboxRelay(producer_engine, service=service, bootstrap=srv.kafka_bootstrap, batch_size=5000)
-        await relay.drain(timeout=600)
-        await relay.close()
-        engine = create_engine(url, pool_size=4)
-        try:
-            raw = AIOKafkaConsumer(bootstrap_servers=srv.kafka_bootstrap, enable_auto_commit=False,
-                                   auto_offset_reset="earliest", max_poll_records=5000)
-            await raw.start()
-            tps = [TopicPartition(topic, p) for p in sorted(raw.partitions_for_topic(topic) or [])]
-            raw.assign(tps)
-            n = 0
-            with Timer() as t:
-                while n < events:
-                    for batch in (await raw.getmany(timeout_ms=1000, max_records=5000)).values():
-                        n += len(batch)
-            await raw.stop()
-            report.add(Result("raw aiokafka consume", n, t.seconds, "events"))
-            consumer = EventConsumer(engine, name=CONSUMER, topics=[topic], batch_handler=on_disbursement_events,
-                                     bootstrap=srv.kafka_bootstrap, max_batch=5000)
-            # As in the service: the consumer stages while the sealer seals and signs every half second.
-            await consumer.start()
-            stop_sealing = asyncio.Event()
-            sealed = 0
+        async with scratch_database(srv.database_url, "bench_prod") as producer_url, \
+                scratch_database(srv.database_url, "bench_proj", "canvas-projector") as url:
+            await ensure_topics(srv.kafka_bootstrap, [topic], partitions=6)
+            producer_engine = create_engine(producer_url, pool_size=2)
+            store = PostgresEventStore(producer_engine)
+            console.print(f"publishing {events:,} PaymentRecorded events ...")
+            for start in range(0, events, 10_000):
+                async with store.transaction() as tx:
+                    await tx.append_batch([AppendRequest(uuid4(), "payment", 0, [EventData("PaymentRecorded", {
+                        **record(i), "province_code": "32", "regency_code": "32.73", "desil": 1 + i % 10,
+                        "funding_source": "apbn"})]) for i in range(start, min(events, start + 10_000))])
+            relay = OutboxRelay(producer_engine, service=service, bootstrap=srv.kafka_bootstrap, batch_size=5000)
+            await relay.drain(timeout=600)
+            await relay.close()
+            engine = create_engine(url, pool_size=4)
+            database = Database(engine)
+            try:
+                raw = AIOKafkaConsumer(bootstrap_servers=srv.kafka_bootstrap, enable_auto_commit=False,
+                                       auto_offset_reset="earliest", max_poll_records=5000)
+                await raw.start()
+                tps = [TopicPartition(topic, p) for p in sorted(raw.partitions_for_topic(topic) or [])]
+                raw.assign(tps)
+                n = 0
+                with Timer() as t:
+                    while n < events:
+                        for batch in (await raw.getmany(timeout_ms=1000, max_records=5000)).values():
+                            n += len(batch)
+                await raw.stop()
+                report.add(Result("raw aiokafka consume", n, t.seconds, "events"))
+                consumer = EventConsumer(engine, name=CONSUMER, topics=[topic], batch_handler=on_disbursement_events,
+                                         bootstrap=srv.kafka_bootstrap, max_batch=5000)
+                # As in the service: the consumer stages while the sealer seals and signs every half second.
+                await consumer.start()
+                stop_sealing = asyncio.Event()
+                sealed = 0
 
-            async def sealer() -> None:
-                nonlocal sealed
-                assert consumer.consumer is not None
-                while sealed < events:
-                    sealed += await seal_and_sign(engine, tlog, len(consumer.consumer.assignment()), topic)
-                    if sealed < events:
-                        with contextlib.suppress(asyncio.TimeoutError):
-                            await asyncio.wait_for(stop_sealing.wait(), 0.5)
-            with Timer() as t:
-                sealing = asyncio.create_task(sealer())
-                await consumer.run_until_idle(idle_polls=1, timeout=900)
-                await asyncio.wait_for(sealing, 300)
-            stop_sealing.set()
-            report.add(Result("replay into the log (consume + stage, seal + sign alongside)", events, t.seconds,
-                              "events"))
-            console.print(f"  sealed {sealed:,} leaves")
-            await _live_lag(store, producer_engine, engine, consumer, service, srv.kafka_bootstrap, events)
-            await consumer.stop()
-        finally:
-            await engine.dispose()
-            await producer_engine.dispose()
-            await drop_database(url)
-            await drop_database(producer_url)
+                async def sealer() -> None:
+                    nonlocal sealed
+                    assert consumer.consumer is not None
+                    while sealed < events:
+                        sealed += await seal_and_sign(database, tlog, len(consumer.consumer.assignment()), topic)
+                        if sealed < events:
+                            with contextlib.suppress(asyncio.TimeoutError):
+                                await asyncio.wait_for(stop_sealing.wait(), 0.5)
+                with Timer() as t:
+                    sealing = asyncio.create_task(sealer())
+                    await consumer.run_until_idle(idle_polls=1, timeout=900)
+                    await asyncio.wait_for(sealing, 300)
+                stop_sealing.set()
+                report.add(Result("replay into the log (consume + stage, seal + sign alongside)", events, t.seconds,
+                                  "events"))
+                console.print(f"  sealed {sealed:,} leaves")
+                await _live_lag(store, producer_engine, engine, consumer, service, srv.kafka_bootstrap, events)
+                await consumer.stop()
+            finally:
+                await engine.dispose()
+                await producer_engine.dispose()
     report.ratio("replay / raw consume", "replay into the log (consume + stage, seal + sign alongside)",
                  "raw aiokafka consume")
     report.print()
@@ -207,13 +193,12 @@ async def _live_lag(store: Any, producer_engine: Any, engine: Any, consumer: Any
     await asyncio.sleep(2)
     stop.set()
     await asyncio.gather(*tasks)
-    async with engine.connect() as conn:
-        d = await driver_connection(conn, begin=False)
-        row = await d.fetchrow(
+    async with Database(engine).read() as sql:
+        row = await sql.fetchrow(
             "SELECT count(*) AS n, percentile_cont(0.5) WITHIN GROUP (ORDER BY lag) AS p50, "
             "percentile_cont(0.99) WITHIN GROUP (ORDER BY lag) AS p99 FROM (SELECT extract(epoch FROM staged_at - "
             "(convert_from(leaf, 'UTF8')::jsonb->>'occurred_at')::timestamptz) AS lag FROM tlog_staged) s")
-        await conn.rollback()
+    assert row is not None
     console.print(f"  live: {sent:,} events at {rate:,}/s for {seconds} s; {row['n']:,} reached the projector; "
                   f"lag p50 {row['p50'] * 1000:.0f} ms, p99 {row['p99'] * 1000:.0f} ms "
                   f"(goal p99 < 1 s: {'met' if row['p99'] < 1 else 'NOT met'})")

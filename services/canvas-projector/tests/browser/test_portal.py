@@ -9,11 +9,14 @@ import pytest
 import uvicorn
 from playwright.async_api import async_playwright
 
+from canvas_projector.adapters.transparency_log import TransparencyLogTable
+from canvas_projector.application import transparency
+from canvas_projector.bootstrap import create_app
 from canvas_projector.config import Settings
-from canvas_projector.entrypoints.api.app import create_app
-from canvas_projector.transparency.log import TransparencyLog
+from canvas_projector.domain.transparency import TransparencyLog
+from canvas_projector.entrypoints.state import projector_state
+from gotong.api.app import runtime
 from gotong.eventstore.model import Position
-from gotong.eventstore.postgres import driver_connection
 from gotong.infra.embedded import free_port
 from gotong.messaging.topics import dlq_topic, ensure_topics
 
@@ -42,16 +45,16 @@ async def portal(database_url, kafka_bootstrap, tmp_path):
     task = asyncio.create_task(server.serve())
     while not server.started:
         await asyncio.sleep(0.05)
-    tlog: TransparencyLog = app.state.tlog
-    async with app.state.engine.begin() as conn:
-        d = await driver_connection(conn)
+    tlog: TransparencyLog = projector_state(app).tlog
+    async with runtime(app).database.transaction() as sql:
+        log = TransparencyLogTable(sql)
         records = ([record(i, "32") for i in range(12)] + [record(50 + i, "33") for i in range(11)]
                    + [record(100 + i, "35") for i in range(3)])
         for n, r in enumerate(records):
-            await tlog.stage(d, f"{r['payment_id']}:paid", Position(1, n + 1), r)
-        await tlog.seal(d, Position(1, 1000))
-        await tlog.sign_checkpoint(d)
-        receipt = await tlog.receipt(d, "pay-5", "paid")
+            await transparency.stage(log, f"{r['payment_id']}:paid", Position(1, n + 1), r)
+        await transparency.seal(log, Position(1, 1000))
+        await transparency.sign_checkpoint(log, tlog)
+        receipt = await transparency.receipt(log, tlog, "pay-5", "paid")
     yield f"http://127.0.0.1:{port}", receipt
     server.should_exit = True
     await task

@@ -6,11 +6,11 @@ from types import SimpleNamespace
 import httpx
 import pytest
 
+from canvas_projector.bootstrap import create_app
 from canvas_projector.config import Settings
-from canvas_projector.entrypoints.api.app import create_app
 from canvas_projector.entrypoints.consumers.network import on_event
+from gotong.api.app import runtime
 from gotong.contracts import enterprise, partnership, registry
-from gotong.db import create_engine
 
 AT = "2026-11-20T08:00:00Z"
 
@@ -19,19 +19,18 @@ AT = "2026-11-20T08:00:00Z"
 async def client(database_url, kafka_bootstrap, tmp_path):
     settings = Settings(database_url=database_url, kafka_bootstrap_servers=kafka_bootstrap, relay_enabled=False,
                         auth_required=False, tlog_signing_key_path=str(tmp_path / "k.pem"))
-    app = create_app(settings)
-    app.state.engine = create_engine(database_url, pool_size=2)  # no lifespan: the consumer is fed directly
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://projector") as c:
+    app = create_app(settings, consumers=False)  # no consumers: the handler is fed directly
+    async with app.router.lifespan_context(app), httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="http://projector") as c:
         c.app = app
         yield c
-    await app.state.engine.dispose()
 
 
 async def deliver(client, topic: str, fact) -> None:
     message = SimpleNamespace(topic=topic, event=SimpleNamespace(
         event_type=fact.event_type, schema_version=fact.schema_version, data=fact.model_dump(mode="json")))
-    async with client.app.state.engine.begin() as conn:
-        await on_event(conn, message)
+    async with runtime(client.app).database.transaction() as sql:  # as the kit's consumer calls it
+        await on_event(sql.connection, message)
 
 
 def report(enterprise_id: str, period: str, version: int, revenue: int, expenses: int, grants: int, jobs: int,

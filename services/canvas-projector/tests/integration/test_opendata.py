@@ -10,8 +10,8 @@ import httpx
 import pytest
 from lxml import etree
 
+from canvas_projector.bootstrap import create_app
 from canvas_projector.config import Settings
-from canvas_projector.entrypoints.api.app import create_app
 from gotong.contracts import csr_ledger, disbursement
 from gotong.db import create_engine
 from gotong.eventstore import AppendRequest, EventData

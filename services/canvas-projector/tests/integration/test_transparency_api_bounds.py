@@ -7,13 +7,16 @@ import base64
 import httpx
 import pytest
 
+from canvas_projector.adapters.transparency_log import TransparencyLogTable
+from canvas_projector.application import transparency
+from canvas_projector.bootstrap import create_app
 from canvas_projector.config import Settings
-from canvas_projector.entrypoints.api.app import create_app
-from canvas_projector.transparency.checkpoint import open_note
-from canvas_projector.transparency.log import TransparencyLog, canonical, verify_receipt
-from canvas_projector.transparency.merkle import leaf_hash, verify_inclusion
+from canvas_projector.domain.checkpoint import open_note
+from canvas_projector.domain.merkle import leaf_hash, verify_inclusion
+from canvas_projector.domain.transparency import TransparencyLog, canonical, verify_receipt
+from canvas_projector.entrypoints.state import projector_state
+from gotong.api.app import runtime
 from gotong.eventstore.model import Position
-from gotong.eventstore.postgres import driver_connection
 from gotong.messaging.topics import dlq_topic, ensure_topics
 
 
@@ -31,13 +34,13 @@ async def client(database_url, kafka_bootstrap, tmp_path):
     app = create_app(settings)
     async with app.router.lifespan_context(app), httpx.AsyncClient(
             transport=httpx.ASGITransport(app=app), base_url="http://projector") as c:
-        tlog: TransparencyLog = app.state.tlog
-        async with app.state.engine.begin() as conn:
-            d = await driver_connection(conn)
+        tlog: TransparencyLog = projector_state(app).tlog
+        async with runtime(app).database.transaction() as sql:
+            log = TransparencyLogTable(sql)
             for i in range(8):
-                await tlog.stage(d, f"pay-{i}:1:paid", Position(1, i + 1), record(i))
-            await tlog.seal(d, Position(1, 1000))
-            assert (await tlog.sign_checkpoint(d)).size == 8
+                await transparency.stage(log, f"pay-{i}:1:paid", Position(1, i + 1), record(i))
+            await transparency.seal(log, Position(1, 1000))
+            assert (await transparency.sign_checkpoint(log, tlog)).size == 8
         c.app = app  # type: ignore[attr-defined]
         yield c
 

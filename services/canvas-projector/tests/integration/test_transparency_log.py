@@ -9,17 +9,20 @@ from uuid import uuid4
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from canvas_projector.adapters.transparency_log import TransparencyLogTable
+from canvas_projector.application import transparency
+from canvas_projector.domain.transparency import TransparencyLog, verify_receipt
 from canvas_projector.entrypoints.consumers.transparency import (
     CONSUMER,
     on_disbursement_event,
     seal_and_sign,
 )
-from canvas_projector.transparency.log import TransparencyLog, verify_receipt
+from gotong.adapters.sql import Database
 from gotong.contracts.disbursement import PaymentRecorded
 from gotong.db import create_engine
 from gotong.eventstore import AppendRequest, EventData
 from gotong.eventstore.model import Position
-from gotong.eventstore.postgres import PostgresEventStore, driver_connection
+from gotong.eventstore.postgres import PostgresEventStore
 from gotong.messaging.consumer import EventConsumer
 from gotong.messaging.relay import OutboxRelay
 from gotong.messaging.topics import ensure_topics
@@ -59,7 +62,7 @@ async def project(engine, kafka_bootstrap, topic: str) -> EventConsumer:
     consumer = EventConsumer(engine, name=CONSUMER, topics=[topic], handler=on_disbursement_event,
                              bootstrap=kafka_bootstrap)
     await consumer.run_until_idle(timeout=120)
-    await seal_and_sign(engine, TLOG, len(consumer.consumer.assignment()), topic)
+    await seal_and_sign(Database(engine), TLOG, len(consumer.consumer.assignment()), topic)
     await consumer.stop()
     return consumer
 
@@ -72,12 +75,11 @@ async def topic(kafka_bootstrap, unique_name):
 
 
 async def tree_state(engine) -> tuple[int, bytes, list[str]]:
-    async with engine.connect() as conn:
-        d = await driver_connection(conn, begin=False)
-        size = await TransparencyLog.size(d)
-        root = await TransparencyLog.root(d, size)
-        keys = [r[0] for r in await d.fetch("SELECT record_key FROM tlog_leaves ORDER BY idx")]
-        await conn.rollback()
+    async with Database(engine).read() as sql:
+        log = TransparencyLogTable(sql)
+        size = await log.size()
+        root = await transparency.tree_root(log, size)
+        keys = [r[0] for r in await sql.fetch("SELECT record_key FROM tlog_leaves ORDER BY idx")]
     return size, root, keys
 
 
@@ -90,12 +92,11 @@ async def test_records_become_leaves_once_and_receipts_verify(engine, test_infra
     size, root, keys = await tree_state(engine)
     assert size == 43, "each record once, however often delivered"
     assert len(set(keys)) == 43
-    async with engine.connect() as conn:
-        d = await driver_connection(conn, begin=False)
-        receipt = await TLOG.receipt(d, "pay-7", "paid")
-        latest = await TLOG.receipt(d, "pay-3", "paid")
-        first = await TLOG.receipt(d, "pay-3", "paid", attempt=1)
-        await conn.rollback()
+    async with Database(engine).read() as sql:
+        log = TransparencyLogTable(sql)
+        receipt = await transparency.receipt(log, TLOG, "pay-7", "paid")
+        latest = await transparency.receipt(log, TLOG, "pay-3", "paid")
+        first = await transparency.receipt(log, TLOG, "pay-3", "paid", attempt=1)
     assert (latest["record"]["attempt"], first["record"]["attempt"]) == (2, 1)
     assert latest["leaf_index"] > first["leaf_index"]
     assert receipt is not None
@@ -137,16 +138,16 @@ async def test_checkpoints_grow_consistently_and_a_forked_log_is_never_signed(en
     await project(engine, kafka_bootstrap, topic)
     await publish_payments(test_infra, kafka_bootstrap, topic, [payment(i) for i in range(10, 25)])
     await project(engine, kafka_bootstrap, topic)
-    async with engine.begin() as conn:
-        d = await driver_connection(conn)
-        sizes = [r[0] for r in await d.fetch("SELECT size FROM tlog_checkpoints ORDER BY size")]
+    async with Database(engine).transaction() as sql:
+        log = TransparencyLogTable(sql)
+        sizes = [r[0] for r in await sql.fetch("SELECT size FROM tlog_checkpoints ORDER BY size")]
         assert sizes == [10, 25]
         # Rewrite history (a changed old record), then let the log grow: it must refuse to sign.
-        await d.execute("UPDATE tlog_nodes SET hash = sha256(hash) WHERE (level = 0 AND idx = 2) OR level >= 1")
-        await TLOG.stage(d, "late:paid", Position(2**62, 0), {"payment_id": "late", "amount": 1})
-        assert await TLOG.seal(d, Position(2**62, 0)) == 1
+        await sql.execute("UPDATE tlog_nodes SET hash = sha256(hash) WHERE (level = 0 AND idx = 2) OR level >= 1")
+        await transparency.stage(log, "late:paid", Position(2**62, 0), {"payment_id": "late", "amount": 1})
+        assert await transparency.seal(log, Position(2**62, 0)) == 1
         with pytest.raises(RuntimeError, match="not consistent"):
-            await TLOG.sign_checkpoint(d)
+            await transparency.sign_checkpoint(log, TLOG)
 
 
 async def test_a_partition_the_topic_no_longer_has_does_not_stop_sealing(engine, test_infra, kafka_bootstrap, topic):
@@ -160,4 +161,5 @@ async def test_a_partition_the_topic_no_longer_has_does_not_stop_sealing(engine,
     await project(engine, kafka_bootstrap, topic)
     size, _, _ = await tree_state(engine)
     assert size == 12
-    assert await seal_and_sign(engine, TLOG, [0, 1, 2, 7], topic) == 0, "partition 7 read nothing: wait for it"
+    assert await seal_and_sign(Database(engine), TLOG, [0, 1, 2, 7], topic) == 0, \
+        "partition 7 read nothing: wait for it"

@@ -5,7 +5,7 @@ import base64
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from canvas_projector.transparency.checkpoint import Checkpoint, key_id, open_note, sign, verifier_key
+from canvas_projector.domain.checkpoint import Checkpoint, key_id, open_note, sign, verifier_key
 
 KEY = Ed25519PrivateKey.generate()
 NAME = "transparansi.gotong.id"

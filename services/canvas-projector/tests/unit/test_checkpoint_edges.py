@@ -7,7 +7,7 @@ import base64
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from canvas_projector.transparency.checkpoint import (
+from canvas_projector.domain.checkpoint import (
     DASH,
     Checkpoint,
     open_note,

@@ -6,14 +6,14 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
-from canvas_projector.opendata.iati import (
+from canvas_projector.adapters.iati_xml import activities_xml
+from canvas_projector.domain.iati import (
     DISBURSEMENT,
     INCOMING_FUNDS,
     INCOMING_PLEDGE,
     OUTGOING_COMMITMENT,
     Activity,
     Transaction,
-    activities_xml,
 )
 
 IATI_SCHEMA = Path(__file__).parents[1] / "fixtures" / "iati-2.03" / "iati-activities-schema.xsd"

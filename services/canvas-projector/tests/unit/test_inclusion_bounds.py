@@ -4,7 +4,7 @@ by the log's own check (`merkle.verify_inclusion`) and by the proof builder."""
 
 import pytest
 
-from canvas_projector.transparency.merkle import MemoryTree, inclusion_proof, leaf_hash, root, verify_inclusion
+from canvas_projector.domain.merkle import MemoryTree, inclusion_proof, leaf_hash, root, verify_inclusion
 
 LEAVES = [f"record-{i}".encode() for i in range(16)]
 

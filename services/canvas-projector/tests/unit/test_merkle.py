@@ -6,7 +6,7 @@ import random
 
 import pytest
 
-from canvas_projector.transparency.merkle import (
+from canvas_projector.domain.merkle import (
     EMPTY_ROOT,
     MappingSource,
     MemoryTree,
@@ -138,7 +138,7 @@ def test_a_proof_can_be_planned_then_answered_from_fetched_nodes(tree):
 def test_canonical_leaf_bytes_are_the_standard_library_sorted_compact_json():
     import json
 
-    from canvas_projector.transparency.log import canonical
+    from canvas_projector.domain.transparency import canonical
 
     record = {"z": 1, "amount": 750_000, "name_of_region": "Kota Banda Aceh \u2014 Aceh", "desil": None,
               "a": "kutipan \"ganda\" / garis miring"}

@@ -6,7 +6,7 @@ import hashlib
 
 import pytest
 
-from canvas_projector.transparency.merkle import (
+from canvas_projector.domain.merkle import (
     MemoryTree,
     consistency_proof,
     inclusion_proof,

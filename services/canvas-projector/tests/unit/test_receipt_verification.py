@@ -9,9 +9,9 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from canvas_projector import verify
-from canvas_projector.transparency.checkpoint import Checkpoint, sign, verifier_key
-from canvas_projector.transparency.log import canonical, verify_receipt
-from canvas_projector.transparency.merkle import MemoryTree, inclusion_proof, root
+from canvas_projector.domain.checkpoint import Checkpoint, sign, verifier_key
+from canvas_projector.domain.merkle import MemoryTree, inclusion_proof, root
+from canvas_projector.domain.transparency import canonical, verify_receipt
 
 KEY = Ed25519PrivateKey.generate()
 NAME = "transparansi.test"

@@ -1,6 +1,6 @@
 """Small-cell protection: no group under 10 households is published, alone or by subtraction from the total."""
 
-from canvas_projector.portal.routes import MIN_CELL, protect
+from canvas_projector.domain.figures import MIN_CELL, protect
 
 
 def test_small_groups_are_pooled_and_the_pool_is_never_small():

@@ -1,4 +1,4 @@
-"""IATI 2.03 activity XML (iatistandard.org/en/iati-standard/203/activity-standard): programs and company CSR
+"""IATI 2.03 activities (iatistandard.org/en/iati-standard/203/activity-standard): programs and company CSR
 funds as activities, money movements as transactions with the standard TransactionType codes:
 
   1 Incoming Funds (CSR deposits)      2 Outgoing Commitment (CSR allocations)
@@ -20,10 +20,10 @@ per household.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
-
-from lxml import etree
+from datetime import date
+from typing import Any
 
 REPORTING_ORG_REF = "XI-IATI-GOTONG"  # the default of the IATI_REPORTING_ORG_REF setting (see above)
 SECTOR_SOCIAL_PROTECTION = "16010"  # DAC 5-digit purpose code (Sector vocabulary 1)
@@ -57,43 +57,74 @@ class Activity:
     transactions: list[Transaction] = field(default_factory=list)
 
 
-def _narrative(parent: etree._Element, tag: str, text: str, **attrs: str) -> etree._Element:
-    element = etree.SubElement(parent, tag, **attrs)
-    etree.SubElement(element, "narrative").text = text
-    return element
+Row = Mapping[str, Any]
+#: CSR flow kind -> IATI TransactionType
+FLOW_TYPES = {"pledge": INCOMING_PLEDGE, "deposit": INCOMING_FUNDS, "allocation": OUTGOING_COMMITMENT,
+              "spending": DISBURSEMENT}
 
 
-def activities_xml(activities: list[Activity], generated: datetime | None = None,
-                   reporting_org: str = REPORTING_ORG_REF) -> bytes:
-    generated = generated or datetime.now(UTC)
-    root = etree.Element("iati-activities", version="2.03",
-                         **{"generated-datetime": generated.replace(microsecond=0).isoformat()})
-    for a in activities:
-        act = etree.SubElement(root, "iati-activity", **{
-            "last-updated-datetime": generated.replace(microsecond=0).isoformat(), "default-currency": "IDR",
-            "{http://www.w3.org/XML/1998/namespace}lang": "id"})
-        etree.SubElement(act, "iati-identifier").text = a.identifier
-        _narrative(act, "reporting-org", "Gotong — platform program sosial", ref=reporting_org,
-                   type=REPORTING_ORG_TYPE)
-        _narrative(act, "title", a.title)
-        _narrative(act, "description", a.description, type="1")
-        _narrative(act, "participating-org", a.funder, role=ROLE_FUNDING)
-        _narrative(act, "participating-org", "Gotong", role=ROLE_IMPLEMENTING, ref=reporting_org)
-        etree.SubElement(act, "activity-status", code=ACTIVITY_STATUS_IMPLEMENTATION)
-        etree.SubElement(act, "activity-date", type=ACTIVITY_DATE_ACTUAL_START, **{"iso-date": a.start.isoformat()})
-        etree.SubElement(act, "recipient-country", code="ID", percentage="100")
-        etree.SubElement(act, "sector", vocabulary="1", code=SECTOR_SOCIAL_PROTECTION, percentage="100")
-        for t in a.transactions:
-            tx = etree.SubElement(act, "transaction")
-            etree.SubElement(tx, "transaction-type", code=t.type)
-            etree.SubElement(tx, "transaction-date", **{"iso-date": t.day.isoformat()})
-            value = etree.SubElement(tx, "value", currency="IDR", **{"value-date": t.day.isoformat()})
-            value.text = str(t.amount)
-            _narrative(tx, "description", t.description)
-            if t.provider:
-                _narrative(tx, "provider-org", t.provider,
-                           **({"provider-activity-id": t.provider_activity} if t.provider_activity else {}))
-            if t.receiver:
-                _narrative(tx, "receiver-org", t.receiver,
-                           **({"receiver-activity-id": t.receiver_activity} if t.receiver_activity else {}))
-    return bytes(etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True))
+def build_activities(ref: str, programs: Sequence[Row], program_periods: Sequence[Row],
+                     flows: Sequence[Row]) -> list[Activity]:
+    """The activities of the IATI file, from the replicas' rows.
+
+    programs: program_id, code, name, eligibility_summary, funding_source.
+    program_periods: code, period, first_at, last_at, amount (net of returns) — per program and period.
+    flows: company_id, name, registered_at, kind, amount, counterpart, occurred_at — ordered by company name
+    and time.
+    """
+    by_code = {r["code"]: r for r in programs}
+    by_program_id = {r["program_id"]: r for r in programs}
+    activities: dict[str, Activity] = {}
+
+    def program_activity(code: str, start: date) -> Activity:
+        program = by_code.get(code)
+        activity = activities.setdefault(code, Activity(
+            f"{ref}-{code}", program["name"] if program else code,
+            program["eligibility_summary"] if program else f"Program {code}",
+            "Pemerintah Indonesia" if not program or program["funding_source"] != "csr" else "Dana CSR perusahaan",
+            start))
+        activity.start = min(activity.start, start)
+        return activity
+
+    for row in program_periods:
+        activity = program_activity(row["code"], row["first_at"].date())
+        if row["amount"] > 0:
+            activity.transactions.append(Transaction(
+                DISBURSEMENT, row["last_at"].date(), row["amount"], f"Penyaluran {row['period']}",
+                receiver="Rumah tangga penerima (agregat)"))
+    spent: dict[tuple[str, str, str], tuple[int, date]] = {}
+    names: dict[str, str] = {}
+    for f in flows:
+        activity = activities.setdefault(f"csr:{f['company_id']}", Activity(
+            f"{ref}-CSR-{f['company_id']}", f"Dana TJSL {f['name']}",
+            f"Dana tanggung jawab sosial dan lingkungan {f['name']} yang dikelola di Gotong.", f["name"],
+            f["registered_at"].date()))
+        names[activity.identifier] = f["name"]
+        if f["kind"] == "spending":  # net of returns, per program and month (a return is a negative flow)
+            key = (activity.identifier, f["counterpart"] or "", f["occurred_at"].strftime("%Y-%m"))
+            amount, _ = spent.get(key, (0, f["occurred_at"].date()))
+            spent[key] = (amount + f["amount"], f["occurred_at"].date())
+        elif f["amount"] > 0:
+            incoming = f["kind"] in ("pledge", "deposit")
+            activity.transactions.append(Transaction(
+                FLOW_TYPES[f["kind"]], f["occurred_at"].date(), f["amount"], f["kind"],
+                provider=f["name"] if incoming else None, receiver=None if incoming else (f["counterpart"] or None)))
+    by_id = {a.identifier: a for a in activities.values()}
+    for (fund_id, target, month), (amount, day) in spent.items():
+        if not amount:
+            continue  # a month whose returns exceed its payments reports the correction as a negative value
+        program = by_program_id.get(target)
+        if program is None:  # the program's definition has not reached the projector yet: name what we know
+            by_id[fund_id].transactions.append(Transaction(
+                DISBURSEMENT, day, amount, f"Penyaluran {month}", receiver=f"Program {target}"))
+            continue
+        receiver = program_activity(program["code"], day)
+        # The same money, once from each side, linked: the fund disbursed it to the program's activity, which
+        # received it from the fund's activity. Aggregators count it once.
+        by_id[fund_id].transactions.append(Transaction(
+            DISBURSEMENT, day, amount, f"Penyaluran {month} ke {program['name']}", receiver=program["name"],
+            receiver_activity=receiver.identifier))
+        receiver.transactions.append(Transaction(
+            INCOMING_FUNDS, day, amount, f"Dana CSR {month}", provider=names[fund_id],
+            provider_activity=fund_id))
+    return list(activities.values())

@@ -1,0 +1,105 @@
+"""The transparency log on PostgreSQL: staged records, leaves, complete-subtree nodes and checkpoints.
+
+Records are staged with the source store position of their event and sealed into leaves in position order up
+to a horizon every partition has passed (the producer's watermark), so replaying the topics from zero yields the
+same leaves in the same order. A proof at any size needs O(log n) node rows, fetched in one query.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Any
+
+from canvas_projector.domain.transparency import LastCheckpoint, Node, SignedCheckpoint, StagedRecord, canonical
+from gotong.adapters.sql import Sql
+from gotong.eventstore.model import Position
+
+
+class TransparencyLogTable:
+    def __init__(self, sql: Sql) -> None:
+        self.sql = sql
+
+    # -- writing --------------------------------------------------------------------------------------------
+    async def stage(self, records: Sequence[tuple[str, Position, dict[str, Any]]]) -> None:
+        """Remember records until they can be sealed, in one statement; a record staged or sealed before changes
+        nothing, and the first of a repeated key wins, as one by one."""
+        await self.sql.execute(
+            "INSERT INTO tlog_staged (record_key, source_tx_id, source_position, payment_id, leaf) "
+            "SELECT DISTINCT ON (k) k, t, p, i, l FROM unnest($1::text[], $2::int8[], $3::int8[], $4::text[], "
+            "$5::bytea[]) WITH ORDINALITY AS s(k, t, p, i, l, o) "
+            "WHERE NOT EXISTS (SELECT 1 FROM tlog_leaves x WHERE x.record_key = k) "
+            "ORDER BY k, o ON CONFLICT (record_key) DO NOTHING",
+            [r[0] for r in records], [r[1].tx_id for r in records], [r[1].position for r in records],
+            [str(r[2]["payment_id"]) for r in records], [canonical(r[2]) for r in records])
+
+    async def take_staged(self, horizon: Position) -> list[StagedRecord]:
+        """Remove and return the staged records at or before `horizon`, in source order."""
+        rows = await self.sql.fetch(
+            "DELETE FROM tlog_staged WHERE (source_tx_id, source_position) <= ($1, $2) "
+            "RETURNING record_key, source_tx_id, source_position, payment_id, leaf", horizon.tx_id, horizon.position)
+        rows.sort(key=lambda r: (r["source_tx_id"], r["source_position"]))
+        return [StagedRecord(r["record_key"], r["payment_id"], bytes(r["leaf"])) for r in rows]
+
+    async def lock(self) -> None:
+        """One sealer at a time."""
+        await self.sql.execute("LOCK TABLE tlog_leaves IN EXCLUSIVE MODE")
+
+    async def append(self, leaves: Iterable[Sequence[Any]], nodes: Iterable[Sequence[Any]]) -> None:
+        await self.sql.copy("tlog_leaves", leaves, ("idx", "record_key", "payment_id", "leaf"))
+        await self.sql.copy("tlog_nodes", nodes, ("level", "idx", "hash"))
+
+    async def add_checkpoint(self, checkpoint: SignedCheckpoint) -> None:
+        await self.sql.execute("INSERT INTO tlog_checkpoints (size, root, note) VALUES ($1, $2, $3)",
+                               checkpoint.size, checkpoint.root, checkpoint.note)
+
+    # -- reading --------------------------------------------------------------------------------------------
+    async def size(self) -> int:
+        # leaves are dense from 0: the primary key's end is the size (count(*) would scan every leaf)
+        return int(await self.sql.fetchval("SELECT coalesce(max(idx) + 1, 0) FROM tlog_leaves"))
+
+    async def nodes(self, wanted: Sequence[Node]) -> dict[Node, bytes]:
+        rows = await self.sql.fetch(
+            "SELECT n.level, n.idx, n.hash FROM tlog_nodes n JOIN unnest($1::int2[], $2::int8[]) AS w(level, idx) "
+            "ON n.level = w.level AND n.idx = w.idx", [w[0] for w in wanted], [w[1] for w in wanted])
+        return {(r[0], r[1]): bytes(r[2]) for r in rows}
+
+    async def last_checkpoint(self) -> LastCheckpoint | None:
+        row = await self.sql.fetchrow("SELECT size, root FROM tlog_checkpoints ORDER BY size DESC LIMIT 1")
+        return None if row is None else LastCheckpoint(row["size"], bytes(row["root"]))
+
+    async def latest_note(self) -> tuple[int, str] | None:
+        """The latest signed checkpoint: its size and its note."""
+        row = await self.sql.fetchrow("SELECT size, note FROM tlog_checkpoints ORDER BY size DESC LIMIT 1")
+        return None if row is None else (row["size"], row["note"])
+
+    async def checkpoints(self, limit: int) -> list[tuple[int, bytes, str, datetime]]:
+        """Checkpoint history, newest first: size, root, note, signed at."""
+        rows = await self.sql.fetch(
+            "SELECT size, root, note, signed_at FROM tlog_checkpoints ORDER BY size DESC LIMIT $1", limit)
+        return [(r["size"], bytes(r["root"]), r["note"], r["signed_at"]) for r in rows]
+
+    async def leaf_of(self, payment_id: str, status: str, attempt: int | None) -> tuple[int, bytes] | None:
+        """The newest leaf of a payment with that status (and attempt: a reissue is a new attempt)."""
+        row = await self.sql.fetchrow(
+            "SELECT idx, leaf FROM tlog_leaves WHERE payment_id = $1 "
+            "AND convert_from(leaf, 'UTF8')::jsonb->>'status' = $2 "
+            "AND ($3::int IS NULL OR coalesce((convert_from(leaf, 'UTF8')::jsonb->>'attempt')::int, 1) = $3) "
+            "ORDER BY idx DESC LIMIT 1", payment_id, status, attempt)
+        return None if row is None else (row["idx"], bytes(row["leaf"]))
+
+    async def record_keys(self) -> list[str]:
+        return [r[0] for r in await self.sql.fetch("SELECT record_key FROM tlog_leaves ORDER BY idx")]
+
+
+class ConsumerProgress:
+    """How far a consumer has read each partition: the producer's watermark stored with its position."""
+
+    def __init__(self, sql: Sql) -> None:
+        self.sql = sql
+
+    async def watermarks(self, consumer: str, topic: str, partitions: Sequence[int]) -> dict[int, Position]:
+        rows = await self.sql.fetch(
+            "SELECT partition, watermark_tx_id, watermark_position FROM consumer_positions "
+            "WHERE consumer = $1 AND topic = $2 AND partition = ANY($3::int[])", consumer, topic, list(partitions))
+        return {r[0]: Position(r[1], r[2]) for r in rows}

@@ -1,0 +1,118 @@
+"""The transparency log's use cases: stage payments, seal what every partition has passed, sign checkpoints,
+answer proofs and receipts. The rules are the domain's; the rows come from `TransparencyLogTable`."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
+
+from canvas_projector.adapters.transparency_log import ConsumerProgress, TransparencyLogTable
+from canvas_projector.domain import merkle
+from canvas_projector.domain import transparency as rules
+from canvas_projector.domain.transparency import SignedCheckpoint, TransparencyLog
+from gotong.contracts.disbursement import PaymentRecorded
+from gotong.domain.errors import ValidationFailed
+from gotong.eventstore.model import Position
+
+
+async def stage_payments(log: TransparencyLogTable, payments: Iterable[tuple[Position, PaymentRecorded]]) -> None:
+    """Stage a batch of payments in one statement (replays run at tens of thousands of events a second); the
+    record is taken from the contract's validated fields."""
+    staged = [(rules.record_key(p.payment_id, p.attempt, p.status), position, rules.public_record(vars(p)))
+              for position, p in payments]
+    if staged:
+        await log.stage(staged)
+
+
+async def stage(log: TransparencyLogTable, record_key: str, position: Position, record: dict[str, Any]) -> None:
+    """Remember one record until it can be sealed; a record staged or sealed before changes nothing."""
+    await log.stage([(record_key, position, record)])
+
+
+async def seal(log: TransparencyLogTable, horizon: Position) -> int:
+    """Append staged records at or before `horizon` as leaves, in source order. Returns how many."""
+    staged = await log.take_staged(horizon)
+    if not staged:
+        return 0
+    await log.lock()
+    size = await log.size()
+    leaves, nodes = rules.seal(size, await log.nodes(rules.frontier(size)), staged)
+    await log.append(leaves, nodes)
+    return len(leaves)
+
+
+async def _source(log: TransparencyLogTable, plan: Callable[[merkle.NodeSource], object]) -> merkle.MappingSource:
+    """The nodes a proof needs, fetched in one query."""
+    return merkle.MappingSource(await log.nodes(sorted(merkle.nodes_needed(plan))))
+
+
+async def tree_root(log: TransparencyLogTable, size: int) -> bytes:
+    return merkle.root(await _source(log, lambda s: merkle.root(s, size)), size)
+
+
+async def inclusion_proof(log: TransparencyLogTable, index: int, size: int) -> list[bytes]:
+    return merkle.inclusion_proof(await _source(log, lambda s: merkle.inclusion_proof(s, index, size)), index, size)
+
+
+async def consistency_proof(log: TransparencyLogTable, old: int, new: int) -> list[bytes]:
+    return merkle.consistency_proof(await _source(log, lambda s: merkle.consistency_proof(s, old, new)), old, new)
+
+
+async def sign_checkpoint(log: TransparencyLogTable, tlog: TransparencyLog) -> SignedCheckpoint | None:
+    """Sign the current tree, after proving it consistent with the last signed checkpoint."""
+    size = await log.size()
+    last = await log.last_checkpoint()
+    if not tlog.needs_checkpoint(size, last):
+        return None
+    root = await tree_root(log, size)
+    proof = await consistency_proof(log, last.size, size) if last is not None and last.size <= size else []
+    signed = tlog.sign_checkpoint(size, root, last, proof)
+    await log.add_checkpoint(signed)
+    return signed
+
+
+def horizon(watermarks: dict[int, Position], partitions: Sequence[int]) -> Position | None:
+    """How far every partition of the topic has been read: the smallest watermark over `partitions` (those the
+    consumer is assigned now: rows of partitions a topic no longer has must not hold the log back), or None
+    while one of them has not been read yet (it could still hold older records)."""
+    if len(watermarks) < len(set(partitions)) or not watermarks:
+        return None
+    return min(watermarks.values())
+
+
+async def seal_and_sign(log: TransparencyLogTable, progress: ConsumerProgress, tlog: TransparencyLog,
+                        consumer: str, topic: str, partitions: Sequence[int]) -> int:
+    """Seal what every partition has passed, then sign a checkpoint if the log grew."""
+    upto = horizon(await progress.watermarks(consumer, topic, partitions), partitions)
+    if upto is None:
+        return 0
+    sealed = await seal(log, upto)
+    await sign_checkpoint(log, tlog)
+    return sealed
+
+
+# -- queries ----------------------------------------------------------------------------------------------------
+async def checked_inclusion_proof(log: TransparencyLogTable, index: int, size: int) -> list[bytes]:
+    if size > await log.size() or index >= size:
+        raise ValidationFailed("index must be below size, and size at most the log's size", field="size")
+    return await inclusion_proof(log, index, size)
+
+
+async def checked_consistency_proof(log: TransparencyLogTable, old: int, new: int) -> list[bytes]:
+    if old > new or new > await log.size():
+        raise ValidationFailed("need 1 <= old <= new <= the log's size", field="old")
+    return await consistency_proof(log, old, new)
+
+
+async def receipt(log: TransparencyLogTable, tlog: TransparencyLog, payment_id: str, status: str,
+                  attempt: int | None = None) -> dict[str, Any] | None:
+    """Everything needed to verify a payment record offline against the latest signed checkpoint: the record of
+    that status, of the given attempt (a reissue is a new attempt) or else the latest one. None while the
+    record is not under a signed checkpoint."""
+    leaf = await log.leaf_of(payment_id, status, attempt)
+    checkpoint = await log.latest_note()
+    if leaf is None or checkpoint is None or leaf[0] >= checkpoint[0]:
+        return None
+    index, data = leaf
+    size, note = checkpoint
+    return tlog.receipt(data, index, size, await inclusion_proof(log, index, size), note)

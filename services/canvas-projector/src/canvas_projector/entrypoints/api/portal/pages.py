@@ -1,0 +1,194 @@
+"""The portal's pages: overview, receipt verification, checkpoint history, a program (eligibility in plain
+words, targeting by desil), region drill-down, CSR, social enterprises and Triple Helix partnerships."""
+
+from __future__ import annotations
+
+from datetime import timedelta, timezone
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse
+
+from canvas_projector.adapters.read_models import PaymentFigures, Replicas
+from canvas_projector.adapters.transparency_log import TransparencyLogTable
+from canvas_projector.domain.figures import (
+    MIN_CELL,
+    Group,
+    by_province,
+    number,
+    protect,
+    ratio,
+    rupiah,
+    small_count,
+    suppress,
+)
+from canvas_projector.entrypoints.api.deps import Lang, ReadDep
+from canvas_projector.entrypoints.api.portal import bar_chart, render
+from canvas_projector.entrypoints.api.portal.i18n import STRINGS
+from canvas_projector.entrypoints.state import StateDep
+from gotong.domain.errors import NotFound
+from gotong.reference import region_names
+
+router = APIRouter(include_in_schema=False)
+WIB = timezone(timedelta(hours=7), "WIB")
+
+
+async def overview_data(payments: PaymentFigures, lang: str) -> dict[str, Any]:
+    by_program = await payments.by_field("program_code")
+    by_region = await payments.by_field("region_code")
+    records = await payments.records()
+    names = region_names()
+    t = STRINGS[lang]
+    provinces = by_province(by_region)
+    province_groups = protect([(names.get(c, c), h, a) for c, (h, a) in provinces.items()], t["others"])
+    program_groups = protect(by_program, t["others"])
+    total_households = sum(g[1] for g in province_groups)
+    total_amount = sum(g[2] for g in province_groups)
+
+    def rows(groups: list[Group], linkable: bool = False) -> list[dict[str, str]]:
+        return [dict(zip(("households", "amount"), suppress(h, a, lang), strict=True), name=n,
+                     code=n if linkable and n != t["others"] else "") for n, h, a in groups]
+
+    households, amount = suppress(total_households, total_amount, lang)
+    return {"totals": {"households": households, "amount": amount, "records": number(records, lang)},
+            "provinces": rows(province_groups), "programs": rows(program_groups, linkable=True),
+            "chart": bar_chart([(n, a) for n, h, a in province_groups if h >= MIN_CELL][:12], t["per_province"])}
+
+
+def _rows(groups: list[Group], lang: str, names: dict[str, str] | None = None,
+          link: str | None = None) -> list[dict[str, str]]:
+    out = []
+    for g, h, a in groups:
+        pooled = h < MIN_CELL
+        out.append({"name": (names or {}).get(g, g), "households": number(h, lang) if not pooled else f"< {MIN_CELL}",
+                    "amount": rupiah(a) if not pooled else "\u2014",
+                    "href": link.format(g) if link and g in (names or {}) else ""})
+    return out
+
+
+def _page(request: Request, lang: str, title: str, **context: Any) -> HTMLResponse:
+    return render(request, "table_page.html", lang, title, **context)
+
+
+@router.get("/", response_class=HTMLResponse)
+async def overview(request: Request, sql: ReadDep, lang: Lang = "id") -> HTMLResponse:
+    return render(request, "index.html", lang, STRINGS[lang]["overview_title"],
+                  **await overview_data(PaymentFigures(sql), lang))
+
+
+@router.get("/verifikasi", response_class=HTMLResponse)
+async def verify_page(request: Request, lang: Lang = "id") -> HTMLResponse:
+    return render(request, "verify.html", lang, STRINGS[lang]["verify_title"])
+
+
+@router.get("/checkpoint", response_class=HTMLResponse)
+async def checkpoint_page(request: Request, sql: ReadDep, state: StateDep, lang: Lang = "id") -> HTMLResponse:
+    rows = await TransparencyLogTable(sql).checkpoints(100)
+    checkpoints = [{"size": number(size, lang), "note": note,
+                    "signed_at": signed_at.astimezone(WIB).strftime("%d-%m-%Y %H:%M WIB")}
+                   for size, _, note, signed_at in rows]
+    return render(request, "checkpoints.html", lang, STRINGS[lang]["checkpoints_title"], checkpoints=checkpoints,
+                  vkey=state.tlog.verifier_key)
+
+
+@router.get("/program/{code}", response_class=HTMLResponse)
+async def program_page(request: Request, sql: ReadDep, code: str, lang: Lang = "id") -> HTMLResponse:
+    t = STRINGS[lang]
+    payments = PaymentFigures(sql)
+    program = await Replicas(sql).program(code)
+    by_desil = protect(await payments.program_by_desil(code), t["others"])
+    if program is None and not by_desil:
+        raise NotFound("no such program", field="code")
+    by_desil.sort(key=lambda g: (len(g[0]), g[0]))
+    names = region_names()
+    by_province_groups = protect(await payments.program_by_province(code), t["others"])
+    tables = [
+        {"caption": t["targeting_by_desil"], "head": t["desil"],
+         "rows": _rows(by_desil, lang, {str(i): f"Desil {i}" for i in range(1, 11)})},
+        {"caption": t["per_province"], "head": t["province"], "rows": _rows(by_province_groups, lang, names)},
+    ]
+    chart = bar_chart([(f"Desil {g}" if g != t["others"] else g, a) for g, h, a in by_desil if h >= MIN_CELL],
+                      t["targeting_by_desil"])
+    intro = program["eligibility_summary"] if program else ""
+    return _page(request, lang, program["name"] if program else code, intro=intro, tables=tables, chart=chart)
+
+
+@router.get("/wilayah", response_class=HTMLResponse)
+@router.get("/wilayah/{province}", response_class=HTMLResponse)
+async def region_page(request: Request, sql: ReadDep, province: str | None = None, lang: Lang = "id") -> HTMLResponse:
+    t = STRINGS[lang]
+    names = region_names()
+    payments = PaymentFigures(sql)
+    if province is None:
+        groups = protect(await payments.by_province(), t["others"])
+        rows = _rows(groups, lang, names, link=f"/wilayah/{{}}?lang={lang}")
+        title = t["regions"]
+    else:
+        if province not in names:
+            raise NotFound("no such province code", field="province")
+        groups = protect(await payments.province_by_regency(province), t["others"])
+        rows = _rows(groups, lang, names)
+        title = names[province]
+    chart = bar_chart([(names.get(g, g), a) for g, h, a in groups if h >= MIN_CELL][:12], title)
+    return _page(request, lang, title, intro=t["regions_intro"], chart=chart,
+                 tables=[{"caption": title, "head": t["region"], "rows": rows}])
+
+
+@router.get("/csr", response_class=HTMLResponse)
+async def csr_page(request: Request, sql: ReadDep, lang: Lang = "id") -> HTMLResponse:
+    t = STRINGS[lang]
+    rows = await Replicas(sql).csr_by_company()
+    table = [{"name": r["name"], "households": rupiah(r["pledged"]), "amount": rupiah(r["deposited"]),
+              "extra": rupiah(r["spent"]), "href": ""} for r in rows]
+    return _page(request, lang, t["csr_title"], intro=t["csr_intro"],
+                 chart=bar_chart([(r["name"], r["deposited"]) for r in rows][:12], t["csr_title"]),
+                 tables=[{"caption": t["csr_title"], "head": t["company"], "rows": table,
+                          "cols": (t["pledged"], t["deposited"], t["spent"])}])
+
+
+@router.get("/usaha-sosial", response_class=HTMLResponse)
+async def enterprises_page(request: Request, sql: ReadDep, lang: Lang = "id") -> HTMLResponse:
+    t = STRINGS[lang]
+    replicas = Replicas(sql)
+    rows = await replicas.enterprises()
+    graduated = await replicas.graduated()
+    names = region_names()
+    table = [{"name": f"{r['name'] or r['legal_form'].upper().replace('_', ' ')} "
+                      f"({names.get(r['province_code'], r['province_code'])})",
+              "households": ratio(r["earned_revenue"] or 0, r["total_expenses"] or 0, lang),
+              "amount": number(r["employees"] or 0, lang), "extra": number(r["employees_vulnerable"] or 0, lang),
+              "href": ""} for r in rows]
+    chart = bar_chart([(r["name"] or r["legal_form"], r["earned_revenue"] or 0) for r in rows if r["name"]][:12],
+                      t["se_title"])
+    # households are counted only when the count cannot point at anyone
+    grads = small_count(graduated, lang)
+    return _page(request, lang, t["se_title"], intro=t["se_intro"] + " " + t["graduations_note"].format(n=grads),
+                 chart=chart, tables=[{"caption": t["se_title"], "head": t["enterprise"], "rows": table,
+                                       "cols": (t["self_sufficiency"], t["jobs"], t["jobs_vulnerable"])}])
+
+
+@router.get("/kemitraan", response_class=HTMLResponse)
+async def partnerships_page(request: Request, sql: ReadDep, lang: Lang = "id") -> HTMLResponse:
+    t = STRINGS[lang]
+    replicas = Replicas(sql)
+    projects = await replicas.projects()
+    strands = await replicas.active_partners_per_strand()
+    names = region_names()
+    project_rows = [{"name": f"{p['title']} ({names.get(p['province_code'], p['province_code'])})",
+                     "households": t["complete"] if p["helix_complete"] == "true" else
+                     t["incomplete"] + " (" + ", ".join(t.get(f"strand_{s}", s) for s in
+                                                        ("government", "campus", "industry")
+                                                        if s not in p["strands_present"].split(",")) + ")",
+                     "amount": rupiah(p["budget"]), "extra": rupiah(p["delivered"]), "href": ""} for p in projects]
+    strand_rows = []
+    for strand, n in strands:
+        involved = [p for p in projects if strand in p["strands_present"].split(",")]
+        strand_rows.append({"name": t.get(f"strand_{strand}", strand), "households": number(n, lang),
+                            "amount": number(len(involved), lang),
+                            "extra": rupiah(sum(p["budget"] for p in involved)), "href": ""})
+    return _page(request, lang, t["hx_title"], intro=t["hx_intro"],
+                 chart=bar_chart([(p["title"], p["delivered"]) for p in projects][:12], t["delivered"]),
+                 tables=[{"caption": t["hx_title"], "head": t["project"], "rows": project_rows,
+                          "cols": (t["helix"], t["budget"], t["delivered"])},
+                         {"caption": t["partners"], "head": t["strand"], "rows": strand_rows,
+                          "cols": (t["partners"], t["projects"], t["budget"])}])
