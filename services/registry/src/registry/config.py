@@ -32,7 +32,7 @@ class Settings(KitSettings):
     consume_disbursement: bool = True
     #: The public check carries a country's traffic: counted by /metrics, not traced (set [] to trace it).
     otel_untraced_urls: list[str] = ["public/status-check"]
-    # DCI Social Registry API for ministries (`registry.entrypoints.dci`; see the README's "DCI API")
+    # DCI Social Registry API for ministries (`registry.dci`; see the README's "DCI API")
     dci_enabled: bool = True
     dci_sender_id: str = Field(default="dtsen.gotong.id", description="this registry's DCI sender/receiver id")
     dci_signing_key: str | None = Field(

@@ -23,8 +23,8 @@ from registry.adapters.civil_registry import DukcapilSimulator
 from registry.adapters.crypto import KeyRing
 from registry.application.commands import Deps
 from registry.config import Settings
+from registry.dci.adapters.signature import ALGORITHM, NAMESPACE, SIGNED_HEADERS, signing_string
 from registry.entrypoints.api.app import create_app
-from registry.entrypoints.dci.signature import ALGORITHM, NAMESPACE, SIGNED_HEADERS, signing_string
 
 ISSUER = TokenIssuer()
 REGISTRY_ID = "dtsen.test"

@@ -8,7 +8,7 @@ from typing import Any
 
 import httpx
 
-from registry.entrypoints.dci.signature import load_public_key, verify
+from registry.dci.adapters.signature import load_public_key, verify
 from registry.synthetic import households
 
 from .conftest import OPS, REGISTRY_ID

@@ -5,8 +5,9 @@ import asyncio
 
 from sqlalchemy import text
 
-from gotong.eventstore.postgres import driver_connection
+from gotong.adapters.sql import Database
 from gotong.testing.wait import eventually
+from registry.dci.adapters.outbox import CallbackOutbox
 
 from .conftest import SOCIAL, STATS
 from .helpers import nik_query, rank, register, search_message, verified_by_jwks
@@ -175,8 +176,8 @@ async def test_callback_to_a_target_refused_at_delivery_is_dropped_at_once(clien
     """A target that became internal after acceptance (DNS changed, client re-registered) is never called."""
     dci = client.app.state.dci
     metadata = dci.clients.get("intruder")
-    async with client.app.state.engine.begin() as conn:
-        await dci.enqueue(await driver_connection(conn), metadata, "notify",
+    async with Database(client.app.state.engine).transaction() as sql:
+        await dci.enqueue(CallbackOutbox(sql), metadata, "notify",
                           "http://169.254.169.254/latest/registry/notify", {"message": {}}, "c-1")
     [row] = await _outbox(client)
     assert row.status == "failed"

@@ -4,8 +4,8 @@ Only the local test server, registered through the tests-only setting, is reacha
 
 import pytest
 
-from registry.entrypoints.dci.callbacks import CallbackPolicy, CallbackRefused
-from registry.entrypoints.dci.clients import ClientConfig, DciClient
+from registry.dci.adapters.callbacks import CallbackPolicy, CallbackRefused
+from registry.dci.adapters.clients import ClientConfig, DciClient
 
 from .conftest import METADATA, SOCIAL, Ministry
 from .helpers import search_message

@@ -8,7 +8,7 @@ from sqlalchemy.engine import make_url
 from gotong.db import create_engine, drop_database
 from gotong.migrations import alembic_config, migrate
 from registry.bootstrap import service
-from registry.entrypoints.dci.tables import DCI_TABLES
+from registry.dci.adapters.tables import DCI_TABLES
 
 
 async def _tables(url: str) -> set[str]:

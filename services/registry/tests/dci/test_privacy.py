@@ -6,7 +6,7 @@ import logging
 import time
 from datetime import UTC, datetime, timedelta
 
-from registry.entrypoints.dci.worker import forget_old_messages, purge_old_records
+from registry.dci.entrypoints.worker import forget_old_messages, purge_old_records
 
 from .conftest import SOCIAL
 from .helpers import nik_query, register, search_message

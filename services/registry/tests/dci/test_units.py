@@ -5,9 +5,8 @@ import time
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from registry.entrypoints.dci.query import QueryRejected, Sql, expression, order_by, predicates
-from registry.entrypoints.dci.schemas import SearchSort
-from registry.entrypoints.dci.signature import (
+from registry.dci.adapters.query import QueryRejected, Sql, expression, order_by, predicates
+from registry.dci.adapters.signature import (
     SignatureRejected,
     Signer,
     canonical_json,
@@ -15,6 +14,7 @@ from registry.entrypoints.dci.signature import (
     thumbprint,
     verify,
 )
+from registry.dci.domain.schemas import SearchSort
 
 ALL = frozenset({"dci:search", "dci:search:socioeconomic"})
 
@@ -130,8 +130,8 @@ def test_the_ministry_tool_makes_keys_and_signs_messages_the_registry_accepts(tm
 
     from click.testing import CliRunner
 
-    from registry.entrypoints.dci.clients import ClientConfig, DciClient
-    from registry.entrypoints.dci.tool import dci
+    from registry.dci.adapters.clients import ClientConfig, DciClient
+    from registry.dci.entrypoints.tool import dci
 
     runner = CliRunner()
     made = runner.invoke(dci, ["keygen", "--client-id", "kemensos", "--callback-base", "https://dci.kemensos.go.id"])
@@ -161,8 +161,8 @@ def test_clients_accept_raw_pem_and_jwk_keys_and_normalise_origins(tmp_path):
 
     from cryptography.hazmat.primitives import serialization
 
-    from registry.entrypoints.dci.clients import ClientRegistry, origin
-    from registry.entrypoints.dci.signature import public_jwk
+    from registry.dci.adapters.clients import ClientRegistry, origin
+    from registry.dci.adapters.signature import public_jwk
 
     key = Ed25519PrivateKey.generate().public_key()
     pem = key.public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo).decode()

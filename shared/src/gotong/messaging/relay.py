@@ -1,9 +1,10 @@
 """The outbox relay: publishes committed events to `<service>.events` in store order, at least once.
 
-The events table is the outbox. The relay tails it (see `PostgresEventStore.read_all`), sends each event as a
-CloudEvent keyed by stream id, and moves its checkpoint (kept in the same database) only past events the broker
-acknowledged. Kafka down or paused: commands still commit, the backlog waits, and drains when Kafka is back.
-One relay per database publishes at a time (a PostgreSQL advisory lock); others stand by.
+The events table is the outbox. The relay tails it with a `StoreFollower` (`gotong.messaging.follower`: commit
+order, never skipping a late commit), sends each event as a CloudEvent keyed by stream id, and moves its
+checkpoint (kept in the same database) only past events the broker acknowledged. Kafka down or paused: commands
+still commit, the backlog waits, and drains when Kafka is back. One relay per database publishes at a time (a
+PostgreSQL advisory lock); others stand by.
 
 A broker that restarted without its data (the embedded memory broker; a cluster rebuilt from scratch) answers
 with a new cluster id. The relay checks who answers when it connects and every `broker_check_interval` seconds;
@@ -19,7 +20,7 @@ import contextlib
 import logging
 import time
 from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -29,10 +30,12 @@ from opentelemetry.trace import SpanKind
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from gotong.adapters.sql import Database
 from gotong.eventstore.model import START, Position, RecordedEvent
 from gotong.eventstore.postgres import PostgresEventStore
 from gotong.messaging import metrics
 from gotong.messaging.cloudevents import encode, encode_watermark
+from gotong.messaging.follower import StoreFollower
 from gotong.messaging.topics import (
     BrokerInfo,
     BrokerWatch,
@@ -62,11 +65,46 @@ class _InFlight:
 
 @dataclass
 class RelayState:
-    checkpoint: Position = START
+    follower: StoreFollower = field(repr=False)  # its position is the relay's checkpoint
     leader: bool = False
     published: int = 0
     broker: str | None = None  # cluster id of the broker the checkpoint's events were acknowledged by
     republished: int = 0  # how often a new broker made the relay start over
+
+    @property
+    def checkpoint(self) -> Position:
+        """Up to where every event was acknowledged by the broker (and stored)."""
+        return self.follower.position
+
+    @checkpoint.setter
+    def checkpoint(self, position: Position) -> None:
+        self.follower.position = position
+
+
+class RelayCheckpoint:
+    """The relay's row in `relay_checkpoints`, each read and write in a transaction of its own. `load` makes the
+    row if missing and also reads which broker the checkpoint belongs to (`broker_epoch`)."""
+
+    def __init__(self, database: Database, name: str) -> None:
+        self.database = database
+        self.name = name
+        self.broker_epoch: str | None = None
+
+    async def load(self) -> Position:
+        async with self.database.transaction() as sql:
+            await sql.execute("INSERT INTO relay_checkpoints (name, tx_id, position) VALUES ($1, 0, 0) "
+                              "ON CONFLICT (name) DO NOTHING", self.name)
+            row = await sql.fetchrow("SELECT tx_id, position, broker_epoch FROM relay_checkpoints WHERE name = $1",
+                                     self.name)
+        assert row is not None  # inserted above when missing
+        self.broker_epoch = row["broker_epoch"]
+        return Position(row["tx_id"], row["position"])
+
+    async def save(self, position: Position) -> None:
+        async with self.database.transaction() as sql:
+            await sql.execute(
+                "UPDATE relay_checkpoints SET tx_id = $1, position = $2, updated_at = now() WHERE name = $3",
+                position.tx_id, position.position, self.name)
 
 
 class BrokerChanged(Exception):
@@ -104,6 +142,7 @@ class OutboxRelay:
     ) -> None:
         self.engine = engine
         self.store = PostgresEventStore(engine)
+        self.follower = StoreFollower(self.store, batch_size=batch_size)
         self.service = service
         self.bootstrap = bootstrap
         self.topic = topic or events_topic(service)
@@ -118,7 +157,7 @@ class OutboxRelay:
         self.idempotent = idempotent
         self.mapper = mapper
         self.producer_overrides = producer_overrides or {}
-        self.state = RelayState()
+        self.state = RelayState(self.follower)
         self.producer: AIOKafkaProducer | None = None
         self._lock_conn: AsyncConnection | None = None
         self._last_lag_update = 0.0
@@ -154,15 +193,9 @@ class OutboxRelay:
         self.state.leader = False
 
     async def load_checkpoint(self) -> Position:
-        async with self.engine.begin() as conn:
-            await conn.execute(
-                text("INSERT INTO relay_checkpoints (name, tx_id, position) VALUES (:n, 0, 0) "
-                     "ON CONFLICT (name) DO NOTHING"), {"n": self.name})
-            row = (await conn.execute(
-                text("SELECT tx_id, position, broker_epoch FROM relay_checkpoints WHERE name = :n"),
-                {"n": self.name})).one()
-        self.state.checkpoint = Position(row.tx_id, row.position)
-        self.state.broker = row.broker_epoch
+        checkpoint = RelayCheckpoint(self.store.database, self.name)
+        await self.follower.resume(checkpoint)
+        self.state.broker = checkpoint.broker_epoch
         return self.state.checkpoint
 
     async def _adopt_broker(self, info: BrokerInfo) -> BrokerInfo:
@@ -203,11 +236,7 @@ class OutboxRelay:
         return info
 
     async def _save_checkpoint(self, pos: Position) -> None:
-        async with self.store.database.transaction() as sql:
-            await sql.execute(
-                "UPDATE relay_checkpoints SET tx_id = $1, position = $2, updated_at = now() WHERE name = $3",
-                pos.tx_id, pos.position, self.name)
-        self.state.checkpoint = pos
+        await self.follower.advance(RelayCheckpoint(self.store.database, self.name), pos)
 
     # -- publishing --------------------------------------------------------------------------------
     async def _inspect(self) -> BrokerInfo:
@@ -363,7 +392,7 @@ class OutboxRelay:
 
     async def run_once(self) -> int:
         """Publish one batch after the checkpoint; returns how many events it covered."""
-        events = await self.store.read_all(self.state.checkpoint, self.batch_size)
+        events = await self.follower.read(limit=self.batch_size)
         if events:
             await self.publish(events)
         await self._update_lag()
@@ -379,7 +408,7 @@ class OutboxRelay:
         try:
             while stop is None or not stop.is_set():
                 after = in_flight.events[-1].position if in_flight else self.state.checkpoint
-                events = await self.store.read_all(after, self.batch_size)
+                events = await self.follower.read(after, self.batch_size)
                 if events and not verified:
                     await self._verify_broker()
                     verified = True
@@ -419,7 +448,7 @@ class OutboxRelay:
         metrics.RELAY_LAG_SECONDS.labels(self.service).set(max(age, 0.0))
 
     async def lag(self) -> int:
-        return await self.store.count_after(self.state.checkpoint)
+        return await self.follower.lag()
 
     async def run(self, stop: asyncio.Event) -> None:
         """Publish until `stop` is set. Survives broker and database outages by backing off and retrying."""

@@ -13,12 +13,12 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import socket
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 
-from registry.entrypoints.dci.clients import DciClient, origin
+from registry.dci.adapters.clients import DciClient, origin
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
@@ -97,3 +97,34 @@ async def post(http: httpx.AsyncClient, policy: CallbackPolicy, url: str, body: 
     response = await http.post(target, content=body, headers=headers, timeout=timeout,
                                extensions=extensions, follow_redirects=False)
     return response.status_code
+
+
+class CallbackSender:
+    """Delivers queued callbacks with one HTTP client for the worker's lifetime (no proxies from the
+    environment, no redirects)."""
+
+    def __init__(self, policy: CallbackPolicy) -> None:
+        self.policy = policy
+        self.http: httpx.AsyncClient | None = None
+
+    async def start(self, timeout: float) -> None:
+        self.http = httpx.AsyncClient(timeout=timeout, follow_redirects=False, trust_env=False)
+
+    async def close(self) -> None:
+        if self.http is not None:
+            await self.http.aclose()
+
+    async def send(self, client: DciClient | None, url: str, body: Callable[[], bytes], timeout: float) -> str | None:
+        """None when the client took it (2xx); otherwise why not (no URL or personal data in the text). `body`
+        is unsealed only once the target is known to be allowed."""
+        assert self.http is not None
+        try:
+            if client is None:
+                raise CallbackRefused("the client is no longer registered")
+            self.policy.registered(client, url)
+            code = await post(self.http, self.policy, url, body(), timeout)
+        except CallbackRefused as err:
+            return f"refused: {err}"
+        except httpx.HTTPError as err:
+            return type(err).__name__
+        return None if 200 <= code < 300 else f"HTTP {code}"

@@ -22,7 +22,7 @@ from urllib.parse import urlsplit
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from pydantic import BaseModel, ConfigDict, Field
 
-from registry.entrypoints.dci.signature import load_public_key, thumbprint
+from registry.dci.adapters.signature import load_public_key, thumbprint
 
 
 class KeyConfig(BaseModel):

@@ -20,14 +20,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import Any, Protocol
 from uuid import UUID
-
-import asyncpg
 
 from gotong.observability.logging import scrub_text
 from registry.adapters.crypto import KeyRing
-from registry.application import queries
 
 SOCIOECONOMIC = "dci:search:socioeconomic"
 IDENTITY = "dci:search:identity"
@@ -85,6 +82,16 @@ class QueryRejected(Exception):
         self.reason = reason
         self.message = scrub_text(message)[:999]
         self.field = scrub_text(field)
+
+
+class Identifiers(Protocol):
+    """The registry's blind indexes (see `households.DciHouseholds`)."""
+
+    async def find_by_nik(self, keyring: KeyRing, nik: str) -> list[tuple[UUID, str]]: ...
+
+    async def find_by_kk(self, keyring: KeyRing, kk: str) -> list[UUID]: ...
+
+    async def find_by_name(self, keyring: KeyRing, village_code: str, name: str) -> list[tuple[UUID, str]]: ...
 
 
 @dataclass
@@ -229,8 +236,7 @@ def _expr(sql: Sql, e: dict[str, Any], scopes: frozenset[str], where: str) -> st
                      f"{where}.{e['attribute_name']}")
 
 
-async def identifiers(driver: asyncpg.Connection, keyring: KeyRing, query: Any,
-                      scopes: frozenset[str]) -> list[UUID]:
+async def identifiers(lookup: Identifiers, keyring: KeyRing, query: Any, scopes: frozenset[str]) -> list[UUID]:
     """Households holding an identifier, through the blind indexes (the value is never logged or echoed)."""
     if not isinstance(query, dict) or "type" not in query or "value" not in query:
         raise QueryRejected("rjct.search_criteria.invalid", "query: idtype-value needs type and value", "query")
@@ -240,14 +246,14 @@ async def identifiers(driver: asyncpg.Connection, keyring: KeyRing, query: Any,
         raise QueryRejected("rjct.search_criteria.invalid",
                             f"query.type: use one of {', '.join(sorted(ID_TYPES))}", "query.type")
     if kind == "name":
-        return await _by_name(driver, keyring, value, scopes)
+        return await _by_name(lookup, keyring, value, scopes)
     if not isinstance(value, str) or (kind != "ref" and not _NIK.match(value)):
         raise QueryRejected("rjct.search_criteria.invalid", "query.value: expected 16 digits"
                             if kind != "ref" else "query.value: expected a household reference", "query.value")
     if kind == "nik":
-        return sorted({h for h, _ in await queries.find_by_nik(driver, keyring, value)})
+        return sorted({h for h, _ in await lookup.find_by_nik(keyring, value)})
     if kind == "kk":
-        return sorted(await queries.find_by_kk(driver, keyring, value))
+        return sorted(await lookup.find_by_kk(keyring, value))
     try:
         return [UUID(value)]
     except ValueError as err:
@@ -255,7 +261,7 @@ async def identifiers(driver: asyncpg.Connection, keyring: KeyRing, query: Any,
                             "query.value") from err
 
 
-async def _by_name(driver: asyncpg.Connection, keyring: KeyRing, value: Any, scopes: frozenset[str]) -> list[UUID]:
+async def _by_name(lookup: Identifiers, keyring: KeyRing, value: Any, scopes: frozenset[str]) -> list[UUID]:
     """A full name in a village (`{"village_code", "name"}`), through the name blind index: identity scope only,
     since a match confirms who lives where."""
     if IDENTITY not in scopes:
@@ -264,15 +270,15 @@ async def _by_name(driver: asyncpg.Connection, keyring: KeyRing, value: Any, sco
             and isinstance(value.get("name"), str) and 2 <= len(value["name"]) <= 120):
         raise QueryRejected("rjct.search_criteria.invalid",
                             "query.value: expected {village_code, name} for type NAME", "query.value")
-    return sorted({h for h, _ in await queries.find_by_name(driver, keyring, value["village_code"], value["name"])})
+    return sorted({h for h, _ in await lookup.find_by_name(keyring, value["village_code"], value["name"])})
 
 
-async def where_clause(driver: asyncpg.Connection, keyring: KeyRing, query_type: str, query: Any,
+async def where_clause(lookup: Identifiers, keyring: KeyRing, query_type: str, query: Any,
                        scopes: frozenset[str], sql: Sql | None = None) -> tuple[str, Sql]:
     """The WHERE clause (active households only) for a DCI query."""
     sql = sql or Sql()
     if query_type == "idtype-value":
-        ids = await identifiers(driver, keyring, query, scopes)
+        ids = await identifiers(lookup, keyring, query, scopes)
         clause = f"household_id = ANY({sql.bind(ids)})"
     elif query_type == "expression":
         clause = expression(sql, query, scopes)

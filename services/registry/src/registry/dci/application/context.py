@@ -1,4 +1,5 @@
-"""What the DCI API runs with: clients, the registry's signer, the sealing key, the callback policy."""
+"""What the DCI API runs with: clients, the registry's signer, the sealing key, the callback policy and sender;
+and what a received message is once its checks passed."""
 
 from __future__ import annotations
 
@@ -9,23 +10,26 @@ import hmac
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Generic, TypeVar
 
-import asyncpg
-import httpx
 import orjson
+from pydantic import BaseModel
 from uuid6 import uuid7
 
 from registry.adapters.crypto import KeyRing, seal, unseal
-from registry.entrypoints.dci.callbacks import CallbackPolicy
-from registry.entrypoints.dci.clients import ClientRegistry, DciClient
-from registry.entrypoints.dci.schemas import MsgCallbackHeader
-from registry.entrypoints.dci.signature import Signer
+from registry.config import Settings
+from registry.dci.adapters.callbacks import CallbackPolicy, CallbackSender
+from registry.dci.adapters.clients import ClientRegistry, DciClient
+from registry.dci.adapters.outbox import CallbackOutbox
+from registry.dci.adapters.signature import Signer
+from registry.dci.domain.schemas import MsgCallbackHeader, MsgHeader
 
 #: Where each callback goes below a client's registered `callback_base` (the spec's paths).
 CALLBACK_PATHS = {"on-search": "/registry/on-search", "txn-on-status": "/registry/txn/on-status",
                   "on-subscribe": "/registry/on-subscribe", "on-unsubscribe": "/registry/on-unsubscribe",
                   "notify": "/registry/notify"}
+
+M = TypeVar("M", bound=BaseModel)
 
 
 def _secret(text: str) -> bytes:
@@ -37,27 +41,39 @@ def now_iso() -> str:
 
 
 @dataclass
+class Received(Generic[M]):
+    """A message that passed the checks: who sent it, the scopes it may use, its header and message."""
+
+    client: DciClient
+    scopes: frozenset[str]
+    header: MsgHeader
+    message: M
+    digest: str
+
+
+@dataclass
 class Dci:
-    settings: Any
+    settings: Settings
     clients: ClientRegistry
     signer: Signer
     keyring: KeyRing
     box_key: bytes
     policy: CallbackPolicy
+    sender: CallbackSender
     wake: asyncio.Event = field(default_factory=asyncio.Event)
-    http: httpx.AsyncClient | None = None
     purged_at: float = 0.0
     #: Held while old records are purged: one purge at a time, whoever runs it (the worker, a test, an admin).
     purge_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
     @classmethod
-    def from_settings(cls, settings: Any, keyring: KeyRing) -> Dci:
+    def from_settings(cls, settings: Settings, keyring: KeyRing) -> Dci:
         master = _secret(settings.master_secret)
         seed = (_secret(settings.dci_signing_key) if settings.dci_signing_key
                 else hmac.new(master, b"gotong-registry-dci-signing", hashlib.sha256).digest())
         box_key = hmac.new(master, b"gotong-registry-dci-box", hashlib.sha256).digest()
+        policy = CallbackPolicy(settings.dci_test_callback_origins)
         return cls(settings, ClientRegistry.from_settings(settings), Signer.from_seed(seed, settings.dci_sender_id),
-                   keyring, box_key, CallbackPolicy(settings.dci_test_callback_origins))
+                   keyring, box_key, policy, CallbackSender(policy))
 
     def seal(self, payload: Any, context: str) -> str:
         return seal(self.box_key, {"v": payload}, context.encode())
@@ -85,11 +101,10 @@ class Dci:
             return client.callback_base + CALLBACK_PATHS[action]
         return None
 
-    async def enqueue(self, driver: asyncpg.Connection, client: DciClient, action: str, url: str,
+    async def enqueue(self, outbox: CallbackOutbox, client: DciClient, action: str, url: str,
                       body: dict[str, Any], correlation_id: str | None) -> None:
-        await driver.execute(
-            "INSERT INTO dci_outbox (client_id, action, url, body, correlation_id) VALUES ($1, $2, $3, $4, $5)",
-            client.client_id, action, url, self.seal(body, "dci-outbox"), correlation_id)
+        """Queue a signed callback (sealed) in the caller's transaction and wake the worker."""
+        await outbox.add(client.client_id, action, url, self.seal(body, "dci-outbox"), correlation_id)
         self.wake.set()
 
 

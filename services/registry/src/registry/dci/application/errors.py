@@ -1,4 +1,5 @@
-"""Refusals of DCI messages, rendered by the kit's problem+json handler in a form both kinds of client read:
+"""Refusals of DCI messages, rendered by the kit's problem+json handler in a form both kinds of client read
+(`entrypoints.inbound` turns the kit's and pydantic's refusals into these):
 
     {"type", "title", "status", "detail",                      RFC 9457, as every Gotong API
      "errors": [{"code": "err.signature.invalid", "message": ..., "field": "signature"}],   the spec's
@@ -13,9 +14,7 @@ from typing import Any
 
 from uuid6 import uuid7
 
-from gotong.api.auth import InsufficientScope, Unauthorized
 from gotong.domain.errors import DomainError
-from gotong.observability.logging import scrub_text
 
 
 class DciError(DomainError):
@@ -53,21 +52,3 @@ class DciDuplicate(DciError):
     status = 409
     code = "dci-duplicate-message"
     title = "This message was already processed"
-
-
-def from_kit(err: Unauthorized | InsufficientScope) -> DciError:
-    headers = err.extra.get("headers")
-    headers = headers if isinstance(headers, dict) else None
-    if isinstance(err, InsufficientScope):
-        return DciForbidden("err.request.forbidden", err.detail, headers=headers)
-    return DciUnauthorized("err.request.unauthorized", err.detail, headers=headers)
-
-
-def field_errors(errors: list[Any], prefix: str) -> DciError:
-    """A pydantic failure as `err.request.bad`, naming every field (never echoing values)."""
-    out = DciError("err.request.bad", "invalid field(s): " + ", ".join(
-        ".".join([prefix, *(str(p) for p in e["loc"])]).strip(".") for e in errors[:5]),
-        field=".".join([prefix, *(str(p) for p in errors[0]["loc"])]).strip(".") if errors else prefix)
-    out.errors = [{"code": "err.request.bad", "field": ".".join([prefix, *(str(p) for p in e["loc"])]).strip("."),
-                   "message": scrub_text(str(e.get("msg", "invalid")))} for e in errors]
-    return out

@@ -3,23 +3,20 @@
 - `dci:search` (every client): household reference, region codes, `poverty_score` (national desil, 1 =
   poorest tenth) and the provincial desil, size, verification, members by pseudonymous reference with sex,
   birth month, age band, relation, schooling, disability, pregnancy and alive/dead.
-- `dci:search:identity`: also No. KK, address, and each member's NIK, name and birth date — decrypted through
-  `queries.personal_data`, so each household read is recorded with the client and the stated purpose.
+- `dci:search:identity`: also No. KK, address, and each member's NIK, name and birth date — decrypted by the
+  registry's audited personal read (`application.search.record_of`), so each household read is recorded with the
+  client and the stated purpose.
 - `dci:search:socioeconomic`: also the socio-economic attributes (income and expenditure bands, housing,
   assets, livestock) and occupations. A client without it (e.g. a health agency) gets none of these.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
 from typing import Any
 from uuid import UUID
 
-import asyncpg
-
-from registry.adapters.crypto import KeyRing
-from registry.application import queries
-from registry.application.commands import Erased
 from registry.domain.model import age_band, age_on
 
 IDENTITY = "dci:search:identity"
@@ -33,7 +30,7 @@ def _id(kind: str, value: str) -> dict[str, str]:
     return {"@type": "Identifier", "identifier_type": kind, "identifier_value": value}
 
 
-def _member(m: dict[str, Any], personal: dict[str, Any] | None, socio: bool, today: date) -> dict[str, Any]:
+def _member(m: Mapping[str, Any], personal: Mapping[str, Any] | None, socio: bool, today: date) -> dict[str, Any]:
     person: dict[str, Any] = {"@type": "SRPerson", "sex": _SEX.get(m["sex"], m["sex"]),
                               "birth_month": m["birth_month"], "age_band": age_band(age_on(m["birth_month"], today))}
     if personal is not None:
@@ -51,25 +48,20 @@ def _member(m: dict[str, Any], personal: dict[str, Any] | None, socio: bool, tod
     return out
 
 
-async def group_record(driver: asyncpg.Connection, keyring: KeyRing, row: asyncpg.Record, *,
-                       scopes: frozenset[str], client_id: str, purpose: str) -> dict[str, Any]:
+def group_record(row: Mapping[str, Any], personal: Mapping[str, Any] | None, *, scopes: frozenset[str],
+                 today: date) -> dict[str, Any]:
+    """The household `row` of the read model (JSON members decoded) as a Group record; `personal` is its decrypted
+    personal data when the client may see it (`IDENTITY` scope and not erased), else None."""
     household_id: UUID = row["household_id"]
-    members = queries.json_value(row["members"])
-    personal: dict[str, Any] | None = None
-    if IDENTITY in scopes:
-        try:
-            personal = await queries.personal_data(driver, keyring, household_id, actor=f"dci:{client_id}",
-                                                   client_id=client_id, purpose=purpose, channel="dci")
-        except Erased:
-            personal = None
-    today = date.today()
+    members = row["members"]
+    personal = personal if IDENTITY in scopes else None
     current = [m for m in members if m.get("left_on") is None]
     socio = SOCIOECONOMIC in scopes
     identifiers = [_id("HOUSEHOLD_REF", str(household_id))]
     place: dict[str, Any] = {"@type": "Place", "village_code": row["village_code"],
                              "district_code": row["district_code"], "regency_code": row["regency_code"],
                              "province_code": row["province_code"]}
-    people: dict[str, dict[str, Any]] = {}
+    people: Mapping[str, Mapping[str, Any]] = {}
     if personal is not None:
         identifiers.append(_id("KK", personal["kk"]))
         place["address"] = personal["address"]
@@ -82,6 +74,6 @@ async def group_record(driver: asyncpg.Connection, keyring: KeyRing, row: asyncp
         "member_list": [_member(m, people.get(m["member_ref"]), socio, today) for m in current],
         "registration_date": row["registered_at"].isoformat(), "last_updated": row["updated_at"].isoformat()}
     if socio:
-        attributes = queries.json_value(row["attributes"])
+        attributes = row["attributes"]
         record["additional_attributes"] = [{"name": k, "value": v} for k, v in sorted(attributes.items())]
     return record

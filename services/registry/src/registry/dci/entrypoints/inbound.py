@@ -12,41 +12,49 @@ sync endpoints ignore it, as the spec says it applies to async calls only.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
-from typing import Any, Generic, TypeVar
+from typing import Any, TypeVar
 
 import orjson
-from fastapi import Request
+from fastapi import FastAPI, Request
 from pydantic import BaseModel, ValidationError
 
 from gotong.api.auth import InsufficientScope, Principal, Unauthorized, current_principal
-from registry.entrypoints.dci.clients import DciClient
-from registry.entrypoints.dci.context import Dci
-from registry.entrypoints.dci.errors import (
-    DciDuplicate,
-    DciError,
-    DciForbidden,
-    DciUnauthorized,
-    field_errors,
-    from_kit,
-)
-from registry.entrypoints.dci.schemas import DCI_VERSION, Envelope, MsgHeader
-from registry.entrypoints.dci.signature import SignatureRejected, digest, verify
+from gotong.observability.logging import scrub_text
+from registry.dci.adapters.clients import DciClient
+from registry.dci.adapters.signature import SignatureRejected, digest, verify
+from registry.dci.application.context import Dci, Received
+from registry.dci.application.errors import DciError, DciForbidden, DciUnauthorized
+from registry.dci.domain.schemas import DCI_VERSION, Envelope
 
 M = TypeVar("M", bound=BaseModel)
 
 
-@dataclass
-class Received(Generic[M]):
-    client: DciClient
-    scopes: frozenset[str]
-    header: MsgHeader
-    message: M
-    digest: str
+def dci_of(app: FastAPI) -> Dci:
+    """The app's DCI context (set by `bootstrap.install`)."""
+    ctx: Dci = app.state.dci
+    return ctx
 
 
 def dci(request: Request) -> Dci:
-    return request.app.state.dci  # type: ignore[no-any-return]
+    return dci_of(request.app)
+
+
+def from_kit(err: Unauthorized | InsufficientScope) -> DciError:
+    headers = err.extra.get("headers")
+    headers = headers if isinstance(headers, dict) else None
+    if isinstance(err, InsufficientScope):
+        return DciForbidden("err.request.forbidden", err.detail, headers=headers)
+    return DciUnauthorized("err.request.unauthorized", err.detail, headers=headers)
+
+
+def field_errors(errors: list[Any], prefix: str) -> DciError:
+    """A pydantic failure as `err.request.bad`, naming every field (never echoing values)."""
+    out = DciError("err.request.bad", "invalid field(s): " + ", ".join(
+        ".".join([prefix, *(str(p) for p in e["loc"])]).strip(".") for e in errors[:5]),
+        field=".".join([prefix, *(str(p) for p in errors[0]["loc"])]).strip(".") if errors else prefix)
+    out.errors = [{"code": "err.request.bad", "field": ".".join([prefix, *(str(p) for p in e["loc"])]).strip("."),
+                   "message": scrub_text(str(e.get("msg", "invalid")))} for e in errors]
+    return out
 
 
 async def authorised(request: Request, *scopes: str) -> tuple[Principal, DciClient, frozenset[str]]:
@@ -123,21 +131,3 @@ async def receive(request: Request, action: str, model: type[M], *scopes: str) -
                        "requests per message", field="header.total_count")
     return Received(client, effective, header, message, digest(raw["header"], raw["message"]))
 
-
-async def remember(driver: Any, received: Received[Any], correlation_id: str) -> None:
-    """Record the message once; a replayed (sender_id, message_id) is refused with the first correlation id.
-
-    Runs in the transaction that processes the message, so a message is recorded exactly when its effects
-    are: a concurrent duplicate waits for the first to commit and is then refused.
-    """
-    header = received.header
-    first = await driver.fetchval(
-        "INSERT INTO dci_messages (sender_id, message_id, action, correlation_id, digest) VALUES ($1, $2, $3, $4, $5) "
-        "ON CONFLICT DO NOTHING RETURNING correlation_id",
-        header.sender_id, header.message_id, header.action, correlation_id, received.digest)
-    if first is None:
-        previous = await driver.fetchval("SELECT correlation_id FROM dci_messages WHERE sender_id = $1 AND "
-                                         "message_id = $2", header.sender_id, header.message_id)
-        raise DciDuplicate("err.request.bad", f"rjct.message_id.duplicate: message {header.message_id} was "
-                           "already processed; ask txn/status with its correlation_id", field="header.message_id",
-                           ack_status="NACK", correlation_id=previous)

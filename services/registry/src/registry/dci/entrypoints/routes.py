@@ -2,7 +2,7 @@
 registry core API, and the JWKS of the key that signs everything the registry sends.
 
 Scopes: `dci:search` (search, txn status), `dci:subscribe` (subscribe, unsubscribe); what records hold is
-widened by `dci:search:identity` and `dci:search:socioeconomic` (see `records.py`).
+widened by `dci:search:identity` and `dci:search:socioeconomic` (see `domain/records.py`).
 Replays: a (sender_id, message_id) is processed once; a replay gets HTTP 409 with `ack_status: NACK`,
 `rjct.message_id.duplicate` and the first message's correlation_id (ask txn/status for its outcome).
 """
@@ -15,14 +15,13 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from uuid6 import uuid7
 
+from gotong.api.app import runtime
 from gotong.api.problem import problem_responses
-from gotong.eventstore.postgres import driver_connection
-from registry.entrypoints.dci import subscriptions, transactions
-from registry.entrypoints.dci.callbacks import CallbackRefused
-from registry.entrypoints.dci.context import Dci, now_iso
-from registry.entrypoints.dci.errors import DciError
-from registry.entrypoints.dci.inbound import Received, dci, receive, remember
-from registry.entrypoints.dci.schemas import (
+from registry.dci.adapters.callbacks import CallbackRefused
+from registry.dci.application import handlers
+from registry.dci.application.context import Dci, Received, now_iso
+from registry.dci.application.errors import DciError
+from registry.dci.domain.schemas import (
     Ack,
     AckMessage,
     SearchRequest,
@@ -31,7 +30,7 @@ from registry.entrypoints.dci.schemas import (
     UnsubscribeRequest,
     envelope_body,
 )
-from registry.entrypoints.dci.search import overall, search, summary
+from registry.dci.entrypoints.inbound import dci, receive
 
 router = APIRouter(prefix="/dci", tags=["DCI (ministries)"])
 ERRORS = problem_responses(400, 401, 403, 409)
@@ -65,17 +64,7 @@ async def jwks(request: Request) -> dict[str, Any]:
 async def sync_search(request: Request) -> JSONResponse:
     received = await receive(request, "search", SearchRequest, SEARCH)
     ctx, correlation_id = dci(request), str(uuid7())
-    async with request.app.state.engine.begin() as conn:
-        driver = await driver_connection(conn)
-        await remember(driver, received, correlation_id)
-        response = await search(driver, ctx, received.message, scopes=received.scopes,
-                                client_id=received.client.client_id, correlation_id=correlation_id)
-        state = overall(response.search_response)
-        await transactions.record(driver, received, correlation_id=correlation_id, action="search", status=state,
-                                  summary=summary(response))
-    n = len(response.search_response)
-    return JSONResponse(ctx.signed(action="on-search", receiver_id=received.client.sender_id, status=state, total=n,
-                                   completed=n, message=response.model_dump(exclude_none=True)))
+    return JSONResponse(await handlers.sync_search(runtime(request.app).units, ctx, received, correlation_id))
 
 
 @router.post("/registry/search", responses=ERRORS, openapi_extra=envelope_body(SearchRequest, "search"),
@@ -84,15 +73,7 @@ async def async_search(request: Request) -> JSONResponse:
     received = await receive(request, "search", SearchRequest, SEARCH)
     ctx, correlation_id = dci(request), str(uuid7())
     url = await _callback(ctx, received, "on-search")
-    pending = [{"reference_id": i.reference_id, "timestamp": now_iso(), "status": "pdng"}
-               for i in received.message.search_request]
-    async with request.app.state.engine.begin() as conn:
-        driver = await driver_connection(conn)
-        await remember(driver, received, correlation_id)
-        await transactions.record(driver, received, correlation_id=correlation_id, action="search", status="rcvd",
-                                  summary=pending, callback_url=url,
-                                  request=ctx.seal(received.message.model_dump(mode="json"), "dci-request"))
-    ctx.wake.set()
+    await handlers.async_search(runtime(request.app).units, ctx, received, correlation_id, url)
     return ack(correlation_id)
 
 
@@ -100,18 +81,7 @@ async def _status(request: Request, *, callback: bool) -> tuple[dict[str, Any], 
     received = await receive(request, "txn-status", TxnStatusRequest, SEARCH)
     ctx, correlation_id = dci(request), str(uuid7())
     url = await _callback(ctx, received, "txn-on-status") if callback else None
-    async with request.app.state.engine.begin() as conn:
-        driver = await driver_connection(conn)
-        await remember(driver, received, correlation_id)
-        response, found = await transactions.status(driver, ctx, received.client.sender_id, received.message,
-                                                    correlation_id)
-        body = ctx.signed(action="txn-on-status", receiver_id=received.client.sender_id,
-                          status="succ" if found else "rjct", total=1, completed=1,
-                          reason_message=None if found else "no transaction of yours matches",
-                          message=response.model_dump(exclude_none=True))
-        if url is not None:
-            await ctx.enqueue(driver, received.client, "txn-on-status", url, body, correlation_id)
-    return body, correlation_id
+    return await handlers.txn_status(runtime(request.app).units, ctx, received, correlation_id, url), correlation_id
 
 
 @router.post("/registry/sync/txn/status", responses=ERRORS,
@@ -143,19 +113,7 @@ async def subscribe(request: Request) -> JSONResponse:
         await ctx.policy.check(received.client, notify_url)
     except CallbackRefused as err:
         raise DciError("err.sender_uri.invalid", f"notify callbacks refused: {err}", field="header.sender_id") from err
-    async with request.app.state.engine.begin() as conn:
-        driver = await driver_connection(conn)
-        await remember(driver, received, correlation_id)
-        response = await subscriptions.subscribe(driver, ctx, received.client, received.scopes, received.message,
-                                                 correlation_id)
-        items = response.subscribe_response
-        state = "succ" if any(i.status == "succ" for i in items) else "rjct"
-        await transactions.record(driver, received, correlation_id=correlation_id, action="subscribe", status=state,
-                                  summary=[{**i.model_dump(exclude={"subscriptions"}, exclude_none=True),
-                                            "codes": [s.code for s in i.subscriptions]} for i in items])
-        body = ctx.signed(action="on-subscribe", receiver_id=received.client.sender_id, status=state,
-                          total=len(items), completed=len(items), message=response.model_dump(exclude_none=True))
-        await ctx.enqueue(driver, received.client, "on-subscribe", url, body, correlation_id)
+    await handlers.subscribe(runtime(request.app).units, ctx, received, correlation_id, url)
     return ack(correlation_id)
 
 
@@ -166,14 +124,5 @@ async def unsubscribe(request: Request) -> JSONResponse:
     received = await receive(request, "unsubscribe", UnsubscribeRequest, SUBSCRIBE)
     ctx, correlation_id = dci(request), str(uuid7())
     url = await _callback(ctx, received, "on-unsubscribe")
-    async with request.app.state.engine.begin() as conn:
-        driver = await driver_connection(conn)
-        await remember(driver, received, correlation_id)
-        response = await subscriptions.unsubscribe(driver, received.client, received.message, correlation_id)
-        message = response.model_dump(exclude_none=True)
-        await transactions.record(driver, received, correlation_id=correlation_id, action="unsubscribe",
-                                  status=response.status, summary=message)
-        body = ctx.signed(action="on-unsubscribe", receiver_id=received.client.sender_id, status=response.status,
-                          total=1, completed=1, message=message)
-        await ctx.enqueue(driver, received.client, "on-unsubscribe", url, body, correlation_id)
+    await handlers.unsubscribe(runtime(request.app).units, ctx, received, correlation_id, url)
     return ack(correlation_id)

@@ -1,9 +1,9 @@
 """A ministry's side of the DCI API from the command line: make a key, sign a message, check an answer.
 
-    python -m registry.entrypoints.dci.tool keygen --client-id kemensos > kemensos.json
-    python -m registry.entrypoints.dci.tool sign --keys kemensos.json --action search message.json > body.json
+    python -m registry.dci.entrypoints.tool keygen --client-id kemensos > kemensos.json
+    python -m registry.dci.entrypoints.tool sign --keys kemensos.json --action search message.json > body.json
     curl -H "Authorization: Bearer $TOKEN" -d @body.json http://127.0.0.1:8101/dci/registry/sync/search > answer.json
-    python -m registry.entrypoints.dci.tool check --jwks http://127.0.0.1:8101/dci/.well-known/jwks.json answer.json
+    python -m registry.dci.entrypoints.tool check --jwks http://127.0.0.1:8101/dci/.well-known/jwks.json answer.json
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ import httpx
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from registry.entrypoints.dci.signature import (
+from registry.dci.adapters.signature import (
     ALGORITHM,
     NAMESPACE,
     SIGNED_HEADERS,
