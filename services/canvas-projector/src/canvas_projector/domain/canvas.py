@@ -16,6 +16,11 @@ Approach = Literal["dtsen", "targeted-aid", "csr", "social-enterprise", "triple-
 BLOCKS = ("customer_segments", "value_propositions", "channels", "customer_relationships", "revenue_streams",
           "key_resources", "key_activities", "key_partners", "cost_structure")
 
+#: Where evidence comes from: the topics of the services that published it (the kit's `events_topic(name)`; the
+#: domain does not import the messaging kit).
+DISBURSEMENT, CSR_LEDGER, ENTERPRISE, PARTNERSHIP, REGISTRY = (
+    f"{service}.events" for service in ("disbursement", "csr-ledger", "enterprise", "partnership", "registry"))
+
 
 @dataclass(frozen=True)
 class Evidence:
@@ -93,70 +98,70 @@ def build_canvas(facts: Facts, scope: str = "platform", as_of: str | None = None
 
     blocks["customer_segments"].append(Item(
         f"{households} rumah tangga penerima di {facts.provinces_reached} provinsi, dipilih dari DTSEN",
-        "dtsen", Evidence("disbursement.events", households, disbursed)))
+        "dtsen", Evidence(DISBURSEMENT, households, disbursed)))
     for p in programs:
         h, a = facts.paid.get(p["code"], (0, 0))
         blocks["value_propositions"].append(Item(
-            f"{p['name']}: bantuan tepat sasaran", "targeted-aid", Evidence("disbursement.events", h, a, (p["code"],))))
+            f"{p['name']}: bantuan tepat sasaran", "targeted-aid", Evidence(DISBURSEMENT, h, a, (p["code"],))))
     if facts.csr.get("allocation"):
         blocks["value_propositions"].append(Item(
             "Program diperkaya dana CSR perusahaan", "csr",
-            Evidence("csr-ledger.events", len(facts.csr_keys.get("allocation", [])), facts.csr["allocation"],
+            Evidence(CSR_LEDGER, len(facts.csr_keys.get("allocation", [])), facts.csr["allocation"],
                      tuple(facts.csr_keys.get("allocation", [])[:20]))))
     blocks["channels"].append(Item("Penyaluran digital melalui G2P Connect dengan tanda terima yang dapat "
                                    "diverifikasi publik", "targeted-aid", log))
     if facts.companies:
         blocks["customer_relationships"].append(Item(
             f"{facts.pledging_companies} dari {facts.companies} perusahaan berikrar CSR jangka tahunan", "csr",
-            Evidence("csr-ledger.events", facts.pledging_companies, facts.csr.get("pledge", 0),
+            Evidence(CSR_LEDGER, facts.pledging_companies, facts.csr.get("pledge", 0),
                      tuple(facts.csr_keys.get("pledge", [])[:20]))))
     state_budget = sum(facts.paid.get(p["code"], (0, 0))[1] for p in programs if p["funding_source"] != "csr")
     if state_budget:
         blocks["revenue_streams"].append(Item("APBN/APBD", "targeted-aid",
-                                              Evidence("disbursement.events", 0, state_budget)))
+                                              Evidence(DISBURSEMENT, 0, state_budget)))
     if facts.csr.get("deposit"):
         blocks["revenue_streams"].append(Item("Setoran dana CSR (TJSL)", "csr", Evidence(
-            "csr-ledger.events", len(facts.csr_keys.get("deposit", [])), facts.csr["deposit"],
+            CSR_LEDGER, len(facts.csr_keys.get("deposit", [])), facts.csr["deposit"],
             tuple(facts.csr_keys.get("deposit", [])[:20]))))
     blocks["key_resources"].append(Item(
         f"Data sosial-ekonomi DTSEN: {facts.registered} rumah tangga terdaftar, {facts.verified} terverifikasi "
-        "otomatis; log transparansi", "dtsen", Evidence("registry.events", facts.registered, 0,
+        "otomatis; log transparansi", "dtsen", Evidence(REGISTRY, facts.registered, 0,
                                                        (f"verified {facts.verified}", f"flagged {facts.flagged}"))))
     blocks["key_resources"].append(Item("Log transparansi pembayaran yang dapat diverifikasi", "targeted-aid", log))
     blocks["key_activities"].append(Item(
         f"Verifikasi data (duplikat, Dukcapil), pemeringkatan desil; {facts.flagged} rumah tangga dalam peninjauan",
-        "dtsen", Evidence("registry.events", facts.verified + facts.flagged)))
+        "dtsen", Evidence(REGISTRY, facts.verified + facts.flagged)))
     if facts.enterprises:
         groups = ", ".join(f"{g} ({n})" for g, n in sorted(facts.enterprise_groups.items(), key=lambda x: -x[1])[:5])
         blocks["customer_segments"].append(Item(
             f"Kelompok yang dilayani {facts.enterprises} usaha sosial: {groups}", "social-enterprise",
-            Evidence("enterprise.events", facts.enterprises, 0, tuple(facts.enterprise_keys[:20]))))
+            Evidence(ENTERPRISE, facts.enterprises, 0, tuple(facts.enterprise_keys[:20]))))
         blocks["value_propositions"].append(Item(
             f"{facts.jobs_vulnerable} dari {facts.jobs} pekerjaan di usaha sosial untuk kelompok rentan; "
             f"{facts.graduations} rumah tangga DTSEN mendapat pekerjaan (graduasi)", "social-enterprise",
-            Evidence("enterprise.events", facts.graduations)))
+            Evidence(ENTERPRISE, facts.graduations)))
         blocks["revenue_streams"].append(Item("Pendapatan usaha sosial (bukan donasi)", "social-enterprise",
-                                              Evidence("enterprise.events", facts.enterprises, facts.earned_revenue)))
+                                              Evidence(ENTERPRISE, facts.enterprises, facts.earned_revenue)))
         if facts.enterprise_grants:
             blocks["cost_structure"].append(Item("Hibah untuk usaha sosial", "social-enterprise",
-                                                 Evidence("enterprise.events", facts.enterprises,
+                                                 Evidence(ENTERPRISE, facts.enterprises,
                                                           facts.enterprise_grants)))
     if facts.companies:
         blocks["key_partners"].append(Item(f"{facts.companies} perusahaan mitra CSR", "csr",
-                                           Evidence("csr-ledger.events", facts.companies)))
+                                           Evidence(CSR_LEDGER, facts.companies)))
     if facts.partners_by_strand:
         strands = ", ".join(f"{s} {n}" for s, n in sorted(facts.partners_by_strand.items()))
         blocks["key_partners"].append(Item(
             f"Mitra Triple Helix ({strands}); {facts.projects_complete} dari {facts.projects} proyek lengkap "
             "pemerintah–kampus–industri", "triple-helix",
-            Evidence("partnership.events", sum(facts.partners_by_strand.values()), facts.contributions_delivered,
+            Evidence(PARTNERSHIP, sum(facts.partners_by_strand.values()), facts.contributions_delivered,
                      tuple(facts.project_keys[:20]))))
         blocks["key_activities"].append(Item("Riset dan penerapan bersama kampus dan industri", "triple-helix",
-                                             Evidence("partnership.events", facts.projects, facts.project_budget)))
+                                             Evidence(PARTNERSHIP, facts.projects, facts.project_budget)))
     blocks["cost_structure"].append(Item("Bantuan yang disalurkan", "targeted-aid", log))
     if facts.csr.get("spending"):
         blocks["cost_structure"].append(Item("Belanja program dari dana CSR", "csr", Evidence(
-            "csr-ledger.events", len(facts.csr_keys.get("spending", [])), facts.csr["spending"])))
+            CSR_LEDGER, len(facts.csr_keys.get("spending", [])), facts.csr["spending"])))
 
     funding = state_budget + facts.csr.get("deposit", 0) + facts.earned_revenue
     one_off = facts.deposits_without_pledge + facts.enterprise_grants
