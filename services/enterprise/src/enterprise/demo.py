@@ -8,11 +8,12 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from uuid import UUID, uuid5
 
-from sqlalchemy import text
-
+from enterprise.adapters.reads import EnterpriseReads
+from enterprise.adapters.tables import projectors
 from enterprise.application import commands as c
 from enterprise.domain.enterprise import NAMESPACE
 from enterprise.domain.reports import Period, parse_period
+from gotong.application.uow import UnitOfWork, UnitOfWorkFactory
 from gotong.db import create_engine
 from gotong.eventstore import EventMetadata
 from gotong.eventstore.postgres import PostgresEventStore
@@ -95,34 +96,36 @@ def household_ref(nib: str, i: int) -> str:
 
 async def load_demo(settings: Any) -> None:
     engine = create_engine(settings.service_database_url, pool_size=2)
-    store = PostgresEventStore(engine)
+    units = UnitOfWorkFactory(PostgresEventStore(engine), projectors=projectors)
     officer, supervisor = EventMetadata(actor="demo-officer"), EventMetadata(actor="demo-supervisor")
     today = datetime.now(UTC).date()
     try:
-        async with engine.connect() as conn:
-            if (await conn.execute(text("SELECT count(*) FROM enterprises"))).scalar_one():
+        async with units.begin() as uow:
+            if await uow.adapter(EnterpriseReads).enterprises(1):
                 return  # loaded already
         for spec in ENTERPRISES:
-            async with store.transaction() as tx:
-                e = await c.register(tx, c.RegisterEnterprise(
+            async with units.begin(officer) as uow:
+                e = await c.register(uow, c.RegisterEnterprise(
                     name=spec["name"], nib=spec["nib"], legal_form=spec["legal_form"], mission=spec["mission"],
                     sdgs=spec["sdgs"], region_code=spec["region"], groups_served=spec["served"],
-                    groups_employed=spec["employed"]), "demo-officer", officer)
+                    groups_employed=spec["employed"]), "demo-officer")
                 if spec["nib"] == JUST_REGISTERED:
                     continue
                 eid = UUID(e["id"])
-                await c.change_status(tx, eid, "verify", c.ChangeStatus(), "demo-supervisor", supervisor)
-                await c.change_status(tx, eid, "activate", c.ChangeStatus(), "demo-supervisor", supervisor)
-                await _reports(tx, eid, spec, today, officer, supervisor)
-                await _households(tx, eid, spec, today, officer)
+                uow.metadata = supervisor
+                await c.change_status(uow, eid, "verify", c.ChangeStatus(), "demo-supervisor")
+                await c.change_status(uow, eid, "activate", c.ChangeStatus(), "demo-supervisor")
+                await _reports(uow, eid, spec, today, officer, supervisor)
+                await _households(uow, eid, spec, today, officer)
                 if spec["nib"] == SUSPENDED:
-                    await c.change_status(tx, eid, "suspend", c.ChangeStatus(reason="reports_overdue"),
-                                          "demo-supervisor", supervisor)
+                    uow.metadata = supervisor
+                    await c.change_status(uow, eid, "suspend", c.ChangeStatus(reason="reports_overdue"),
+                                          "demo-supervisor")
     finally:
         await engine.dispose()
 
 
-async def _reports(tx: Any, eid: UUID, spec: dict[str, Any], today: date, officer: EventMetadata,
+async def _reports(uow: UnitOfWork, eid: UUID, spec: dict[str, Any], today: date, officer: EventMetadata,
                    supervisor: EventMetadata) -> None:
     earned, expenses, grants = spec["money"]
     employees, vulnerable, beneficiaries = spec["people"]
@@ -134,26 +137,32 @@ async def _reports(tx: Any, eid: UUID, spec: dict[str, Any], today: date, office
                    "service_hours": (employees + i) * 480, "operating_expenses": round(expenses * 0.85) * 1_000_000,
                    "full_time_wages": round(expenses * 0.45) * 1_000_000}
         groups = dict.fromkeys(spec["employed"][:1], vulnerable + i)
-        await c.submit_report(tx, eid, c.SubmitReport(period=period.label, metrics=metrics, employees_by_group=groups),
-                              "demo-officer", officer, today)
+        uow.metadata = officer
+        await c.submit_report(uow, eid, c.SubmitReport(period=period.label, metrics=metrics,
+                                                       employees_by_group=groups), "demo-officer", today)
+        uow.metadata = supervisor
         if i == 3 and spec["nib"] == "8120201000004":  # the newest quarter of one enterprise awaits review
             continue
         if i == 2 and spec["nib"] == "8120201000001":  # one report returned and corrected
-            await c.return_report(tx, eid, period.label, 1, c.ReturnReport(
-                reason="service_hours belum termasuk unit Cimahi"), "demo-supervisor", supervisor)
-            await c.submit_report(tx, eid, c.SubmitReport(period=period.label, metrics={
-                **metrics, "service_hours": metrics["service_hours"] + 960}), "demo-officer", officer, today)
-            await c.accept_report(tx, eid, period.label, 2, "demo-supervisor", supervisor)
+            await c.return_report(uow, eid, period.label, 1, c.ReturnReport(
+                reason="service_hours belum termasuk unit Cimahi"), "demo-supervisor")
+            uow.metadata = officer
+            await c.submit_report(uow, eid, c.SubmitReport(period=period.label, metrics={
+                **metrics, "service_hours": metrics["service_hours"] + 960}), "demo-officer", today)
+            uow.metadata = supervisor
+            await c.accept_report(uow, eid, period.label, 2, "demo-supervisor")
             continue
-        await c.accept_report(tx, eid, period.label, 1, "demo-supervisor", supervisor)
+        await c.accept_report(uow, eid, period.label, 1, "demo-supervisor")
 
 
-async def _households(tx: Any, eid: UUID, spec: dict[str, Any], today: date, officer: EventMetadata) -> None:
+async def _households(uow: UnitOfWork, eid: UUID, spec: dict[str, Any], today: date,
+                      officer: EventMetadata) -> None:
     """A few employees from registered households (graduations) and a client household."""
+    uow.metadata = officer
     start = today - timedelta(days=200)
     for i in range(min(3, spec["people"][1])):
-        await c.link_household(tx, eid, c.LinkHousehold(household_ref=household_ref(spec["nib"], i),
-                                                        relation="employee", groups=spec["employed"][:1],
-                                                        started_on=start + timedelta(days=30 * i)), officer, today)
-    await c.link_household(tx, eid, c.LinkHousehold(household_ref=household_ref(spec["nib"], 99), relation="client",
-                                                    groups=spec["served"][:1], started_on=start), officer, today)
+        await c.link_household(uow, eid, c.LinkHousehold(household_ref=household_ref(spec["nib"], i),
+                                                         relation="employee", groups=spec["employed"][:1],
+                                                         started_on=start + timedelta(days=30 * i)), today)
+    await c.link_household(uow, eid, c.LinkHousehold(household_ref=household_ref(spec["nib"], 99), relation="client",
+                                                     groups=spec["served"][:1], started_on=start), today)

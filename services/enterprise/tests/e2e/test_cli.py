@@ -6,9 +6,9 @@ import json
 import pytest
 from click.testing import CliRunner
 
-from enterprise.cli import enterprise
 from enterprise.config import Settings
 from enterprise.demo import last_quarters, load_demo
+from enterprise.entrypoints.cli import enterprise
 
 
 @pytest.fixture

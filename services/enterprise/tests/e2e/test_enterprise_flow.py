@@ -9,8 +9,8 @@ import httpx
 import pytest
 from aiokafka import AIOKafkaProducer
 
+from enterprise.bootstrap import create_app
 from enterprise.config import Settings
-from enterprise.entrypoints.api.app import create_app
 from gotong.contracts.csr_ledger import AllocationDecided
 from gotong.contracts.registry import HouseholdChanged, HouseholdErased, HouseholdsMerged
 from gotong.messaging.topics import dlq_topic, ensure_topics

@@ -7,9 +7,9 @@ from uuid import uuid4
 
 import pytest
 
+from enterprise.domain.catalogue import METRIC_CODES
 from enterprise.domain.enterprise import GROUPS, Enterprise, check_household_ref, check_nib, check_sdgs
 from enterprise.domain.reports import ImpactReport, parse_period, validate_metrics
-from gotong.contracts.enterprise import METRIC_CODES
 from gotong.domain.errors import Conflict, Forbidden, InvalidTransition, NotFound, ValidationFailed
 
 NOW = "2026-11-01T08:00:00+00:00"

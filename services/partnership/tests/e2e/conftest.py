@@ -12,8 +12,8 @@ import pytest
 from gotong.messaging.topics import dlq_topic, ensure_topics
 from gotong.testing.tokens import TokenIssuer
 from partnership.application.regions import today
+from partnership.bootstrap import create_app
 from partnership.config import Settings
-from partnership.entrypoints.api.app import create_app
 
 ISSUER = TokenIssuer()
 

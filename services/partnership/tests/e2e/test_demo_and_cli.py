@@ -6,8 +6,10 @@ import json
 import pytest
 from click.testing import CliRunner
 
+from gotong.adapters.sql import Database
 from gotong.db import create_engine
 from gotong.service import discover_services
+from partnership.adapters.reads import PartnershipReads
 from partnership.application import queries as q
 from partnership.application.regions import today
 from partnership.config import Settings
@@ -28,10 +30,11 @@ async def demo_db(database_url):
 async def test_demo_has_complete_incomplete_and_overdue_projects(demo_db):
     engine = create_engine(demo_db, pool_size=1)
     try:
-        async with engine.connect() as conn:
-            partners = await q.list_partners(conn, limit=100)
-            result = await q.checks(conn, today())
-            net = await q.network(conn, today(), "35")
+        async with Database(engine).read() as sql:
+            reads = PartnershipReads(sql)
+            partners = await q.list_partners(reads, limit=100)
+            result = await q.checks(reads, today())
+            net = await q.network(reads, today(), "35")
     finally:
         await engine.dispose()
     assert len(partners) == len(PARTNERS)

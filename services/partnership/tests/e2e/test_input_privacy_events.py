@@ -165,8 +165,8 @@ async def test_a_repeated_command_with_the_same_key_changes_nothing(api, client)
 
 
 async def test_the_periodic_check_flags_overdue_milestones(database_url, kafka_bootstrap, api, helix):
+    from partnership.bootstrap import create_app
     from partnership.config import Settings
-    from partnership.entrypoints.api.app import create_app
 
     await api.post(f"/v1/projects/{helix['project']}/milestones", {"title": "Desain", "due_on": api.day(-1)},
                    expect=201)

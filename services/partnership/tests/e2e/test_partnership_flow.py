@@ -3,6 +3,8 @@ projects with contributions, milestones and KPIs, the completeness check, overdu
 
 from sqlalchemy import text
 
+from partnership.application.publishing import publish_contract
+
 
 async def test_a_project_is_complete_with_three_strands_under_an_active_agreement(api, helix):
     check = await api.get(f"/v1/projects/{helix['project']}/helix")
@@ -17,11 +19,14 @@ async def test_a_project_is_complete_with_three_strands_under_an_active_agreemen
 
 
 async def published(client, event_type: str, key: str, value: str) -> list[dict]:
-    async with client.app.state.engine.connect() as conn:
-        rows = (await conn.execute(text(
-            "SELECT data FROM events WHERE stream_type = 'publication' AND event_type = :t AND data->>:k = :v "
-            "ORDER BY position"), {"t": event_type, "k": key, "v": value})).scalars().all()
-    return list(rows)
+    """What the relay publishes (the service's contract mapper over its stored events), in store order."""
+    store = client.app.state.store
+    out = []
+    for event in await store.read_all(limit=100_000):
+        mapped = publish_contract(event)
+        if mapped is not None and mapped[0] == event_type and str(mapped[2].get(key)) == value:
+            out.append(mapped[2])
+    return out
 
 
 async def test_terminating_the_agreement_makes_the_project_incomplete_and_says_why(api, helix, client):

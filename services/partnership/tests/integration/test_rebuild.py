@@ -5,10 +5,10 @@ import asyncio
 from click.testing import CliRunner
 from sqlalchemy import select, text
 
-from partnership.cli import partnership
+from partnership.adapters.tables import agreements, milestones, partners, projects
 from partnership.config import Settings
 from partnership.demo import load_demo
-from partnership.tables import agreements, milestones, partners, projects
+from partnership.entrypoints.cli import partnership
 
 
 async def _snapshot(engine):

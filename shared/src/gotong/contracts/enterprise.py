@@ -18,28 +18,22 @@ Group = Literal["women", "disabled", "youth", "elderly", "ex_offenders", "poor_h
                 "indigenous_communities", "migrant_worker_returnees"]
 SuspensionReason = Literal["reports_overdue", "misreporting", "legal_issue", "mission_drift", "requested", "other"]
 
-#: Report metrics and their codes: IRIS+ where one fits (IRIS+ 5.3, iris.thegiin.org), else a Gotong-local code
-#: (`GOT-...`) that promises nothing outside Gotong.
+#: The code each published `ReportedMetric` carries for a metric name: IRIS+ where one fits (IRIS+ 5.3,
+#: iris.thegiin.org), else a Gotong-local `GOT-...` code that promises nothing outside Gotong. Published vocabulary
+#: only: which metrics a report needs, their units and limits are the enterprise domain's catalogue.
 METRIC_CODES: dict[str, str] = {
-    "earned_revenue": "PI1775",        # IRIS+ Sales Revenue: revenue from selling products and services
-    "total_expenses": "FP2321",        # IRIS+ Total Expenses
-    "grants_received": "GOT-GRANT",    # grants and donations received (no single IRIS+ metric)
-    "employees": "GOT-EMP",            # people employed at period end, full- and part-time
-    "employees_vulnerable": "GOT-EMP-VUL",  # of them, from vulnerable groups (cf. IRIS+ OI8147, OI2003: full-time)
-    "beneficiaries_served": "PI4060",  # IRIS+ Client Individuals: Total
-    "service_hours": "GOT-SVC-HRS",    # hours of service delivered to beneficiaries
-    "operating_expenses": "FP1001",    # IRIS+ Operating Expenses
-    "full_time_wages": "OI5887",       # IRIS+ Full-time Wages
-    "temporary_employees": "OI9028",   # IRIS+ Temporary Employees
-    "client_organizations": "PI9652",  # IRIS+ Client Organizations: Total
-    "value_paid_by_clients": "PI7643",  # IRIS+ Value paid by clients
-}
-#: Derived figure codes (computed by Gotong from the accepted report).
-DERIVED_CODES: dict[str, str] = {
-    "self_sufficiency": "GOT-SELF-SUFF",     # earned revenue / total expenses
-    "grant_dependency": "GOT-GRANT-DEP",     # grants / (earned revenue + grants)
-    "cost_per_beneficiary": "GOT-COST-BEN",  # total expenses / beneficiaries served, rupiah
-    "revenue_growth": "FP4761",              # IRIS+ Revenue Growth: vs the previous period of the same kind
+    "earned_revenue": "PI1775",
+    "total_expenses": "FP2321",
+    "grants_received": "GOT-GRANT",
+    "employees": "GOT-EMP",
+    "employees_vulnerable": "GOT-EMP-VUL",
+    "beneficiaries_served": "PI4060",
+    "service_hours": "GOT-SVC-HRS",
+    "operating_expenses": "FP1001",
+    "full_time_wages": "OI5887",
+    "temporary_employees": "OI9028",
+    "client_organizations": "PI9652",
+    "value_paid_by_clients": "PI7643",
 }
 
 

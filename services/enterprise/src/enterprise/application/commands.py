@@ -1,37 +1,35 @@
-"""Enterprise commands: load the aggregate, decide (pure domain), save its events, update the read tables —
-all inside the caller's event store transaction (handlers never commit)."""
+"""Enterprise commands: load the aggregate, let it decide, save it through the unit of work (which runs the
+projectors in the same transaction). Handlers never commit, never see SQL."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import Any
 from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from enterprise.application import projections
+from enterprise.adapters.replicas import RegistryReplica
 from enterprise.application.regions import check_region
-from enterprise.domain import figures
+from enterprise.domain.catalogue import Group, LegalForm, SuspensionReason
 from enterprise.domain.enterprise import (
     Action,
     Enterprise,
+    RegistryStanding,
     Relation,
     check_household_ref,
     check_nib,
     enterprise_id_for,
 )
-from enterprise.domain.enterprise import events as enterprise_events
+from enterprise.domain.events import events
 from enterprise.domain.reports import ImpactReport, parse_period, report_id_for, validate_metrics
-from enterprise.domain.reports import events as report_events
 from gotong.application.repository import Repository
-from gotong.contracts.enterprise import Group, LegalForm, SuspensionReason
+from gotong.application.uow import UnitOfWork
 from gotong.domain.bounds import Int64
 from gotong.domain.errors import Conflict, NotFound
-from gotong.eventstore import EventMetadata, EventStoreTx
-from gotong.eventstore.postgres import driver_connection
 
-enterprises = Repository(Enterprise, enterprise_events)
-reports = Repository(ImpactReport, report_events)
+enterprises = Repository(Enterprise, events)
+reports = Repository(ImpactReport, events)
 
 
 class RegisterEnterprise(BaseModel):
@@ -91,14 +89,6 @@ class EndLink(BaseModel):
     ended_on: date
 
 
-def _now() -> str:
-    return datetime.now(UTC).isoformat()
-
-
-def _today() -> date:
-    return datetime.now(UTC).date()
-
-
 def enterprise_view(e: Enterprise) -> dict[str, Any]:
     _, province, regency = check_region(e.region_code)
     return {"id": str(e.id), "name": e.name, "nib": e.nib, "legal_form": e.legal_form, "mission": e.mission,
@@ -116,134 +106,100 @@ def report_view(r: ImpactReport) -> dict[str, Any]:
                                                                              key=lambda v: v.version)]}
 
 
-async def _enterprise(tx: EventStoreTx, enterprise_id: UUID) -> Enterprise:
-    found = await enterprises.find(tx, enterprise_id)
+async def _enterprise(uow: UnitOfWork, enterprise_id: UUID) -> Enterprise:
+    found = await uow.find(enterprises, enterprise_id)
     if found is None:
         raise NotFound(f"enterprise {enterprise_id} is not registered", field="enterprise_id")
     return found
 
 
-async def register(tx: EventStoreTx, cmd: RegisterEnterprise, officer: str, meta: EventMetadata) -> dict[str, Any]:
+def _now(uow: UnitOfWork) -> str:
+    return uow.clock.now().isoformat()
+
+
+async def register(uow: UnitOfWork, cmd: RegisterEnterprise, officer: str) -> dict[str, Any]:
     region_code, _, _ = check_region(cmd.region_code)
     nib = check_nib(cmd.nib)
-    if await enterprises.find(tx, enterprise_id_for(nib)) is not None:
+    if await uow.find(enterprises, enterprise_id_for(nib)) is not None:
         raise Conflict("an enterprise with this NIB is registered already", field="nib")
     e = Enterprise.register(name=cmd.name, nib=nib, legal_form=cmd.legal_form, mission=cmd.mission, sdgs=cmd.sdgs,
                             region_code=region_code, groups_served=cmd.groups_served,
-                            groups_employed=cmd.groups_employed, registered_by=officer, now=_now())
-    await enterprises.save(tx, e, meta)
-    await projections.save_enterprise(await driver_connection(tx.connection, begin=False), e)
+                            groups_employed=cmd.groups_employed, registered_by=officer, now=_now(uow))
+    await uow.save(e)
     return enterprise_view(e)
 
 
-async def update_profile(tx: EventStoreTx, enterprise_id: UUID, cmd: UpdateProfile,
-                         meta: EventMetadata) -> dict[str, Any]:
-    e = await _enterprise(tx, enterprise_id)
+async def update_profile(uow: UnitOfWork, enterprise_id: UUID, cmd: UpdateProfile) -> dict[str, Any]:
+    e = await _enterprise(uow, enterprise_id)
     changes = cmd.model_dump(exclude_none=True)
     if "region_code" in changes:
         changes["region_code"], _, _ = check_region(changes["region_code"])
-    if e.update_profile(_now(), **changes):
-        await enterprises.save(tx, e, meta)
-        await projections.save_enterprise(await driver_connection(tx.connection, begin=False), e)
+    if e.update_profile(_now(uow), **changes):
+        await uow.save(e)
     return enterprise_view(e)
 
 
-async def change_status(tx: EventStoreTx, enterprise_id: UUID, action: Action, cmd: ChangeStatus, officer: str,
-                        meta: EventMetadata) -> dict[str, Any]:
-    e = await _enterprise(tx, enterprise_id)
-    e.change_status(action, officer, _now(), reason=cmd.reason, note=cmd.note)
-    await enterprises.save(tx, e, meta)
-    await projections.save_enterprise(await driver_connection(tx.connection, begin=False), e)
+async def change_status(uow: UnitOfWork, enterprise_id: UUID, action: Action, cmd: ChangeStatus,
+                        officer: str) -> dict[str, Any]:
+    e = await _enterprise(uow, enterprise_id)
+    e.change_status(action, officer, _now(uow), reason=cmd.reason, note=cmd.note)
+    await uow.save(e)
     return enterprise_view(e)
 
 
-async def submit_report(tx: EventStoreTx, enterprise_id: UUID, cmd: SubmitReport, officer: str,
-                        meta: EventMetadata, today: date | None = None) -> dict[str, Any]:
-    e = await _enterprise(tx, enterprise_id)
+async def submit_report(uow: UnitOfWork, enterprise_id: UUID, cmd: SubmitReport, officer: str,
+                        today: date | None = None) -> dict[str, Any]:
+    e = await _enterprise(uow, enterprise_id)
     period = parse_period(cmd.period)
     metrics, groups = validate_metrics(cmd.metrics, cmd.employees_by_group, cmd.currency)
-    report = await reports.find(tx, report_id_for(e.id, period.label)) or ImpactReport.start(e.id, period)
-    report.submit(period, e.status, metrics, groups, officer, _now(), today or _today(), note=cmd.note)
-    await reports.save(tx, report, meta)
-    await projections.save_report(await driver_connection(tx.connection, begin=False), report)
+    report = await uow.find(reports, report_id_for(e.id, period.label)) or ImpactReport.start(e.id, period)
+    report.submit(period, e.status, metrics, groups, officer, _now(uow), today or uow.clock.today(), note=cmd.note)
+    await uow.save(report)
     return report_view(report)
 
 
-async def _report(tx: EventStoreTx, enterprise_id: UUID, period_label: str) -> tuple[Enterprise, ImpactReport]:
-    e = await _enterprise(tx, enterprise_id)
+async def _report(uow: UnitOfWork, enterprise_id: UUID, period_label: str) -> tuple[Enterprise, ImpactReport]:
+    e = await _enterprise(uow, enterprise_id)
     period = parse_period(period_label)
-    report = await reports.find(tx, report_id_for(e.id, period.label))
+    report = await uow.find(reports, report_id_for(e.id, period.label))
     if report is None:
         raise NotFound(f"no report for {period.label} from this enterprise", field="period")
     return e, report
 
 
-async def accepted_metrics(tx: EventStoreTx, enterprise_id: UUID, period_label: str) -> dict[str, int] | None:
-    driver = await driver_connection(tx.connection, begin=False)
-    row = await driver.fetchval(
-        "SELECT metrics FROM impact_reports WHERE enterprise_id = $1 AND period = $2 AND status = 'accepted'",
-        enterprise_id, period_label)
-    return dict(row) if row else None
-
-
-async def accept_report(tx: EventStoreTx, enterprise_id: UUID, period_label: str, version: int, officer: str,
-                        meta: EventMetadata) -> dict[str, Any]:
-    e, report = await _report(tx, enterprise_id, period_label)
-    found = report.versions.get(version)
-    period = parse_period(report.period)
-    previous = await accepted_metrics(tx, e.id, period.previous().label)
-    derived = figures.as_json(figures.derive(found.metrics, previous)) if found else {}
+async def accept_report(uow: UnitOfWork, enterprise_id: UUID, period_label: str, version: int,
+                        officer: str) -> dict[str, Any]:
+    e, report = await _report(uow, enterprise_id, period_label)
+    previous = await uow.find(reports, report_id_for(e.id, parse_period(report.period).previous().label))
     _, province, regency = check_region(e.region_code)
-    report.accept(version, officer, derived, province, regency, _now())
-    await reports.save(tx, report, meta)
-    await projections.save_report(await driver_connection(tx.connection, begin=False), report)
+    report.accept(version, officer, report.derived_figures(version, previous), province, regency, _now(uow))
+    await uow.save(report)
     return report_view(report)
 
 
-async def return_report(tx: EventStoreTx, enterprise_id: UUID, period_label: str, version: int, cmd: ReturnReport,
-                        officer: str, meta: EventMetadata) -> dict[str, Any]:
-    _, report = await _report(tx, enterprise_id, period_label)
-    report.return_for_correction(version, officer, cmd.reason, _now())
-    await reports.save(tx, report, meta)
-    await projections.save_report(await driver_connection(tx.connection, begin=False), report)
+async def return_report(uow: UnitOfWork, enterprise_id: UUID, period_label: str, version: int, cmd: ReturnReport,
+                        officer: str) -> dict[str, Any]:
+    _, report = await _report(uow, enterprise_id, period_label)
+    report.return_for_correction(version, officer, cmd.reason, _now(uow))
+    await uow.save(report)
     return report_view(report)
 
 
-async def link_household(tx: EventStoreTx, enterprise_id: UUID, cmd: LinkHousehold, meta: EventMetadata,
+async def link_household(uow: UnitOfWork, enterprise_id: UUID, cmd: LinkHousehold,
                          today: date | None = None) -> dict[str, Any]:
-    e = await _enterprise(tx, enterprise_id)
-    registry = await _registry_status(tx, check_household_ref(cmd.household_ref))
-    graduated = e.link_household(cmd.household_ref, cmd.relation, cmd.groups, cmd.started_on, _now(),
-                                 today or _today())
-    await enterprises.save(tx, e, meta)
-    await projections.save_link(await driver_connection(tx.connection, begin=False), e, cmd.household_ref,
-                                cmd.relation)
+    e = await _enterprise(uow, enterprise_id)
+    known = await uow.adapter(RegistryReplica).standing(check_household_ref(cmd.household_ref))
+    registry = RegistryStanding(*known).check() if known is not None else RegistryStanding(None).check()
+    graduated = e.link_household(cmd.household_ref, cmd.relation, cmd.groups, cmd.started_on, _now(uow),
+                                 today or uow.clock.today())
+    await uow.save(e)
     return {"enterprise_id": str(e.id), "household_ref": cmd.household_ref, "relation": cmd.relation,
             "started_on": cmd.started_on.isoformat(), "graduation_signal": graduated, "registry_status": registry}
 
 
-async def _registry_status(tx: EventStoreTx, household_ref: str) -> str:
-    """What the registry replica knows: `registered`, or `unknown` (not replicated yet: allowed). An erased or
-    merged household cannot be linked."""
-    driver = await driver_connection(tx.connection, begin=False)
-    row = await driver.fetchrow("SELECT status, merged_into FROM registry_households WHERE household_ref = $1",
-                                household_ref)
-    if row is None:
-        return "unknown"
-    if row["status"] == "erased":
-        raise Conflict("this household was erased from the registry at its request (UU PDP); it cannot be linked",
-                       field="household_ref")
-    if row["status"] == "merged":
-        raise Conflict("this household was merged into another; link the surviving reference",
-                       field="household_ref", surviving_ref=row["merged_into"])
-    return "registered"
-
-
-async def end_link(tx: EventStoreTx, enterprise_id: UUID, household_ref: str, cmd: EndLink,
-                   meta: EventMetadata) -> dict[str, Any]:
-    e = await _enterprise(tx, enterprise_id)
-    e.end_link(household_ref, cmd.relation, cmd.ended_on, _now())
-    await enterprises.save(tx, e, meta)
-    await projections.save_link(await driver_connection(tx.connection, begin=False), e, household_ref, cmd.relation)
+async def end_link(uow: UnitOfWork, enterprise_id: UUID, household_ref: str, cmd: EndLink) -> dict[str, Any]:
+    e = await _enterprise(uow, enterprise_id)
+    e.end_link(household_ref, cmd.relation, cmd.ended_on, _now(uow))
+    await uow.save(e)
     return {"enterprise_id": str(e.id), "household_ref": household_ref, "relation": cmd.relation,
             "ended_on": cmd.ended_on.isoformat()}

@@ -5,15 +5,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from enterprise.domain.reports import UNITS, parse_period
+from enterprise.domain.catalogue import METRIC_CODES, UNITS
+from enterprise.domain.regions import province_and_regency
+from enterprise.domain.reports import parse_period
 from gotong.contracts import enterprise as contract
 from gotong.contracts.base import IntegrationEvent
 from gotong.eventstore.model import RecordedEvent
 
 
 def _region(code: str) -> dict[str, str]:
-    parts = code.split(".")
-    return {"province_code": parts[0], "regency_code": ".".join(parts[:2])}
+    province, regency = province_and_regency(code)
+    return {"province_code": province, "regency_code": regency}
 
 
 def _registered(e: RecordedEvent) -> IntegrationEvent:
@@ -43,7 +45,7 @@ def _status(e: RecordedEvent) -> IntegrationEvent:
 def _accepted(e: RecordedEvent) -> IntegrationEvent:
     d = e.data
     period = parse_period(d["period"])
-    metrics = [contract.ReportedMetric(code=contract.METRIC_CODES[k], name=k, value=v, unit=UNITS[k])
+    metrics = [contract.ReportedMetric(code=METRIC_CODES[k], name=k, value=v, unit=UNITS[k])
                for k, v in sorted(d["metrics"].items())]
     return contract.ImpactReportAccepted(
         enterprise_id=d["enterprise_id"], report_id=str(e.stream_id), period=period.label,

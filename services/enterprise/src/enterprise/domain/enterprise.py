@@ -1,6 +1,7 @@
 """The social enterprise: who it is, what it is for, its review status, and the households it employs or serves.
 
 Status: registered -> verified (by an officer other than the registrant) -> active <-> suspended.
+Pure: the time (`now`, `today`) and what the registry knows of a household are passed in.
 """
 
 from __future__ import annotations
@@ -8,22 +9,35 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, ClassVar, Literal, get_args
+from typing import Any, ClassVar
 from uuid import UUID, uuid5
 
-from gotong.contracts.enterprise import EnterpriseStatus, Group, LegalForm, SuspensionReason
+from enterprise.domain.catalogue import (
+    GROUPS,
+    LEGAL_FORMS,
+    REASONS,
+    Action,
+    EnterpriseStatus,
+    Group,
+    LegalForm,
+    Relation,
+    SuspensionReason,
+)
+from enterprise.domain.events import (
+    EnterpriseProfileUpdated,
+    EnterpriseRegistered,
+    EnterpriseStatusChanged,
+    HouseholdLinked,
+    HouseholdLinkEnded,
+    events,
+)
 from gotong.domain.aggregate import Aggregate
 from gotong.domain.errors import Conflict, Forbidden, InvalidTransition, ValidationFailed
-from gotong.domain.events import DomainEvent, EventRegistry
 
 NAMESPACE = UUID("6f1d3a52-8a7e-4c1b-9a63-2f0e9b7c4d18")
-events = EventRegistry()
-Relation = Literal["employee", "client"]
-Action = Literal["verify", "activate", "suspend", "reinstate"]
-
-LEGAL_FORMS: tuple[str, ...] = get_args(LegalForm)
-GROUPS: tuple[str, ...] = get_args(Group)
-REASONS: tuple[str, ...] = get_args(SuspensionReason)
+__all__ = ["GROUPS", "LEGAL_FORMS", "NAMESPACE", "REASONS", "TRANSITIONS", "Action", "Enterprise", "Link",
+           "Relation", "RegistryStanding", "check_household_ref", "check_nib", "check_sdgs", "enterprise_id_for",
+           "events"]
 
 #: action -> (statuses it starts from, status it leads to)
 TRANSITIONS: dict[str, tuple[frozenset[str], EnterpriseStatus]] = {
@@ -79,67 +93,25 @@ def check_household_ref(ref: str) -> str:
     return ref
 
 
-@events.register
-class EnterpriseRegistered(DomainEvent):
-    event_type: ClassVar[str] = "EnterpriseRegistered"
-    name: str
-    nib: str
-    legal_form: LegalForm
-    mission: str
-    sdgs: list[int]
-    region_code: str
-    groups_served: list[Group]
-    groups_employed: list[Group]
-    registered_by: str
-    occurred_at: str
+@dataclass(frozen=True)
+class RegistryStanding:
+    """What the registry (through its replica here) says of a household: `registered`, `erased`, `merged` (into
+    `merged_into`), or None when not replicated yet (allowed)."""
 
+    status: str | None
+    merged_into: str | None = None
 
-@events.register
-class EnterpriseProfileUpdated(DomainEvent):
-    """The whole profile after the change, and which fields changed."""
-
-    event_type: ClassVar[str] = "EnterpriseProfileUpdated"
-    name: str
-    legal_form: LegalForm
-    mission: str
-    sdgs: list[int]
-    region_code: str
-    groups_served: list[Group]
-    groups_employed: list[Group]
-    changed: list[str]
-    occurred_at: str
-
-
-@events.register
-class EnterpriseStatusChanged(DomainEvent):
-    event_type: ClassVar[str] = "EnterpriseStatusChanged"
-    action: Action
-    previous_status: EnterpriseStatus
-    status: EnterpriseStatus
-    reason: SuspensionReason | None = None
-    note: str | None = None
-    officer: str
-    occurred_at: str
-
-
-@events.register
-class HouseholdLinked(DomainEvent):
-    event_type: ClassVar[str] = "HouseholdLinked"
-    household_ref: str
-    relation: Relation
-    groups: list[Group]
-    started_on: str
-    region_code: str
-    occurred_at: str
-
-
-@events.register
-class HouseholdLinkEnded(DomainEvent):
-    event_type: ClassVar[str] = "HouseholdLinkEnded"
-    household_ref: str
-    relation: Relation
-    ended_on: str
-    occurred_at: str
+    def check(self) -> str:
+        """`registered` or `unknown`; an erased or merged household cannot be linked."""
+        if self.status is None:
+            return "unknown"
+        if self.status == "erased":
+            raise Conflict("this household was erased from the registry at its request (UU PDP); it cannot be "
+                           "linked", field="household_ref")
+        if self.status == "merged":
+            raise Conflict("this household was merged into another; link the surviving reference",
+                           field="household_ref", surviving_ref=self.merged_into)
+        return "registered"
 
 
 @dataclass
@@ -166,6 +138,7 @@ class Enterprise(Aggregate):
         self.status: EnterpriseStatus = "registered"
         self.registered_by = ""
         self.registered_at = ""
+        self.updated_at = ""  # when the profile or status last changed
         self.suspension_reason: str | None = None
         self.history: list[dict[str, str | None]] = []
         self.links: dict[tuple[str, str], Link] = {}
@@ -251,18 +224,21 @@ class Enterprise(Aggregate):
         self.sdgs, self.region_code = list(e.sdgs), e.region_code
         self.groups_served, self.groups_employed = list(e.groups_served), list(e.groups_employed)
         self.status, self.registered_by, self.registered_at = "registered", e.registered_by, e.occurred_at
+        self.updated_at = e.occurred_at
         self.history.append({"status": "registered", "at": e.occurred_at, "reason": None})
 
     def apply_enterprise_profile_updated(self, e: EnterpriseProfileUpdated) -> None:
         self.name, self.legal_form, self.mission = e.name, e.legal_form, e.mission
         self.sdgs, self.region_code = list(e.sdgs), e.region_code
         self.groups_served, self.groups_employed = list(e.groups_served), list(e.groups_employed)
+        self.updated_at = e.occurred_at
 
     def apply_enterprise_status_changed(self, e: EnterpriseStatusChanged) -> None:
         if e.previous_status != self.status:
             raise ValueError(f"status event from {e.previous_status} while {self.status}")
         self.status = e.status
         self.suspension_reason = e.reason if e.status == "suspended" else None
+        self.updated_at = e.occurred_at
         self.history.append({"status": e.status, "at": e.occurred_at, "reason": e.reason})
 
     def apply_household_linked(self, e: HouseholdLinked) -> None:

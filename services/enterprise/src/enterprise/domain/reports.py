@@ -10,24 +10,18 @@ from datetime import date
 from typing import Any, ClassVar, Literal
 from uuid import UUID, uuid5
 
-from enterprise.domain.enterprise import GROUPS, NAMESPACE
-from gotong.contracts.enterprise import METRIC_CODES
+from enterprise.domain import figures
+from enterprise.domain.catalogue import GROUPS, METRIC_CODES, OPTIONAL, REQUIRED, RUPIAH, UNITS
+from enterprise.domain.enterprise import NAMESPACE
+from enterprise.domain.events import ImpactReportAccepted, ImpactReportReturned, ImpactReportSubmitted, events
 from gotong.domain.aggregate import Aggregate
 from gotong.domain.bounds import MAX_RUPIAH
 from gotong.domain.errors import Forbidden, InvalidTransition, NotFound, ValidationFailed
-from gotong.domain.events import DomainEvent, EventRegistry
 
-events = EventRegistry()
 VersionStatus = Literal["submitted", "accepted", "returned", "superseded"]
+__all__ = ["OPTIONAL", "REQUIRED", "RUPIAH", "UNITS", "ImpactReport", "ImpactReportAccepted", "Period",
+           "ReportVersion", "events", "parse_period", "report_id_for", "validate_metrics"]
 
-REQUIRED = ("earned_revenue", "total_expenses", "grants_received", "employees", "employees_vulnerable",
-            "beneficiaries_served")
-OPTIONAL = tuple(k for k in METRIC_CODES if k not in REQUIRED)
-RUPIAH = frozenset({"earned_revenue", "total_expenses", "grants_received", "operating_expenses", "full_time_wages",
-                    "value_paid_by_clients"})
-UNITS = {**dict.fromkeys(RUPIAH, "IDR"), "employees": "people", "employees_vulnerable": "people",
-         "temporary_employees": "people", "beneficiaries_served": "people", "client_organizations": "organizations",
-         "service_hours": "hours"}
 #: Enterprises may submit only for statuses where they operate under review.
 REPORTING_STATUSES = frozenset({"verified", "active"})
 
@@ -116,45 +110,6 @@ def validate_metrics(metrics: Mapping[str, Any], employees_by_group: Mapping[str
     return clean, groups
 
 
-@events.register
-class ImpactReportSubmitted(DomainEvent):
-    event_type: ClassVar[str] = "ImpactReportSubmitted"
-    enterprise_id: str
-    period: str
-    version: int
-    metrics: dict[str, int]
-    employees_by_group: dict[str, int] = {}
-    note: str | None = None
-    submitted_by: str
-    occurred_at: str
-
-
-@events.register
-class ImpactReportAccepted(DomainEvent):
-    """Carries what the contract publishes (event-carried state: metrics and derived figures at acceptance)."""
-
-    event_type: ClassVar[str] = "ImpactReportAccepted"
-    enterprise_id: str
-    period: str
-    version: int
-    supersedes_version: int | None
-    metrics: dict[str, int]
-    derived: dict[str, Any]
-    province_code: str
-    regency_code: str
-    reviewed_by: str
-    occurred_at: str
-
-
-@events.register
-class ImpactReportReturned(DomainEvent):
-    event_type: ClassVar[str] = "ImpactReportReturned"
-    version: int
-    reason: str
-    reviewed_by: str
-    occurred_at: str
-
-
 @dataclass
 class ReportVersion:
     version: int
@@ -223,6 +178,15 @@ class ImpactReport(Aggregate):
         if found.submitted_by == reviewer:
             raise Forbidden("the officer who submitted a report cannot review it (four eyes)", field="reviewer")
         return found
+
+    def derived_figures(self, version: int, previous_period: ImpactReport | None) -> dict[str, Any]:
+        """What accepting `version` publishes as derived figures: from its metrics and the accepted ones of the
+        previous period of the same kind (revenue growth); empty for a version that does not exist."""
+        found = self.versions.get(version)
+        if found is None:
+            return {}
+        before = previous_period.accepted if previous_period is not None else None
+        return figures.as_json(figures.derive(found.metrics, before.metrics if before is not None else None))
 
     def accept(self, version: int, reviewer: str, derived: dict[str, Any], province_code: str, regency_code: str,
                now: str) -> None:

@@ -1,5 +1,6 @@
-"""`gotong enterprise ...`: list and show enterprises, the portfolio summary, and import impact reports from a
-JSON file (each report in its own transaction: good ones are imported, bad ones listed with their number)."""
+"""`gotong enterprise ...`: list and show enterprises, the portfolio summary, import impact reports from a
+JSON file (each report in its own transaction: good ones are imported, bad ones listed with their number), and
+rebuild the read tables from the event store."""
 
 from __future__ import annotations
 
@@ -16,22 +17,28 @@ from pydantic import ValidationError
 from rich.console import Console
 from rich.table import Table
 
+from enterprise.adapters.reads import EnterpriseReads
+from enterprise.adapters.tables import projectors
 from enterprise.application import commands as c
 from enterprise.application import queries as q
 from enterprise.config import Settings
 from enterprise.domain.enterprise import enterprise_id_for
+from gotong.adapters.sql import Database
+from gotong.application.rebuild import rebuild as rebuild_read_tables
+from gotong.application.repository import Repository
+from gotong.application.uow import UnitOfWorkFactory
 from gotong.db import create_engine
 from gotong.domain.errors import DomainError, ValidationFailed
 from gotong.eventstore import EventMetadata
-from gotong.eventstore.postgres import PostgresEventStore, driver_connection
+from gotong.eventstore.postgres import PostgresEventStore
 
 
 def _read(fn: Callable[..., Awaitable[Any]], *args: Any, **kw: Any) -> Any:
     async def go() -> Any:
         engine = create_engine(Settings().service_database_url, pool_size=1)
         try:
-            async with engine.connect() as conn:
-                return await fn(await driver_connection(conn, begin=False), *args, **kw)
+            async with Database(engine).read() as sql:
+                return await fn(EnterpriseReads(sql), *args, **kw)
         finally:
             await engine.dispose()
 
@@ -112,7 +119,7 @@ def _errors(err: Exception) -> list[str]:
 async def import_reports(database_url: str, items: list[Any], officer: str) -> tuple[int, list[tuple[int, list[str]]]]:
     """Each report in its own transaction; returns (imported, [(item number, errors)])."""
     engine = create_engine(database_url, pool_size=1)
-    store, meta = PostgresEventStore(engine), EventMetadata(actor=officer)
+    units, meta = UnitOfWorkFactory(PostgresEventStore(engine), projectors=projectors), EventMetadata(actor=officer)
     imported, failed = 0, []
     try:
         for n, item in enumerate(items, start=1):
@@ -121,8 +128,8 @@ async def import_reports(database_url: str, items: list[Any], officer: str) -> t
                     raise ValidationFailed("each report names its enterprise (id or NIB)", field="enterprise")
                 eid = resolve(str(item["enterprise"]))
                 cmd = c.SubmitReport.model_validate({k: v for k, v in item.items() if k != "enterprise"})
-                async with store.transaction() as tx:
-                    await c.submit_report(tx, eid, cmd, officer, meta)
+                async with units.begin(meta) as uow:
+                    await c.submit_report(uow, eid, cmd, officer)
                 imported += 1
             except (DomainError, ValidationError, click.BadParameter) as err:
                 failed.append((n, _errors(err)))
@@ -152,3 +159,21 @@ def import_(file: Path, officer: str) -> None:
     click.echo(f"{imported} imported, {len(failed)} refused")
     if failed:
         raise SystemExit(1)
+
+
+@enterprise.command("rebuild")
+def rebuild() -> None:
+    """Empty the read tables (enterprises, impact reports, household links) and replay the event store into
+    them, in one transaction. The replicas of CSR grants and registry households are left as they are."""
+
+    async def go() -> Any:
+        engine = create_engine(Settings().service_database_url, pool_size=1)
+        try:
+            repositories: list[Repository[Any]] = [c.enterprises, c.reports]
+            return await rebuild_read_tables(Database(engine), projectors, repositories)
+        finally:
+            await engine.dispose()
+
+    done = asyncio.run(go())
+    counts = ", ".join(f"{n} {kind}s" for kind, n in sorted(done.aggregates.items()))
+    click.echo(f"{done.events} events replayed; {counts or 'nothing'} rebuilt")

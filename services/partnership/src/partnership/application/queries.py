@@ -1,111 +1,70 @@
-"""Reads on the read tables: lists with filters and cursors, one aggregate with its checks, the network."""
+"""Reads on the read tables (through the read-side adapter): lists with filters and cursors, one aggregate with
+its checks, the network. The Triple Helix is judged by the domain (`assess`) on facts the adapter reads."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import Select, or_, select
-from sqlalchemy.ext.asyncio import AsyncConnection
-
-from gotong.domain.errors import NotFound, ValidationFailed
+from gotong.domain.errors import NotFound
+from partnership.adapters.reads import PartnershipReads
 from partnership.application.regions import region_name
-from partnership.application.store import agreement_facts, helix_of, partner_facts
+from partnership.domain.helix import HelixAssessment, PartnerFacts, assess
 from partnership.domain.project import Milestone
-from partnership.tables import agreements, milestones, partner_contacts, partners, projects
 
 
-def _page(stmt: Select[Any], table: Any, after: Any, limit: int) -> Select[Any]:
-    if after is not None:
-        try:
-            start = UUID(str(after))
-        except ValueError as err:
-            raise ValidationFailed("cursor is not one this API issued", field="cursor") from err
-        stmt = stmt.where(table.c.id > start)
-    return stmt.order_by(table.c.id).limit(limit)
-
-
-def _in_region(column: Any, region: str) -> Any:
-    """A region and everything inside it: 35 matches 35 and 35.78 and 35.78.01."""
-    return or_(column == region, column.like(region + ".%"))
+async def helix_of(reads: PartnershipReads, partner_ids: Iterable[str], agreement_ids: Iterable[str],
+                   as_of: date) -> tuple[HelixAssessment, dict[str, PartnerFacts]]:
+    members = list(partner_ids)
+    facts = await reads.partner_facts(members)
+    return assess(members, facts, await reads.agreement_facts(agreement_ids), as_of), facts
 
 
 # -- partners -----------------------------------------------------------------------------------------------
 
-async def list_partners(conn: AsyncConnection, *, limit: int, after: Any = None, strand: str | None = None,
+async def list_partners(reads: PartnershipReads, *, limit: int, after: Any = None, strand: str | None = None,
                         kind: str | None = None, region: str | None = None, status: str | None = None,
                         q: str | None = None) -> list[dict[str, Any]]:
-    stmt = select(partners.c.id, partners.c.state)
-    if strand:
-        stmt = stmt.where(partners.c.strand == strand)
-    if kind:
-        stmt = stmt.where(partners.c.kind == kind)
-    if region:
-        stmt = stmt.where(_in_region(partners.c.region_code, region))
-    if status:
-        stmt = stmt.where(partners.c.status == status)
-    if q:
-        stmt = stmt.where(partners.c.name.ilike(f"%{q}%"))
-    rows = (await conn.execute(_page(stmt, partners, after, limit))).all()
-    return [{**r.state, "region_name": region_name(r.state["region_code"])} for r in rows]
+    rows = await reads.partners(limit=limit, after=after, strand=strand, kind=kind, region=region, status=status,
+                                q=q)
+    return [{**r, "region_name": region_name(r["region_code"])} for r in rows]
 
 
-async def get_partner(conn: AsyncConnection, partner_id: UUID, with_contact: bool) -> dict[str, Any]:
-    row = (await conn.execute(select(partners.c.state).where(partners.c.id == partner_id))).first()
-    if row is None:
+async def get_partner(reads: PartnershipReads, partner_id: UUID, with_contact: bool) -> dict[str, Any]:
+    state = await reads.partner(partner_id)
+    if state is None:
         raise NotFound(f"partner {partner_id} is not registered", field="partner_id")
-    out: dict[str, Any] = {**row.state, "region_name": region_name(row.state["region_code"])}
-    out["agreements"] = [{"id": str(r.id), "kind": r.kind, "title": r.title, "status": r.status}
-                         for r in (await conn.execute(select(agreements.c.id, agreements.c.kind, agreements.c.title,
-                                                             agreements.c.status)
-                                                      .where(agreements.c.partner_ids.contains([partner_id]))
-                                                      .order_by(agreements.c.id))).all()]
-    out["projects"] = [{"id": str(r.id), "title": r.title, "status": r.status, "region_code": r.region_code}
-                       for r in (await conn.execute(select(projects.c.id, projects.c.title, projects.c.status,
-                                                           projects.c.region_code)
-                                                    .where(projects.c.partner_ids.contains([partner_id]))
-                                                    .order_by(projects.c.id))).all()]
+    out: dict[str, Any] = {**state, "region_name": region_name(state["region_code"])}
+    out["agreements"] = await reads.agreements_of_partner(partner_id)
+    out["projects"] = await reads.projects_of_partner(partner_id)
     if with_contact:
-        contact = (await conn.execute(select(partner_contacts.c.contact)
-                                      .where(partner_contacts.c.partner_id == partner_id))).scalar_one_or_none()
-        out["contact"] = contact
+        out["contact"] = await reads.contact(partner_id)
     return out
 
 
 # -- agreements ---------------------------------------------------------------------------------------------
 
-async def _named_parties(conn: AsyncConnection, parties: list[dict[str, str]]) -> list[dict[str, Any]]:
-    facts = await partner_facts(conn, [p["partner_id"] for p in parties])
+async def _named_parties(reads: PartnershipReads, parties: list[dict[str, str]]) -> list[dict[str, Any]]:
+    facts = await reads.partner_facts([p["partner_id"] for p in parties])
     return [{**p, "name": facts[p["partner_id"]].name if p["partner_id"] in facts else None,
              "strand": facts[p["partner_id"]].strand if p["partner_id"] in facts else None} for p in parties]
 
 
-async def list_agreements(conn: AsyncConnection, *, limit: int, after: Any = None, status: str | None = None,
+async def list_agreements(reads: PartnershipReads, *, limit: int, after: Any = None, status: str | None = None,
                           kind: str | None = None, partner_id: UUID | None = None,
                           ending_before: date | None = None) -> list[dict[str, Any]]:
-    stmt = select(agreements.c.id, agreements.c.state)
-    if status:
-        stmt = stmt.where(agreements.c.status == status)
-    if kind:
-        stmt = stmt.where(agreements.c.kind == kind)
-    if partner_id:
-        stmt = stmt.where(agreements.c.partner_ids.contains([partner_id]))
-    if ending_before:
-        stmt = stmt.where(agreements.c.ends_on < ending_before)
-    rows = (await conn.execute(_page(stmt, agreements, after, limit))).all()
-    return [dict(r.state) for r in rows]
+    return await reads.agreements(limit=limit, after=after, status=status, kind=kind, partner_id=partner_id,
+                                  ending_before=ending_before)
 
 
-async def get_agreement(conn: AsyncConnection, agreement_id: UUID) -> dict[str, Any]:
-    row = (await conn.execute(select(agreements.c.state).where(agreements.c.id == agreement_id))).first()
-    if row is None:
+async def get_agreement(reads: PartnershipReads, agreement_id: UUID) -> dict[str, Any]:
+    out = await reads.agreement(agreement_id)
+    if out is None:
         raise NotFound(f"agreement {agreement_id} does not exist", field="agreement_id")
-    out = dict(row.state)
-    out["parties"] = await _named_parties(conn, out["parties"])
-    out["projects"] = [{"id": str(r.id), "title": r.title} for r in (await conn.execute(
-        select(projects.c.id, projects.c.title).where(projects.c.agreement_ids.contains([agreement_id]))
-        .order_by(projects.c.id))).all()]
+    out["parties"] = await _named_parties(reads, out["parties"])
+    out["projects"] = await reads.projects_of_agreement(agreement_id)
     return out
 
 
@@ -118,21 +77,11 @@ def milestone_view(m: dict[str, Any], as_of: date) -> dict[str, Any]:
     return {**m, "state": state, "days_overdue": late}
 
 
-async def list_projects(conn: AsyncConnection, *, limit: int, after: Any = None, region: str | None = None,
+async def list_projects(reads: PartnershipReads, *, limit: int, after: Any = None, region: str | None = None,
                         status: str | None = None, partner_id: UUID | None = None,
                         agreement_id: UUID | None = None, helix_complete: bool | None = None) -> list[dict[str, Any]]:
-    stmt = select(projects)
-    if region:
-        stmt = stmt.where(_in_region(projects.c.region_code, region))
-    if status:
-        stmt = stmt.where(projects.c.status == status)
-    if partner_id:
-        stmt = stmt.where(projects.c.partner_ids.contains([partner_id]))
-    if agreement_id:
-        stmt = stmt.where(projects.c.agreement_ids.contains([agreement_id]))
-    if helix_complete is not None:
-        stmt = stmt.where(projects.c.helix_complete.is_(helix_complete))
-    rows = (await conn.execute(_page(stmt, projects, after, limit))).all()
+    rows = await reads.projects(limit=limit, after=after, region=region, status=status, partner_id=partner_id,
+                                agreement_id=agreement_id, helix_complete=helix_complete)
     return [{"id": str(r.id), "title": r.title, "status": r.status, "region_code": r.region_code,
              "region_name": region_name(r.region_code), "budget": r.budget, "partners": len(r.partner_ids),
              "agreements": len(r.agreement_ids), "helix_complete": r.helix_complete,
@@ -140,24 +89,23 @@ async def list_projects(conn: AsyncConnection, *, limit: int, after: Any = None,
             for r in rows]
 
 
-async def _project_row(conn: AsyncConnection, project_id: UUID) -> Any:
-    row = (await conn.execute(select(projects).where(projects.c.id == project_id))).first()
+async def _project_row(reads: PartnershipReads, project_id: UUID) -> Any:
+    row = await reads.project(project_id)
     if row is None:
         raise NotFound(f"project {project_id} does not exist", field="project_id")
     return row
 
 
-async def project_helix(conn: AsyncConnection, project_id: UUID, as_of: date) -> dict[str, Any]:
-    row = await _project_row(conn, project_id)
-    state = row.state
-    helix, _ = await helix_of(conn, [p["partner_id"] for p in state["partners"]], state["agreement_ids"], as_of)
+async def project_helix(reads: PartnershipReads, project_id: UUID, as_of: date) -> dict[str, Any]:
+    state = (await _project_row(reads, project_id)).state
+    helix, _ = await helix_of(reads, [p["partner_id"] for p in state["partners"]], state["agreement_ids"], as_of)
     return helix.to_dict()
 
 
-async def project_contributions(conn: AsyncConnection, project_id: UUID) -> list[dict[str, Any]]:
+async def project_contributions(reads: PartnershipReads, project_id: UUID) -> list[dict[str, Any]]:
     """Commitments vs deliveries per partner, with names and strands."""
-    state = (await _project_row(conn, project_id)).state
-    facts = await partner_facts(conn, state["contribution_totals"])
+    state = (await _project_row(reads, project_id)).state
+    facts = await reads.partner_facts(state["contribution_totals"])
     return [{"partner_id": pid, "name": facts[pid].name if pid in facts else None,
              "strand": facts[pid].strand if pid in facts else None, **totals,
              "delivered_share": round(totals["delivered_rupiah"] / totals["committed_rupiah"], 4)
@@ -165,45 +113,34 @@ async def project_contributions(conn: AsyncConnection, project_id: UUID) -> list
             for pid, totals in state["contribution_totals"].items()]
 
 
-async def get_project(conn: AsyncConnection, project_id: UUID, as_of: date) -> dict[str, Any]:
-    row = await _project_row(conn, project_id)
+async def get_project(reads: PartnershipReads, project_id: UUID, as_of: date) -> dict[str, Any]:
+    row = await _project_row(reads, project_id)
     out = dict(row.state)
     out["region_name"] = region_name(out["region_code"])
-    out["partners"] = await _named_parties(conn, out["partners"])
+    out["partners"] = await _named_parties(reads, out["partners"])
     out["milestones"] = [milestone_view(m, as_of) for m in out["milestones"]]
-    out["helix"] = await project_helix(conn, project_id, as_of)
-    out["contributions_by_partner"] = await project_contributions(conn, project_id)
-    out["agreements"] = [{"id": str(r.id), "kind": r.kind, "title": r.title, "status": r.status,
-                          "ends_on": r.ends_on.isoformat()} for r in (await conn.execute(
-                              select(agreements.c.id, agreements.c.kind, agreements.c.title, agreements.c.status,
-                                     agreements.c.ends_on).where(agreements.c.id.in_(row.agreement_ids))
-                              .order_by(agreements.c.id))).all()]
+    out["helix"] = await project_helix(reads, project_id, as_of)
+    out["contributions_by_partner"] = await project_contributions(reads, project_id)
+    out["agreements"] = await reads.agreements_brief(list(row.agreement_ids))
     del out["contribution_totals"]
     return out
 
 
-async def overdue_milestones(conn: AsyncConnection, as_of: date, region: str | None = None) -> list[dict[str, Any]]:
-    stmt = (select(milestones, projects.c.title.label("project_title"), projects.c.region_code)
-            .join(projects, projects.c.id == milestones.c.project_id)
-            .where(milestones.c.done_on.is_(None), milestones.c.due_on < as_of, projects.c.status == "running"))
-    if region:
-        stmt = stmt.where(_in_region(projects.c.region_code, region))
-    rows = (await conn.execute(stmt.order_by(milestones.c.due_on, milestones.c.project_id))).all()
+async def overdue_milestones(reads: PartnershipReads, as_of: date, region: str | None = None
+                             ) -> list[dict[str, Any]]:
+    rows = await reads.overdue_milestones(as_of, region)
     return [{"project_id": str(r.project_id), "project_title": r.project_title, "region_code": r.region_code,
              "milestone_id": r.milestone_id, "title": r.title, "due_on": r.due_on.isoformat(),
              "days_overdue": (as_of - r.due_on).days, "flagged": r.flagged_overdue} for r in rows]
 
 
-async def checks(conn: AsyncConnection, as_of: date, region: str | None = None) -> dict[str, Any]:
+async def checks(reads: PartnershipReads, as_of: date, region: str | None = None) -> dict[str, Any]:
     """Every running project: Triple Helix completeness (with reasons), overdue milestones, contributions
     outstanding. What `gotong partnership check` prints."""
-    stmt = select(projects).where(projects.c.status == "running")
-    if region:
-        stmt = stmt.where(_in_region(projects.c.region_code, region))
     out = []
-    for row in (await conn.execute(stmt.order_by(projects.c.id))).all():
+    for row in await reads.projects_in(region):
         state = row.state
-        helix, _ = await helix_of(conn, [p["partner_id"] for p in state["partners"]], state["agreement_ids"], as_of)
+        helix, _ = await helix_of(reads, [p["partner_id"] for p in state["partners"]], state["agreement_ids"], as_of)
         late = [m for m in (milestone_view(m, as_of) for m in state["milestones"]) if m["state"] == "overdue"]
         out.append({"id": str(row.id), "title": row.title, "region_code": row.region_code,
                     "helix_complete": helix.complete, "helix_missing": helix.missing, "reasons": helix.reasons(),
@@ -218,21 +155,15 @@ async def checks(conn: AsyncConnection, as_of: date, region: str | None = None) 
 
 # -- network ------------------------------------------------------------------------------------------------
 
-async def network(conn: AsyncConnection, as_of: date, region: str | None = None,
+async def network(reads: PartnershipReads, as_of: date, region: str | None = None,
                   include_ended: bool = False) -> dict[str, Any]:
     """Who works with whom on what: partner and project nodes; `participates` edges (partner → project, with
     role and contributions) and `collaborates` edges (partner ↔ partner, the projects they share and the
     agreements of those projects both are party to)."""
-    stmt = select(projects)
-    if region:
-        stmt = stmt.where(_in_region(projects.c.region_code, region))
-    if not include_ended:
-        stmt = stmt.where(projects.c.status == "running")
-    rows = (await conn.execute(stmt.order_by(projects.c.id))).all()
+    rows = await reads.projects_in(region, running_only=not include_ended)
     partner_ids = sorted({str(p) for r in rows for p in r.partner_ids})
-    facts = await partner_facts(conn, partner_ids)
-    seats = {str(r.id): r.region_code for r in (await conn.execute(
-        select(partners.c.id, partners.c.region_code).where(partners.c.id.in_([UUID(p) for p in partner_ids]))))}
+    facts = await reads.partner_facts(partner_ids)
+    seats = await reads.partner_seats(partner_ids)
     nodes: list[dict[str, Any]] = [
         {"id": pid, "type": "partner", "label": facts[pid].name, "strand": facts[pid].strand,
          "status": facts[pid].status, "region_code": seats.get(pid)} for pid in partner_ids if pid in facts]
@@ -240,7 +171,7 @@ async def network(conn: AsyncConnection, as_of: date, region: str | None = None,
     pairs: dict[tuple[str, str], list[str]] = {}
     for r in rows:
         state = r.state
-        helix, _ = await helix_of(conn, [p["partner_id"] for p in state["partners"]], state["agreement_ids"], as_of)
+        helix, _ = await helix_of(reads, [p["partner_id"] for p in state["partners"]], state["agreement_ids"], as_of)
         pid = str(r.id)
         nodes.append({"id": pid, "type": "project", "label": r.title, "region_code": r.region_code,
                       "region_name": region_name(r.region_code), "status": r.status,
@@ -254,7 +185,7 @@ async def network(conn: AsyncConnection, as_of: date, region: str | None = None,
         for i, a in enumerate(members):
             for b in members[i + 1:]:
                 pairs.setdefault((min(a, b), max(a, b)), []).append(pid)
-    deals = await agreement_facts(conn, sorted({str(a) for r in rows for a in r.agreement_ids}))
+    deals = await reads.agreement_facts(sorted({str(a) for r in rows for a in r.agreement_ids}))
     for (a, b), shared in sorted(pairs.items()):
         together = [{"id": d.id, "title": d.title, "status": d.status} for d in deals if {a, b} <= d.parties]
         edges.append({"source": a, "target": b, "type": "collaborates", "projects": shared, "weight": len(shared),

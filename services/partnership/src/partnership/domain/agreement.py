@@ -7,6 +7,7 @@ draft; documents can be added until the agreement is over.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import Any, ClassVar, Literal
 from uuid import UUID
@@ -17,20 +18,28 @@ from partnership.domain.events import (
     AgreementActivated,
     AgreementDrafted,
     AgreementEnded,
+    AgreementPublished,
     AgreementSigned,
     AgreementTerminated,
     DocumentAttached,
+    DocumentRef,
     PartyAdded,
     PartyRemoved,
     PartyTerm,
+    PublishedParty,
     TermChanged,
 )
-from partnership.domain.values import sha256_hex
+from partnership.domain.values import Strand, sha256_hex
 
 AgreementKind = Literal["mou", "pks"]
 OVER = ("ended", "terminated")
 #: Statuses under which an agreement binds its parties (what the Triple Helix check counts).
 BINDING = ("signed", "active")
+
+
+def _published_parties(parties: Mapping[str, str], strands: Mapping[str, Strand]) -> list[PublishedParty]:
+    """The parties with their strand, in the order listed (a party whose strand is unknown is left out)."""
+    return [PublishedParty(partner_id=p, strand=strands[p], role=r) for p, r in parties.items() if p in strands]
 
 
 def check_term(starts_on: date, ends_on: date) -> None:
@@ -62,7 +71,11 @@ class Agreement(Aggregate):
 
     @classmethod
     def draft(cls, id: UUID, *, kind: AgreementKind, title: str, purpose: str, starts_on: date, ends_on: date,
-              parties: list[PartyTerm], parent_agreement_id: str | None = None) -> Agreement:
+              parties: list[PartyTerm], parent_agreement_id: str | None = None,
+              documents: Sequence[tuple[str, str]] = (), strands: Mapping[str, Strand] | None = None,
+              as_of: date | None = None, now: str | None = None) -> Agreement:
+        """A draft, with the documents known already (each `(sha256, title)`). Given `now` (and the parties'
+        `strands`), the event carries what is published; the draft takes effect `as_of` (default: its start)."""
         check_term(starts_on, ends_on)
         seen: set[str] = set()
         for i, party in enumerate(parties):
@@ -71,11 +84,37 @@ class Agreement(Aggregate):
             seen.add(party.partner_id)
         if kind == "mou" and parent_agreement_id is not None:
             raise ValidationFailed("only a PKS implements a parent MoU", field="parent_agreement_id")
+        docs: list[DocumentRef] = []
+        for i, (sha256, doc_title) in enumerate(documents):
+            where = f"documents.{i}.sha256"
+            digest = sha256_hex(sha256, where)
+            if any(d.sha256 == digest for d in docs):
+                raise ValidationFailed("this document is attached already", field=where)
+            docs.append(DocumentRef(sha256=digest, title=doc_title))
         agreement = cls(id)
+        published = None
+        if now is not None:
+            published = AgreementPublished(
+                kind=kind, title=title, status="draft", previous_status=None,
+                parties=_published_parties({p.partner_id: p.role for p in parties}, strands or {}),
+                starts_on=starts_on, ends_on=ends_on, effective_on=as_of or starts_on,
+                document_sha256=[d.sha256 for d in docs], occurred_at=now)
         agreement._record(AgreementDrafted(kind=kind, title=title, purpose=purpose, starts_on=starts_on,
                                            ends_on=ends_on, parties=parties,
-                                           parent_agreement_id=parent_agreement_id))
+                                           parent_agreement_id=parent_agreement_id, documents=docs,
+                                           published=published))
         return agreement
+
+    def _published(self, status: str, effective_on: date, strands: Mapping[str, Strand] | None,
+                   now: str | None) -> AgreementPublished | None:
+        """What a move to `status` publishes (None without `now`: nothing is published)."""
+        if now is None:
+            return None
+        return AgreementPublished(
+            kind=self.kind, title=self.title, status=status, previous_status=self.status,
+            parties=_published_parties(self.parties, strands or {}), starts_on=self.starts_on,
+            ends_on=self.ends_on, effective_on=effective_on, document_sha256=[d["sha256"] for d in self.documents],
+            occurred_at=now)
 
     # -- while a draft --------------------------------------------------------------------------------
 
@@ -112,7 +151,8 @@ class Agreement(Aggregate):
 
     # -- the life of the agreement --------------------------------------------------------------------
 
-    def sign(self, signed_by: list[str], signed_on: date) -> None:
+    def sign(self, signed_by: list[str], signed_on: date, *, strands: Mapping[str, Strand] | None = None,
+             now: str | None = None) -> None:
         if self.status != "draft":
             raise InvalidTransition(f"the agreement is {self.status}; only a draft can be signed", field="status")
         if len(self.parties) < 2:
@@ -129,9 +169,11 @@ class Agreement(Aggregate):
         if signed_on > self.ends_on:
             raise InvalidTransition(f"the term ended on {self.ends_on}; it cannot be signed after",
                                     field="signed_on")
-        self._record(AgreementSigned(signed_on=signed_on, signed_by=list(self.parties)))
+        self._record(AgreementSigned(signed_on=signed_on, signed_by=list(self.parties),
+                                     published=self._published("signed", signed_on, strands, now)))
 
-    def activate(self, effective_on: date) -> None:
+    def activate(self, effective_on: date, *, strands: Mapping[str, Strand] | None = None,
+                 now: str | None = None) -> None:
         if self.status != "signed":
             raise InvalidTransition(f"the agreement is {self.status}; only a signed agreement can become active",
                                     field="status")
@@ -139,24 +181,29 @@ class Agreement(Aggregate):
             raise InvalidTransition(f"the term starts on {self.starts_on}", field="effective_on")
         if effective_on > self.ends_on:
             raise InvalidTransition(f"the term ended on {self.ends_on}", field="effective_on")
-        self._record(AgreementActivated(effective_on=effective_on))
+        self._record(AgreementActivated(effective_on=effective_on,
+                                        published=self._published("active", effective_on, strands, now)))
 
-    def end(self, effective_on: date) -> None:
+    def end(self, effective_on: date, *, strands: Mapping[str, Strand] | None = None,
+            now: str | None = None) -> None:
         if self.status != "active":
             raise InvalidTransition(f"the agreement is {self.status}; only an active agreement ends",
                                     field="status")
         if effective_on < self.ends_on:
             raise InvalidTransition(f"the term runs until {self.ends_on}; to stop earlier, terminate it",
                                     field="effective_on")
-        self._record(AgreementEnded(effective_on=effective_on))
+        self._record(AgreementEnded(effective_on=effective_on,
+                                    published=self._published("ended", effective_on, strands, now)))
 
-    def terminate(self, effective_on: date, reason: str) -> None:
+    def terminate(self, effective_on: date, reason: str, *, strands: Mapping[str, Strand] | None = None,
+                  now: str | None = None) -> None:
         if self.status not in BINDING:
             raise InvalidTransition(f"the agreement is {self.status}; only a signed or active agreement can be "
                                     "terminated", field="status")
         if self.signed_on is not None and effective_on < self.signed_on:
             raise InvalidTransition(f"it was signed on {self.signed_on}", field="effective_on")
-        self._record(AgreementTerminated(effective_on=effective_on, reason=reason))
+        self._record(AgreementTerminated(effective_on=effective_on, reason=reason,
+                                         published=self._published("terminated", effective_on, strands, now)))
 
     def binding_on(self, day: date) -> bool:
         """Signed or active, and the term has not run out on `day`."""
@@ -172,6 +219,7 @@ class Agreement(Aggregate):
         self.title, self.purpose, self.starts_on, self.ends_on = e.title, e.purpose, e.starts_on, e.ends_on
         self.parties = {p.partner_id: p.role for p in e.parties}
         self.parent_agreement_id = e.parent_agreement_id
+        self.documents = [{"sha256": d.sha256, "title": d.title} for d in e.documents]
 
     def apply_party_added(self, e: PartyAdded) -> None:
         self.parties[e.partner_id] = e.role

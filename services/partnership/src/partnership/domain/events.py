@@ -1,4 +1,8 @@
-"""The service's own domain events (internal: what is published is `gotong.contracts.partnership`)."""
+"""The service's own domain events. Internal: what is published is `gotong.contracts.partnership`, mapped from
+these in `application/publishing.py`. The events a consumer hears of carry what it hears (event-carried state):
+`occurred_at` on a partner's events, `published` on an agreement's status events, and a project's `ProjectChanged`
+(its public state and Triple Helix assessment after any change). Events recorded before publishing moved here lack
+them: those were published through the old `publication` streams, which the mapper still sends as stored."""
 
 from __future__ import annotations
 
@@ -19,6 +23,44 @@ class PartyTerm(BaseModel):
     role: str
 
 
+class DocumentRef(BaseModel):
+    model_config = ConfigDict(frozen=True)
+    sha256: str
+    title: str
+
+
+class PublishedParty(BaseModel):
+    model_config = ConfigDict(frozen=True)
+    partner_id: str
+    strand: Strand
+    role: str
+
+
+class AgreementPublished(BaseModel):
+    """An agreement's public state after a status change (what `AgreementStatusChanged` publishes)."""
+
+    model_config = ConfigDict(frozen=True)
+    kind: str
+    title: str
+    status: str
+    previous_status: str | None = None
+    parties: list[PublishedParty]
+    starts_on: date
+    ends_on: date
+    effective_on: date
+    document_sha256: list[str]
+    occurred_at: str
+
+
+class ProjectShare(BaseModel):
+    model_config = ConfigDict(frozen=True)
+    partner_id: str
+    strand: Strand
+    role: str
+    committed_rupiah: int
+    delivered_rupiah: int
+
+
 # -- partner ---------------------------------------------------------------------------------------------
 
 @registry.register
@@ -30,17 +72,20 @@ class PartnerEnrolled(DomainEvent):
     region_code: str
     nib: str | None = None
     website: str | None = None
+    occurred_at: str | None = None
 
 
 @registry.register
 class PartnerDeactivated(DomainEvent):
     event_type: ClassVar[str] = "PartnerDeactivated"
     reason: str
+    occurred_at: str | None = None
 
 
 @registry.register
 class PartnerReactivated(DomainEvent):
     event_type: ClassVar[str] = "PartnerReactivated"
+    occurred_at: str | None = None
 
 
 # -- agreement -------------------------------------------------------------------------------------------
@@ -55,6 +100,8 @@ class AgreementDrafted(DomainEvent):
     ends_on: date
     parties: list[PartyTerm]
     parent_agreement_id: str | None = None
+    documents: list[DocumentRef] = []
+    published: AgreementPublished | None = None
 
 
 @registry.register
@@ -89,18 +136,21 @@ class AgreementSigned(DomainEvent):
     event_type: ClassVar[str] = "AgreementSigned"
     signed_on: date
     signed_by: list[str]
+    published: AgreementPublished | None = None
 
 
 @registry.register
 class AgreementActivated(DomainEvent):
     event_type: ClassVar[str] = "AgreementActivated"
     effective_on: date
+    published: AgreementPublished | None = None
 
 
 @registry.register
 class AgreementEnded(DomainEvent):
     event_type: ClassVar[str] = "AgreementEnded"
     effective_on: date
+    published: AgreementPublished | None = None
 
 
 @registry.register
@@ -108,6 +158,7 @@ class AgreementTerminated(DomainEvent):
     event_type: ClassVar[str] = "AgreementTerminated"
     effective_on: date
     reason: str
+    published: AgreementPublished | None = None
 
 
 # -- project ---------------------------------------------------------------------------------------------
@@ -232,3 +283,33 @@ class ProjectCancelled(DomainEvent):
     event_type: ClassVar[str] = "ProjectCancelled"
     cancelled_on: date
     reason: str
+
+
+@registry.register
+class ProjectChanged(DomainEvent):
+    """The project's public state after a change (its own, or a partner's or agreement's it depends on, or
+    time alone), with the Triple Helix judged as of `as_of`: what `ProjectChanged` publishes. `version` counts
+    these per project."""
+
+    event_type: ClassVar[str] = "ProjectChanged"
+    project_id: str
+    version: int
+    change: str
+    title: str
+    status: str
+    region_code: str
+    province_code: str
+    budget: int
+    sdgs: list[int]
+    agreement_ids: list[str]
+    partners: list[ProjectShare]
+    strands_present: list[Strand]
+    helix_complete: bool
+    helix_missing: list[Strand]
+    committed_rupiah: int
+    delivered_rupiah: int
+    milestones_done: int
+    milestones_due: int
+    milestones_overdue: int
+    as_of: date
+    occurred_at: str

@@ -11,6 +11,10 @@ from partnership.domain.events import PartnerDeactivated, PartnerEnrolled, Partn
 from partnership.domain.values import Strand, check_kind
 
 
+def name_key(strand: str, name: str) -> str:
+    return f"{strand}:{' '.join(name.lower().split())}"
+
+
 class Partner(Aggregate):
     stream_type: ClassVar[str] = "partner"
 
@@ -30,24 +34,29 @@ class Partner(Aggregate):
 
     @classmethod
     def enrol(cls, id: UUID, *, name: str, strand: Strand, kind: str, region_code: str, nib: str | None = None,
-              website: str | None = None) -> Partner:
+              website: str | None = None, now: str | None = None) -> Partner:
         check_kind(strand, kind)
         if nib is not None and strand not in ("industry", "community"):
             raise ValidationFailed("a NIB (business number) belongs to companies and cooperatives", field="nib")
         partner = cls(id)
         partner._record(PartnerEnrolled(name=name, strand=strand, kind=kind, region_code=region_code, nib=nib,
-                                        website=website))
+                                        website=website, occurred_at=now))
         return partner
 
-    def deactivate(self, reason: str) -> None:
+    def deactivate(self, reason: str, now: str | None = None) -> None:
         if self.status == "inactive":
             raise InvalidTransition("the partner is inactive already", field="status")
-        self._record(PartnerDeactivated(reason=reason))
+        self._record(PartnerDeactivated(reason=reason, occurred_at=now))
 
-    def reactivate(self) -> None:
+    def reactivate(self, now: str | None = None) -> None:
         if self.status == "active":
             raise InvalidTransition("the partner is active already", field="status")
-        self._record(PartnerReactivated())
+        self._record(PartnerReactivated(occurred_at=now))
+
+    @property
+    def name_key(self) -> str:
+        """Two partners of one strand may not share a name (ignoring case and spacing)."""
+        return name_key(self.strand, self.name)
 
     def apply_partner_enrolled(self, e: PartnerEnrolled) -> None:
         self.name, self.strand, self.kind, self.region_code = e.name, e.strand, e.kind, e.region_code

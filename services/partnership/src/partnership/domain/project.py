@@ -7,6 +7,7 @@ what was committed (commit more first). Money is int rupiah; in-kind help carrie
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import date
 from typing import Any, ClassVar
@@ -28,9 +29,12 @@ from partnership.domain.events import (
     PartnerJoined,
     PartyTerm,
     ProjectCancelled,
+    ProjectChanged,
     ProjectCompleted,
+    ProjectShare,
     ProjectStarted,
 )
+from partnership.domain.helix import AgreementFacts, HelixAssessment, PartnerFacts, assess
 from partnership.domain.values import ContributionKind, check_evidence
 
 
@@ -107,6 +111,8 @@ class Project(Aggregate):
         self.outcomes: list[dict[str, Any]] = []
         self.closed_on: date | None = None
         self.closing_note: str | None = None
+        self.published_version = 0  # the version of its last ProjectChanged
+        self.helix_complete = False  # as judged by its last ProjectChanged
 
     @classmethod
     def start(cls, id: UUID, *, title: str, goals: list[str], region_code: str, budget: int, sdgs: list[int],
@@ -274,6 +280,37 @@ class Project(Aggregate):
         self._running("only a running project can be cancelled")
         self._record(ProjectCancelled(cancelled_on=cancelled_on, reason=reason))
 
+    # -- what the others hear -------------------------------------------------------------------------
+
+    def helix(self, partners: Mapping[str, PartnerFacts], agreements: Sequence[AgreementFacts],
+              as_of: date) -> HelixAssessment:
+        return assess(list(self.partners), partners, agreements, as_of)
+
+    def announce(self, change: str, partners: Mapping[str, PartnerFacts], agreements: Sequence[AgreementFacts],
+                 as_of: date, now: str, *, published_before: int = 0) -> ProjectChanged:
+        """Record the project's public state after `change`, with the Triple Helix judged as of `as_of` from the
+        facts of its partners and agreements. `published_before`: how many were published before this stream
+        recorded them (a project from before, whose announcements went to a separate stream)."""
+        helix = self.helix(partners, agreements, as_of)
+        totals = self.totals_by_partner()
+        counts = self.milestone_counts(as_of)
+        event = ProjectChanged(
+            project_id=str(self.id), version=max(self.published_version, published_before) + 1, change=change,
+            title=self.title, status=self.status if self.status in ("completed", "cancelled") else "running",
+            region_code=self.region_code, province_code=self.region_code[:2], budget=self.budget, sdgs=self.sdgs,
+            agreement_ids=list(self.agreement_ids),
+            partners=[ProjectShare(partner_id=p, strand=partners[p].strand, role=role,
+                                   committed_rupiah=totals[p]["committed_rupiah"],
+                                   delivered_rupiah=totals[p]["delivered_rupiah"])
+                      for p, role in self.partners.items() if p in partners],
+            strands_present=helix.present, helix_complete=helix.complete, helix_missing=helix.missing,
+            committed_rupiah=sum(t["committed_rupiah"] for t in totals.values()),
+            delivered_rupiah=sum(t["delivered_rupiah"] for t in totals.values()),
+            milestones_done=counts["done"], milestones_due=counts["due"], milestones_overdue=counts["overdue"],
+            as_of=as_of, occurred_at=now)
+        self._record(event)
+        return event
+
     # -- apply ----------------------------------------------------------------------------------------
 
     def apply_project_started(self, e: ProjectStarted) -> None:
@@ -330,6 +367,9 @@ class Project(Aggregate):
     def apply_project_cancelled(self, e: ProjectCancelled) -> None:
         self.status, self.closed_on, self.closing_note = "cancelled", e.cancelled_on, e.reason
 
+    def apply_project_changed(self, e: ProjectChanged) -> None:
+        self.published_version, self.helix_complete = e.version, e.helix_complete
+
     # -- views ----------------------------------------------------------------------------------------
 
     def totals_by_partner(self) -> dict[str, dict[str, Any]]:
@@ -352,6 +392,13 @@ class Project(Aggregate):
         for m in self.milestones.values():
             counts[m.state_on(day)] += 1
         return counts
+
+    def view(self) -> dict[str, Any]:
+        """Its state with the contributions totalled per partner (what the API answers and the read table keeps)."""
+        totals = self.totals_by_partner()
+        return {**self.to_state(), "contribution_totals": totals,
+                "committed_rupiah": sum(t["committed_rupiah"] for t in totals.values()),
+                "delivered_rupiah": sum(t["delivered_rupiah"] for t in totals.values())}
 
     def to_state(self) -> dict[str, Any]:
         def milestone(mid: str, m: Milestone) -> dict[str, Any]:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import re
+from datetime import date, datetime
 from typing import Literal, get_args
+from zoneinfo import ZoneInfo
 
 from gotong.domain.errors import ValidationFailed
 
@@ -47,3 +49,12 @@ def check_evidence(sha256: str | None, url: str | None, field: str = "evidence")
     if url is not None and not re.fullmatch(r"https://[^\s]{4,2000}", url):
         raise ValidationFailed("the evidence URL must be an https:// address", field=f"{field}.url")
     return sha256_hex(sha256, f"{field}.sha256") if sha256 is not None else None
+
+
+#: Dates people reason about here (terms, due dates) follow the calendar in Jakarta (WIB).
+WIB = ZoneInfo("Asia/Jakarta")
+
+
+def wib_date(moment: datetime) -> date:
+    """The WIB calendar date of a moment (the clock is passed in; the domain never reads it)."""
+    return moment.astimezone(WIB).date()

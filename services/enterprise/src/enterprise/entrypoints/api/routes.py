@@ -7,16 +7,17 @@ from uuid import UUID
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
 
+from enterprise.adapters.reads import EnterpriseReads
 from enterprise.application import commands as c
 from enterprise.application import queries as q
-from enterprise.domain.reports import REQUIRED, UNITS, parse_period
+from enterprise.domain.catalogue import DERIVED_CODES, METRIC_CODES, REQUIRED, UNITS, EnterpriseStatus, LegalForm
+from enterprise.domain.reports import parse_period
+from gotong.api.app import runtime
 from gotong.api.auth import InsufficientScope, Principal, PrincipalDep, require_scopes
 from gotong.api.idempotency import CommandDep
 from gotong.api.pagination import PageDep, link_header
 from gotong.api.problem import problem_responses
-from gotong.contracts.enterprise import DERIVED_CODES, METRIC_CODES, EnterpriseStatus, LegalForm
 from gotong.domain.bounds import INT32_MAX
-from gotong.eventstore.postgres import driver_connection
 
 
 def require_one_of(*scopes: str) -> Any:
@@ -43,13 +44,14 @@ Version = Annotated[int, Path(ge=1, le=INT32_MAX, description="report version, f
 
 
 async def _read(request: Request, fn: Any, *args: Any, **kw: Any) -> Any:
-    async with request.app.state.engine.connect() as conn:
-        return await fn(await driver_connection(conn, begin=False), *args, **kw)
+    """A query on one consistent read-only snapshot."""
+    async with runtime(request.app).database.read() as sql:
+        return await fn(EnterpriseReads(sql), *args, **kw)
 
 
 @router.post("", status_code=201, responses=WRITE_ERRORS, summary="Register a social enterprise")
 async def register(body: c.RegisterEnterprise, cmd: CommandDep, who: Writer) -> Any:
-    return await cmd.execute(lambda tx: c.register(tx, body, who.subject, cmd.metadata), status_code=201)
+    return await cmd.execute(lambda uow: c.register(uow, body, who.subject), status_code=201)
 
 
 @router.get("", dependencies=READ, responses=READ_ERRORS,
@@ -92,38 +94,37 @@ async def show(enterprise_id: UUID, request: Request) -> Any:
 @router.patch("/{enterprise_id}", responses=WRITE_ERRORS,
               summary="Update the profile: name, legal form, mission, SDGs, region, groups (never the NIB)")
 async def update_profile(enterprise_id: UUID, body: c.UpdateProfile, cmd: CommandDep, _: Writer) -> Any:
-    return await cmd.execute(lambda tx: c.update_profile(tx, enterprise_id, body, cmd.metadata))
+    return await cmd.execute(lambda uow: c.update_profile(uow, enterprise_id, body))
 
 
 @router.post("/{enterprise_id}/verify", responses=WRITE_ERRORS,
              summary="Verify a registered enterprise (an officer other than the registrant)")
 async def verify(enterprise_id: UUID, cmd: CommandDep, who: Verifier, body: c.ChangeStatus | None = None) -> Any:
-    return await cmd.execute(lambda tx: c.change_status(tx, enterprise_id, "verify", body or c.ChangeStatus(),
-                                                        who.subject, cmd.metadata))
+    return await cmd.execute(lambda uow: c.change_status(uow, enterprise_id, "verify", body or c.ChangeStatus(),
+                                                        who.subject))
 
 
 @router.post("/{enterprise_id}/activate", responses=WRITE_ERRORS, summary="Activate a verified enterprise")
 async def activate(enterprise_id: UUID, cmd: CommandDep, who: Reviewer, body: c.ChangeStatus | None = None) -> Any:
-    return await cmd.execute(lambda tx: c.change_status(tx, enterprise_id, "activate", body or c.ChangeStatus(),
-                                                        who.subject, cmd.metadata))
+    return await cmd.execute(lambda uow: c.change_status(uow, enterprise_id, "activate", body or c.ChangeStatus(),
+                                                        who.subject))
 
 
 @router.post("/{enterprise_id}/suspend", responses=WRITE_ERRORS, summary="Suspend an active enterprise (reason)")
 async def suspend(enterprise_id: UUID, body: c.ChangeStatus, cmd: CommandDep, who: Reviewer) -> Any:
-    return await cmd.execute(lambda tx: c.change_status(tx, enterprise_id, "suspend", body, who.subject,
-                                                        cmd.metadata))
+    return await cmd.execute(lambda uow: c.change_status(uow, enterprise_id, "suspend", body, who.subject))
 
 
 @router.post("/{enterprise_id}/reinstate", responses=WRITE_ERRORS, summary="Reinstate a suspended enterprise")
 async def reinstate(enterprise_id: UUID, cmd: CommandDep, who: Reviewer, body: c.ChangeStatus | None = None) -> Any:
-    return await cmd.execute(lambda tx: c.change_status(tx, enterprise_id, "reinstate", body or c.ChangeStatus(),
-                                                        who.subject, cmd.metadata))
+    return await cmd.execute(lambda uow: c.change_status(uow, enterprise_id, "reinstate", body or c.ChangeStatus(),
+                                                        who.subject))
 
 
 @router.post("/{enterprise_id}/reports", status_code=201, responses=WRITE_ERRORS,
              summary="Submit an impact report for a period; again for the same period submits a correction")
 async def submit_report(enterprise_id: UUID, body: c.SubmitReport, cmd: CommandDep, who: Writer) -> Any:
-    return await cmd.execute(lambda tx: c.submit_report(tx, enterprise_id, body, who.subject, cmd.metadata),
+    return await cmd.execute(lambda uow: c.submit_report(uow, enterprise_id, body, who.subject),
                              status_code=201)
 
 
@@ -142,16 +143,14 @@ async def report(enterprise_id: UUID, period: Period, request: Request) -> Any:
 @router.post("/{enterprise_id}/reports/{period}/versions/{version}/accept", responses=WRITE_ERRORS,
              summary="Accept a submitted version (an officer other than the submitter); it supersedes earlier ones")
 async def accept(enterprise_id: UUID, period: Period, version: Version, cmd: CommandDep, who: Reviewer) -> Any:
-    return await cmd.execute(lambda tx: c.accept_report(tx, enterprise_id, period, version, who.subject,
-                                                        cmd.metadata))
+    return await cmd.execute(lambda uow: c.accept_report(uow, enterprise_id, period, version, who.subject))
 
 
 @router.post("/{enterprise_id}/reports/{period}/versions/{version}/return", responses=WRITE_ERRORS,
              summary="Return a submitted version for correction, saying why")
 async def return_report(enterprise_id: UUID, period: Period, version: Version, body: c.ReturnReport, cmd: CommandDep,
                         who: Reviewer) -> Any:
-    return await cmd.execute(lambda tx: c.return_report(tx, enterprise_id, period, version, body, who.subject,
-                                                        cmd.metadata))
+    return await cmd.execute(lambda uow: c.return_report(uow, enterprise_id, period, version, body, who.subject))
 
 
 @router.get("/{enterprise_id}/figures", dependencies=READ, responses=READ_ERRORS,
@@ -163,14 +162,14 @@ async def enterprise_figures(enterprise_id: UUID, request: Request) -> Any:
 @router.post("/{enterprise_id}/households", status_code=201, responses=WRITE_ERRORS,
              summary="Link an employee or client household by its pseudonymous registry reference")
 async def link_household(enterprise_id: UUID, body: c.LinkHousehold, cmd: CommandDep, _: Writer) -> Any:
-    return await cmd.execute(lambda tx: c.link_household(tx, enterprise_id, body, cmd.metadata), status_code=201)
+    return await cmd.execute(lambda uow: c.link_household(uow, enterprise_id, body), status_code=201)
 
 
 @router.post("/{enterprise_id}/households/{household_ref}/end", responses=WRITE_ERRORS,
              summary="End a household's employment or client link")
 async def end_link(enterprise_id: UUID, household_ref: Annotated[str, Path(max_length=64)], body: c.EndLink,
                    cmd: CommandDep, _: Writer) -> Any:
-    return await cmd.execute(lambda tx: c.end_link(tx, enterprise_id, household_ref, body, cmd.metadata))
+    return await cmd.execute(lambda uow: c.end_link(uow, enterprise_id, household_ref, body))
 
 
 @router.get("/{enterprise_id}/households", dependencies=READ, responses=READ_ERRORS,

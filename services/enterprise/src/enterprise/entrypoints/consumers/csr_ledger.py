@@ -7,36 +7,31 @@ grant recorded before the enterprise registered here still counts once it does).
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from enterprise.adapters.tables import projectors
+from enterprise.application import replicas
+from gotong.adapters.sql import Sql
+from gotong.api.app import runtime
+from gotong.application.uow import UnitOfWorkFactory
 from gotong.contracts.base import parse_contract
 from gotong.contracts.csr_ledger import EVENTS, AllocationDecided
-from gotong.eventstore.postgres import driver_connection
 from gotong.messaging.consumer import Delivered, EventConsumer
+from gotong.messaging.topics import events_topic
+
+_units = UnitOfWorkFactory(None, projectors=projectors)  # joins the consumer's transaction
 
 
 async def on_csr_event(conn: AsyncConnection, message: Delivered) -> None:
     event = message.event
     allocation = parse_contract(event.event_type, event.schema_version, event.data, EVENTS)
-    if not isinstance(allocation, AllocationDecided) or allocation.target_kind != "enterprise":
-        return
-    driver = await driver_connection(conn)
-    await driver.execute(
-        """
-        INSERT INTO csr_grants (allocation_id, company_id, target_id, target_name, amount, status, region, sdgs,
-                                decided_at)
-        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
-        ON CONFLICT (allocation_id) DO UPDATE SET status = excluded.status, decided_at = excluded.decided_at
-        WHERE csr_grants.decided_at <= excluded.decided_at
-        """, allocation.allocation_id, allocation.company_id, allocation.target_id, allocation.target_name,
-        allocation.amount, allocation.status, allocation.region, allocation.sdgs,
-        datetime.fromisoformat(allocation.occurred_at))
+    if isinstance(allocation, AllocationDecided):
+        await replicas.allocation_decided(await _units.joining(await Sql.over(conn)), allocation)
 
 
 def csr_consumer(app: Any) -> EventConsumer:
-    settings = app.state.settings
-    return EventConsumer(app.state.engine, name="enterprise.csr-grants", topics=["csr-ledger.events"],
-                         handler=on_csr_event, bootstrap=settings.kafka_bootstrap_servers)
+    kit = runtime(app)
+    return EventConsumer(kit.engine, name="enterprise.csr-grants", topics=[events_topic("csr-ledger")],
+                         handler=on_csr_event, bootstrap=kit.settings.kafka_bootstrap_servers)

@@ -1,4 +1,4 @@
-"""What the partnership routes share: scopes, reads on a pooled connection, dates defaulting to today (WIB)."""
+"""What the partnership routes share: scopes, reads on a read-only snapshot, dates defaulting to today (WIB)."""
 
 from __future__ import annotations
 
@@ -7,11 +7,12 @@ from datetime import date
 from typing import Annotated, Any
 
 from fastapi import Query, Request
-from sqlalchemy.ext.asyncio import AsyncConnection
 
+from gotong.api.app import runtime
 from gotong.api.auth import Principal, require_scopes
 from gotong.api.pagination import PageParams, encode_cursor
 from gotong.api.problem import problem_responses
+from partnership.adapters.reads import PartnershipReads
 from partnership.application.regions import today
 
 Writer = Annotated[Principal, require_scopes("partnership:write")]
@@ -30,9 +31,9 @@ def as_of_or_today(as_of: date | None) -> date:
 
 
 async def read(request: Request, fn: Callable[..., Awaitable[Any]], *args: Any, **kwargs: Any) -> Any:
-    conn: AsyncConnection
-    async with request.app.state.engine.connect() as conn:
-        return await fn(conn, *args, **kwargs)
+    """A query on one consistent read-only snapshot."""
+    async with runtime(request.app).database.read() as sql:
+        return await fn(PartnershipReads(sql), *args, **kwargs)
 
 
 def paged(items: list[dict[str, Any]], page: PageParams) -> dict[str, Any]:

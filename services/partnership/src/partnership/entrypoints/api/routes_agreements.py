@@ -22,7 +22,7 @@ Status = Literal["draft", "signed", "active", "ended", "terminated"]
 
 @router.post("", status_code=201, responses=WRITE_ERRORS, summary="Draft an MoU or PKS")
 async def draft(body: inputs.DraftAgreement, cmd: CommandDep, _: Writer) -> Any:
-    return await cmd.execute(lambda tx: c.draft_agreement(tx, body, cmd.metadata), status_code=201)
+    return await cmd.execute(lambda uow: c.draft_agreement(uow, body), status_code=201)
 
 
 @router.get("", dependencies=READ, responses=READ_ERRORS, summary="Agreements, filtered and paged")
@@ -42,41 +42,41 @@ async def get_agreement(agreement_id: UUID, request: Request) -> dict[str, Any]:
 
 @router.post("/{agreement_id}/parties", responses=WRITE_ERRORS, summary="Add a party (draft only)")
 async def add_party(agreement_id: UUID, body: inputs.PartyIn, cmd: CommandDep, _: Writer) -> Any:
-    return await cmd.execute(lambda tx: c.add_party(tx, agreement_id, body, cmd.metadata))
+    return await cmd.execute(lambda uow: c.add_party(uow, agreement_id, body))
 
 
 @router.delete("/{agreement_id}/parties/{partner_id}", responses=WRITE_ERRORS, summary="Remove a party (draft only)")
 async def remove_party(agreement_id: UUID, partner_id: UUID, cmd: CommandDep, _: Writer) -> Any:
-    return await cmd.execute(lambda tx: c.remove_party(tx, agreement_id, partner_id, cmd.metadata))
+    return await cmd.execute(lambda uow: c.remove_party(uow, agreement_id, partner_id))
 
 
 @router.put("/{agreement_id}/term", responses=WRITE_ERRORS, summary="Change the term (draft only)")
 async def change_term(agreement_id: UUID, body: inputs.ChangeTerm, cmd: CommandDep, _: Writer) -> Any:
-    return await cmd.execute(lambda tx: c.change_term(tx, agreement_id, body, cmd.metadata))
+    return await cmd.execute(lambda uow: c.change_term(uow, agreement_id, body))
 
 
 @router.post("/{agreement_id}/documents", responses=WRITE_ERRORS,
              summary="Reference a document by its SHA-256 (until the agreement is over)")
 async def attach_document(agreement_id: UUID, body: inputs.DocumentIn, cmd: CommandDep, _: Writer) -> Any:
-    return await cmd.execute(lambda tx: c.attach_document(tx, agreement_id, body, cmd.metadata))
+    return await cmd.execute(lambda uow: c.attach_document(uow, agreement_id, body))
 
 
 @router.post("/{agreement_id}/sign", responses=WRITE_ERRORS, summary="Record that every party signed: draft → signed")
 async def sign(agreement_id: UUID, body: inputs.SignAgreement, cmd: CommandDep, _: Approver) -> Any:
-    return await cmd.execute(lambda tx: c.sign_agreement(tx, agreement_id, body, cmd.metadata))
+    return await cmd.execute(lambda uow: c.sign_agreement(uow, agreement_id, body))
 
 
 @router.post("/{agreement_id}/activate", responses=WRITE_ERRORS, summary="signed → active (within the term)")
 async def activate(agreement_id: UUID, body: inputs.Effective, cmd: CommandDep, _: Approver) -> Any:
-    return await cmd.execute(lambda tx: c.activate_agreement(tx, agreement_id, body, cmd.metadata))
+    return await cmd.execute(lambda uow: c.activate_agreement(uow, agreement_id, body))
 
 
 @router.post("/{agreement_id}/end", responses=WRITE_ERRORS, summary="active → ended (at the end of the term)")
 async def end(agreement_id: UUID, body: inputs.Effective, cmd: CommandDep, _: Approver) -> Any:
-    return await cmd.execute(lambda tx: c.end_agreement(tx, agreement_id, body, cmd.metadata))
+    return await cmd.execute(lambda uow: c.end_agreement(uow, agreement_id, body))
 
 
 @router.post("/{agreement_id}/terminate", responses=WRITE_ERRORS,
              summary="signed or active → terminated (early, with a reason)")
 async def terminate(agreement_id: UUID, body: inputs.TerminateAgreement, cmd: CommandDep, _: Approver) -> Any:
-    return await cmd.execute(lambda tx: c.terminate_agreement(tx, agreement_id, body, cmd.metadata))
+    return await cmd.execute(lambda uow: c.terminate_agreement(uow, agreement_id, body))

@@ -26,7 +26,7 @@ async def partner_kinds() -> dict[str, list[str]]:
 @router.post("/partners", status_code=201, responses=WRITE_ERRORS,
              summary="Register a partner organisation in a helix strand (the contact person stays private)")
 async def register_partner(body: inputs.RegisterPartner, cmd: CommandDep, _: Writer) -> Any:
-    return await cmd.execute(lambda tx: c.register_partner(tx, body, cmd.metadata), status_code=201)
+    return await cmd.execute(lambda uow: c.register_partner(uow, body), status_code=201)
 
 
 @router.get("/partners", dependencies=READ, responses=READ_ERRORS, summary="Partners, filtered and paged")
@@ -47,22 +47,22 @@ async def get_partner(partner_id: UUID, request: Request, who: Reader) -> dict[s
 @router.put("/partners/{partner_id}/contact", status_code=204, responses=WRITE_ERRORS,
             summary="Set the contact person (kept out of events; erasable)")
 async def set_contact(partner_id: UUID, body: inputs.ContactPerson, cmd: CommandDep, _: Writer) -> Response:
-    return await cmd.execute(lambda tx: c.set_contact(tx, partner_id, body), status_code=204)
+    return await cmd.execute(lambda uow: c.set_contact(uow, partner_id, body), status_code=204)
 
 
 @router.delete("/partners/{partner_id}/contact", status_code=204, responses=WRITE_ERRORS,
                summary="Erase the contact person (UU PDP request or change of staff)")
 async def erase_contact(partner_id: UUID, cmd: CommandDep, _: Writer) -> Response:
-    return await cmd.execute(lambda tx: c.erase_contact(tx, partner_id), status_code=204)
+    return await cmd.execute(lambda uow: c.erase_contact(uow, partner_id), status_code=204)
 
 
 @router.post("/partners/{partner_id}/deactivate", responses=WRITE_ERRORS,
              summary="Deactivate a partner: it stops counting for every project's Triple Helix")
 async def deactivate(partner_id: UUID, body: inputs.DeactivatePartner, cmd: CommandDep, _: Writer) -> Any:
-    return await cmd.execute(lambda tx: c.deactivate_partner(tx, partner_id, body, cmd.metadata))
+    return await cmd.execute(lambda uow: c.deactivate_partner(uow, partner_id, body))
 
 
 @router.post("/partners/{partner_id}/reactivate", responses=WRITE_ERRORS, summary="Reactivate a partner")
 async def reactivate(partner_id: UUID, cmd: CommandDep, _: Writer) -> Any:
-    return await cmd.execute(lambda tx: c.reactivate_partner(tx, partner_id, cmd.metadata))
+    return await cmd.execute(lambda uow: c.reactivate_partner(uow, partner_id))
 

@@ -3,6 +3,7 @@ the Triple Helix check, overdue milestones and the partner network."""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any, Literal
 from uuid import UUID
 
@@ -10,6 +11,7 @@ from fastapi import APIRouter, Request
 
 from gotong.api.idempotency import CommandDep
 from gotong.api.pagination import PageDep
+from gotong.application.uow import UnitOfWork
 from partnership.application import commands as c
 from partnership.application import inputs
 from partnership.application import queries as q
@@ -31,7 +33,7 @@ P = "/projects/{project_id}"
 
 @router.post("/projects", status_code=201, responses=WRITE_ERRORS, summary="Start a joint project")
 async def start(body: inputs.StartProject, cmd: CommandDep, _: Writer) -> Any:
-    return await cmd.execute(lambda tx: c.start_project(tx, body, cmd.metadata), status_code=201)
+    return await cmd.execute(lambda uow: c.start_project(uow, body), status_code=201)
 
 
 @router.get("/projects", dependencies=READ, responses=READ_ERRORS, summary="Projects, filtered and paged")
@@ -64,71 +66,71 @@ async def contributions(project_id: UUID, request: Request) -> list[dict[str, An
 
 @router.post(P + "/partners", responses=WRITE_ERRORS, summary="Add a partner to the project")
 async def add_partner(project_id: UUID, body: inputs.PartyIn, cmd: CommandDep, _: Writer) -> Any:
-    return await cmd.execute(lambda tx: c.add_project_partner(tx, project_id, body, cmd.metadata))
+    return await cmd.execute(lambda uow: c.add_project_partner(uow, project_id, body))
 
 
 @router.post(P + "/agreements", responses=WRITE_ERRORS, summary="Link an agreement the project runs under")
 async def link_agreement(project_id: UUID, body: inputs.LinkAgreement, cmd: CommandDep, _: Writer) -> Any:
-    return await cmd.execute(lambda tx: c.link_agreement(tx, project_id, body, cmd.metadata))
+    return await cmd.execute(lambda uow: c.link_agreement(uow, project_id, body))
 
 
 @router.post(P + "/contributions", status_code=201, responses=WRITE_ERRORS,
              summary="A partner commits a contribution: money, in kind, expertise, facilities or research output")
 async def commit(project_id: UUID, body: inputs.CommitContribution, cmd: CommandDep, _: Writer) -> Any:
-    return await cmd.execute(lambda tx: c.commit_contribution(tx, project_id, body, cmd.metadata), status_code=201)
+    return await cmd.execute(lambda uow: c.commit_contribution(uow, project_id, body), status_code=201)
 
 
 @router.post(P + "/contributions/{contribution_id}/deliveries", status_code=201, responses=WRITE_ERRORS,
              summary="Record a delivery against a commitment (never beyond what was committed)")
 async def deliver(project_id: UUID, contribution_id: str, body: inputs.DeliverContribution, cmd: CommandDep,
                   _: Writer) -> Any:
-    return await cmd.execute(lambda tx: c.deliver_contribution(tx, project_id, contribution_id, body,
-                                                               cmd.metadata), status_code=201)
+    return await cmd.execute(lambda uow: c.deliver_contribution(uow, project_id, contribution_id, body),
+                             status_code=201)
 
 
 @router.post(P + "/milestones", status_code=201, responses=WRITE_ERRORS, summary="Plan a milestone with a due date")
 async def plan(project_id: UUID, body: inputs.PlanMilestone, cmd: CommandDep, _: Writer) -> Any:
-    return await cmd.execute(lambda tx: c.plan_milestone(tx, project_id, body, cmd.metadata), status_code=201)
+    return await cmd.execute(lambda uow: c.plan_milestone(uow, project_id, body), status_code=201)
 
 
 @router.post(P + "/milestones/{milestone_id}/reschedule", responses=WRITE_ERRORS,
              summary="Move an open milestone's due date (with a reason)")
 async def reschedule(project_id: UUID, milestone_id: str, body: inputs.RescheduleMilestone, cmd: CommandDep,
                      _: Writer) -> Any:
-    return await cmd.execute(lambda tx: c.reschedule_milestone(tx, project_id, milestone_id, body, cmd.metadata))
+    return await cmd.execute(lambda uow: c.reschedule_milestone(uow, project_id, milestone_id, body))
 
 
 @router.post(P + "/milestones/{milestone_id}/complete", responses=WRITE_ERRORS,
              summary="Mark a milestone done, with evidence (document SHA-256 and/or https URL)")
 async def complete_milestone(project_id: UUID, milestone_id: str, body: inputs.CompleteMilestone, cmd: CommandDep,
                              _: Writer) -> Any:
-    return await cmd.execute(lambda tx: c.complete_milestone(tx, project_id, milestone_id, body, cmd.metadata))
+    return await cmd.execute(lambda uow: c.complete_milestone(uow, project_id, milestone_id, body))
 
 
 @router.post(P + "/kpis", status_code=201, responses=WRITE_ERRORS, summary="Define a KPI: baseline and target")
 async def define_kpi(project_id: UUID, body: inputs.DefineKpi, cmd: CommandDep, _: Writer) -> Any:
-    return await cmd.execute(lambda tx: c.define_kpi(tx, project_id, body, cmd.metadata), status_code=201)
+    return await cmd.execute(lambda uow: c.define_kpi(uow, project_id, body), status_code=201)
 
 
 @router.post(P + "/kpis/{code}/measurements", status_code=201, responses=WRITE_ERRORS,
              summary="Record a KPI's actual value")
 async def measure_kpi(project_id: UUID, code: str, body: inputs.MeasureKpi, cmd: CommandDep, _: Writer) -> Any:
-    return await cmd.execute(lambda tx: c.measure_kpi(tx, project_id, code, body, cmd.metadata), status_code=201)
+    return await cmd.execute(lambda uow: c.measure_kpi(uow, project_id, code, body), status_code=201)
 
 
 @router.post(P + "/outcomes", status_code=201, responses=WRITE_ERRORS, summary="Record an outcome")
 async def outcome(project_id: UUID, body: inputs.RecordOutcome, cmd: CommandDep, _: Writer) -> Any:
-    return await cmd.execute(lambda tx: c.record_outcome(tx, project_id, body, cmd.metadata), status_code=201)
+    return await cmd.execute(lambda uow: c.record_outcome(uow, project_id, body), status_code=201)
 
 
 @router.post(P + "/complete", responses=WRITE_ERRORS, summary="running → completed (no milestone left open)")
 async def complete(project_id: UUID, body: inputs.CompleteProject, cmd: CommandDep, _: Writer) -> Any:
-    return await cmd.execute(lambda tx: c.complete_project(tx, project_id, body, cmd.metadata))
+    return await cmd.execute(lambda uow: c.complete_project(uow, project_id, body))
 
 
 @router.post(P + "/cancel", responses=WRITE_ERRORS, summary="running → cancelled (with a reason)")
 async def cancel(project_id: UUID, body: inputs.CancelProject, cmd: CommandDep, _: Writer) -> Any:
-    return await cmd.execute(lambda tx: c.cancel_project(tx, project_id, body, cmd.metadata))
+    return await cmd.execute(lambda uow: c.cancel_project(uow, project_id, body))
 
 
 @router.get("/milestones/overdue", dependencies=READ, responses=READ_ERRORS,
@@ -141,11 +143,11 @@ async def overdue(request: Request, as_of: AsOf = None, region: Region = None) -
              summary="Flag (and publish) milestones that became overdue, now rather than at the next periodic run")
 async def flag_overdue(cmd: CommandDep, _: Writer, as_of: AsOf = None) -> Any:
     day = as_of_or_today(as_of)
-    return await cmd.execute(lambda tx: _flagged(tx, day, cmd))
+    return await cmd.execute(lambda uow: _flagged(uow, day))
 
 
-async def _flagged(tx: Any, day: Any, cmd: Any) -> dict[str, Any]:
-    return {"as_of": day.isoformat(), "flagged": await c.flag_overdue_milestones(tx, day, cmd.metadata)}
+async def _flagged(uow: UnitOfWork, day: date) -> dict[str, Any]:
+    return {"as_of": day.isoformat(), "flagged": await c.flag_overdue_milestones(uow, day)}
 
 
 @router.get("/checks", dependencies=READ, responses=READ_ERRORS,

@@ -13,7 +13,13 @@ import click
 from rich.console import Console
 from rich.table import Table
 
+from gotong.adapters.sql import Database
+from gotong.application.rebuild import rebuild as rebuild_read_tables
+from gotong.application.repository import Repository
 from gotong.db import create_engine
+from partnership.adapters.reads import PartnershipReads
+from partnership.adapters.tables import projectors
+from partnership.application import commands as c
 from partnership.application import queries as q
 from partnership.application.regions import today
 from partnership.config import Settings
@@ -25,8 +31,8 @@ def _run(fn: Any, *args: Any, **kwargs: Any) -> Any:
     async def go() -> Any:
         engine = create_engine(Settings().service_database_url, pool_size=1)
         try:
-            async with engine.connect() as conn:
-                return await fn(conn, *args, **kwargs)
+            async with Database(engine).read() as sql:
+                return await fn(PartnershipReads(sql), *args, **kwargs)
         finally:
             await engine.dispose()
 
@@ -125,17 +131,17 @@ def network(region: str | None) -> None:
 @partnership.command("rebuild")
 @click.option("--yes", is_flag=True, help="really rebuild (the read tables are emptied and written again)")
 def rebuild(yes: bool) -> None:
-    """Rebuild the read tables from the event store (publishes nothing; contact persons are kept)."""
+    """Rebuild the read tables from the event store, in one transaction (publishes nothing; contact persons are
+    kept)."""
     if not yes:
         raise click.ClickException("this rewrites the read tables; run again with --yes")
-    from gotong.eventstore.postgres import PostgresEventStore
-    from partnership.application.rebuild import rebuild_read_tables
 
     async def go() -> dict[str, int]:
         engine = create_engine(Settings().service_database_url, pool_size=1)
         try:
-            async with PostgresEventStore(engine).transaction() as tx:
-                return await rebuild_read_tables(tx)
+            repositories: list[Repository[Any]] = [c.partner_repo, c.agreement_repo, c.project_repo]
+            done = await rebuild_read_tables(Database(engine), projectors, repositories)
+            return {kind: done.aggregates.get(kind, 0) for kind in ("partner", "agreement", "project")}
         finally:
             await engine.dispose()
 

@@ -1,0 +1,1 @@
+"""Adapters: SQL (read tables, projections, replicas) and outside systems."""
