@@ -13,8 +13,10 @@ import asyncpg
 import click
 from sqlalchemy.engine import make_url
 
-from csr_ledger.adapters.ledger_store import create_transfers, open_accounts, recompute_from_events
+from csr_ledger.application.ledger import create_transfers, open_accounts, recompute_from_events
 from csr_ledger.domain.ledger import Account, AccountFlags, Result, Transfer
+from gotong.adapters.sql import Database
+from gotong.application.uow import UnitOfWorkFactory
 from gotong.bench.harness import Report, Timer, console, servers
 from gotong.bench.harness import Result as Measure
 from gotong.db import asyncpg_dsn, create_engine, drop_database
@@ -30,14 +32,16 @@ async def bench_ledger(single: int, batches: int, batch_size: int, accounts: int
         await migrate(discover_services()["csr-ledger"], url)
         engine = create_engine(url, pool_size=4)
         try:
-            async with engine.begin() as conn:
-                await conn.exec_driver_sql("CREATE TABLE raw_transfers (LIKE ledger_transfers INCLUDING ALL)")
-            store = PostgresEventStore(engine)
+            async with Database(engine).transaction() as sql:
+                await sql.execute("CREATE TABLE raw_transfers (LIKE ledger_transfers INCLUDING ALL)")
+            from csr_ledger.bootstrap import PROJECTORS
+
+            store = UnitOfWorkFactory(PostgresEventStore(engine), projectors=PROJECTORS)
             rng = random.Random(1)
             source = Account(uuid4(), "source")
             funds = [Account(uuid4(), f"fund{i}", AccountFlags.DEBITS_MUST_NOT_EXCEED_CREDITS)
                      for i in range(accounts)]
-            async with store.transaction() as tx:
+            async with store.begin() as tx:
                 await open_accounts(tx, [(a, a.code, None) for a in [source, *funds]])
                 await create_transfers(tx, [Transfer(uuid4(), source.id, f.id, 10**12, code="deposit")
                                             for f in funds], datetime.now(UTC))
@@ -49,13 +53,13 @@ async def bench_ledger(single: int, batches: int, batch_size: int, accounts: int
             refused = 0
             with Timer() as t:
                 for _ in range(single):
-                    async with store.transaction() as tx:
+                    async with store.begin() as tx:
                         outcome = await create_transfers(tx, [transfer()], datetime.now(UTC))
                     refused += outcome.results[0] is not Result.OK
             report.add(Measure("ledger single transfer (1/txn)", single, t.seconds, "transfers"))
             with Timer() as t:
                 for _ in range(batches):
-                    async with store.transaction() as tx:
+                    async with store.begin() as tx:
                         outcome = await create_transfers(tx, [transfer() for _ in range(batch_size)],
                                                          datetime.now(UTC))
                     refused += sum(r is not Result.OK for r in outcome.results)
@@ -75,7 +79,7 @@ async def bench_ledger(single: int, batches: int, batch_size: int, accounts: int
             await raw.close()
             report.add(Measure(f"raw COPY of the same rows ({batch_size:,}/txn)", batches * batch_size, t.seconds,
                                "transfers"))
-            async with store.transaction() as tx:
+            async with store.begin() as tx:
                 problems = await recompute_from_events(tx)
             console.print(f"  invariants after the run: {'held' if not problems else problems[:3]}; "
                           f"refused transfers: {refused}")

@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import text
-
+from csr_ledger.adapters.desk_tables import Companies
 from csr_ledger.application import commands as c
+from gotong.application.uow import UnitOfWorkFactory
 from gotong.db import create_engine
 from gotong.eventstore import EventMetadata
 from gotong.eventstore.postgres import PostgresEventStore
@@ -23,34 +23,37 @@ COMPANIES = [
 
 
 async def load_demo(settings: Any) -> None:
+    from csr_ledger.bootstrap import PROJECTORS
+
     engine = create_engine(settings.service_database_url, pool_size=2)
     store = PostgresEventStore(engine)
+    units = UnitOfWorkFactory(store, projectors=PROJECTORS)
     meta = EventMetadata(actor="demo-loader")
     try:
-        async with engine.connect() as conn:
-            if (await conn.execute(text("SELECT count(*) FROM companies"))).scalar_one():
+        async with store.database.read() as sql:
+            if await Companies(sql).count():
                 return  # loaded already
         for i, (name, nib, npwp, sector, mandatory) in enumerate(COMPANIES):
-            async with store.transaction() as tx:
+            async with units.begin(meta) as tx:
                 company = await c.register_company(tx, c.RegisterCompany(
-                    name=name, nib=nib, npwp=npwp, sector=sector, tjsl_mandatory=mandatory), meta)
+                    name=name, nib=nib, npwp=npwp, sector=sector, tjsl_mandatory=mandatory))
                 cid = UUID(company["id"])
                 await c.make_pledge(tx, cid, c.MakePledge(
                     year=2026, amount=(i + 2) * 2_500_000_000,
                     themes=["pangan", "pendidikan", "lingkungan"][i % 3:],
                     sdgs=[[2, 1], [4, 10], [11, 12], [8, 5], [15, 13]][i],
-                    regions=["32", "35", "62", "73", "64"][:i + 1]), meta)
+                    regions=["32", "35", "62", "73", "64"][:i + 1]))
                 await c.record_deposit(tx, cid, c.RecordDeposit(amount=(i + 1) * 1_750_000_000,
-                                                                reference=f"DEMO-SETORAN-{i + 1:03d}"), meta)
+                                                                reference=f"DEMO-SETORAN-{i + 1:03d}"))
                 program = await c.request_allocation(tx, cid, c.RequestAllocation(
                     target_kind="program", target_id="csr-pangan-jabar", target_name="Program Pangan Jawa Barat",
                     amount=(i + 1) * 250_000_000, sdgs=[2], region="32"), "demo-officer",
-                    settings.allocation_approval_threshold, settings.allocation_approval_timeout_s, meta)
+                    settings.allocation_approval_threshold, settings.allocation_approval_timeout_s)
                 if program["status"] == "pending_approval":  # a second officer approves (maker–checker)
-                    await c.decide_allocation(tx, UUID(program["id"]), "demo-supervisor", True, meta)
+                    await c.decide_allocation(tx, UUID(program["id"]), "demo-supervisor", True)
                 await c.request_allocation(tx, cid, c.RequestAllocation(
                     target_kind="project", target_id="tpst-surabaya", target_name="TPST Berbasis Teknologi Surabaya",
                     amount=(i + 1) * 600_000_000, sdgs=[11, 12], region="35"), "demo-officer",
-                    settings.allocation_approval_threshold, settings.allocation_approval_timeout_s, meta)
+                    settings.allocation_approval_threshold, settings.allocation_approval_timeout_s)
     finally:
         await engine.dispose()

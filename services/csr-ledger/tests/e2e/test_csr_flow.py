@@ -191,24 +191,25 @@ async def test_published_events_are_the_contract_and_carry_no_personal_data(clie
 
 
 async def test_demo_data_loads_once_with_balanced_books(database_url):
-    from csr_ledger.adapters.ledger_store import recompute_from_events
+    from csr_ledger.adapters.desk_tables import Reports
+    from csr_ledger.adapters.ledger_store import LedgerBooks
     from csr_ledger.demo import COMPANIES, load_demo
+    from gotong.adapters.sql import Database
     from gotong.db import create_engine
-    from gotong.eventstore.postgres import PostgresEventStore, driver_connection
 
     settings = Settings(database_url=database_url)
     await load_demo(settings)
     await load_demo(settings)  # a second `gotong up` adds nothing
     engine = create_engine(database_url, pool_size=1)
     try:
-        async with engine.connect() as conn:
+        async with Database(engine).read() as sql:
             from csr_ledger.application.queries import company_totals
 
-            totals = await company_totals(await driver_connection(conn, begin=False))
+            totals = await company_totals(Reports(sql))
         assert len(totals) == len(COMPANIES)
         assert all(t["deposited"] > t["allocated"] > 0 for t in totals)
         assert sum(t["awaiting_approval"] > 0 for t in totals) == len(COMPANIES)
-        async with PostgresEventStore(engine).transaction() as tx:
-            assert await recompute_from_events(tx) == []
+        async with Database(engine).transaction() as sql:
+            assert await LedgerBooks(sql).recompute_from_events() == []
     finally:
         await engine.dispose()

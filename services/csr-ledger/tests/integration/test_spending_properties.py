@@ -25,7 +25,9 @@ from csr_ledger.application.commands import (
     register_company,
     request_allocation,
 )
+from csr_ledger.bootstrap import PROJECTORS
 from csr_ledger.domain.funds import LedgerRefused
+from gotong.application.uow import UnitOfWorkFactory
 from gotong.audit import Audit, _ledger
 from gotong.contracts.disbursement import PaymentRecorded
 from gotong.db import create_engine
@@ -54,20 +56,20 @@ class Payment:
     status: str = "instructed"
 
 
-async def _company(store: PostgresEventStore, n: int) -> UUID:
+async def _company(store: UnitOfWorkFactory, n: int) -> UUID:
     nib = f"{uuid4().int % 10**13:013d}"
-    async with store.transaction() as tx:
+    async with store.begin(META) as tx:
         c = await register_company(tx, RegisterCompany(name=f"PT Uji {n}", nib=nib, npwp="012345678901000",
-                                                       sector="energi", tjsl_mandatory=True), META)
-        await record_deposit(tx, UUID(c["id"]), RecordDeposit(amount=10_000_000, reference=f"dep-{nib}"), META)
+                                                       sector="energi", tjsl_mandatory=True))
+        await record_deposit(tx, UUID(c["id"]), RecordDeposit(amount=10_000_000, reference=f"dep-{nib}"))
     return UUID(c["id"])
 
 
-async def _allocate(store: PostgresEventStore, company: UUID, target: str, amount: int) -> str:
-    async with store.transaction() as tx:
+async def _allocate(store: UnitOfWorkFactory, company: UUID, target: str, amount: int) -> str:
+    async with store.begin(META) as tx:
         a = await request_allocation(tx, company, RequestAllocation(
             target_kind="program", target_id=target, target_name="Pangan", amount=amount), "maker",
-            threshold=100_000_000, approval_timeout_s=3600, meta=META)
+            threshold=100_000_000, approval_timeout_s=3600)
     return str(a["id"])
 
 
@@ -81,12 +83,12 @@ def test_random_payment_histories_keep_the_audit_green(database_url, steps):
 async def _history(database_url: str, steps: list[tuple[Any, ...]]) -> None:
     engine = create_engine(database_url, pool_size=2)
     try:
-        await _run(PostgresEventStore(engine), database_url, steps)
+        await _run(UnitOfWorkFactory(PostgresEventStore(engine), projectors=PROJECTORS), database_url, steps)
     finally:
         await engine.dispose()
 
 
-async def _run(store: PostgresEventStore, database_url: str, steps: list[tuple[Any, ...]]) -> None:
+async def _run(store: UnitOfWorkFactory, database_url: str, steps: list[tuple[Any, ...]]) -> None:
     program = f"CSR-PROP-{uuid4().hex[:8].upper()}"
     companies = [await _company(store, 1), await _company(store, 2)]
     first = await _allocate(store, companies[0], program.lower(), 500_000)
@@ -102,8 +104,8 @@ async def _run(store: PostgresEventStore, database_url: str, steps: list[tuple[A
             occurred_at="2026-11-30T08:00:00Z", attempt=p.attempt)
         try:
             for _ in range(2):  # every record delivered twice
-                async with store.transaction() as tx:
-                    await record_spending(tx, record, META)
+                async with store.begin(META) as tx:
+                    await record_spending(tx, record)
         except LedgerRefused:
             return False
         return True

@@ -1,4 +1,5 @@
-"""`gotong csr ...`: the CSR desk's reports from the command line (reads the service database)."""
+"""`gotong csr ...`: the CSR desk's reports from the command line (reads the service database), and
+`gotong csr rebuild` (the read tables replayed from the event store)."""
 
 from __future__ import annotations
 
@@ -11,22 +12,36 @@ import click
 from rich.console import Console
 from rich.table import Table
 
+from csr_ledger.adapters.desk_tables import Reports
 from csr_ledger.application import queries as q
 from csr_ledger.config import Settings
+from gotong.adapters.sql import Database
+from gotong.application.rebuild import Rebuilt
 from gotong.db import create_engine
-from gotong.eventstore.postgres import driver_connection
 
 
 def _run(fn: Any, *args: Any) -> Any:
     async def go() -> Any:
         engine = create_engine(Settings().service_database_url, pool_size=1)
         try:
-            async with engine.connect() as conn:
-                return await fn(await driver_connection(conn, begin=False), *args)
+            async with Database(engine).read() as sql:
+                return await fn(Reports(sql), *args)
         finally:
             await engine.dispose()
 
     return asyncio.run(go())
+
+
+async def rebuild_read_tables(database_url: str) -> Rebuilt:
+    """Empty the ledger's read tables and replay the event store into them (one transaction)."""
+    from csr_ledger.bootstrap import PROJECTORS, REBUILT
+    from gotong.application.rebuild import rebuild
+
+    engine = create_engine(database_url, pool_size=1)
+    try:
+        return await rebuild(Database(engine), PROJECTORS, REBUILT)
+    finally:
+        await engine.dispose()
 
 
 def _rupiah(n: int) -> str:
@@ -64,6 +79,14 @@ def gri(fmt: str, year: int | None) -> None:
     """GRI-style disclosure (201-1, 203-1, 413-1)."""
     rows = _run(q.gri_disclosure, year)
     click.echo(q.to_csv(rows) if fmt == "csv" else json.dumps(rows, indent=2, default=str))
+
+
+@csr.command("rebuild")
+def rebuild() -> None:
+    """Rebuild the read tables (ledger, companies, pledges, allocations, spending) from the event store."""
+    done = asyncio.run(rebuild_read_tables(Settings().service_database_url))
+    click.echo(f"rebuilt {', '.join(done.tables)} from {done.events:,} events "
+               f"({', '.join(f'{n:,} {kind}' for kind, n in done.aggregates.items()) or 'no aggregates'})")
 
 
 # -- commands through the HTTP API, as an officer (so maker–checker and scopes apply) -------------------------

@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, cast
 from uuid import UUID
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import PlainTextResponse
 
+from csr_ledger.adapters.desk_tables import Reports
 from csr_ledger.application import commands as c
 from csr_ledger.application import queries as q
+from csr_ledger.config import Settings
+from gotong.api.app import RuntimeDep, runtime
 from gotong.api.auth import Principal, require_scopes
 from gotong.api.idempotency import CommandDep
 from gotong.api.pagination import PageDep
 from gotong.api.problem import problem_responses
-from gotong.eventstore.postgres import driver_connection
 
 router = APIRouter(prefix="/v1", tags=["csr"])
 public = APIRouter(prefix="/public", tags=["public"])
@@ -25,14 +27,14 @@ WRITE_ERRORS = problem_responses(401, 403, 404, 409, 422)
 
 
 async def _read(request: Request, fn: Any, *args: Any) -> Any:
-    async with request.app.state.engine.connect() as conn:
-        driver = await driver_connection(conn, begin=False)
-        return await fn(driver, *args)
+    """A query on one read-only snapshot."""
+    async with runtime(request.app).database.read() as sql:
+        return await fn(Reports(sql), *args)
 
 
 @router.post("/companies", status_code=201, responses=WRITE_ERRORS, summary="Register a company")
 async def register_company(body: c.RegisterCompany, cmd: CommandDep, _: Writer) -> Any:
-    return await cmd.execute(lambda tx: c.register_company(tx, body, cmd.metadata), status_code=201)
+    return await cmd.execute(lambda uow: c.register_company(uow, body), status_code=201)
 
 
 @router.get("/companies", dependencies=READ, summary="Companies with pledged, deposited, allocated, spent")
@@ -48,34 +50,34 @@ async def company_report(company_id: UUID, request: Request) -> dict[str, Any]:
 
 @router.post("/companies/{company_id}/pledges", status_code=201, responses=WRITE_ERRORS, summary="Record a pledge")
 async def make_pledge(company_id: UUID, body: c.MakePledge, cmd: CommandDep, _: Writer) -> Any:
-    return await cmd.execute(lambda tx: c.make_pledge(tx, company_id, body, cmd.metadata), status_code=201)
+    return await cmd.execute(lambda uow: c.make_pledge(uow, company_id, body), status_code=201)
 
 
 @router.post("/companies/{company_id}/deposits", status_code=201, responses=WRITE_ERRORS,
              summary="Record a deposit into the company's CSR fund (idempotent by transfer_id)")
 async def record_deposit(company_id: UUID, body: c.RecordDeposit, cmd: CommandDep, _: Writer) -> Any:
-    return await cmd.execute(lambda tx: c.record_deposit(tx, company_id, body, cmd.metadata), status_code=201)
+    return await cmd.execute(lambda uow: c.record_deposit(uow, company_id, body), status_code=201)
 
 
 @router.post("/companies/{company_id}/allocations", status_code=201, responses=WRITE_ERRORS,
              summary="Allocate funds to a program, enterprise or project; above the threshold it awaits approval")
 async def request_allocation(company_id: UUID, body: c.RequestAllocation, cmd: CommandDep, who: Writer,
-                             request: Request) -> Any:
-    s = request.app.state.settings
-    return await cmd.execute(lambda tx: c.request_allocation(
-        tx, company_id, body, who.subject, s.allocation_approval_threshold, s.allocation_approval_timeout_s,
-        cmd.metadata), status_code=201)
+                             rt: RuntimeDep) -> Any:
+    s = cast(Settings, rt.settings)
+    return await cmd.execute(lambda uow: c.request_allocation(
+        uow, company_id, body, who.subject, s.allocation_approval_threshold, s.allocation_approval_timeout_s),
+        status_code=201)
 
 
 @router.post("/allocations/{allocation_id}/approve", responses=WRITE_ERRORS,
              summary="Approve an allocation (a different officer than the one who requested it)")
 async def approve(allocation_id: UUID, cmd: CommandDep, who: Approver) -> Any:
-    return await cmd.execute(lambda tx: c.decide_allocation(tx, allocation_id, who.subject, True, cmd.metadata))
+    return await cmd.execute(lambda uow: c.decide_allocation(uow, allocation_id, who.subject, True))
 
 
 @router.post("/allocations/{allocation_id}/reject", responses=WRITE_ERRORS, summary="Reject an allocation")
 async def reject(allocation_id: UUID, cmd: CommandDep, who: Approver) -> Any:
-    return await cmd.execute(lambda tx: c.decide_allocation(tx, allocation_id, who.subject, False, cmd.metadata))
+    return await cmd.execute(lambda uow: c.decide_allocation(uow, allocation_id, who.subject, False))
 
 
 @router.get("/accounts/{account_id}/statement", dependencies=READ, responses=problem_responses(404, 422),
