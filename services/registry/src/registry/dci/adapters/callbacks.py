@@ -110,6 +110,10 @@ class CallbackSender:
     async def start(self, timeout: float) -> None:
         self.http = httpx.AsyncClient(timeout=timeout, follow_redirects=False, trust_env=False)
 
+    @property
+    def started(self) -> bool:
+        return self.http is not None
+
     async def close(self) -> None:
         if self.http is not None:
             await self.http.aclose()

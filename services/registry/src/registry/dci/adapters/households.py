@@ -1,5 +1,5 @@
-"""The registry's read side as the DCI reads it: the `households` read model, the blind indexes and the audited
-personal-data read. The SQL of a DCI search and of a subscription's filter runs here."""
+"""The `households` read model as the DCI reads it: the SQL of a DCI search and of a subscription's filter runs
+here (the blind indexes and the audited personal read are the registry's own, see `application.search`)."""
 
 from __future__ import annotations
 
@@ -12,10 +12,8 @@ import asyncpg
 
 from gotong.adapters.sql import Sql, jsonb
 from registry.adapters.crypto import KeyRing
-from registry.application import queries
-from registry.application.commands import Erased
+from registry.dci.adapters.query import Identifiers, where_clause
 from registry.dci.adapters.query import Sql as Where
-from registry.dci.adapters.query import where_clause
 
 
 def _household(row: asyncpg.Record) -> dict[str, Any]:
@@ -30,21 +28,11 @@ class DciHouseholds:
     def __init__(self, sql: Sql) -> None:
         self.sql = sql
 
-    # -- the blind indexes (`query.Identifiers`) ----------------------------------------------------------
-    async def find_by_nik(self, keyring: KeyRing, nik: str) -> list[tuple[UUID, str]]:
-        return await queries.find_by_nik(self.sql, keyring, nik)
-
-    async def find_by_kk(self, keyring: KeyRing, kk: str) -> list[UUID]:
-        return await queries.find_by_kk(self.sql, keyring, kk)
-
-    async def find_by_name(self, keyring: KeyRing, village_code: str, name: str) -> list[tuple[UUID, str]]:
-        return await queries.find_by_name(self.sql, keyring, village_code, name)
-
-    # -- the read model ------------------------------------------------------------------------------------
-    async def where(self, keyring: KeyRing, query_type: str, query: Any,
+    async def where(self, lookup: Identifiers, keyring: KeyRing, query_type: str, query: Any,
                     scopes: frozenset[str]) -> tuple[str, Where]:
-        """The WHERE clause (active households only) of a DCI query; raises `query.QueryRejected`."""
-        return await where_clause(self, keyring, query_type, query, scopes)
+        """The WHERE clause (active households only) of a DCI query, identifiers found through `lookup`; raises
+        `query.QueryRejected`."""
+        return await where_clause(lookup, keyring, query_type, query, scopes)
 
     async def count(self, where: str, args: Where) -> int:
         return int(await self.sql.fetchval(f"SELECT count(*) FROM households WHERE {where}", *args.args))
@@ -59,15 +47,6 @@ class DciHouseholds:
         p = args.bind(household_id)
         row = await self.sql.fetchrow(f"SELECT * FROM households WHERE household_id = {p} AND {where}", *args.args)
         return _household(row) if row is not None else None
-
-    async def personal(self, keyring: KeyRing, household_id: UUID, *, actor: str, client_id: str, purpose: str,
-                       channel: str) -> dict[str, Any] | None:
-        """The household's personal data, the read recorded (who, why); None once erased."""
-        try:
-            return await queries.personal_data(self.sql, keyring, household_id, actor=actor,
-                                               client_id=client_id, purpose=purpose, channel=channel)
-        except Erased:
-            return None
 
     @asynccontextmanager
     async def isolated(self) -> AsyncIterator[None]:

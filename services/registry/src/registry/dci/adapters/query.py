@@ -85,7 +85,7 @@ class QueryRejected(Exception):
 
 
 class Identifiers(Protocol):
-    """The registry's blind indexes (see `households.DciHouseholds`)."""
+    """The registry's blind indexes (see `application.search.RegistryIdentifiers`)."""
 
     async def find_by_nik(self, keyring: KeyRing, nik: str) -> list[tuple[UUID, str]]: ...
 

@@ -92,6 +92,7 @@ def _body(ctx: Dci, sealed: str) -> bytes:
 async def deliver(units: UnitOfWorkFactory, ctx: Dci) -> int:
     """Claim due callbacks (a lease, committed), send them outside any transaction, then record each outcome."""
     settings = ctx.settings
+    assert ctx.sender.started, "the worker starts the callback sender"
     lease = timedelta(seconds=settings.dci_callback_timeout_s * 2 + 5)
     async with units.begin() as uow:
         rows = await uow.adapter(CallbackOutbox).claim(BATCH, datetime.now(UTC) + lease)

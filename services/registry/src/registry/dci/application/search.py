@@ -5,9 +5,12 @@ from __future__ import annotations
 
 from datetime import date
 from typing import Any
+from uuid import UUID
 
 from gotong.application.uow import UnitOfWork
 from registry.adapters.crypto import KeyRing
+from registry.adapters.households import HouseholdReads
+from registry.application import queries
 from registry.dci.adapters.households import DciHouseholds
 from registry.dci.adapters.query import QueryRejected, order_by
 from registry.dci.application.context import Dci, now_iso
@@ -21,15 +24,41 @@ from registry.dci.domain.schemas import (
     SearchResponseItem,
 )
 from registry.dci.domain.search import DEFAULT_PAGE_SIZE, purpose_of
+from registry.domain.household import Erased
 
 
-async def record_of(households: DciHouseholds, keyring: KeyRing, row: dict[str, Any], *, scopes: frozenset[str],
+class RegistryIdentifiers:
+    """The registry's blind-index lookups, for the `idtype-value` queries of the DCI query language."""
+
+    def __init__(self, reads: HouseholdReads) -> None:
+        self.reads = reads
+
+    async def find_by_nik(self, keyring: KeyRing, nik: str) -> list[tuple[UUID, str]]:
+        return await queries.find_by_nik(self.reads, keyring, nik)
+
+    async def find_by_kk(self, keyring: KeyRing, kk: str) -> list[UUID]:
+        return await queries.find_by_kk(self.reads, keyring, kk)
+
+    async def find_by_name(self, keyring: KeyRing, village_code: str, name: str) -> list[tuple[UUID, str]]:
+        return await queries.find_by_name(self.reads, keyring, village_code, name)
+
+
+def identifiers(uow: UnitOfWork) -> RegistryIdentifiers:
+    return RegistryIdentifiers(uow.adapter(HouseholdReads))
+
+
+async def record_of(uow: UnitOfWork, keyring: KeyRing, row: dict[str, Any], *, scopes: frozenset[str],
                     client_id: str, purpose: str) -> dict[str, Any]:
-    """A household as a Group record; with the identity scope its personal data is read (and the read recorded)."""
+    """A household as a Group record; with the identity scope its personal data is read through the registry's
+    audited personal read (who, which, why recorded), none once erased."""
     personal = None
     if IDENTITY in scopes:
-        personal = await households.personal(keyring, row["household_id"], actor=f"dci:{client_id}",
-                                             client_id=client_id, purpose=purpose, channel="dci")
+        try:
+            personal = await queries.personal_data(uow.adapter(HouseholdReads), keyring, row["household_id"],
+                                                   actor=f"dci:{client_id}", client_id=client_id, purpose=purpose,
+                                                   channel="dci")
+        except Erased:
+            personal = None
     return group_record(row, personal, scopes=scopes, today=date.today())
 
 
@@ -44,7 +73,8 @@ async def search_item(uow: UnitOfWork, ctx: Dci, item: SearchRequestItem, *, sco
             raise QueryRejected("rjct.pagination.invalid",
                                 f"pagination.page_size: at most {ctx.settings.dci_page_size_max}",
                                 "pagination.page_size")
-        where, args = await households.where(ctx.keyring, criteria.query_type, criteria.query, scopes)
+        where, args = await households.where(identifiers(uow), ctx.keyring, criteria.query_type, criteria.query,
+                                             scopes)
         order = order_by(criteria.sort)
         total = await households.count(where, args)
         rows = await households.page(where, args, order, page_size, (page_number - 1) * page_size)
@@ -53,7 +83,7 @@ async def search_item(uow: UnitOfWork, ctx: Dci, item: SearchRequestItem, *, sco
                                   status_reason_code=err.reason,
                                   status_reason_message=err.message, locale=item.locale)
     purpose = purpose_of(criteria, f"DCI search {transaction_id}/{item.reference_id} (no purpose stated)")
-    records = [await record_of(households, ctx.keyring, row, scopes=scopes, client_id=client_id, purpose=purpose)
+    records = [await record_of(uow, ctx.keyring, row, scopes=scopes, client_id=client_id, purpose=purpose)
                for row in rows]
     return SearchResponseItem(
         reference_id=item.reference_id, timestamp=now_iso(), status="succ",

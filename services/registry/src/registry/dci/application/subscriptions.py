@@ -20,7 +20,7 @@ from registry.dci.adapters.outbox import CallbackOutbox
 from registry.dci.adapters.query import QueryRejected
 from registry.dci.adapters.subscriptions import DciSubscriptions
 from registry.dci.application.context import Dci, now_iso
-from registry.dci.application.search import record_of
+from registry.dci.application.search import identifiers, record_of
 from registry.dci.domain.records import RECORD_TYPE, REG_TYPE
 from registry.dci.domain.schemas import (
     NotifyData,
@@ -67,7 +67,7 @@ async def subscribe(uow: UnitOfWork, ctx: Dci, client: DciClient, scopes: frozen
             items.append(rejected("rjct.notify_details.invalid", f"notify_record_type: only {RECORD_TYPE}"))
             continue
         try:
-            await households.where(ctx.keyring, criteria.filter_type, criteria.filter, scopes)
+            await households.where(identifiers(uow), ctx.keyring, criteria.filter_type, criteria.filter, scopes)
         except QueryRejected as err:
             items.append(rejected("rjct.notify_details.invalid", f"filter: {err.message}"))
             continue
@@ -123,7 +123,7 @@ async def unsubscribe(uow: UnitOfWork, client: DciClient, request: UnsubscribeRe
 
 async def notify_batch(uow: UnitOfWork, ctx: Dci, events: list[RecordedEvent]) -> int:
     """Queue a notify for each (event, matching subscription); returns how many were queued."""
-    households, outbox = uow.adapter(DciHouseholds), uow.adapter(CallbackOutbox)
+    outbox = uow.adapter(CallbackOutbox)
     subs = await uow.adapter(DciSubscriptions).active()
     queued = 0
     for event in events:
@@ -138,10 +138,10 @@ async def notify_batch(uow: UnitOfWork, ctx: Dci, events: list[RecordedEvent]) -
             if client is None or url is None:
                 continue
             scopes = client.effective_scopes(frozenset(sub["scopes"]))
-            row = await _matching(households, ctx, sub, event.stream_id, scopes)
+            row = await _matching(uow, ctx, sub, event.stream_id, scopes)
             if row is None:
                 continue
-            record = await record_of(households, ctx.keyring, row, scopes=scopes, client_id=client.client_id,
+            record = await record_of(uow, ctx.keyring, row, scopes=scopes, client_id=client.client_id,
                                      purpose=sub["purpose"])
             message = NotifyEventRequest(transaction_id=sub["transaction_id"], notify_event=[NotifyEvent(
                 reference_id=sub["reference_id"], timestamp=event.occurred_at.isoformat(),
@@ -155,10 +155,11 @@ async def notify_batch(uow: UnitOfWork, ctx: Dci, events: list[RecordedEvent]) -
     return queued
 
 
-async def _matching(households: DciHouseholds, ctx: Dci, sub: Mapping[str, Any], household_id: UUID,
+async def _matching(uow: UnitOfWork, ctx: Dci, sub: Mapping[str, Any], household_id: UUID,
                     scopes: frozenset[str]) -> dict[str, Any] | None:
+    households = uow.adapter(DciHouseholds)
     try:
-        where, args = await households.where(ctx.keyring, sub["filter_type"],
+        where, args = await households.where(identifiers(uow), ctx.keyring, sub["filter_type"],
                                              ctx.unseal(sub["filter"], "dci-filter"), scopes)
     except QueryRejected:
         return None  # the client's scopes shrank since it subscribed
