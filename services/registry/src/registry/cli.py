@@ -14,16 +14,14 @@ import click
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeRemainingColumn
 
-from gotong.application.rebuild import rebuild as rebuild_tables
-from gotong.application.repository import Repository
 from gotong.application.uow import UnitOfWorkFactory
 from gotong.db import create_engine
 from gotong.eventstore.model import EventMetadata
 from gotong.eventstore.postgres import PostgresEventStore
 from registry.adapters.crypto import KeyRing
-from registry.application.commands import Deps, repo
+from registry.application.commands import Deps
 from registry.application.importer import import_file, write_csv, write_jsonl
-from registry.application.projections import build_projectors
+from registry.application.projections import build_projectors, rebuild_read_tables
 from registry.application.ranking import run_ranking
 from registry.config import Settings
 from registry.dci.entrypoints.tool import dci
@@ -133,8 +131,7 @@ def rebuild() -> None:
     transaction: what the projectors wrote is exactly what replaying the events writes."""
 
     async def go(units: UnitOfWorkFactory) -> Any:
-        repositories: list[Repository[Any]] = [repo]
-        return await rebuild_tables(units.store.database, units.projectors, repositories)
+        return await rebuild_read_tables(units.store.database, units.projectors)
 
     report = _with_units(go)
     click.echo(json.dumps({"events": report.events, "aggregates": report.aggregates,

@@ -23,7 +23,8 @@ from datetime import date, timedelta
 from typing import Any
 
 from gotong.reference import regency_population
-from registry.domain.identity import make_nik, regions
+from registry.adapters.reference import regions
+from registry.domain.identity import make_nik
 
 MALE = ["Budi", "Agus", "Ahmad", "Muhammad", "Joko", "Slamet", "Eko", "Dedi", "Hendra", "Rudi", "Bambang", "Wahyu",
         "Andi", "Yusuf", "Rizki", "Fajar", "Dimas", "Arif", "Teguh", "Sutrisno", "Iwan", "Imam", "Hadi", "Asep",

@@ -3,7 +3,7 @@
 import httpx
 import pytest
 
-from gotong.messaging.topics import dlq_topic, ensure_topics
+from gotong.messaging.topics import dlq_topic, ensure_topics, events_topic
 from gotong.testing.tokens import TokenIssuer
 from registry.adapters.civil_registry import DukcapilSimulator
 from registry.adapters.crypto import KeyRing
@@ -32,7 +32,7 @@ def civil():
 
 @pytest.fixture
 async def client(database_url, kafka_bootstrap, civil):
-    topics = ["registry.events", "disbursement.events"]
+    topics = [events_topic("registry"), events_topic("disbursement")]
     await ensure_topics(kafka_bootstrap, [*topics, *(dlq_topic(t) for t in topics)])
     settings = Settings(database_url=database_url, kafka_bootstrap_servers=kafka_bootstrap, relay_enabled=False,
                         consume_disbursement=False, status_check_per_minute=60)

@@ -9,6 +9,7 @@ from gotong.contracts.disbursement import PaymentRecorded
 from gotong.contracts.registry import EVENTS
 from gotong.messaging.cloudevents import decode
 from gotong.messaging.relay import OutboxRelay
+from gotong.messaging.topics import events_topic
 from gotong.testing.kafka import read_topic
 from registry.entrypoints.consumers.disbursement import on_disbursement_event
 from registry.synthetic import households
@@ -103,7 +104,7 @@ async def test_registry_events_and_logs_carry_no_personal_data(client, kafka_boo
                         mapper=client.app.state.contract_mapper)
     await relay.drain()
     await relay.close()
-    records = await read_topic(kafka_bootstrap, "registry.events", polls=8, timeout_ms=500)
+    records = await read_topic(kafka_bootstrap, events_topic("registry"), polls=8, timeout_ms=500)
     raw = b" ".join(r.value + b"".join(v for _, v in r.headers) for r in records)
     events = [e for e in (decode(r.value, r.headers) for r in records) if e.service != "kit"]
     mine = [e for e in events if e.data.get("household_ref") in refs]

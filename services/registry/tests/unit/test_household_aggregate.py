@@ -7,6 +7,7 @@ from uuid import uuid4
 import pytest
 
 from gotong.domain.errors import InvalidTransition, NotFound, ValidationFailed
+from registry.adapters.reference import regions
 from registry.domain.household import (
     Household,
     HouseholdMergedAway,
@@ -44,7 +45,7 @@ def valid_input() -> dict:
 
 
 def test_a_valid_household_passes():
-    validate_household(HouseholdIn.model_validate(valid_input()))
+    validate_household(HouseholdIn.model_validate(valid_input()), regions=regions(), today=date.today())
 
 
 @pytest.mark.parametrize(("change", "field", "detail"), [
@@ -60,7 +61,7 @@ def test_each_input_rule_names_its_field(change, field, detail):
     data = valid_input()
     change(data)
     with pytest.raises(ValidationFailed) as err:
-        validate_household(HouseholdIn.model_validate(data), prefix="p.")
+        validate_household(HouseholdIn.model_validate(data), prefix="p.", regions=regions(), today=date.today())
     assert err.value.field == field.replace("{last}", str(len(data["members"]) - 1))
     assert err.value.detail == detail
 
@@ -70,7 +71,7 @@ def test_only_a_woman_can_be_pregnant_and_nobody_is_born_tomorrow():
     men = [i for i, m in enumerate(data["members"]) if m["sex"] == "M"]
     data["members"][men[0]]["pregnant"] = True
     with pytest.raises(ValidationFailed, match="only a woman can be recorded as pregnant") as err:
-        validate_household(HouseholdIn.model_validate(data))
+        validate_household(HouseholdIn.model_validate(data), regions=regions(), today=date.today())
     assert err.value.field == f"members.{men[0]}.pregnant"
 
 

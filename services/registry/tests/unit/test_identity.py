@@ -5,7 +5,10 @@ from datetime import date
 import pytest
 
 from gotong.domain.errors import ValidationFailed
+from registry.adapters.reference import regions
 from registry.domain.identity import check_kk, check_nik, check_village, make_nik
+
+REGIONS = regions()
 
 BANDUNG_SUKASARI = "32.73.01"
 
@@ -17,7 +20,7 @@ BANDUNG_SUKASARI = "32.73.01"
     ("3273012902960009", date(1996, 2, 29), "M"),   # leap day
 ])
 def test_good_nik(nik, birth, sex):
-    assert check_nik(nik, birth_date=birth, sex=sex) == nik
+    assert check_nik(nik, birth_date=birth, sex=sex, regions=REGIONS) == nik
 
 
 @pytest.mark.parametrize(("nik", "birth", "sex", "fragment"), [
@@ -34,7 +37,7 @@ def test_good_nik(nik, birth, sex):
 ])
 def test_bad_nik_names_the_field_and_never_echoes_the_number(nik, birth, sex, fragment):
     with pytest.raises(ValidationFailed) as err:
-        check_nik(nik, birth_date=birth, sex=sex, field="members.0.nik")
+        check_nik(nik, birth_date=birth, sex=sex, field="members.0.nik", regions=REGIONS)
     assert err.value.field == "members.0.nik"
     assert fragment in err.value.detail
     assert nik not in err.value.detail
@@ -46,21 +49,21 @@ def test_bad_nik_names_the_field_and_never_echoes_the_number(nik, birth, sex, fr
 ])
 def test_kk(kk, ok):
     if ok:
-        assert check_kk(kk) == kk
+        assert check_kk(kk, regions=REGIONS) == kk
     else:
         with pytest.raises(ValidationFailed) as err:
-            check_kk(kk)
+            check_kk(kk, regions=REGIONS)
         assert err.value.field == "kk"
 
 
 def test_village_must_exist():
-    assert check_village("32.73.01.1001") == "32.73.01.1001"
+    assert check_village("32.73.01.1001", regions=REGIONS) == "32.73.01.1001"
     with pytest.raises(ValidationFailed) as err:
-        check_village("32.73.01.9999")
+        check_village("32.73.01.9999", regions=REGIONS)
     assert err.value.field == "village_code"
 
 
 def test_make_nik_round_trips():
     nik = make_nik(BANDUNG_SUKASARI, date(1985, 12, 3), "F", 42)
     assert nik == "3273014312850042"
-    assert check_nik(nik, birth_date=date(1985, 12, 3), sex="F") == nik
+    assert check_nik(nik, birth_date=date(1985, 12, 3), sex="F", regions=REGIONS) == nik

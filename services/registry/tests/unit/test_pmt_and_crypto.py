@@ -7,8 +7,9 @@ import pytest
 from cryptography.exceptions import InvalidTag
 
 from registry.adapters.crypto import KeyRing, name_key, seal, unseal
+from registry.adapters.reference import load_rule
 from registry.domain.model import Attributes, MemberFact
-from registry.domain.pmt import deciles, load_rule
+from registry.domain.pmt import deciles
 
 ON = date(2026, 10, 1)
 

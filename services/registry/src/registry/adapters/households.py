@@ -37,10 +37,14 @@ HOUSEHOLD_COLUMNS = ("household_id", "version", "village_code", "district_code",
                      "verification", "members", "attributes", "pii", "desil", "desil_province", "rule_version",
                      "status")
 
+# `score` is the ranking's (not the aggregate's): a new row takes it from the newest run that ranked the household
+# (none for a new household; the newest score after a rebuild), an existing row keeps it.
 UPSERT = """
 INSERT INTO households (household_id, version, village_code, district_code, regency_code, province_code,
-                        verification, members, attributes, pii, desil, desil_province, rule_version, status)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
+                        verification, members, attributes, pii, desil, desil_province, rule_version, status, score)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14,
+        (SELECT s.score FROM ranking_runs r JOIN desil_snapshots s ON s.snapshot = r.snapshot AND s.household_id = $1
+         ORDER BY r.computed_at DESC LIMIT 1))
 ON CONFLICT (household_id) DO UPDATE SET version = EXCLUDED.version, village_code = EXCLUDED.village_code,
   district_code = EXCLUDED.district_code, regency_code = EXCLUDED.regency_code,
   province_code = EXCLUDED.province_code, verification = EXCLUDED.verification, members = EXCLUDED.members,

@@ -4,7 +4,7 @@ transaction. Handlers never commit, never see a connection and hold no rule of t
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Literal
 from uuid import UUID
@@ -18,6 +18,7 @@ from gotong.domain.errors import Conflict, NotFound
 from registry.adapters.civil_registry import CivilRegistry
 from registry.adapters.crypto import KeyRing, seal_text
 from registry.adapters.households import HouseholdKeys, IndexLookups
+from registry.adapters.reference import regions
 from registry.adapters.reviews import ReviewQueue
 from registry.application.personal import (
     Personal,
@@ -29,7 +30,7 @@ from registry.application.personal import (
 )
 from registry.application.verification import CHECKS, Candidate, verify
 from registry.domain.household import Erased, Household, ReviewDecided, events, validate_household
-from registry.domain.identity import check_nik, check_village
+from registry.domain.identity import Regions, check_nik, check_village
 from registry.domain.model import Attributes, HouseholdIn, MemberFact, MemberIn, Relation, Schooling
 
 repo = Repository(Household, events)
@@ -39,8 +40,11 @@ __all__ = ["Deps", "Erased", "load", "repo"]
 
 @dataclass
 class Deps:
+    """What the registry's commands are handed besides their unit of work."""
+
     keyring: KeyRing
     civil: CivilRegistry
+    regions: Regions = field(default_factory=regions)
 
 
 async def data_key(keys: HouseholdKeys, keyring: KeyRing, household_id: UUID) -> bytes:
@@ -84,7 +88,7 @@ def summary(h: Household, reasons: list[dict[str, str]] | None = None) -> dict[s
 
 
 async def register_household(uow: UnitOfWork, deps: Deps, data: HouseholdIn, source: str = "ops") -> dict[str, Any]:
-    validate_household(data, today=uow.clock.today())
+    validate_household(data, regions=deps.regions, today=uow.clock.today())
     prepared = prepare(deps.keyring, data, uuid7())
     h = Household.register(prepared.household_id, data.village_code, prepared.facts, data.attributes,
                            prepared.pii, source, clock=uow.clock)
@@ -110,7 +114,7 @@ class AddMember(BaseModel):
 async def add_member(uow: UnitOfWork, deps: Deps, household_id: UUID, body: AddMember) -> dict[str, Any]:
     h = await load(uow, household_id)
     m = body.member
-    check_nik(m.nik, birth_date=m.birth_date, sex=m.sex, field="member.nik")
+    check_nik(m.nik, birth_date=m.birth_date, sex=m.sex, field="member.nik", regions=deps.regions)
     dek, personal = await personal_of(uow, deps.keyring, h)
     if any(p["nik"] == m.nik for p in personal.members.values()):
         raise Conflict("a member with this NIK is in this household already", field="member.nik")
@@ -173,7 +177,7 @@ class Correction(BaseModel):
 async def correct(uow: UnitOfWork, deps: Deps, household_id: UUID, body: Correction) -> dict[str, Any]:
     h = await load(uow, household_id)
     dek, personal = await personal_of(uow, deps.keyring, h)
-    village = check_village(body.village_code) if body.village_code else h.village_code
+    village = check_village(body.village_code, regions=deps.regions) if body.village_code else h.village_code
     for field_name in ("address", "phone", "bank_account"):
         if getattr(body, field_name) is not None:
             setattr(personal, field_name, getattr(body, field_name))
@@ -188,7 +192,8 @@ async def correct(uow: UnitOfWork, deps: Deps, household_id: UUID, body: Correct
                 p[key] = changes[key]
         if fix.birth_date:
             p["birth_date"] = fix.birth_date.isoformat()
-        check_nik(p["nik"], birth_date=date.fromisoformat(p["birth_date"]), sex=p["sex"], field=f"members.{ref}.nik")
+        check_nik(p["nik"], birth_date=date.fromisoformat(p["birth_date"]), sex=p["sex"], field=f"members.{ref}.nik",
+                  regions=deps.regions)
         personal.members[ref] = p
         fact_changes = {k: v for k, v in changes.items() if k in MemberFact.model_fields and k not in ("nik", "name")}
         fact_changes["birth_month"] = p["birth_date"][:7]

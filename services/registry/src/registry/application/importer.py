@@ -256,7 +256,7 @@ async def import_file(units: UnitOfWorkFactory, deps: Deps, path: Path, *, batch
                 else:
                     try:
                         data = HouseholdIn.model_validate(row.data)
-                        validate_household(data, today=today)
+                        validate_household(data, regions=deps.regions, today=today)
                         if any(m.birth_date > today for m in data.members):
                             raise ValueError("a birth date is in the future")
                         batch.append((row, data, prepare(deps.keyring, data, uuid7())))

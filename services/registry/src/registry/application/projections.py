@@ -7,11 +7,16 @@
 
 from __future__ import annotations
 
-from gotong.adapters.sql import Sql
+from typing import Any
+
+from gotong.adapters.sql import Database, Sql
+from gotong.application.rebuild import Rebuilt, rebuild
+from gotong.application.repository import Repository
 from gotong.application.uow import EventContext, Projectors
 from registry.adapters.crypto import KeyRing
 from registry.adapters.households import HouseholdKeys, HouseholdTable
 from registry.adapters.reviews import ReviewQueue
+from registry.application.commands import repo
 from registry.application.personal import Indexes, Personal, indexes
 from registry.domain.household import (
     Household,
@@ -63,3 +68,9 @@ def build_projectors(keyring: KeyRing) -> Projectors:
         await ReviewQueue(sql).decided(at.stream_id, e.approved_by, at.occurred_at)
 
     return projectors
+
+
+async def rebuild_read_tables(database: Database, projectors: Projectors) -> Rebuilt:
+    """Empty the tables the projectors own and replay the whole event store into them (one transaction)."""
+    repositories: list[Repository[Any]] = [repo]
+    return await rebuild(database, projectors, repositories)

@@ -16,9 +16,10 @@ from gotong.application.uow import UnitOfWork
 from gotong.domain.errors import ValidationFailed
 from gotong.eventstore.model import AppendRequest, EventData
 from registry.adapters.ranking import RankingTables
+from registry.adapters.reference import load_rule
 from registry.domain.household import Household, HouseholdRanked
 from registry.domain.model import Attributes, MemberFact
-from registry.domain.pmt import PmtRule, deciles, load_rule
+from registry.domain.pmt import PmtRule, deciles
 
 #: DTSEN, the register this service keeps, exists from 2025 (Inpres 4/2025): no ranking of an earlier quarter.
 FIRST_RANKING_DAY = date(2025, 1, 1)

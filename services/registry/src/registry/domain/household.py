@@ -19,7 +19,7 @@ from gotong.domain.aggregate import Aggregate
 from gotong.domain.clock import SYSTEM_CLOCK, Clock
 from gotong.domain.errors import Conflict, Forbidden, InvalidTransition, NotFound, ValidationFailed
 from gotong.domain.events import DomainEvent, EventRegistry
-from registry.domain.identity import check_kk, check_nik, check_village, region_parts
+from registry.domain.identity import Regions, check_kk, check_nik, check_village, region_parts
 from registry.domain.model import Attributes, HouseholdIn, MemberFact, Relation, age_band, age_on
 
 events = EventRegistry()
@@ -186,15 +186,15 @@ def head_too_young(members: Iterable[MemberFact], today: date) -> list[dict[str,
             and age_on(m.birth_month, today) < HEAD_MIN_AGE]
 
 
-def validate_household(data: HouseholdIn, *, prefix: str = "", today: date | None = None) -> None:
-    """Rules pydantic cannot express; every error names its field (e.g. `members.2.nik`)."""
-    check_kk(data.kk, field=f"{prefix}kk")
-    check_village(data.village_code, field=f"{prefix}village_code")
+def validate_household(data: HouseholdIn, *, regions: Regions, today: date, prefix: str = "") -> None:
+    """Rules pydantic cannot express, against the region codes and on `today`; every error names its field
+    (e.g. `members.2.nik`)."""
+    check_kk(data.kk, field=f"{prefix}kk", regions=regions)
+    check_village(data.village_code, field=f"{prefix}village_code", regions=regions)
     check_one_head((m.relation for m in data.members), field=f"{prefix}members")
     seen: set[str] = set()
-    today = today or SYSTEM_CLOCK.today()
     for i, m in enumerate(data.members):
-        check_nik(m.nik, birth_date=m.birth_date, sex=m.sex, field=f"{prefix}members.{i}.nik")
+        check_nik(m.nik, birth_date=m.birth_date, sex=m.sex, field=f"{prefix}members.{i}.nik", regions=regions)
         if m.nik in seen:
             raise ValidationFailed("the same NIK appears twice in this household", field=f"{prefix}members.{i}.nik")
         seen.add(m.nik)

@@ -1,23 +1,19 @@
 """Welfare ranking: a proxy means test score per household, then desil 1–10 over the ranked population.
 
-The score is documented and versioned in `rules/<version>.json` (see the `description` there); a ranking
-run names the rule version it used, so a past desil can always be explained.
+The score is documented and versioned in a rule file (`registry/adapters/rules/<version>.json`, see the
+`description` there; loaded by `registry.adapters.reference.load_rule`); a ranking run names the rule version it
+used, so a past desil can always be explained.
 """
 
 from __future__ import annotations
 
-import functools
-import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
-from pathlib import Path
 from typing import Any
 
-from gotong.domain.errors import ValidationFailed
 from registry.domain.model import Attributes, MemberFact, age_on
 
-RULES = Path(__file__).parent / "rules"
 DEFAULT_RULE = "pmt-2026.1"
 
 
@@ -39,19 +35,6 @@ class PmtRule:
         points += attributes.income_band * s["income_band"] + attributes.expenditure_band * s["expenditure_band"]
         points += size * s["per_member"] + dependants * s["per_dependant"]
         return round(float(points), 4)
-
-
-def load_rule(version: str = DEFAULT_RULE) -> PmtRule:
-    known = sorted(p.stem for p in RULES.glob("*.json"))
-    if version not in known:  # a name from the list, never a path: no other file is ever opened
-        raise ValidationFailed(f"no PMT rule version {version[:40]!r}; known: {known}", field="rule_version")
-    return _read_rule(version)
-
-
-@functools.cache
-def _read_rule(version: str) -> PmtRule:
-    spec = json.loads((RULES / f"{version}.json").read_text())
-    return PmtRule(spec["version"], spec)
 
 
 def deciles(scores: Sequence[tuple[Any, float]]) -> dict[Any, int]:

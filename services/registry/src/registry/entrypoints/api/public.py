@@ -12,7 +12,6 @@ import contextlib
 from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
-import asyncpg
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -20,12 +19,11 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from gotong.api.app import runtime
 from gotong.api.problem import problem_responses
 from gotong.api.ratelimit import TokenBuckets, rate_limit
-from gotong.db import asyncpg_dsn
 from gotong.domain.errors import ValidationFailed
 from registry.adapters.crypto import KeyRing, normalise_name
-from registry.adapters.status import StatusCheck
-from registry.domain.identity import check_village, regions
-from registry.entrypoints.api.deps import RegistryState, registry_state
+from registry.adapters.status import StatusCheck, StatusPool
+from registry.domain.identity import check_village
+from registry.entrypoints.api.deps import RegistryDep, RegistryState, registry_state
 
 
 class StatusQuery(BaseModel):
@@ -68,9 +66,10 @@ def answer(row: Any) -> StatusAnswer:
 
 
 async def check_status(request: Request, query: StatusQuery) -> StatusAnswer:
+    state = registry_state(request.app)
     if query.village_code:
-        check_village(query.village_code)
-    key, by_nik = lookup_key(registry_state(request.app).keyring, query)
+        check_village(query.village_code, regions=state.deps.regions)
+    key, by_nik = lookup_key(state.keyring, query)
     async with runtime(request.app).database.statement() as sql:
         return answer(await StatusCheck(sql).lookup(key, by_nik))
 
@@ -84,7 +83,7 @@ class FastStatusCheck:
     def __init__(self, app: ASGIApp, per_minute: int, holder: RegistryState | None = None) -> None:
         self.app = app
         self.buckets = TokenBuckets(per_minute, max(1, per_minute // 6))
-        self.pool: asyncpg.Pool | None = None
+        self.pool: StatusPool | None = None
         if holder is not None:
             holder.fast_status_check = self  # so the app's lifespan can close the pool
 
@@ -99,7 +98,7 @@ class FastStatusCheck:
             more = message.get("more_body", False)
         try:
             query = StatusQuery.model_validate_json(body)
-            if query.village_code and query.village_code not in regions().villages:
+            if query.village_code and query.village_code not in registry_state(scope["app"]).deps.regions.villages:
                 raise ValueError("unknown village")
         except ValueError:
             await self.app(scope, _replay(body), send)  # the documented route explains what is wrong
@@ -111,10 +110,9 @@ class FastStatusCheck:
             return
         app = scope["app"]
         if self.pool is None:
-            self.pool = await asyncpg.create_pool(asyncpg_dsn(runtime(app).settings.service_database_url),
-                                                  min_size=1, max_size=8)
+            self.pool = StatusPool(runtime(app).settings.service_database_url)
         key, by_nik = lookup_key(registry_state(app).keyring, query)
-        row = await StatusCheck(self.pool).lookup(key, by_nik)
+        row = await self.pool.lookup(key, by_nik)
         payload = answer(row).model_dump_json().encode()
         await send({"type": "http.response.start", "status": 200, "headers": [
             (b"content-type", b"application/json"), (b"content-length", str(len(payload)).encode()),
@@ -158,12 +156,12 @@ def public_router(per_minute: int) -> APIRouter:
         return await check_status(request, query)
 
     @router.get("/regions/{code}", summary="Region choices for the form: children of a province/regency/district")
-    async def region_children(code: str) -> list[dict[str, str]]:
+    async def region_children(code: str, state: RegistryDep) -> list[dict[str, str]]:
         depth = code.count(".") + 1 if code != "0" else 0
         if depth > 3:
             raise ValidationFailed("villages have no children", field="code")
         prefix = "" if depth == 0 else code + "."
-        names = regions().names
+        names = state.deps.regions.names
         return [{"code": k, "name": v} for k, v in sorted(names.items())
                 if k.startswith(prefix) and k.count(".") == depth]
 
