@@ -11,11 +11,12 @@ import pytest
 
 from disbursement.adapters import channel as channel_adapter
 from disbursement.adapters import replica
+from disbursement.bootstrap import create_app
 from disbursement.config import Settings
-from disbursement.entrypoints.api.app import create_app
+from disbursement.entrypoints.state import service
 from disbursement.simulator import Channel, ChannelConfig, create_simulator, deliver_due
+from gotong.api.app import runtime
 from gotong.contracts.registry import HouseholdChanged
-from gotong.eventstore.postgres import driver_connection
 from gotong.testing.tokens import TokenIssuer
 
 ISSUER = TokenIssuer()
@@ -52,21 +53,19 @@ class Env:
         return auth(sub, scopes)
 
     async def households(self, *events: HouseholdChanged) -> None:
-        async with self.app.state.engine.begin() as conn:
-            driver = await driver_connection(conn)
+        async with runtime(self.app).database.transaction() as sql:
             for e in events:
-                await replica.apply_changed(driver, e)
+                await replica.apply_changed(sql, e)
 
     async def sql(self, query: str, *args: Any) -> list[Any]:
-        async with self.app.state.engine.connect() as conn:
-            driver = await driver_connection(conn, begin=False)
-            return list(await driver.fetch(query, *args))
+        async with runtime(self.app).database.statement() as sql:
+            return list(await sql.fetch(query, *args))
 
     async def run_channel(self, rounds: int = 4) -> None:
         """Send every pending instruction, let the channel answer all of it, repeat until quiet."""
-        settings = self.app.state.settings
+        settings = service(self.app).settings
         for _ in range(rounds):
-            while await channel_adapter.send_pending(self.app.state.engine, settings, self.channel_client):
+            while await channel_adapter.send_pending(runtime(self.app).database, settings, self.channel_client):
                 pass
             if not await deliver_due(self.channel, self.client, everything=True) and not self.channel.outbox:
                 return
@@ -108,5 +107,5 @@ async def env(database_url, kafka_bootstrap):
         app.state.token_verifier = ISSUER.verifier()
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app=sim), base_url="http://channel") as cc, \
                 httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://disbursement") as c:
-            app.state.channel_client = cc
+            service(app).channel_client = cc
             yield Env(c, app, sim.state.channel, cc)

@@ -12,8 +12,8 @@ import click
 def main(host: str, port: int) -> None:
     import uvicorn
 
+    from disbursement.bootstrap import create_app
     from disbursement.config import Settings
-    from disbursement.entrypoints.api.app import create_app
 
     uvicorn.run(create_app(Settings()), host=host, port=port, log_config=None, access_log=False,
                 timeout_graceful_shutdown=10)

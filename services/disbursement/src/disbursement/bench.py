@@ -15,15 +15,19 @@ import click
 import orjson
 from sqlalchemy.engine import make_url
 
+from disbursement.adapters.computation import ENTITLEMENT_COLUMNS, EntitlementComputation
+from disbursement.adapters.projections import projectors
+from disbursement.adapters.shipped import shipped_programs
 from disbursement.application import cycles as cy
-from disbursement.application.programs import define_program, shipped_programs
+from disbursement.application.programs import define_program
 from disbursement.domain.eligibility import STILL_PRESENT
 from disbursement.fixtures import VILLAGES, copy_households, household_ref
+from gotong.application.uow import UnitOfWorkFactory
 from gotong.bench.harness import Report, Timer, console, servers
 from gotong.bench.harness import Result as Measure
 from gotong.db import asyncpg_dsn, create_engine, drop_database
 from gotong.eventstore import EventMetadata
-from gotong.eventstore.postgres import PostgresEventStore, driver_connection
+from gotong.eventstore.postgres import PostgresEventStore
 from gotong.migrations import migrate
 from gotong.service import discover_services
 
@@ -63,7 +67,7 @@ async def _raw_copy(url: str, n: int, cycle_id: UUID, program_id: UUID) -> float
                     "funding_source": "apbn", "csr_allocation_id": None, "status": "instructed", "attempt": 1,
                     "occurred_at": now.isoformat()}).decode(), now) for pid, r in zip(pids, refs, strict=True)]
                 async with raw.transaction():
-                    await raw.copy_records_to_table("raw_entitlements", records=ents, columns=cy.ENTITLEMENT_COLUMNS)
+                    await raw.copy_records_to_table("raw_entitlements", records=ents, columns=ENTITLEMENT_COLUMNS)
                     await raw.copy_records_to_table("raw_payments", records=pays, columns=(
                         "payment_id", "cycle_id", "program_id", "household_ref", "amount", "status", "attempt",
                         "version", "village_code", "regency_code", "province_code", "desil"))
@@ -83,37 +87,39 @@ async def bench_disbursement(households: int, batch: int) -> Report:
         engine = create_engine(url, pool_size=4)
         try:
             store = PostgresEventStore(engine)
+            database = store.database
+            units = UnitOfWorkFactory(store, projectors=projectors)
             meta, checker = EventMetadata(actor="bench-officer"), EventMetadata(actor="bench-supervisor")
             bpnt = next(p for p in shipped_programs() if p.code == "BPNT")
             bpnt = bpnt.model_copy(update={"budget": households * 600_000 * 2})
-            async with store.transaction() as tx:
-                program = await define_program(tx, bpnt, meta)
+            async with units.begin(meta) as uow:
+                program = await define_program(uow, bpnt)
             console.print(f"loading {households:,} households into the replica (COPY, not timed) ...")
             started = time.perf_counter()
             for start in range(0, households, 100_000):
-                async with engine.begin() as conn:
-                    await copy_households(await driver_connection(conn), bench_rows(start,
-                                                                                    min(100_000, households - start)))
-            async with engine.begin() as conn:
-                await conn.exec_driver_sql("ANALYZE households")
+                async with database.transaction() as sql:
+                    await copy_households(sql, bench_rows(start, min(100_000, households - start)))
+            async with database.statement() as sql:
+                await sql.execute("ANALYZE households")
             console.print(f"  loaded in {time.perf_counter() - started:.1f}s")
             steps: dict[str, float] = {}
             with Timer() as total:
                 with Timer() as t:
-                    async with store.transaction() as tx:
-                        view = await cy.open_cycle(tx, "BPNT", "2026-Q4", date(2026, 10, 1), "bench-officer", meta)
+                    async with units.begin(meta) as uow:
+                        view = await cy.open_cycle(uow, "BPNT", "2026-Q4", date(2026, 10, 1), "bench-officer")
                     cid = UUID(view["cycle_id"])
-                    computed = await cy.compute(store, cid, "bench-officer", meta, batch=batch)
+                    computed = await cy.compute(units, EntitlementComputation(database), cid, "bench-officer", meta,
+                                                batch=batch)
                 steps["compute"] = t.seconds
                 with Timer() as t:
-                    async with store.transaction() as tx:
-                        await cy.review(tx, cid, "bench-reviewer", None, meta)
-                    async with store.transaction() as tx:
-                        await cy.approve(tx, cid, "bench-supervisor", checker)
+                    async with units.begin(meta) as uow:
+                        await cy.review(uow, cid, "bench-reviewer", None)
+                    async with units.begin(checker) as uow:
+                        await cy.approve(uow, cid, "bench-supervisor")
                 steps["review + approve"] = t.seconds
                 with Timer() as t:
-                    async with store.transaction() as tx:
-                        paid = await cy.instruct(tx, cid, "bench-officer", meta)
+                    async with units.begin(meta) as uow:
+                        paid = await cy.instruct(uow, cid, "bench-officer")
                 steps["instruct"] = t.seconds
             assert computed["households"] == households, computed
             assert paid["instructed_now"] == households, paid
@@ -123,8 +129,7 @@ async def bench_disbursement(households: int, batch: int) -> Report:
             raw_seconds = await _raw_copy(url, households, cid, UUID(program["program_id"]))
             report.add(Measure("raw COPY of the same rows (entitlements, payments, events)", households,
                                raw_seconds, "households"))
-            async with engine.connect() as conn:
-                d = await driver_connection(conn, begin=False)
+            async with database.read() as d:
                 dupes = await d.fetchval("SELECT count(*) FROM (SELECT household_ref FROM payments GROUP BY 1 "
                                          "HAVING count(*) > 1) x")
                 events = await d.fetchval("SELECT count(*) FROM events WHERE event_type = 'PaymentRecorded'")

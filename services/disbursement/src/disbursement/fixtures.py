@@ -12,6 +12,7 @@ from uuid import UUID, uuid5
 import orjson
 
 from disbursement.domain.eligibility import present_until
+from gotong.adapters.sql import Sql
 from gotong.contracts.registry import HouseholdChanged, MemberFacts
 
 NS = UUID("0d7c5a40-5a0e-5b7e-8f57-6f7e0b2f9d11")
@@ -59,14 +60,14 @@ def random_rows(count: int, *, seed: int = 7, desil_max: int = 4, start: int = 0
                present_until(members))
 
 
-async def copy_households(driver: Any, rows: Iterable[tuple[Any, ...]]) -> None:
+async def copy_households(sql: Sql, rows: Iterable[tuple[Any, ...]]) -> None:
     """Bulk-load replica rows with COPY (benchmark and tests; the service itself learns them from events)."""
-    await driver.execute("CREATE TEMP TABLE IF NOT EXISTS households_stage (household_ref text, household_version "
+    await sql.execute("CREATE TEMP TABLE IF NOT EXISTS households_stage (household_ref text, household_version "
                          "int, village_code text, district_code text, regency_code text, province_code text, "
                          "verification text, desil smallint, desil_rule_version text, desil_snapshot text, "
                          "members text, present_until date)")
-    await driver.execute("TRUNCATE households_stage")
-    await driver.copy_records_to_table("households_stage", records=list(rows), columns=REPLICA_COLUMNS)
+    await sql.execute("TRUNCATE households_stage")
+    await sql.copy("households_stage", list(rows), REPLICA_COLUMNS)
     cols = ", ".join(REPLICA_COLUMNS)
-    await driver.execute(f"INSERT INTO households ({cols}) SELECT {cols.replace('members', 'members::jsonb')} "
+    await sql.execute(f"INSERT INTO households ({cols}) SELECT {cols.replace('members', 'members::jsonb')} "
                          "FROM households_stage ON CONFLICT (household_ref) DO NOTHING")

@@ -251,6 +251,6 @@ async def _post(client: httpx.AsyncClient, channel: Channel, uri: str, action: s
 
 
 if __name__ == "__main__":  # `python -m disbursement.simulator --port 8112 ...`, same as `gotong cycle simulator`
-    from disbursement.cli import simulator
+    from disbursement.entrypoints.cli import simulator
 
     simulator()

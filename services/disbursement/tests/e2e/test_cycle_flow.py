@@ -11,12 +11,13 @@ import orjson
 
 from disbursement.adapters import replica
 from disbursement.application import cycles as cy
+from disbursement.bootstrap import create_app
 from disbursement.config import Settings
-from disbursement.entrypoints.api.app import create_app
+from disbursement.entrypoints.state import service
 from disbursement.fixtures import changed, member
 from disbursement.simulator import ChannelConfig
+from gotong.api.app import runtime
 from gotong.eventstore import EventMetadata
-from gotong.eventstore.postgres import driver_connection
 from gotong.testing.wait import eventually
 
 
@@ -116,8 +117,8 @@ async def test_held_household_is_paid_when_cleared_and_never_twice(env):
     await env.run_channel()
     # The registry clears the household: its held entitlement is released and paid without another `pay`.
     await env.households(changed("HH-REVIEW", 2, verification="verified", change="verified"))
-    assert await cy.pay_released(env.app.state.store) == 1
-    assert await cy.pay_released(env.app.state.store) == 0
+    assert await cy.pay_released(runtime(env.app).units) == 1
+    assert await cy.pay_released(runtime(env.app).units) == 0
     r = await env.post(f"/v1/cycles/{cid}/pay", env.ops)
     assert r.json()["instructed_now"] == 0
     await env.run_channel()
@@ -216,9 +217,8 @@ async def test_the_embedded_channel_pays_in_the_background_as_under_gotong_up(da
                         dispatch_interval_s=0.05)
     app = create_app(settings)
     async with app.router.lifespan_context(app):
-        app.state.embedded_channel.config = ChannelConfig(delay_s=0.05)
-        async with app.state.engine.begin() as conn:
-            d = await driver_connection(conn)
+        service(app).embedded_channel.config = ChannelConfig(delay_s=0.05)  # type: ignore[union-attr]
+        async with runtime(app).database.transaction() as d:
             for i in range(3):
                 await replica.apply_changed(d, changed(f"HH-{i}", 1))
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://d") as c:
@@ -227,8 +227,8 @@ async def test_the_embedded_channel_pays_in_the_background_as_under_gotong_up(da
             await c.post(f"/v1/cycles/{cid}/compute")
             await c.post(f"/v1/cycles/{cid}/review", json={})
             # Without auth every caller is "anonymous": approve as a supervisor through the application layer.
-            async with app.state.store.transaction() as tx:
-                await cy.approve(tx, UUID(cid), "sup-1", EventMetadata(actor="sup-1"))
+            async with runtime(app).units.begin(EventMetadata(actor="sup-1")) as uow:
+                await cy.approve(uow, UUID(cid), "sup-1")
             assert (await c.post(f"/v1/cycles/{cid}/pay")).json()["instructed_now"] == 3
             view = await eventually(lambda: _json(c.get(f"/v1/cycles/{cid}")),
                                     lambda v: v["payments"].get("paid", {}).get("count") == 3,
@@ -241,8 +241,7 @@ async def test_the_embedded_channel_pays_in_the_background_as_under_gotong_up(da
 async def test_a_second_computation_of_the_same_cycle_is_refused_while_one_runs(env):
     await env.households(changed("HH-A", 1))
     cid = await env.cycle(until="open")
-    async with env.app.state.engine.connect() as conn:
-        d = await driver_connection(conn, begin=False)
+    async with runtime(env.app).database.statement() as d:
         await d.execute("SELECT pg_advisory_lock(hashtextextended($1, 0))", f"compute:{cid}")
         r = await env.post(f"/v1/cycles/{cid}/compute")
         assert r.status_code == 409

@@ -18,12 +18,15 @@ import httpx
 import pytest
 from click.testing import CliRunner
 
+from disbursement.adapters.projections import projectors
 from disbursement.application import cycles as cy
-from disbursement.cli import cycle
+from disbursement.entrypoints.cli import cycle
 from disbursement.fixtures import copy_households, random_rows
+from gotong.adapters.sql import Database
+from gotong.application.uow import UnitOfWorkFactory
 from gotong.db import create_engine
 from gotong.eventstore import EventMetadata
-from gotong.eventstore.postgres import PostgresEventStore, driver_connection
+from gotong.eventstore.postgres import PostgresEventStore
 
 HOUSEHOLDS = 2000
 # The service and the channel as their own processes (`python -m disbursement` is what `gotong serve
@@ -78,8 +81,8 @@ class Service:
 
 
 async def scalar(engine, query: str, *args) -> int:
-    async with engine.connect() as conn:
-        return int(await (await driver_connection(conn, begin=False)).fetchval(query, *args))
+    async with Database(engine).statement() as sql:
+        return int(await sql.fetchval(query, *args))
 
 
 async def wait_for(engine, query: str, predicate, *args, timeout: float = 60.0) -> int:
@@ -96,8 +99,8 @@ async def wait_for(engine, query: str, predicate, *args, timeout: float = 60.0) 
 async def test_kill_9_mid_compute_and_mid_pay_pays_each_household_once(database_url, kafka_bootstrap,
                                                                          tmp_path):
     engine = create_engine(database_url, pool_size=4)
-    async with engine.begin() as conn:
-        await copy_households(await driver_connection(conn), random_rows(HOUSEHOLDS, seed=11))
+    async with Database(engine).transaction() as sql:
+        await copy_households(sql, random_rows(HOUSEHOLDS, seed=11))
     sim_port, port = free_port(), free_port()
     env = {**os.environ, "DATABASE_URL": database_url, "KAFKA_BOOTSTRAP_SERVERS": kafka_bootstrap,
            "AUTH_REQUIRED": "false", "RELAY_ENABLED": "false", "CONSUME_REGISTRY": "false",
@@ -132,11 +135,11 @@ async def test_kill_9_mid_compute_and_mid_pay_pays_each_household_once(database_
             assert r.json()["households"] == HOUSEHOLDS
             # Maker–checker: the API runs without auth here (everyone is "anonymous"), so a supervisor approves
             # through the application layer as a different officer.
-            store = PostgresEventStore(engine)
-            async with store.transaction() as tx:
-                await cy.review(tx, UUID(cid), "ops-2", None, EventMetadata(actor="ops-2"))
-            async with store.transaction() as tx:
-                await cy.approve(tx, UUID(cid), "sup-1", EventMetadata(actor="sup-1"))
+            units = UnitOfWorkFactory(PostgresEventStore(engine), projectors=projectors)
+            async with units.begin(EventMetadata(actor="ops-2")) as uow:
+                await cy.review(uow, UUID(cid), "ops-2", None)
+            async with units.begin(EventMetadata(actor="sup-1")) as uow:
+                await cy.approve(uow, UUID(cid), "sup-1")
             r = await client.post(f"/v1/cycles/{cid}/pay")
             assert r.json()["instructed_now"] == HOUSEHOLDS
             paid = await wait_for(engine, "SELECT count(*) FROM payments WHERE status = 'paid'", lambda n: n > 0)

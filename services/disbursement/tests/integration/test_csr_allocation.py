@@ -6,13 +6,16 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from uuid import uuid4
 
-from disbursement.application.programs import define_program, shipped_programs
+from disbursement.adapters.shipped import shipped_programs
+from disbursement.application.programs import define_program
 from disbursement.entrypoints.consumers.csr import on_csr_event
 from disbursement.fixtures import changed, member
+from gotong.api.app import runtime
 from gotong.contracts.csr_ledger import AllocationDecided
 from gotong.eventstore.model import EventMetadata, Position, RecordedEvent
 from gotong.messaging.cloudevents import decode, encode
 from gotong.messaging.consumer import Delivered
+from gotong.messaging.topics import events_topic
 
 
 def allocation(status: str = "approved", target: str = "csr-pangan-jabar", amount: int = 500_000) -> Delivered:
@@ -22,7 +25,7 @@ def allocation(status: str = "approved", target: str = "csr-pangan-jabar", amoun
     event = RecordedEvent(uuid4(), "allocation", 1, uuid4(), fact.event_type, 1, fact.model_dump(mode="json"),
                           datetime.now(UTC), EventMetadata(), Position(1, 1))
     _, value, headers = encode("csr-ledger", event)
-    return Delivered(decode(value, headers), "csr-ledger.events", 0, 0)
+    return Delivered(decode(value, headers), events_topic("csr-ledger"), 0, 0)
 
 
 async def test_a_csr_program_opens_cycles_only_once_an_allocation_is_linked(env):
@@ -32,7 +35,7 @@ async def test_a_csr_program_opens_cycles_only_once_an_allocation_is_linked(env)
     assert r.status_code == 409
     assert "no approved CSR allocation is linked" in r.json()["detail"]
     pending, approved, later = allocation("pending_approval"), allocation(), allocation(amount=100_000)
-    async with env.app.state.engine.begin() as conn:
+    async with runtime(env.app).engine.begin() as conn:
         for message in (pending, approved, later, approved, later):
             await on_csr_event(conn, message)
     programs = {p["code"]: p for p in (await env.client.get("/v1/programs", headers=env.ops)).json()}
@@ -42,8 +45,8 @@ async def test_a_csr_program_opens_cycles_only_once_an_allocation_is_linked(env)
     assert csr["budget"] == 600_000, "both allocations, each once; the pending one not at all"
     # A restart loads the shipped configuration again: the ledger's link is kept.
     shipped = next(p for p in shipped_programs() if p.code == "CSR-PANGAN-JABAR")
-    async with env.app.state.store.transaction() as tx:
-        assert (await define_program(tx, shipped, EventMetadata()))["changed"] is False
+    async with runtime(env.app).units.begin(EventMetadata()) as uow:
+        assert (await define_program(uow, shipped))["changed"] is False
     # The program's budget is its allocations: three households at Rp250.000 need more than they hold.
     cid = await env.cycle("CSR-PANGAN-JABAR", until="reviewed")
     r = await env.post(f"/v1/cycles/{cid}/approve", env.supervisor)

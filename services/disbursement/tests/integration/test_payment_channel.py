@@ -6,7 +6,9 @@ from __future__ import annotations
 from uuid import UUID
 
 from disbursement.adapters import channel, g2p
+from disbursement.entrypoints.state import service
 from disbursement.fixtures import changed
+from gotong.api.app import runtime
 
 
 async def _households(env, n: int) -> None:
@@ -93,10 +95,10 @@ async def test_duplicate_instructions_and_callbacks_never_pay_twice(env):
     await _households(env, 5)
     cid = await env.cycle(until="paying")
     # The dispatcher crashed after the channel accepted the batch but before marking it sent: same batch again.
-    settings = env.app.state.settings
-    await channel.send_pending(env.app.state.engine, settings, env.channel_client)
-    async with env.app.state.engine.begin() as conn:
-        await conn.exec_driver_sql("UPDATE payments SET sent_at = NULL")
+    settings = service(env.app).settings
+    await channel.send_pending(runtime(env.app).database, settings, env.channel_client)
+    async with runtime(env.app).database.transaction() as sql:
+        await sql.execute("UPDATE payments SET sent_at = NULL")
     await env.run_channel()
     assert env.channel.duplicates == 5
     assert len(env.channel.payouts) == 5
@@ -115,10 +117,10 @@ async def test_late_confirmations_are_asked_for_with_txn_status(env):
     await _households(env, 3)
     env.configure_channel(delay_s=3600)  # the channel is slow to call back
     await env.cycle(until="paying")
-    settings = env.app.state.settings.model_copy(update={"status_check_after_s": 0.0})
-    assert await channel.send_pending(env.app.state.engine, settings, env.channel_client) == 3
+    settings = service(env.app).settings.model_copy(update={"status_check_after_s": 0.0})
+    assert await channel.send_pending(runtime(env.app).database, settings, env.channel_client) == 3
     env.channel.outbox.clear()  # it paid them, but its callbacks were lost
-    assert await channel.check_late(env.app.state.engine, settings, env.channel_client) == 3
+    assert await channel.check_late(runtime(env.app).database, settings, env.channel_client) == 3
     await env.run_channel()
     rows = await env.sql("SELECT status FROM payments")
     assert [r["status"] for r in rows] == ["paid"] * 3

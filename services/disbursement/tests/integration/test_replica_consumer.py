@@ -13,13 +13,13 @@ from aiokafka import AIOKafkaProducer
 from disbursement.adapters import replica
 from disbursement.entrypoints.consumers.registry import on_registry_event
 from disbursement.fixtures import changed
+from gotong.api.app import runtime
 from gotong.contracts.base import IntegrationEvent
 from gotong.contracts.registry import HouseholdErased, HouseholdRanked, HouseholdsMerged
 from gotong.eventstore.model import EventMetadata, Position, RecordedEvent
-from gotong.eventstore.postgres import driver_connection
 from gotong.messaging.cloudevents import encode
 from gotong.messaging.consumer import EventConsumer
-from gotong.messaging.topics import ensure_topics
+from gotong.messaging.topics import ensure_topics, events_topic
 
 _positions = itertools.count(1)
 
@@ -42,7 +42,7 @@ async def publish(bootstrap: str, topic: str, events: list[RecordedEvent]) -> No
 
 
 async def test_replica_keeps_the_newest_state_whatever_the_delivery(env, kafka_bootstrap, unique_name):
-    topic = f"{unique_name}.registry.events"
+    topic = events_topic(f"{unique_name}.registry")
     await ensure_topics(kafka_bootstrap, [topic, f"{topic}.dlq"], partitions=1)
     now = datetime.now(UTC).isoformat()
     v1 = recorded(changed("HH-1", 1, desil=3))
@@ -58,7 +58,7 @@ async def test_replica_keeps_the_newest_state_whatever_the_delivery(env, kafka_b
     merged = recorded(HouseholdsMerged(surviving_ref="HH-SAME-A", merged_refs=["HH-SAME-B"], occurred_at=now))
     events = [v1, v2, v2, stale_republished, ranked, erased_before, erased, resurrect, *twins, merged]
     await publish(kafka_bootstrap, topic, events)
-    consumer = EventConsumer(env.app.state.engine, name="disbursement.replica", topics=[topic],
+    consumer = EventConsumer(runtime(env.app).engine, name="disbursement.replica", topics=[topic],
                              handler=on_registry_event, bootstrap=kafka_bootstrap)
     try:
         await consumer.run_until_idle()
@@ -86,14 +86,12 @@ async def test_a_merge_after_payment_never_pays_the_other_record(env):
     await env.households(changed("HH-A", 1), changed("HH-B", 1))
     cid = await env.cycle(until="approved")
     # HH-B is paid first (as if instructed before the merge was known) …
-    async with env.app.state.engine.begin() as conn:
-        d = await driver_connection(conn)
+    async with runtime(env.app).database.transaction() as d:
         await d.execute("UPDATE entitlements SET status = 'held' WHERE household_ref = 'HH-A'")
     r = await env.post(f"/v1/cycles/{cid}/pay")
     assert r.json()["instructed_now"] == 1
     # … then the registry finds HH-A and HH-B are one family, HH-A survives and is cleared.
-    async with env.app.state.engine.begin() as conn:
-        d = await driver_connection(conn)
+    async with runtime(env.app).database.transaction() as d:
         await replica.apply_merged(d, HouseholdsMerged(surviving_ref="HH-A", merged_refs=["HH-B"],
                                                        occurred_at=datetime.now(UTC).isoformat()))
         await replica.apply_changed(d, changed("HH-A", 2, verification="verified"))
@@ -106,8 +104,8 @@ async def test_a_merge_after_payment_never_pays_the_other_record(env):
 async def test_an_erased_household_is_not_paid_even_after_computation(env):
     await env.households(changed("HH-A", 1), changed("HH-GONE", 1))
     cid = await env.cycle(until="approved")
-    async with env.app.state.engine.begin() as conn:
-        await replica.apply_erased(await driver_connection(conn), HouseholdErased(
+    async with runtime(env.app).database.transaction() as sql:
+        await replica.apply_erased(sql, HouseholdErased(
             household_ref="HH-GONE", occurred_at=datetime.now(UTC).isoformat()))
     r = await env.post(f"/v1/cycles/{cid}/pay")
     assert r.json()["instructed_now"] == 1

@@ -3,7 +3,7 @@
 from datetime import UTC, datetime
 from uuid import uuid4
 
-from disbursement.entrypoints.api.app import publish_contract
+from disbursement.application.publishing import publish_contract
 from gotong.contracts.disbursement import CycleApproved, PaymentRecorded
 from gotong.eventstore.model import EventMetadata, RecordedEvent
 

@@ -5,7 +5,7 @@ from datetime import date
 
 import pytest
 
-from disbursement.application.programs import shipped_programs
+from disbursement.adapters.shipped import shipped_programs
 from disbursement.domain.eligibility import Household, age_at, evaluate
 from disbursement.domain.programs import ProgramDefinition
 

@@ -8,7 +8,7 @@ from datetime import date
 
 import pytest
 
-from disbursement.application.programs import shipped_programs
+from disbursement.adapters.shipped import shipped_programs
 from disbursement.domain.eligibility import Household, evaluate
 
 CUTOFF = date(2026, 10, 1)

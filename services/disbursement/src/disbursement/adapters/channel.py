@@ -8,13 +8,16 @@ reference ids, and a channel that honours G2P Connect (reference ids are unique)
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 from uuid6 import uuid7
 
 from disbursement.adapters import g2p
-from gotong.eventstore.postgres import driver_connection
+from gotong.adapters.sql import Database
+
+if TYPE_CHECKING:
+    from disbursement.config import Settings
 
 log = logging.getLogger("disbursement.channel")
 
@@ -47,10 +50,12 @@ async def _post(client: httpx.AsyncClient, url: str, envelope: dict[str, Any]) -
     return ack in ("ACK", "NACK")
 
 
-async def send_pending(engine: Any, settings: Any, client: httpx.AsyncClient) -> int:
-    """One round: up to `dispatch_batch` unsent instructions in one `disburse` message. Returns how many."""
-    async with engine.begin() as conn:
-        driver = await driver_connection(conn)
+async def send_pending(database: Database, settings: Settings, client: httpx.AsyncClient) -> int:
+    """One round: up to `dispatch_batch` unsent instructions in one `disburse` message. Returns how many.
+
+    `sent_at`, `transaction_id` and `status_checked_at` are the dispatcher's bookkeeping on the payments' rows,
+    not the payments' state (that is their events'): the projector keeps them while the attempt stays the same."""
+    async with database.transaction() as driver:
         rows = await driver.fetch(_PENDING, settings.dispatch_batch)
         if not rows:
             return 0
@@ -69,10 +74,9 @@ async def send_pending(engine: Any, settings: Any, client: httpx.AsyncClient) ->
     return len(rows)
 
 
-async def check_late(engine: Any, settings: Any, client: httpx.AsyncClient) -> int:
+async def check_late(database: Database, settings: Settings, client: httpx.AsyncClient) -> int:
     """Ask the channel (`txn/status`) about payments sent but unconfirmed for `status_check_after_s`."""
-    async with engine.begin() as conn:
-        driver = await driver_connection(conn)
+    async with database.transaction() as driver:
         rows = await driver.fetch(_LATE, settings.status_check_after_s, settings.dispatch_batch)
         if not rows:
             return 0
@@ -87,13 +91,9 @@ async def check_late(engine: Any, settings: Any, client: httpx.AsyncClient) -> i
     return len(rows)
 
 
-async def dispatch(app: Any) -> None:
+async def dispatch(database: Database, settings: Settings, client: httpx.AsyncClient) -> None:
     """Drain what is ready to send (bounded per round), then ask about late ones."""
-    settings = app.state.settings
-    client = getattr(app.state, "channel_client", None)
-    if client is None:
-        client = app.state.channel_client = httpx.AsyncClient()
     for _ in range(settings.dispatch_rounds):
-        if not await send_pending(app.state.engine, settings, client):
+        if not await send_pending(database, settings, client):
             break
-    await check_late(app.state.engine, settings, client)
+    await check_late(database, settings, client)

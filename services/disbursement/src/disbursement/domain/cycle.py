@@ -3,91 +3,36 @@ reconciled. State changes only by applying its events; a wrong-state command is 
 
 from __future__ import annotations
 
+import re
+from datetime import date, datetime
 from typing import ClassVar
 from uuid import UUID
 
+from disbursement.domain.events import (
+    CycleApproved,
+    CycleClosed,
+    CycleOpened,
+    CycleReconciled,
+    CycleReviewed,
+    EntitlementsComputed,
+    PaymentsInstructed,
+    registry,
+)
 from gotong.domain.aggregate import Aggregate
-from gotong.domain.errors import Conflict, Forbidden, InvalidTransition
-from gotong.domain.events import DomainEvent, EventRegistry
+from gotong.domain.errors import Conflict, Forbidden, InvalidTransition, ValidationFailed
 
-registry = EventRegistry()
+__all__ = ["Cycle", "CycleApproved", "CycleClosed", "CycleOpened", "CycleReconciled", "CycleReviewed",
+           "EntitlementsComputed", "PaymentsInstructed", "PERIOD_PATTERN", "STATUSES", "check_period", "registry"]
 
-
-@registry.register
-class CycleOpened(DomainEvent):
-    event_type: ClassVar[str] = "CycleOpened"
-    program_id: str
-    program_code: str
-    period: str
-    cutoff: str
-    rule_version: str
-    opened_by: str
-    occurred_at: str
+STATUSES = ("open", "computed", "reviewed", "approved", "paying", "closed", "reconciled")
+PERIOD_PATTERN = r"^\d{4}-(Q[1-4]|M(0[1-9]|1[0-2])|T[1-9])$"
 
 
-@registry.register
-class EntitlementsComputed(DomainEvent):
-    event_type: ClassVar[str] = "EntitlementsComputed"
-    households: int
-    held: int
-    total_amount: int
-    rule_version: str
-    computed_by: str
-    occurred_at: str
-
-
-@registry.register
-class CycleReviewed(DomainEvent):
-    event_type: ClassVar[str] = "CycleReviewed"
-    reviewed_by: str
-    note: str | None = None
-    occurred_at: str
-
-
-@registry.register
-class CycleApproved(DomainEvent):
-    """Internal twin of the published `CycleApproved` (which is mapped from it without the officer)."""
-
-    event_type: ClassVar[str] = "CycleApproved"
-    program_id: str
-    cycle_id: str
-    period: str
-    households: int
-    total_amount: int
-    approved_by: str
-    occurred_at: str
-
-
-@registry.register
-class PaymentsInstructed(DomainEvent):
-    event_type: ClassVar[str] = "PaymentsInstructed"
-    instructed: int
-    amount: int
-    by: str
-    occurred_at: str
-
-
-@registry.register
-class CycleClosed(DomainEvent):
-    event_type: ClassVar[str] = "CycleClosed"
-    program_id: str
-    cycle_id: str
-    period: str
-    paid_households: int
-    paid_amount: int
-    returned_amount: int
-    failed_payments: int
-    held_households: int
-    open_exceptions: int
-    closed_by: str
-    occurred_at: str
-
-
-@registry.register
-class CycleReconciled(DomainEvent):
-    event_type: ClassVar[str] = "CycleReconciled"
-    reconciled_by: str
-    occurred_at: str
+def check_period(period: str) -> str:
+    """A period is a quarter, a month or a tranche of a year: 2026-Q4, 2026-M07, 2026-T1."""
+    if not re.match(PERIOD_PATTERN, period):
+        raise ValidationFailed("period must look like 2026-Q4, 2026-M07 or 2026-T1", field="period")
+    return period
 
 
 class Cycle(Aggregate):
@@ -101,7 +46,14 @@ class Cycle(Aggregate):
         self.computed_by: str | None = None
         self.reviewed_by: str | None = None
         self.households = 0
+        self.held = 0
         self.total_amount = 0
+        self.cutoff: date | None = None
+        self.rule_version = ""
+        self.approved_by: str | None = None
+        self.opened_at: datetime | None = None
+        self.approved_at: datetime | None = None
+        self.closed_at: datetime | None = None
 
     def __init__(self, id: UUID) -> None:
         super().__init__(id)
@@ -172,22 +124,26 @@ class Cycle(Aggregate):
     # -- state ----------------------------------------------------------------------------------
     def apply_cycle_opened(self, e: CycleOpened) -> None:
         self.status, self.program_id, self.period, self.opened_by = "open", e.program_id, e.period, e.opened_by
+        self.cutoff, self.rule_version = date.fromisoformat(e.cutoff), e.rule_version
+        self.opened_at = datetime.fromisoformat(e.occurred_at)
 
     def apply_entitlements_computed(self, e: EntitlementsComputed) -> None:
         self.status, self.households, self.total_amount = "computed", e.households, e.total_amount
-        self.computed_by = e.computed_by
+        self.held, self.computed_by = e.held, e.computed_by
 
     def apply_cycle_reviewed(self, e: CycleReviewed) -> None:
         self.status, self.reviewed_by = "reviewed", e.reviewed_by
 
     def apply_cycle_approved(self, e: CycleApproved) -> None:
-        self.status = "approved"
+        self.status, self.approved_by = "approved", e.approved_by
+        self.approved_at = datetime.fromisoformat(e.occurred_at)
 
     def apply_payments_instructed(self, e: PaymentsInstructed) -> None:
         self.status = "paying"
 
     def apply_cycle_closed(self, e: CycleClosed) -> None:
         self.status = "closed"
+        self.closed_at = datetime.fromisoformat(e.occurred_at)
 
     def apply_cycle_reconciled(self, e: CycleReconciled) -> None:
         self.status = "reconciled"

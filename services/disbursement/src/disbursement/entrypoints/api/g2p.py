@@ -11,6 +11,8 @@ from pydantic import ValidationError
 
 from disbursement.adapters import g2p
 from disbursement.application.payments import record_reports
+from disbursement.entrypoints.state import service
+from gotong.api.app import runtime
 from gotong.eventstore import EventMetadata
 
 router = APIRouter(prefix="/g2p", tags=["g2p-connect"])
@@ -25,7 +27,7 @@ async def _receive(request: Request, model: type[Any]) -> tuple[Any, JSONRespons
         raw = await request.json()
     except ValueError:
         return None, _err("", "err.request.bad", "body is not JSON", 400)
-    if not isinstance(raw, dict) or not g2p.verify(raw, request.app.state.settings.channel_secret):
+    if not isinstance(raw, dict) or not g2p.verify(raw, service(request.app).settings.channel_secret):
         return None, _err("", "err.signature.invalid", "signature missing or invalid", 401)
     try:
         return model.model_validate(raw), None
@@ -53,7 +55,6 @@ async def on_status(request: Request) -> JSONResponse:
 
 
 async def _apply(request: Request, message_id: str, statuses: list[g2p.DisbursementStatus]) -> JSONResponse:
-    meta = EventMetadata(actor="channel:g2p")
-    async with request.app.state.store.transaction() as tx:
-        await record_reports(tx, statuses, meta)
+    async with runtime(request.app).units.begin(EventMetadata(actor="channel:g2p")) as uow:
+        await record_reports(uow, statuses)
     return JSONResponse(g2p.ack(message_id))

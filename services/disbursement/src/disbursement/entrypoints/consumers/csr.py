@@ -7,26 +7,39 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from disbursement.adapters.projections import projectors
 from disbursement.application.programs import link_allocation
+from gotong.adapters.sql import Sql
+from gotong.api.app import runtime
+from gotong.application.uow import UnitOfWorkFactory
 from gotong.contracts.base import parse_contract
 from gotong.contracts.csr_ledger import EVENTS, AllocationDecided
 from gotong.eventstore import EventMetadata
-from gotong.eventstore.postgres import PostgresEventStoreTx
-from gotong.messaging.consumer import Delivered, EventConsumer
+from gotong.messaging.consumer import Delivered, EventConsumer, Handler
+from gotong.messaging.topics import events_topic
 
 CONSUMER = "disbursement.csr-allocations"
-TOPIC = "csr-ledger.events"
+TOPIC = events_topic("csr-ledger")
 
 
-async def on_csr_event(conn: AsyncConnection, message: Delivered) -> None:
-    e = message.event
-    fact = parse_contract(e.event_type, e.schema_version, e.data, EVENTS)
-    if not isinstance(fact, AllocationDecided) or fact.status != "approved" or fact.target_kind != "program":
-        return
-    meta = EventMetadata(actor="consumer:csr-ledger", traceparent=e.traceparent)
-    await link_allocation(PostgresEventStoreTx(conn), fact.target_id, fact.allocation_id, fact.amount, meta)
+def csr_handler(units: UnitOfWorkFactory) -> Handler:
+    async def on_csr_event(conn: AsyncConnection, message: Delivered) -> None:
+        e = message.event
+        fact = parse_contract(e.event_type, e.schema_version, e.data, EVENTS)
+        if not isinstance(fact, AllocationDecided) or fact.status != "approved" or fact.target_kind != "program":
+            return
+        meta = EventMetadata(actor="consumer:csr-ledger", traceparent=e.traceparent)
+        uow = await units.joining(await Sql.over(conn), meta)
+        await link_allocation(uow, fact.target_id, fact.allocation_id, fact.amount)
+
+    return on_csr_event
+
+
+#: The handler with the service's projectors and the system clock (what the running consumer does).
+on_csr_event = csr_handler(UnitOfWorkFactory(None, projectors=projectors))
 
 
 def csr_consumer(app: Any) -> EventConsumer:
-    return EventConsumer(app.state.engine, name=CONSUMER, topics=[TOPIC], handler=on_csr_event,
-                         bootstrap=app.state.settings.kafka_bootstrap_servers)
+    rt = runtime(app)
+    return EventConsumer(rt.engine, name=CONSUMER, topics=[TOPIC], handler=csr_handler(rt.units),
+                         bootstrap=rt.settings.kafka_bootstrap_servers)

@@ -276,3 +276,41 @@ def simulator(host: str, port: int, failure_rate: float, return_rate: float, wro
     config = ChannelConfig(failure_rate=failure_rate, return_rate=return_rate, wrong_amount_rate=wrong_amount_rate,
                            delay_s=delay, seed=seed, secret=secret)
     uvicorn.run(create_simulator(config), host=host, port=port, log_config=None, access_log=False)
+
+
+# -- on the service database ------------------------------------------------------------------------------------
+async def rebuild_read_tables(database_url: str) -> Any:
+    """Empty the service's read tables (programs, cycles, payments, reconciliation exceptions) and replay the event
+    store into them, in one transaction. The replica and the entitlements are not projections: left alone."""
+    from disbursement.adapters.projections import projectors
+    from disbursement.bootstrap import REBUILT
+    from gotong.adapters.sql import Database
+    from gotong.application.rebuild import rebuild
+    from gotong.db import create_engine
+
+    engine = create_engine(database_url, pool_size=1)
+    try:
+        return await rebuild(Database(engine), projectors, REBUILT)
+    finally:
+        await engine.dispose()
+
+
+@click.command("rebuild")
+def rebuild() -> None:
+    """Rebuild the read tables (programs, cycles, payments, exceptions) from the event store (DATABASE_URL)."""
+    import asyncio
+
+    from disbursement.config import Settings
+
+    done = asyncio.run(rebuild_read_tables(Settings().service_database_url))
+    click.echo(f"rebuilt {', '.join(done.tables)} from {done.events:,} events "
+               f"({', '.join(f'{n:,} {kind}' for kind, n in done.aggregates.items()) or 'no aggregates'})")
+
+
+@click.group("disbursement")
+def disbursement() -> None:
+    """The disbursement service's database tools (DATABASE_URL names the server)."""
+
+
+disbursement.add_command(rebuild)
+cycle.add_command(rebuild)  # `gotong cycle rebuild`: the group the launcher adds for this service
