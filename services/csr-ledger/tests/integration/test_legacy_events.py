@@ -1,6 +1,6 @@
 """An allocation an earlier release requested (its `AllocationDecided` v1 named neither maker nor reservation; its
 row did) is decided by today's code under the same four eyes: the maker is refused, another officer approves,
-the row keeps its maker and the published payload has the contract's shape."""
+the row keeps its maker, the published payload has the contract's shape, and a rebuild gives the same rows."""
 
 from datetime import UTC, datetime
 from uuid import UUID, uuid4
@@ -10,10 +10,11 @@ import pytest
 from csr_ledger.application import commands as c
 from csr_ledger.application.ledger import create_transfers, open_accounts
 from csr_ledger.application.publishing import publish_contract
-from csr_ledger.bootstrap import PROJECTORS
+from csr_ledger.bootstrap import PROJECTORS, REBUILT
 from csr_ledger.domain import funds
 from csr_ledger.domain.ledger import Transfer, TransferFlags
 from gotong.adapters.sql import Database
+from gotong.application.rebuild import rebuild
 from gotong.application.uow import UnitOfWorkFactory
 from gotong.contracts.csr_ledger import AllocationDecided
 from gotong.domain.errors import Forbidden
@@ -64,3 +65,9 @@ async def test_an_allocation_requested_by_an_earlier_release_is_decided_under_fo
     assert published is not None
     assert published[2] == {**v1, "status": "approved", "occurred_at": decided.data["occurred_at"]}
     assert (decided.data["maker"], decided.data["checker"]) == ("ops-1", "sup-b")
+
+    async with Database(engine).read() as sql:
+        before = [tuple(r) for r in await sql.fetch("SELECT * FROM allocations ORDER BY id")]
+    await rebuild(Database(engine), PROJECTORS, REBUILT)
+    async with Database(engine).read() as sql:
+        assert [tuple(r) for r in await sql.fetch("SELECT * FROM allocations ORDER BY id")] == before

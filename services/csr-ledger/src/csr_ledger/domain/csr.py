@@ -261,9 +261,10 @@ class Allocation(Aggregate):
             self.maker = e.maker
             self.transfer_id = UUID(e.transfer_id) if e.transfer_id else None
             self.created_at = now
-        else:
+        else:  # a decision (v2 names the maker and reservation an early request did not)
             self.checker = e.checker or self.checker
             self.maker = self.maker or e.maker
+            self.transfer_id = self.transfer_id or (UUID(e.transfer_id) if e.transfer_id else None)
         self.status = e.status
         self.decided_at = None if e.status == PENDING_APPROVAL else now
 

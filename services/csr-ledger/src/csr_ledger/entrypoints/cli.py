@@ -84,7 +84,13 @@ def gri(fmt: str, year: int | None) -> None:
 @csr.command("rebuild")
 def rebuild() -> None:
     """Rebuild the read tables (ledger, companies, pledges, allocations, spending) from the event store."""
-    done = asyncio.run(rebuild_read_tables(Settings().service_database_url))
+    try:
+        done = asyncio.run(rebuild_read_tables(Settings().service_database_url))
+    except Exception as err:  # one transaction: nothing changed
+        why = (" (events stored before the v2 payloads lack facts their rows hold, such as a company's NIB)"
+               if "null value" in str(err) else "")
+        raise click.ClickException(f"rebuild stopped and rolled back, the tables are as they were: {err}{why}") \
+            from err
     click.echo(f"rebuilt {', '.join(done.tables)} from {done.events:,} events "
                f"({', '.join(f'{n:,} {kind}' for kind, n in done.aggregates.items()) or 'no aggregates'})")
 
