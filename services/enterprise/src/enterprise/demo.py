@@ -4,7 +4,7 @@ they employ by pseudonymous reference."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Any
 from uuid import UUID, uuid5
 
@@ -15,6 +15,7 @@ from enterprise.domain.enterprise import NAMESPACE
 from enterprise.domain.reports import Period, parse_period
 from gotong.application.uow import UnitOfWork, UnitOfWorkFactory
 from gotong.db import create_engine
+from gotong.domain.clock import SYSTEM_CLOCK
 from gotong.eventstore import EventMetadata
 from gotong.eventstore.postgres import PostgresEventStore
 
@@ -98,7 +99,7 @@ async def load_demo(settings: Any) -> None:
     engine = create_engine(settings.service_database_url, pool_size=2)
     units = UnitOfWorkFactory(PostgresEventStore(engine), projectors=projectors)
     officer, supervisor = EventMetadata(actor="demo-officer"), EventMetadata(actor="demo-supervisor")
-    today = datetime.now(UTC).date()
+    today = SYSTEM_CLOCK.today()
     try:
         async with units.begin() as uow:
             if await uow.adapter(EnterpriseReads).enterprises(1):

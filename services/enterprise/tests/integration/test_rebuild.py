@@ -30,7 +30,9 @@ async def test_rebuilding_the_read_tables_gives_the_same_rows(database_url, engi
             "INSERT INTO csr_grants (allocation_id, company_id, target_id, target_name, amount, status, sdgs, "
             "decided_at) VALUES ('a-1', 'c-1', '8120201000001', 'Koperasi', 5000000, 'approved', '{8}', now())"))
     before = await _snapshot(engine)
-    assert len(before["enterprises"]) == 12 and before["impact_reports"] and before["household_links"]
+    assert len(before["enterprises"]) == 12
+    assert before["impact_reports"]
+    assert before["household_links"]
     async with engine.begin() as conn:  # a projection bug wrote nonsense
         await conn.execute(text("UPDATE enterprises SET status = 'suspended', name = 'x'"))
         await conn.execute(text("DELETE FROM household_links"))

@@ -43,15 +43,12 @@ async def periodic_checks(app: FastAPI) -> None:
         await reassess_projects(uow, today(kit.clock))
 
 
-overdue_lifespan = periodic("partnership checks", lambda app: app.state.settings.overdue_check_interval_s,
-                            periodic_checks)
-
-
 def create_app(settings: Settings | None = None, *, clock: Clock = SYSTEM_CLOCK) -> FastAPI:
     settings = settings or Settings()
     hooks: list[LifespanHook] = [relay_lifespan]
     if settings.overdue_check_interval_s > 0:
-        hooks.append(overdue_lifespan)
+        interval = settings.overdue_check_interval_s
+        hooks.append(periodic("partnership checks", lambda app: interval, periodic_checks))
     app = create_kit_app(settings, title="Gotong partnership", version=VERSION, description=DESCRIPTION,
                          routers=[routes_partners.router, routes_agreements.router, routes_projects.router],
                          lifespan_hooks=hooks, projectors=projectors, clock=clock)

@@ -3,6 +3,7 @@ projects with contributions, milestones and KPIs, the completeness check, overdu
 
 from sqlalchemy import text
 
+from gotong.api.app import runtime
 from partnership.application.publishing import publish_contract
 
 
@@ -20,7 +21,7 @@ async def test_a_project_is_complete_with_three_strands_under_an_active_agreemen
 
 async def published(client, event_type: str, key: str, value: str) -> list[dict]:
     """What the relay publishes (the service's contract mapper over its stored events), in store order."""
-    store = client.app.state.store
+    store = runtime(client.app).store
     out = []
     for event in await store.read_all(limit=100_000):
         mapped = publish_contract(event)

@@ -22,6 +22,7 @@ from enterprise.domain.enterprise import (
     enterprise_id_for,
 )
 from enterprise.domain.events import events
+from enterprise.domain.regions import province_and_regency
 from enterprise.domain.reports import ImpactReport, parse_period, report_id_for, validate_metrics
 from gotong.application.repository import Repository
 from gotong.application.uow import UnitOfWork
@@ -90,7 +91,7 @@ class EndLink(BaseModel):
 
 
 def enterprise_view(e: Enterprise) -> dict[str, Any]:
-    _, province, regency = check_region(e.region_code)
+    province, regency = province_and_regency(e.region_code)
     return {"id": str(e.id), "name": e.name, "nib": e.nib, "legal_form": e.legal_form, "mission": e.mission,
             "sdgs": e.sdgs, "region_code": e.region_code, "province_code": province, "regency_code": regency,
             "groups_served": e.groups_served, "groups_employed": e.groups_employed, "status": e.status,
@@ -171,7 +172,7 @@ async def accept_report(uow: UnitOfWork, enterprise_id: UUID, period_label: str,
                         officer: str) -> dict[str, Any]:
     e, report = await _report(uow, enterprise_id, period_label)
     previous = await uow.find(reports, report_id_for(e.id, parse_period(report.period).previous().label))
-    _, province, regency = check_region(e.region_code)
+    province, regency = province_and_regency(e.region_code)
     report.accept(version, officer, report.derived_figures(version, previous), province, regency, _now(uow))
     await uow.save(report)
     return report_view(report)
@@ -189,7 +190,7 @@ async def link_household(uow: UnitOfWork, enterprise_id: UUID, cmd: LinkHousehol
                          today: date | None = None) -> dict[str, Any]:
     e = await _enterprise(uow, enterprise_id)
     known = await uow.adapter(RegistryReplica).standing(check_household_ref(cmd.household_ref))
-    registry = RegistryStanding(*known).check() if known is not None else RegistryStanding(None).check()
+    registry = RegistryStanding(*(known or (None, None))).check()  # an erased or merged household: refused
     graduated = e.link_household(cmd.household_ref, cmd.relation, cmd.groups, cmd.started_on, _now(uow),
                                  today or uow.clock.today())
     await uow.save(e)
