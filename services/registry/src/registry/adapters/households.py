@@ -14,7 +14,8 @@ from uuid import UUID
 
 import orjson
 
-from gotong.adapters.sql import jsonb
+from gotong.adapters.sql import Sql, jsonb
+from gotong.eventstore.postgres import PostgresEventStoreTx
 from registry.domain.household import Household
 from registry.domain.identity import region_parts
 
@@ -148,7 +149,7 @@ def household_view(row: Any) -> dict[str, Any]:
 class HouseholdReads:
     """The read queries of the ops API and DCI: households, personal rows, history, access log, desil as of."""
 
-    def __init__(self, sql: Queryable) -> None:
+    def __init__(self, sql: Sql) -> None:
         self.sql = sql
 
     async def household(self, household_id: UUID) -> dict[str, Any] | None:
@@ -185,16 +186,12 @@ class HouseholdReads:
                                "VALUES ($1, $2, $3, $4, $5)", actor, client_id, household_id, purpose, channel)
 
     async def events_of(self, household_id: UUID, event_types: Sequence[str] | None = None) -> list[dict[str, Any]]:
-        """The household's stored events (version, type, schema version, data, when, who), in order."""
-        if event_types is None:
-            rows = await self.sql.fetch("SELECT version, event_type, schema_version, data, occurred_at, actor "
-                                        "FROM events WHERE stream_id = $1 ORDER BY version", household_id)
-        else:
-            rows = await self.sql.fetch("SELECT version, event_type, schema_version, data, occurred_at, actor "
-                                        "FROM events WHERE stream_id = $1 AND event_type = ANY($2) ORDER BY version",
-                                        household_id, list(event_types))
-        return [{"version": r["version"], "event_type": r["event_type"], "schema_version": r["schema_version"],
-                 "data": jsonb(r["data"]), "occurred_at": r["occurred_at"], "actor": r["actor"]} for r in rows]
+        """The household's stored events (version, type, schema version, data, when, who), in order, read
+        through the event store in this transaction."""
+        recorded = await PostgresEventStoreTx.on(self.sql).load(household_id)
+        return [{"version": e.version, "event_type": e.event_type, "schema_version": e.schema_version,
+                 "data": dict(e.data), "occurred_at": e.occurred_at, "actor": e.metadata.actor}
+                for e in recorded if event_types is None or e.event_type in event_types]
 
     async def by_nik(self, nik_hash: bytes) -> list[tuple[UUID, str]]:
         rows = await self.sql.fetch("SELECT household_id, member_ref FROM person_index WHERE nik_hash = $1 AND active",

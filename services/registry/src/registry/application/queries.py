@@ -1,7 +1,7 @@
 """Reads: the non-personal household view, personal data (every read recorded), history, queues, desil as of.
 
-Each query takes the read-side adapter (`HouseholdReads`, `ReviewQueue`) built on the caller's transaction; the
-functions DCI shares (`personal_data`, `find_by_*`) also take a bare connection, wrapped here.
+Each query takes the read-side adapter (`HouseholdReads`, `ReviewQueue`) built on the caller's transaction (the
+unit of work's, or a read snapshot); DCI shares `personal_data` and `find_by_*`.
 """
 
 from __future__ import annotations
@@ -11,10 +11,9 @@ from datetime import date
 from typing import Any
 from uuid import UUID
 
-from gotong.adapters.sql import jsonb
 from gotong.domain.errors import NotFound, ValidationFailed
 from registry.adapters.crypto import KeyRing, normalise_name, unseal_text
-from registry.adapters.households import HouseholdKeys, HouseholdReads, Queryable
+from registry.adapters.households import HouseholdKeys, HouseholdReads
 from registry.adapters.reviews import ReviewQueue
 from registry.application.commands import Erased, data_key, next_steps
 from registry.application.personal import Personal
@@ -31,20 +30,13 @@ PURPOSES = ("verification", "field_visit", "grievance", "payment_issue", "data_c
 _WORD = re.compile(r"[^\W\d_]{3,}")
 _VOWELS = set("aeiouy")
 
-#: A JSONB column as Python, whether the connection's codec decoded it already or not (kept for DCI).
-json_value = jsonb
-
-
-def _reads(db: HouseholdReads | Queryable) -> HouseholdReads:
-    return db if isinstance(db, HouseholdReads) else HouseholdReads(db)
-
 
 def _missing(household_id: UUID) -> NotFound:
     return NotFound(f"household {household_id} is not in the register", field="household_id")
 
 
-async def household(reads: HouseholdReads | Queryable, household_id: UUID) -> dict[str, Any]:
-    found = await _reads(reads).household(household_id)
+async def household(reads: HouseholdReads, household_id: UUID) -> dict[str, Any]:
+    found = await reads.household(household_id)
     if found is None:
         raise _missing(household_id)
     return found
@@ -57,10 +49,9 @@ async def households(reads: HouseholdReads, *, village: str | None, verification
     return {"total": total, "items": items}
 
 
-async def personal_data(db: HouseholdReads | Queryable, keyring: KeyRing, household_id: UUID, *, actor: str,
+async def personal_data(reads: HouseholdReads, keyring: KeyRing, household_id: UUID, *, actor: str,
                         client_id: str | None, purpose: str, channel: str) -> dict[str, Any]:
     """Decrypt a household's personal data for an officer or a ministry, recording who, which, why."""
-    reads = _reads(db)
     known, pii = await reads.sealed(household_id)
     if not known:
         raise _missing(household_id)
@@ -91,18 +82,18 @@ def check_purpose(purpose: str) -> str:
     return purpose
 
 
-async def find_by_nik(db: HouseholdReads | Queryable, keyring: KeyRing, nik: str) -> list[tuple[UUID, str]]:
+async def find_by_nik(reads: HouseholdReads, keyring: KeyRing, nik: str) -> list[tuple[UUID, str]]:
     """(household, member_ref) of active members with this NIK, through the blind index."""
-    return await _reads(db).by_nik(keyring.blind("nik", nik))
+    return await reads.by_nik(keyring.blind("nik", nik))
 
 
-async def find_by_kk(db: HouseholdReads | Queryable, keyring: KeyRing, kk: str) -> list[UUID]:
-    return await _reads(db).by_kk(keyring.blind("kk", kk))
+async def find_by_kk(reads: HouseholdReads, keyring: KeyRing, kk: str) -> list[UUID]:
+    return await reads.by_kk(keyring.blind("kk", kk))
 
 
-async def find_by_name(db: HouseholdReads | Queryable, keyring: KeyRing, village_code: str,
+async def find_by_name(reads: HouseholdReads, keyring: KeyRing, village_code: str,
                        name: str) -> list[tuple[UUID, str]]:
-    return await _reads(db).by_name(keyring.blind("name", f"{village_code}|{normalise_name(name)}"))
+    return await reads.by_name(keyring.blind("name", f"{village_code}|{normalise_name(name)}"))
 
 
 async def history(reads: HouseholdReads, household_id: UUID) -> list[dict[str, Any]]:
@@ -141,9 +132,9 @@ async def access_log(reads: HouseholdReads, *, household_id: UUID | None, actor:
     return {"total": total, "items": items}
 
 
-async def desil_as_of(reads: HouseholdReads | Queryable, household_id: UUID, on: date) -> dict[str, Any]:
+async def desil_as_of(reads: HouseholdReads, household_id: UUID, on: date) -> dict[str, Any]:
     """Which desil the household had on `on`, under which rule version (the snapshot in force that day)."""
-    row = await _reads(reads).desil_as_of(household_id, on)
+    row = await reads.desil_as_of(household_id, on)
     if row is None:
         raise NotFound(f"no ranking was in force on {on.isoformat()}", field="on")
     if row["desil"] is None:
