@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 from uuid import UUID, uuid5
 
 from csr_ledger.domain import funds
@@ -23,7 +22,7 @@ from csr_ledger.domain.events import (
     SpendingRecorded,
 )
 from csr_ledger.domain.funds import LedgerRefused
-from csr_ledger.domain.ledger import Result, Transfer, TransferFlags
+from csr_ledger.domain.ledger import Account, Result, Transfer, TransferFlags
 from gotong.domain.aggregate import Aggregate
 from gotong.domain.errors import InvalidTransition, ValidationFailed
 
@@ -194,7 +193,8 @@ class Allocation(Aggregate):
         return allocation
 
     @property
-    def account(self) -> Any:
+    def account(self) -> Account:
+        """The allocation's own account (its id derives from the allocation's)."""
         return funds.allocation_account(self.id)
 
     @property
