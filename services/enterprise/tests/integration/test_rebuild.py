@@ -38,8 +38,11 @@ async def test_rebuilding_the_read_tables_gives_the_same_rows(database_url, engi
         await conn.execute(text("DELETE FROM household_links"))
         await conn.execute(text("UPDATE impact_reports SET status = 'returned'"))
     assert await _snapshot(engine) != before
+    refused = CliRunner().invoke(enterprise, ["rebuild"], env={"DATABASE_URL": database_url})
+    assert refused.exit_code != 0
     # The CLI runs its own event loop: give it a thread of its own.
-    done = await asyncio.to_thread(CliRunner().invoke, enterprise, ["rebuild"], env={"DATABASE_URL": database_url})
+    done = await asyncio.to_thread(CliRunner().invoke, enterprise, ["rebuild", "--yes"],
+                                   env={"DATABASE_URL": database_url})
     assert done.exit_code == 0, done.output
     assert "12 enterprises" in done.output
     assert await _snapshot(engine) == before

@@ -162,9 +162,12 @@ def import_(file: Path, officer: str) -> None:
 
 
 @enterprise.command("rebuild")
-def rebuild() -> None:
+@click.option("--yes", is_flag=True, help="really rebuild (the read tables are emptied and written again)")
+def rebuild(yes: bool) -> None:
     """Empty the read tables (enterprises, impact reports, household links) and replay the event store into
-    them, in one transaction. The replicas of CSR grants and registry households are left as they are."""
+    them, in one transaction (publishes nothing). The replicas of CSR grants and registry households are kept."""
+    if not yes:
+        raise click.ClickException("this rewrites the read tables; run again with --yes")
 
     async def go() -> Any:
         engine = create_engine(Settings().service_database_url, pool_size=1)

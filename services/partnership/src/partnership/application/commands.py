@@ -46,7 +46,7 @@ from partnership.application.regions import check_region, today
 from partnership.domain.agreement import OVER, Agreement
 from partnership.domain.events import PartyTerm, registry
 from partnership.domain.helix import assess
-from partnership.domain.partner import Partner, name_key
+from partnership.domain.partner import Partner
 from partnership.domain.project import Project
 from partnership.domain.values import Strand
 
@@ -118,7 +118,7 @@ async def register_partner(uow: UnitOfWork, cmd: RegisterPartner) -> dict[str, A
     check_region(cmd.region_code)
     partner = Partner.enrol(uuid7(), name=cmd.name, strand=cmd.strand, kind=cmd.kind, region_code=cmd.region_code,
                             nib=cmd.nib, website=cmd.website, now=_now(uow))
-    if await _reads(uow).name_taken(name_key(partner.strand, partner.name)):
+    if await _reads(uow).name_taken(partner.name_key):
         raise Conflict(f"a {partner.strand} partner with this name is registered already", field="name")
     await uow.save(partner)
     if cmd.contact is not None:
