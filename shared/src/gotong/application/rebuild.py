@@ -35,7 +35,7 @@ async def rebuild(database: Database, projectors: Projectors,
     report = Rebuilt(tables=projectors.tables)
     async with database.transaction() as sql:
         if projectors.tables:
-            await sql.execute("TRUNCATE " + ", ".join(f'"{t}"' for t in projectors.tables))
+            await sql.execute("TRUNCATE " + ", ".join(f'"{t}"' for t in projectors.tables) + " RESTART IDENTITY")
         streams: dict[UUID, str] = {}
         last: tuple[int, int] = (0, 0)
         query = select_events_sql("WHERE (tx_id, position) > ($1::text::xid8, $2::bigint) "
