@@ -136,9 +136,9 @@ async def _upsert(sql: Sql, table: Any, id: PyUUID, values: dict[str, Any]) -> N
 @projectors.state(Partner)
 async def save_partner(sql: Sql, partner: Partner) -> None:
     try:
-        async with sql.savepoint():
-            await _upsert(sql, partners, partner.id, partner_values(partner))
-    except (IntegrityError, UniqueViolationError) as err:  # two registrations of one name at once
+        await _upsert(sql, partners, partner.id, partner_values(partner))
+    except (IntegrityError, UniqueViolationError) as err:  # two registrations of one name at once (the command
+        # checked the name first): the transaction is lost either way, say why
         raise Conflict(f"a {partner.strand} partner with this name is registered already", field="name") from err
 
 
