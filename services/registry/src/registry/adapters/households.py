@@ -38,20 +38,24 @@ HOUSEHOLD_COLUMNS = ("household_id", "version", "village_code", "district_code",
                      "verification", "members", "attributes", "pii", "desil", "desil_province", "rule_version",
                      "status")
 
-# `score` is the ranking's (not the aggregate's): a new row takes it from the newest run that ranked the household
-# (none for a new household; the newest score after a rebuild), an existing row keeps it.
+# The ranking's columns: a run writes `score`, `desil_province` and `rule_version` of every household it ranks
+# (an event only where the desil moved), so the row takes them from the newest run that ranked the household
+# (the aggregate's own values before any run); `score` exists only there. A rebuild thus writes what the runs wrote.
 UPSERT = """
+WITH newest_run AS (
+    SELECT s.score, s.desil_province, r.rule_version FROM ranking_runs r
+    JOIN desil_snapshots s ON s.snapshot = r.snapshot AND s.household_id = $1
+    ORDER BY r.computed_at DESC LIMIT 1)
 INSERT INTO households (household_id, version, village_code, district_code, regency_code, province_code,
                         verification, members, attributes, pii, desil, desil_province, rule_version, status, score)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14,
-        (SELECT s.score FROM ranking_runs r JOIN desil_snapshots s ON s.snapshot = r.snapshot AND s.household_id = $1
-         ORDER BY r.computed_at DESC LIMIT 1))
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, coalesce((SELECT desil_province FROM newest_run), $12),
+        coalesce((SELECT rule_version FROM newest_run), $13), $14, (SELECT score FROM newest_run))
 ON CONFLICT (household_id) DO UPDATE SET version = EXCLUDED.version, village_code = EXCLUDED.village_code,
   district_code = EXCLUDED.district_code, regency_code = EXCLUDED.regency_code,
   province_code = EXCLUDED.province_code, verification = EXCLUDED.verification, members = EXCLUDED.members,
   attributes = EXCLUDED.attributes, pii = EXCLUDED.pii, desil = EXCLUDED.desil,
   desil_province = EXCLUDED.desil_province, rule_version = EXCLUDED.rule_version, status = EXCLUDED.status,
-  updated_at = now()
+  score = EXCLUDED.score, updated_at = now()
 """
 
 
