@@ -22,12 +22,13 @@ from registry.adapters.crypto import KeyRing
 from registry.application.commands import Deps
 from registry.application.projections import build_projectors
 from registry.application.publishing import publish_contract
-from registry.cli import registry
 from registry.config import VERSION, Settings
+from registry.dci.bootstrap import install as install_dci
 from registry.demo import load_demo
 from registry.entrypoints.api.deps import LifespanHook, RegistryState, registry_state
 from registry.entrypoints.api.public import FastStatusCheck, fast_status_lifespan, public_router
 from registry.entrypoints.api.routes import router
+from registry.entrypoints.cli import registry
 from registry.entrypoints.consumers.disbursement import disbursement_consumer
 
 DESCRIPTION = (
@@ -77,14 +78,8 @@ def create_app(settings: Settings | None = None, deps: Deps | None = None) -> Fa
     app.user_middleware.append(Middleware(FastStatusCheck, per_minute=settings.status_check_per_minute,
                                           holder=state))
     app.state.contract_mapper = publish_contract
-    state.lifespans = tuple(_install_dci(app, settings))
+    state.lifespans = tuple(install_dci(app, settings, deps.keyring))  # DCI: routes now, worker at startup
     return app
-
-
-def _install_dci(app: FastAPI, settings: Settings) -> list[LifespanHook]:
-    from registry.dci.bootstrap import install
-
-    return install(app, settings)
 
 
 service = ServiceSpec(

@@ -9,7 +9,7 @@ from click.testing import CliRunner
 
 from gotong.api.app import runtime
 from registry.application.projections import TABLES, rebuild_read_tables
-from registry.cli import registry
+from registry.entrypoints.cli import registry
 from registry.synthetic import households
 
 from .conftest import APPROVER, ERASER, OPS, VERIFIER
