@@ -1,6 +1,7 @@
 """Households end to end over HTTP: registration with automatic verification, duplicates, Dukcapil
 mismatch and death, maker–checker reviews, corrections, history, erasure."""
 
+from gotong.api.app import runtime
 from registry.synthetic import households
 
 from .conftest import APPROVER, ERASER, OPS, VERIFIER
@@ -148,7 +149,7 @@ async def test_erasure_leaves_nothing_readable_and_history_intact(client):
     history = (await client.get(f"/v1/households/{ref}/history", headers=OPS)).json()
     assert [e["type"] for e in history][-1] == "HouseholdErased"
     assert history[0]["data"]["members"]  # non-personal facts stay
-    engine = client.app.state.engine
+    engine = runtime(client.app).engine
     async with engine.connect() as conn:
         raw = await conn.exec_driver_sql(
             "SELECT string_agg(data::text, '') FROM events UNION ALL "

@@ -5,6 +5,7 @@ import logging
 from types import SimpleNamespace
 from uuid import uuid4
 
+from gotong.api.app import runtime
 from gotong.contracts.disbursement import PaymentRecorded
 from gotong.contracts.registry import EVENTS
 from gotong.messaging.cloudevents import decode
@@ -30,7 +31,7 @@ async def pay(client, household_ref, program="PKH", period="2026-Q3", status="pa
                             funding_source="apbn", status=status, occurred_at="2026-09-01T00:00:00Z")
     delivered = SimpleNamespace(event=SimpleNamespace(event_type="PaymentRecorded", schema_version=1,
                                                       data=event.model_dump(mode="json")))
-    async with client.app.state.engine.begin() as conn:
+    async with runtime(client.app).engine.begin() as conn:
         await on_disbursement_event(conn, delivered)
 
 
@@ -100,7 +101,7 @@ async def test_registry_events_and_logs_carry_no_personal_data(client, kafka_boo
     refs = [(await register(client, row))["household_ref"] for row in rows]
     bad = dict(rows[0], kk=rows[0]["kk"][:15])
     await client.post("/v1/households", headers=OPS, json=bad)  # an error path gets logged too
-    relay = OutboxRelay(client.app.state.engine, service="registry", bootstrap=kafka_bootstrap,
+    relay = OutboxRelay(runtime(client.app).engine, service="registry", bootstrap=kafka_bootstrap,
                         mapper=client.app.state.contract_mapper)
     await relay.drain()
     await relay.close()

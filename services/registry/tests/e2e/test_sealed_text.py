@@ -2,7 +2,7 @@
 sealed with the household's key (never plain in the event store, the history or the queue), shown only on the
 audited personal read, and gone with the key on erasure. A personal read must say why, meaningfully."""
 
-from gotong.eventstore.postgres import driver_connection
+from gotong.api.app import runtime
 
 from .conftest import APPROVER, ERASER, OPS, VERIFIER
 from .test_households import register, sample
@@ -12,11 +12,9 @@ REASON = "Pak Joko Susilo melapor alamat salah ketik"
 
 
 async def _stored_anywhere(client, text: str) -> bool:
-    async with client.app.state.engine.connect() as conn:
-        driver = await driver_connection(conn, begin=False)
-        events = await driver.fetchval("SELECT count(*) FROM events WHERE strpos(data::text, $1) > 0", text)
-        queue = await driver.fetchval("SELECT count(*) FROM review_queue WHERE strpos(proposal_note, $1) > 0", text)
-        await conn.rollback()
+    async with runtime(client.app).database.read() as sql:
+        events = await sql.fetchval("SELECT count(*) FROM events WHERE strpos(data::text, $1) > 0", text)
+        queue = await sql.fetchval("SELECT count(*) FROM review_queue WHERE strpos(proposal_note, $1) > 0", text)
     return bool(events or queue)
 
 
