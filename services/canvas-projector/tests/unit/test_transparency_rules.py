@@ -31,7 +31,7 @@ def record(i: int) -> dict:
 
 
 def staged(i: int) -> StagedRecord:
-    return StagedRecord(record_key(f"pay-{i}", 1, "paid"), f"pay-{i}", canonical(record(i)))
+    return (record_key(f"pay-{i}", 1, "paid"), f"pay-{i}", canonical(record(i)))
 
 
 def test_a_record_is_its_public_fields_in_canonical_json():
@@ -63,12 +63,12 @@ def test_sealing_in_batches_from_the_frontier_builds_the_rfc_tree(batches):
         known = {n: nodes[n] for n in frontier(size)}  # all a sealer reads
         leaves, new_nodes = seal(size, known, records)
         assert [leaf[0] for leaf in leaves] == list(range(size, size + batch))
-        assert [leaf[1:] for leaf in leaves] == [(r.record_key, r.payment_id, r.leaf) for r in records]
+        assert [leaf[1:] for leaf in leaves] == [tuple(r) for r in records]
         for level, index, h in new_nodes:
             assert (level, index) not in nodes, "a node is written once"
             nodes[(level, index)] = h
         for r in records:
-            memory.append(r.leaf)
+            memory.append(r[2])
         size += batch
     assert nodes == {(lvl, i): h for lvl, hashes in enumerate(memory.levels) for i, h in enumerate(hashes)}
     assert merkle.root(merkle.MappingSource(nodes), size) == merkle.root(memory, size)

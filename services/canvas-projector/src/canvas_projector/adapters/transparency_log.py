@@ -35,11 +35,11 @@ class TransparencyLogTable:
 
     async def take_staged(self, horizon: Position) -> list[StagedRecord]:
         """Remove and return the staged records at or before `horizon`, in source order."""
-        rows = await self.sql.fetch(
+        rows: list[StagedRecord] = await self.sql.fetch(
             "DELETE FROM tlog_staged WHERE (source_tx_id, source_position) <= ($1, $2) "
-            "RETURNING record_key, source_tx_id, source_position, payment_id, leaf", horizon.tx_id, horizon.position)
-        rows.sort(key=lambda r: (r["source_tx_id"], r["source_position"]))
-        return [StagedRecord(r["record_key"], r["payment_id"], bytes(r["leaf"])) for r in rows]
+            "RETURNING record_key, payment_id, leaf, source_tx_id, source_position", horizon.tx_id, horizon.position)
+        rows.sort(key=lambda r: (r[3], r[4]))
+        return rows
 
     async def lock(self) -> None:
         """One sealer at a time."""

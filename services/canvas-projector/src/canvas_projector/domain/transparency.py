@@ -44,13 +44,9 @@ def public_record(payment: Mapping[str, Any]) -> dict[str, Any]:
     return {k: payment[k] for k in RECORD_FIELDS}
 
 
-@dataclass(frozen=True)
-class StagedRecord:
-    """A record waiting to be sealed, in source order."""
-
-    record_key: str
-    payment_id: str
-    leaf: bytes
+#: A record waiting to be sealed: (record key, payment id, leaf bytes, ...). Any sequence will do: the store hands
+#: its rows over as they come (an object per record would cost more than hashing it).
+StagedRecord = Sequence[Any]
 
 
 def frontier(size: int) -> list[Node]:
@@ -60,15 +56,16 @@ def frontier(size: int) -> list[Node]:
 
 def seal(size: int, known: dict[Node, bytes], staged: Sequence[StagedRecord],
          ) -> tuple[list[tuple[int, str, str, bytes]], list[tuple[int, int, bytes]]]:
-    """Append `staged` (in order) to a tree of `size` leaves whose frontier nodes are `known`: the new leaves
+    """Append `staged` (in source order) to a tree of `size` leaves whose frontier nodes are `known`: the new leaves
     (index, record key, payment id, bytes) and every complete-subtree node they complete (level, index, hash)."""
     known = dict(known)
     leaves: list[tuple[int, str, str, bytes]] = []
     nodes: list[tuple[int, int, bytes]] = []
     for offset, record in enumerate(staged):
         index = size + offset
-        h = merkle.leaf_hash(record.leaf)
-        leaves.append((index, record.record_key, record.payment_id, record.leaf))
+        data = bytes(record[2])
+        h = merkle.leaf_hash(data)
+        leaves.append((index, record[0], record[1], data))
         level, i = 0, index
         known[(0, i)] = h
         nodes.append((0, i, h))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -32,18 +32,19 @@ async def on_disbursement_event(conn: AsyncConnection, message: Delivered) -> No
     await on_disbursement_events(conn, [message])
 
 
-async def on_disbursement_events(conn: AsyncConnection, messages: list[Delivered]) -> None:
-    """Stage a batch of payments in one statement (replays run at tens of thousands of events a second)."""
-    payments: list[tuple[Position, PaymentRecorded]] = []
+def _payments(messages: list[Delivered]) -> Iterator[tuple[Position, PaymentRecorded]]:
     for message in messages:
         event = message.event
         if event.event_type != "PaymentRecorded" or event.position is None:
             continue
         payment = parse_contract(event.event_type, event.schema_version, event.data, EVENTS)
         if isinstance(payment, PaymentRecorded):  # validated; the record is taken from the contract's fields
-            payments.append((event.position, payment))
-    if payments:
-        await transparency.stage_payments(TransparencyLogTable(await Sql.over(conn)), payments)
+            yield event.position, payment
+
+
+async def on_disbursement_events(conn: AsyncConnection, messages: list[Delivered]) -> None:
+    """Stage a batch of payments in one statement (replays run at tens of thousands of events a second)."""
+    await transparency.stage_payments(TransparencyLogTable(await Sql.over(conn)), _payments(messages))
 
 
 def transparency_consumer(app: Any) -> EventConsumer:
