@@ -8,6 +8,7 @@ all the SQL; application code calls their methods.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date
 from typing import Any, Protocol
 from uuid import UUID
@@ -74,27 +75,53 @@ class HouseholdIndexRows(Protocol):
     names: list[tuple[bytes, bytes, str]]
 
 
+# A household's blind index rows, replaced in two round trips (one statement each; deleting and inserting the same
+# unique key in one statement is not safe).
+DELETE_INDEXES = """
+WITH kk AS (DELETE FROM kk_index WHERE household_id = $1), person AS (DELETE FROM person_index WHERE household_id = $1)
+DELETE FROM name_index WHERE household_id = $1
+"""
+INSERT_INDEXES = """
+WITH kk AS (INSERT INTO kk_index (kk_hash, household_id) VALUES ($2, $1)),
+person AS (INSERT INTO person_index (nik_hash, household_id, member_ref, name_check)
+           SELECT n, $1, r, c FROM unnest($3::bytea[], $4::text[], $5::bytea[]) AS t(n, r, c))
+INSERT INTO name_index (match_hash, name_hash, household_id, member_ref)
+SELECT m, nh, $1, r FROM unnest($6::bytea[], $7::bytea[], $8::text[]) AS t(m, nh, r)
+"""
+
+
+@dataclass(frozen=True)
+class Written:
+    """What writing a household's row found: a new row (no index rows to replace), and its wrapped data key."""
+
+    inserted: bool
+    wrapped_dek: bytes | None
+
+
 class HouseholdTable:
     """The `households` read row and the `kk_index`, `person_index`, `name_index` rows of one household."""
 
     def __init__(self, sql: Queryable) -> None:
         self.sql = sql
 
-    async def write(self, h: Household) -> None:
-        await self.sql.execute(UPSERT, *household_row(h))
+    async def write(self, h: Household) -> Written:
+        row = await self.sql.fetchrow(
+            UPSERT + " RETURNING (xmax = 0) AS inserted, "
+                     "(SELECT wrapped_dek FROM household_keys k WHERE k.household_id = $1) AS wrapped_dek",
+            *household_row(h))
+        return Written(bool(row["inserted"]), row["wrapped_dek"])
 
-    async def write_indexes(self, household_id: UUID, index: HouseholdIndexRows | None) -> None:
-        await self.sql.execute("DELETE FROM kk_index WHERE household_id = $1", household_id)
-        await self.sql.execute("DELETE FROM person_index WHERE household_id = $1", household_id)
-        await self.sql.execute("DELETE FROM name_index WHERE household_id = $1", household_id)
+    async def write_indexes(self, household_id: UUID, index: HouseholdIndexRows | None, *,
+                            fresh: bool = False) -> None:
+        """Replace the household's index rows (`fresh`: it has none yet) with `index` (None: no rows)."""
+        if not fresh:
+            await self.sql.execute(DELETE_INDEXES, household_id)
         if index is None:
             return
-        await self.sql.execute("INSERT INTO kk_index VALUES ($1, $2)", index.kk_hash, household_id)
-        await self.sql.executemany(
-            "INSERT INTO person_index (nik_hash, household_id, member_ref, name_check) VALUES ($1, $2, $3, $4)",
-            [(h, household_id, ref, check) for h, ref, check in index.niks])
-        await self.sql.executemany("INSERT INTO name_index VALUES ($1, $2, $3, $4)",
-                                   [(mh, nh, household_id, ref) for mh, nh, ref in index.names])
+        await self.sql.execute(INSERT_INDEXES, household_id, index.kk_hash,
+                               [n for n, _, _ in index.niks], [r for _, r, _ in index.niks],
+                               [c for _, _, c in index.niks], [m for m, _, _ in index.names],
+                               [n for _, n, _ in index.names], [r for _, _, r in index.names])
 
 
 class HouseholdKeys:

@@ -21,6 +21,7 @@ from registry.adapters.households import HouseholdKeys, IndexLookups
 from registry.adapters.reference import regions
 from registry.adapters.reviews import ReviewQueue
 from registry.application.personal import (
+    Indexes,
     Personal,
     indexes,
     member_fact,
@@ -67,9 +68,10 @@ async def load(uow: UnitOfWork, household_id: UUID) -> Household:
     return found.using(uow.clock)
 
 
-async def _check(uow: UnitOfWork, deps: Deps, h: Household, personal: Personal) -> list[dict[str, str]]:
+async def _check(uow: UnitOfWork, deps: Deps, h: Household, personal: Personal,
+                 index: Indexes | None = None) -> list[dict[str, str]]:
     """Run the automatic checks on the household as it is now; it records their outcome."""
-    index = indexes(deps.keyring, personal, h.village_code, h.members)
+    index = index or indexes(deps.keyring, personal, h.village_code, h.members)
     candidate = Candidate(h.id, index, personal, dict(h.members))
     outcome = (await verify(uow.adapter(IndexLookups), [candidate], deps.civil, uow.clock.today()))[h.id]
     review_id = await uow.adapter(ReviewQueue).next_id() if h.opens_review(outcome.reasons) else None
@@ -93,7 +95,7 @@ async def register_household(uow: UnitOfWork, deps: Deps, data: HouseholdIn, sou
     h = Household.register(prepared.household_id, data.village_code, prepared.facts, data.attributes,
                            prepared.pii, source, clock=uow.clock)
     await uow.adapter(HouseholdKeys).add(h.id, prepared.wrapped_dek, deps.keyring.key_id)
-    reasons = await _check(uow, deps, h, prepared.personal)
+    reasons = await _check(uow, deps, h, prepared.personal, prepared.index)
     await _save(uow, h, "registered")
     return summary(h, reasons)
 

@@ -14,7 +14,7 @@ from gotong.application.rebuild import Rebuilt, rebuild
 from gotong.application.repository import Repository
 from gotong.application.uow import EventContext, Projectors
 from registry.adapters.crypto import KeyRing
-from registry.adapters.households import HouseholdKeys, HouseholdTable
+from registry.adapters.households import HouseholdTable
 from registry.adapters.reviews import ReviewQueue
 from registry.application.commands import repo
 from registry.application.personal import Indexes, Personal, indexes
@@ -31,14 +31,11 @@ from registry.domain.household import (
 TABLES = ("households", "kk_index", "person_index", "name_index", "review_queue")
 
 
-async def household_indexes(sql: Sql, keyring: KeyRing, h: Household) -> Indexes | None:
+def household_indexes(keyring: KeyRing, h: Household, wrapped_dek: bytes | None) -> Indexes | None:
     """The blind indexes of a household as it is now: none once erased, merged away or without its key."""
-    if h.erased or h.merged_into or not h.pii:
+    if h.erased or h.merged_into or not h.pii or wrapped_dek is None:
         return None
-    wrapped = await HouseholdKeys(sql).wrapped(h.id)
-    if wrapped is None:
-        return None
-    dek = keyring.unwrap(wrapped)
+    dek = keyring.unwrap(wrapped_dek)
     return indexes(keyring, Personal.unseal(dek, h.id, h.pii), h.village_code, h.members)
 
 
@@ -48,8 +45,8 @@ def build_projectors(keyring: KeyRing) -> Projectors:
     @projectors.state(Household)
     async def household_state(sql: Sql, h: Household) -> None:
         table = HouseholdTable(sql)
-        await table.write(h)
-        await table.write_indexes(h.id, await household_indexes(sql, keyring, h))
+        written = await table.write(h)
+        await table.write_indexes(h.id, household_indexes(keyring, h, written.wrapped_dek), fresh=written.inserted)
 
     @projectors.on(events, HouseholdFlagged)
     async def review_opened(sql: Sql, e: HouseholdFlagged, at: EventContext) -> None:
