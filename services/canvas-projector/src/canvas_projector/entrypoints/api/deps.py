@@ -16,6 +16,7 @@ async def _read(request: Request) -> AsyncIterator[Sql]:
         yield sql
 
 
-#: One consistent read-only snapshot for the request, rolled back at the end.
-ReadDep = Annotated[Sql, Depends(_read)]
+#: One consistent read-only snapshot around the route function, rolled back (and its connection back in the pool)
+#: when the function returns, before the response is sent.
+ReadDep = Annotated[Sql, Depends(_read, scope="function")]
 Lang = Annotated[str, Query(pattern="^(id|en)$")]
