@@ -35,6 +35,8 @@ HEAD_MIN_AGE = 15
 
 
 class Erased(Conflict):
+    """The household's key was destroyed (UU PDP erasure): nothing personal can be read any more."""
+
     code = "erased"
     title = "Personal data erased"
 
@@ -218,6 +220,13 @@ class Review:
 
 
 class Household(Aggregate):
+    """A Kartu Keluarga: its members (facts only), attributes, verification, desil and its latest review.
+
+    Every rule about a household lives here (one head, dates not in the future, split, maker–checker on the
+    review lifecycle, erased and merged-away households changing no more). It decides "today" with the `Clock`
+    it is given (`using(uow.clock)` after loading; the system clock when built without one).
+    """
+
     stream_type: ClassVar[str] = "household"
 
     def initial_state(self) -> None:
