@@ -160,3 +160,20 @@ async def test_an_exception_is_resolved_once_and_unknown_ones_are_not_found(env)
     r = await env.post(f"/v1/exceptions/{exc['exception_id']}/resolve", body={"resolution": ""})
     assert r.status_code == 422
     assert r.json()["errors"][0]["field"].endswith("resolution")
+
+
+async def test_instructions_appended_in_chunks_are_each_one_payment_and_one_event(env, monkeypatch):
+    from disbursement.application import cycles
+
+    monkeypatch.setattr(cycles, "INSTRUCT_CHUNK", 2)
+    await _households(env, 5)
+    cid = await env.cycle(until="paying")
+    payments = await env.sql("SELECT payment_id, household_ref, status, version FROM payments WHERE cycle_id = $1 "
+                             "ORDER BY household_ref", UUID(cid))
+    assert [(r["household_ref"], r["status"], r["version"]) for r in payments] == [
+        (f"HH-{i:03d}", "instructed", 1) for i in range(5)]
+    events = await env.sql("SELECT stream_id, version, data FROM events WHERE event_type = 'PaymentRecorded' "
+                           "ORDER BY data->>'household_ref'")
+    assert [(e["stream_id"], e["version"]) for e in events] == [(r["payment_id"], 1) for r in payments]
+    await env.run_channel()
+    assert {r["status"] for r in await env.sql("SELECT status FROM payments")} == {"paid"}

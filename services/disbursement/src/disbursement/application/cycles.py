@@ -9,8 +9,8 @@ import contextlib
 import gc
 import os
 import time
-from collections.abc import Callable, Iterator
-from datetime import date
+from collections.abc import Awaitable, Callable, Iterator
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
@@ -20,7 +20,7 @@ from disbursement.adapters.tables import CycleTable, EntitlementTable, PaymentTa
 from disbursement.application.programs import load_program, programs
 from disbursement.domain.cycle import PERIOD_PATTERN, Cycle, check_period, registry
 from disbursement.domain.eligibility import Household, evaluate
-from disbursement.domain.payment import PaymentTerms, instruction_events
+from disbursement.domain.payment import Instruction, PaymentTerms, instruction_events
 from gotong.application.repository import Repository
 from gotong.application.uow import UnitOfWork, UnitOfWorkFactory
 from gotong.domain.errors import Conflict
@@ -35,6 +35,8 @@ __all__ = ["PERIOD_PATTERN", "check_period", "close", "compute", "cycles", "inst
 
 cycles: Repository[Cycle] = Repository(Cycle, registry)
 Progress = Callable[[int, int], None]
+#: Events appended per COPY when instructing (Python builds the next chunk while PostgreSQL writes one).
+INSTRUCT_CHUNK = 10_000
 
 
 def event_ids(n: int) -> list[UUID]:
@@ -178,20 +180,35 @@ async def instruct(uow: UnitOfWork, cycle_id: UUID, by: str, *, released_only: b
     todo = await uow.adapter(EntitlementTable).stage_unpaid(cycle_id, program.id, released_only=released_only)
     if todo:
         terms = PaymentTerms(cycle_id, str(program.id), d.code, cycle.period, d.funding_source, d.csr_allocation_id)
-        meta = uow.metadata
-        with _collector_paused():  # hundreds of thousands of small objects that all live until the append
-            batch = [AppendRequest(i.payment_id, "payment", 0, [EventData("PaymentRecorded", data, 1, event_id, now,
-                                                                          meta)])
-                     for i, data, event_id in zip(todo, instruction_events(terms, todo, now), event_ids(len(todo)),
-                                                  strict=True)]
-        await uow.append_batch(batch)
-        await uow.adapter(PaymentTable).insert_staged(cycle_id, program.id, now)
+        await _append_instructions(uow, terms, todo, now,
+                                   uow.adapter(PaymentTable).insert_staged(cycle_id, program.id, now))
     amount = sum(i.amount for i in todo)
     if todo or cycle.status == "approved":
         cycle.instruct(instructed=len(todo), amount=amount, by=by, now=now.isoformat())
         await uow.save(cycle)
     view = await uow.adapter(CycleTable).view(cycle_id)
     return {**view, "instructed_now": len(todo), "instructed_amount_now": amount}
+
+
+async def _append_instructions(uow: UnitOfWork, terms: PaymentTerms, todo: list[Instruction], now: datetime,
+                               rows: Awaitable[None]) -> None:
+    """Append the instructions' events in chunks, as a pipeline: PostgreSQL writes the payments' rows (`rows`),
+    then each chunk of events, while Python builds the next chunk."""
+    meta, chunk = uow.metadata, INSTRUCT_CHUNK
+    writing: asyncio.Future[Any] = asyncio.ensure_future(rows)
+    try:
+        for start in range(0, len(todo), chunk):
+            part = todo[start:start + chunk]
+            await asyncio.sleep(0)  # the last statement is on its way: build the next chunk meanwhile
+            with _collector_paused():  # many small objects that all live until the append
+                batch = [AppendRequest(i.payment_id, "payment", 0, [EventData("PaymentRecorded", data, 1, event_id,
+                                                                              now, meta)])
+                         for i, data, event_id in zip(part, instruction_events(terms, part, now),
+                                                      event_ids(len(part)), strict=True)]
+            await writing
+            writing = asyncio.ensure_future(uow.append_batch(batch))
+    finally:
+        await writing
 
 
 async def close(uow: UnitOfWork, cycle_id: UUID, by: str) -> dict[str, Any]:
