@@ -16,8 +16,9 @@ from sqlalchemy import Column, MetaData, Table
 from sqlalchemy.dialects.postgresql import UUID as PgUUID
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from gotong.adapters.sql import raw_driver
 from gotong.eventstore import EventData
-from gotong.eventstore.postgres import PostgresEventStore, driver_connection
+from gotong.eventstore.postgres import PostgresEventStore
 from gotong.infra.embedded import EmbeddedKafka
 from gotong.messaging.consumer import Delivered, EventConsumer
 from gotong.messaging.relay import OutboxRelay
@@ -34,7 +35,7 @@ def schema_extra() -> list[MetaData]:
 
 
 async def _apply(conn: AsyncConnection, message: Delivered) -> None:
-    driver = await driver_connection(conn)
+    driver = await raw_driver(conn)  # the consumer's own transaction
     await driver.execute("INSERT INTO applied VALUES ($1) ON CONFLICT DO NOTHING", message.event.stream_id)
 
 

@@ -10,7 +10,7 @@ from sqlalchemy import Column, Integer, MetaData, Table
 from sqlalchemy.dialects.postgresql import UUID as PgUUID
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from gotong.eventstore.postgres import driver_connection
+from gotong.adapters.sql import Database, raw_driver
 from gotong.messaging.consumer import Delivered, EventConsumer
 from gotong.messaging.relay import OutboxRelay
 from gotong.messaging.topics import dlq_topic, ensure_topics, events_topic
@@ -37,7 +37,7 @@ async def count_handler(conn: AsyncConnection, message: Delivered) -> None:
     """Applies each stream's events once and in order, or raises (which the DLQ would show)."""
     if message.event.data.get("poison"):
         raise Poisoned("this event is poison by design")
-    driver = await driver_connection(conn)
+    driver = await raw_driver(conn)  # the consumer's own transaction
     version = message.event.stream_version
     sid = message.event.stream_id
     if version == 1:
@@ -50,10 +50,8 @@ async def count_handler(conn: AsyncConnection, message: Delivered) -> None:
 
 
 async def stream_counts(engine: AsyncEngine) -> dict[UUID, int]:
-    async with engine.connect() as conn:
-        driver = await driver_connection(conn, begin=False)
-        rows = await driver.fetch("SELECT stream_id, n FROM stream_counts")
-        await conn.rollback()
+    async with Database(engine).read() as sql:
+        rows = await sql.fetch("SELECT stream_id, n FROM stream_counts")
     return {r[0]: r[1] for r in rows}
 
 

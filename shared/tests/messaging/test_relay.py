@@ -160,20 +160,18 @@ async def test_relay_killed_mid_batch_republishes_and_consumers_apply_once(
 
 async def _checkpoint_events(engine) -> int:
     """How many events lie at or before the relay's checkpoint."""
-    from gotong.eventstore.postgres import driver_connection
+    from gotong.adapters.sql import Database
 
-    async with engine.connect() as conn:
-        driver = await driver_connection(conn, begin=False)
-        n = await driver.fetchval(
+    async with Database(engine).read() as sql:
+        n = await sql.fetchval(
             "SELECT count(*) FROM events e, relay_checkpoints c WHERE c.name = 'outbox' AND "
             "(e.tx_id, e.position) <= (c.tx_id::text::xid8, c.position)")
-        await conn.rollback()
     return int(n or 0)
 
 
 async def test_caught_up_relay_marks_every_partition_and_consumers_record_the_watermark(
         engine, relay, consumer, service, kafka_bootstrap):
-    from gotong.eventstore.postgres import driver_connection
+    from gotong.adapters.sql import Database
 
     store = PostgresEventStore(engine)
     async with store.transaction() as tx:
@@ -182,11 +180,9 @@ async def test_caught_up_relay_marks_every_partition_and_consumers_record_the_wa
     last = relay.state.checkpoint
     await consumer.run_until_idle()
     assert consumer.applied == 20, "watermarks never reach the handler"
-    async with engine.connect() as conn:
-        driver = await driver_connection(conn, begin=False)
-        rows = await driver.fetch("SELECT partition, watermark_tx_id, watermark_position FROM consumer_positions "
-                                  "WHERE consumer = 'counts' ORDER BY partition")
-        await conn.rollback()
+    async with Database(engine).read() as sql:
+        rows = await sql.fetch("SELECT partition, watermark_tx_id, watermark_position FROM consumer_positions "
+                               "WHERE consumer = 'counts' ORDER BY partition")
     assert [(r[0], r[1], r[2]) for r in rows] == [(p, last.tx_id, last.position) for p in range(3)]
 
 

@@ -187,10 +187,6 @@ class UnitOfWork:
     async def load_snapshot(self, stream_id: UUID) -> Snapshot | None:
         return await self._tx.load_snapshot(stream_id)
 
-    @property
-    def connection(self) -> Any:  # DEPRECATED: goes with the port's `connection` once no service uses it
-        return self._sql.connection if self._sql is not None else None
-
 
 class UnitOfWorkFactory:
     """What a composition root holds: `async with factory.begin(metadata) as uow:` commits at the end."""

@@ -21,10 +21,6 @@ class InMemoryEventStoreTx:
         self._pending: list[RecordedEvent] = []
         self._snapshots: dict[UUID, Snapshot] = {}
 
-    @property
-    def connection(self) -> None:
-        return None
-
     def _version(self, stream_id: UUID) -> int:
         mine = [e.version for e in self._pending if e.stream_id == stream_id]
         if mine:

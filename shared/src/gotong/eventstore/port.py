@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from contextlib import AbstractAsyncContextManager
-from typing import Any, Protocol
+from typing import Protocol
 from uuid import UUID
 
 from gotong.eventstore.model import AppendRequest, EventData, Position, RecordedEvent, Snapshot
@@ -28,11 +28,6 @@ class EventStoreTx(Protocol):
     async def save_snapshot(self, snapshot: Snapshot) -> None: ...
 
     async def load_snapshot(self, stream_id: UUID) -> Snapshot | None: ...
-
-    @property
-    def connection(self) -> Any:
-        """The underlying connection (SQLAlchemy AsyncConnection for PostgreSQL, None in memory)."""
-        ...
 
 
 class EventStore(Protocol):

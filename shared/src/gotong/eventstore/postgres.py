@@ -15,9 +15,9 @@ from typing import Any
 from uuid import UUID
 
 import asyncpg
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncEngine
 
-from gotong.adapters.sql import Database, Sql, raw_driver
+from gotong.adapters.sql import Database, Sql
 from gotong.eventstore.codec import dumps, loads
 from gotong.eventstore.errors import ConcurrencyError, WrongExpectedVersion
 from gotong.eventstore.model import (
@@ -124,14 +124,6 @@ def _row_to_event(r: asyncpg.Record | Any) -> RecordedEvent:
     )
 
 
-async def driver_connection(conn: AsyncConnection, *, begin: bool = True) -> asyncpg.Connection:
-    """DEPRECATED (being removed): services use `gotong.adapters.sql.Sql` from their unit of work."""
-    options = conn.sync_connection.get_execution_options() if conn.sync_connection is not None else {}
-    if begin and options.get("isolation_level") != "AUTOCOMMIT":
-        await conn.exec_driver_sql("SELECT 1")  # SQLAlchemy begins lazily; a statement begins it (public API)
-    return await raw_driver(conn)
-
-
 def _conflict(err: asyncpg.UniqueViolationError, stream_id: UUID | None) -> ConcurrencyError:
     if err.constraint_name == "events_event_id_key":
         return ConcurrencyError("an event with this id was already appended")
@@ -142,28 +134,15 @@ def _conflict(err: asyncpg.UniqueViolationError, stream_id: UUID | None) -> Conc
 class PostgresEventStoreTx:
     """The store's calls inside one open transaction (`sql`: the same transaction, for projectors/adapters)."""
 
-    def __init__(self, sql: Sql | AsyncConnection) -> None:
-        self._sql = sql if isinstance(sql, Sql) else None
-        self._conn = sql if isinstance(sql, AsyncConnection) else None  # DEPRECATED form, being removed
+    def __init__(self, sql: Sql) -> None:
+        self.sql = sql
 
     @classmethod
     def on(cls, sql: Sql) -> PostgresEventStoreTx:
         return cls(sql)
 
-    @property
-    def sql(self) -> Sql:
-        assert self._sql is not None, "built on a bare SQLAlchemy connection (deprecated form)"
-        return self._sql
-
     async def _driver(self) -> asyncpg.Connection:
-        if self._sql is None:
-            assert self._conn is not None
-            self._sql = Sql(self._conn, await driver_connection(self._conn))
-        return self._sql.driver
-
-    @property
-    def connection(self) -> AsyncConnection:  # DEPRECATED (being removed with the port's `connection`)
-        return self._sql.connection if self._sql is not None else self._conn  # type: ignore[return-value]
+        return self.sql.driver
 
     async def append(
         self, stream_id: UUID, stream_type: str, expected_version: int, events: Sequence[EventData]
