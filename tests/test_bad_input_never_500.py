@@ -55,14 +55,13 @@ async def _seed(service: str, settings: Any, monkeypatch: pytest.MonkeyPatch) ->
         from disbursement.adapters import replica
         from disbursement.demo import load_demo
         from disbursement.fixtures import changed, household_ref
+        from gotong.adapters.sql import Database
         from gotong.db import create_engine
-        from gotong.eventstore.postgres import driver_connection
 
         engine = create_engine(settings.service_database_url, pool_size=1)
-        async with engine.begin() as conn:
-            driver = await driver_connection(conn)
+        async with Database(engine).transaction() as sql:
             for n in range(5):
-                await replica.apply_changed(driver, changed(household_ref(n), 1))
+                await replica.apply_changed(sql, changed(household_ref(n), 1))
         await engine.dispose()
         await load_demo(settings, wait_s=0.5)
     elif spec.demo_data is not None:
