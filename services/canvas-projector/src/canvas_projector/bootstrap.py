@@ -49,7 +49,6 @@ def create_app(settings: Settings | None = None, *, consumers: bool = True) -> F
     return app
 
 
-
 service = ServiceSpec(
     name="canvas-projector",
     settings=Settings,
