@@ -22,7 +22,7 @@ from gotong.domain.clock import SYSTEM_CLOCK, Clock
 from gotong.messaging.consumer import ConsumerFactory, consumer_hook
 from gotong.messaging.relay import relay_lifespan
 from gotong.messaging.topics import events_topic
-from gotong.service import ServiceSpec
+from gotong.service import DemoScopes, ServiceSpec
 
 DESCRIPTION = (
     "Social entrepreneurship: social enterprises (PT, CV, koperasi, yayasan, PT perorangan) and their mission, "
@@ -54,4 +54,6 @@ service = ServiceSpec(
     demo_data=load_demo,
     cli=enterprise,
     consumes=(events_topic("csr-ledger"), events_topic("registry")),
+    # Officers review impact reports; supervisors verify enterprises (the second pair of eyes).
+    scopes=DemoScopes(officer=("enterprise:review",), supervisor=("enterprise:verify",)),
 )

@@ -16,7 +16,7 @@ from gotong.application.uow import Projectors
 from gotong.messaging.consumer import consumers_lifespan
 from gotong.messaging.relay import relay_lifespan
 from gotong.messaging.topics import events_topic
-from gotong.service import ServiceSpec
+from gotong.service import DemoScopes, ServiceSpec
 from registry.adapters.civil_registry import DukcapilSimulator
 from registry.adapters.crypto import KeyRing
 from registry.application.commands import Deps
@@ -91,4 +91,11 @@ service = ServiceSpec(
     demo_data=load_demo,
     cli=registry,
     consumes=(events_topic("disbursement"),),
+    # Finer scopes (see entrypoints/api/routes.py): officers register, verify, read personal data for a stated
+    # purpose and run rankings; supervisors also audit personal-data reads and erase; a ministry searches by DCI.
+    scopes=DemoScopes(
+        officer=("registry:register", "registry:verify", "registry:read-personal", "registry:rank"),
+        supervisor=("registry:audit", "registry:erase"),
+        ministry=("dci:search", "dci:search:identity", "dci:search:socioeconomic", "dci:subscribe"),
+    ),
 )
