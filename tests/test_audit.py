@@ -6,7 +6,7 @@ import hashlib
 
 from click.testing import CliRunner
 
-from canvas_projector.transparency.merkle import MemoryTree, root
+from canvas_projector.domain.merkle import MemoryTree, root
 from gotong.audit import merkle_root
 from gotong.cli.main import main
 

@@ -19,9 +19,9 @@ from typing import Any
 
 import asyncpg
 
-from canvas_projector.transparency import merkle
-from canvas_projector.transparency.checkpoint import open_note
-from canvas_projector.transparency.log import verify_receipt
+from canvas_projector.domain import merkle
+from canvas_projector.domain.checkpoint import open_note
+from canvas_projector.domain.transparency import verify_receipt
 from csr_ledger.adapters.ledger_store import recompute_from_events
 from gotong.db import create_engine
 from gotong.eventstore.postgres import PostgresEventStore
