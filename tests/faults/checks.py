@@ -22,7 +22,8 @@ import asyncpg
 from canvas_projector.domain import merkle
 from canvas_projector.domain.checkpoint import open_note
 from canvas_projector.domain.transparency import verify_receipt
-from csr_ledger.adapters.ledger_store import recompute_from_events
+from csr_ledger.application.ledger import recompute_from_events
+from gotong.application.uow import UnitOfWorkFactory
 from gotong.db import create_engine
 from gotong.eventstore.postgres import PostgresEventStore
 
@@ -276,8 +277,8 @@ async def violations(system: System, api: Api, scenario: str) -> list[str]:
             out.append(f"registry: {registry_kk} family cards (KK) registered more than once")
     engine = create_engine(system.dsn("csr-ledger").replace("postgresql://", "postgresql+asyncpg://"), pool_size=1)
     try:
-        async with PostgresEventStore(engine).transaction() as tx:
-            out += [f"CSR ledger: {p}" for p in await recompute_from_events(tx)]
+        async with UnitOfWorkFactory(PostgresEventStore(engine)).begin() as uow:
+            out += [f"CSR ledger: {p}" for p in await recompute_from_events(uow)]
     finally:
         await engine.dispose()
     out += [f"{e.service} {e.path}: HTTP {e.status} {e.body[:150]}" for e in api.errors
