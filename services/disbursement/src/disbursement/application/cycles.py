@@ -36,7 +36,7 @@ __all__ = ["PERIOD_PATTERN", "check_period", "close", "compute", "cycles", "inst
 cycles: Repository[Cycle] = Repository(Cycle, registry)
 Progress = Callable[[int, int], None]
 #: Events appended per COPY when instructing (Python builds the next chunk while PostgreSQL writes one).
-INSTRUCT_CHUNK = 10_000
+INSTRUCT_CHUNK = 5_000
 
 
 def event_ids(n: int) -> list[UUID]:
