@@ -38,7 +38,8 @@ class ServiceSpec:
     migrations:  the service's Alembic script folder.
     port:        the default local port.
     demo_data:   optional coroutine loading demo data into a running system (given the service's settings).
-    cli:         optional click group added to the `gotong` command (e.g. `gotong registry import`).
+    cli:         optional click group, or several, added to the `gotong` command (e.g. `gotong registry import`);
+                 a group named after the service holds its `rebuild` (`gotong <service> rebuild`).
     consumes:    the topics it reads (the launcher creates them first).
     scopes:      its finer scopes for the local demo clients (`gotong up`).
     environment: optional `state_root -> {VAR: value}`: extra environment for a local run (keys, paths).

@@ -24,7 +24,7 @@ from csr_ledger.domain.events import (
     registry,
 )
 from csr_ledger.entrypoints.api.routes import public, router
-from csr_ledger.entrypoints.cli import csr
+from csr_ledger.entrypoints.cli import csr, csr_ledger
 from csr_ledger.entrypoints.consumers.disbursement import TOPIC, disbursement_consumer
 from gotong.api.app import LifespanHook, runtime
 from gotong.api.app import create_app as create_kit_app
@@ -85,8 +85,8 @@ def create_app(settings: Settings | None = None, *, clock: Clock = SYSTEM_CLOCK)
     if settings.consume_disbursement:
         hooks.append(lambda app: consumers_lifespan(app, [disbursement_consumer]))
     app = create_kit_app(settings, title="Gotong CSR ledger", version=VERSION, description=DESCRIPTION,
-                         routers=[router, public], lifespan_hooks=hooks, projectors=PROJECTORS, clock=clock)
-    app.state.contract_mapper = publish_contract  # the kit's relay maps what it publishes with it
+                         routers=[router, public], lifespan_hooks=hooks, projectors=PROJECTORS, clock=clock,
+                         contract_mapper=publish_contract)
     return app
 
 
@@ -97,6 +97,6 @@ service = ServiceSpec(
     migrations=Path(__file__).parent / "migrations",
     port=8103,
     demo_data=load_demo,
-    cli=csr,
+    cli=(csr, csr_ledger),
     consumes=(TOPIC,),
 )

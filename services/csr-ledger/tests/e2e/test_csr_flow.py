@@ -9,6 +9,7 @@ from aiokafka import AIOKafkaProducer
 
 from csr_ledger.config import Settings
 from csr_ledger.entrypoints.api.app import create_app
+from gotong.api.app import runtime
 from gotong.contracts.disbursement import PaymentRecorded
 from gotong.messaging.topics import dlq_topic, ensure_topics
 from gotong.testing.kafka import read_topic
@@ -175,7 +176,7 @@ async def test_published_events_are_the_contract_and_carry_no_personal_data(clie
         "target_kind": "enterprise", "target_id": "koperasi-bank-sampah", "target_name": "Koperasi Bank Sampah",
         "amount": 1_000_000})
     relay = OutboxRelay(client.app.state.engine, service="csr-ledger", bootstrap=kafka_bootstrap,
-                        mapper=client.app.state.contract_mapper)
+                        mapper=runtime(client.app).contract_mapper)
     await relay.drain()
     await relay.close()
 

@@ -26,7 +26,7 @@ from disbursement.demo import load_demo
 from disbursement.entrypoints import state as st
 from disbursement.entrypoints.api import g2p
 from disbursement.entrypoints.api.routes import public, router
-from disbursement.entrypoints.cli import cycle
+from disbursement.entrypoints.cli import cycle, disbursement
 from disbursement.entrypoints.consumers.csr import csr_consumer
 from disbursement.entrypoints.consumers.registry import registry_consumer
 from disbursement.simulator import ChannelConfig, create_simulator, deliver
@@ -123,8 +123,8 @@ def create_app(settings: Settings | None = None, *, clock: Clock = SYSTEM_CLOCK)
         hooks.append(embedded_channel)
     app = create_kit_app(settings, title="Gotong disbursement", version=VERSION, description=DESCRIPTION,
                          routers=[router, public, g2p.router], lifespan_hooks=hooks, projectors=projectors,
-                         clock=clock)
-    app.state.contract_mapper = publish_contract  # the kit's relay publishes through it
+                         clock=clock,
+                         contract_mapper=publish_contract)
     state = st.Service(settings)
     if settings.embedded_channel:
         sim = create_simulator(ChannelConfig(secret=settings.channel_secret, failure_rate=0.02, return_rate=0.01,
@@ -143,6 +143,6 @@ service = ServiceSpec(
     migrations=Path(__file__).parent / "migrations",
     port=8102,
     demo_data=load_demo,
-    cli=cycle,
+    cli=(cycle, disbursement),
     consumes=(events_topic("registry"), events_topic("csr-ledger")),
 )

@@ -40,8 +40,8 @@ def create_app(settings: Settings | None = None, *, clock: Clock = SYSTEM_CLOCK)
     if consumers:
         hooks.append(consumer_hook(*consumers))
     app = create_kit_app(settings, title="Gotong social enterprise", version=VERSION, description=DESCRIPTION,
-                         routers=[router], lifespan_hooks=hooks, projectors=projectors, clock=clock)
-    app.state.contract_mapper = publish_contract  # what the kit's relay publishes
+                         routers=[router], lifespan_hooks=hooks, projectors=projectors, clock=clock,
+                         contract_mapper=publish_contract)
     return app
 
 

@@ -11,6 +11,7 @@ from aiokafka import AIOKafkaProducer
 
 from enterprise.bootstrap import create_app
 from enterprise.config import Settings
+from gotong.api.app import runtime
 from gotong.contracts.csr_ledger import AllocationDecided
 from gotong.contracts.registry import HouseholdChanged, HouseholdErased, HouseholdsMerged
 from gotong.messaging.topics import dlq_topic, ensure_topics
@@ -376,7 +377,7 @@ async def test_published_events_are_the_contract_and_carry_no_personal_data(clie
     await client.post(f"/v1/enterprises/{eid}/suspend", headers=REVIEWER,
                       json={"reason": "misreporting", "note": "laporan Bapak Budi Santoso tidak cocok"})
     relay = OutboxRelay(client.app.state.engine, service="enterprise", bootstrap=kafka_bootstrap,
-                        mapper=client.app.state.contract_mapper)
+                        mapper=runtime(client.app).contract_mapper)
     await relay.drain()
     await relay.close()
     records = await read_topic(kafka_bootstrap, "enterprise.events")

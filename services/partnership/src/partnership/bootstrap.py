@@ -51,8 +51,8 @@ def create_app(settings: Settings | None = None, *, clock: Clock = SYSTEM_CLOCK)
         hooks.append(periodic("partnership checks", lambda app: interval, periodic_checks))
     app = create_kit_app(settings, title="Gotong partnership", version=VERSION, description=DESCRIPTION,
                          routers=[routes_partners.router, routes_agreements.router, routes_projects.router],
-                         lifespan_hooks=hooks, projectors=projectors, clock=clock)
-    app.state.contract_mapper = publish_contract  # what the kit's relay publishes
+                         lifespan_hooks=hooks, projectors=projectors, clock=clock,
+                         contract_mapper=publish_contract)
     return app
 
 

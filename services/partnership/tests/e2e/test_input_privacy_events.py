@@ -5,6 +5,7 @@ idempotent by key; the periodic check flags overdue milestones by itself."""
 import pytest
 from sqlalchemy import text
 
+from gotong.api.app import runtime
 from gotong.contracts.partnership import EVENTS
 from gotong.messaging.cloudevents import decode
 from gotong.messaging.relay import OutboxRelay
@@ -110,7 +111,7 @@ async def test_contact_person_is_private_and_erasable(api, client):
 async def test_published_events_are_the_contract_and_carry_no_personal_data(api, helix, client, kafka_bootstrap):
     await client.put(f"/v1/partners/{helix['industry']}/contact", json=CONTACT, headers=api.OPS)
     relay = OutboxRelay(client.app.state.engine, service="partnership", bootstrap=kafka_bootstrap,
-                        mapper=client.app.state.contract_mapper)
+                        mapper=runtime(client.app).contract_mapper)
     await relay.drain()
     await relay.close()
     records = await read_topic(kafka_bootstrap, "partnership.events", timeout_ms=300)

@@ -71,13 +71,13 @@ def create_app(settings: Settings | None = None, deps: Deps | None = None) -> Fa
     hooks.append(_installed_parts)
     app = create_kit_app(settings, title="Gotong registry", version=VERSION, description=DESCRIPTION,
                          routers=[router, public_router(settings.status_check_per_minute)],
-                         lifespan_hooks=tuple(hooks), projectors=projectors)
+                         lifespan_hooks=tuple(hooks), projectors=projectors,
+                         contract_mapper=publish_contract)
     state = RegistryState(deps, projectors)
     app.state.registry = state
     # the public check's hot path, inside the kit's metrics, rate limit and size limit
     app.user_middleware.append(Middleware(FastStatusCheck, per_minute=settings.status_check_per_minute,
                                           holder=state))
-    app.state.contract_mapper = publish_contract
     state.lifespans = tuple(install_dci(app, settings, deps.keyring))  # DCI: routes now, worker at startup
     return app
 

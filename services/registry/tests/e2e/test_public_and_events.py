@@ -102,7 +102,7 @@ async def test_registry_events_and_logs_carry_no_personal_data(client, kafka_boo
     bad = dict(rows[0], kk=rows[0]["kk"][:15])
     await client.post("/v1/households", headers=OPS, json=bad)  # an error path gets logged too
     relay = OutboxRelay(runtime(client.app).engine, service="registry", bootstrap=kafka_bootstrap,
-                        mapper=client.app.state.contract_mapper)
+                        mapper=runtime(client.app).contract_mapper)
     await relay.drain()
     await relay.close()
     records = await read_topic(kafka_bootstrap, events_topic("registry"), polls=8, timeout_ms=500)

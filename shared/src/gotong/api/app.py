@@ -22,6 +22,7 @@ from gotong.api.ratelimit import RateLimit, TokenBuckets
 from gotong.application.uow import NO_PROJECTORS, Projectors, UnitOfWorkFactory
 from gotong.db import create_engine
 from gotong.domain.clock import SYSTEM_CLOCK, Clock
+from gotong.eventstore.model import RecordedEvent
 from gotong.eventstore.postgres import PostgresEventStore
 from gotong.observability.logging import configure_logging
 from gotong.observability.tracing import configure_tracing
@@ -30,6 +31,7 @@ from gotong.settings import KitSettings
 
 LifespanHook = Callable[[FastAPI], AbstractAsyncContextManager[None]]
 ReadinessCheck = Callable[[], Awaitable[tuple[str, bool]]]
+ContractMapper = Callable[[RecordedEvent], tuple[str, int, dict[str, Any]] | None]
 
 
 @dataclass
@@ -43,6 +45,10 @@ class Runtime:
     units: UnitOfWorkFactory
     projectors: Projectors
     clock: Clock
+    #: What the relay publishes for a stored event: (type, version, data), or None to keep it internal.
+    contract_mapper: ContractMapper | None
+    #: Checks /readyz runs besides the database (the relay registers Kafka's).
+    readiness_checks: list[ReadinessCheck]
 
 
 def runtime(app: FastAPI) -> Runtime:
@@ -63,7 +69,7 @@ RuntimeDep = Annotated[Runtime, Depends(_request_runtime)]
 def create_app(settings: KitSettings, *, title: str, version: str = "0.1.0",
                routers: Sequence[APIRouter] = (), lifespan_hooks: Sequence[LifespanHook] = (),
                description: str = "", projectors: Projectors = NO_PROJECTORS,
-               clock: Clock = SYSTEM_CLOCK) -> FastAPI:
+               clock: Clock = SYSTEM_CLOCK, contract_mapper: ContractMapper | None = None) -> FastAPI:
     """A FastAPI app with problem+json, limits, auth, health and metrics, plus `routers` and `lifespan_hooks`.
 
     Refuses to build (ProductionNotReady) in production without real secrets and servers, and
@@ -83,7 +89,8 @@ def create_app(settings: KitSettings, *, title: str, version: str = "0.1.0",
                                              pool_size=settings.database_pool_size)
         app.state.store = store = PostgresEventStore(app.state.engine)
         app.state.runtime = Runtime(settings, app.state.engine, store, store.database,
-                                    UnitOfWorkFactory(store, projectors=projectors, clock=clock), projectors, clock)
+                                    UnitOfWorkFactory(store, projectors=projectors, clock=clock), projectors, clock,
+                                    contract_mapper, app.state.readiness_checks)
         if getattr(app.state, "token_verifier", None) is None and settings.jwks_url:
             app.state.token_verifier = JWKSVerifier(settings.jwks_url, issuer=settings.jwt_issuer,
                                                     audience=settings.token_audience)

@@ -204,9 +204,10 @@ def _add_commands() -> None:
     for command in (bench, contracts, relay, topics):
         main.add_command(command)
     for spec in discover_services().values():
-        if spec.cli is not None:
-            spec.cli.callback = _with_running_system(spec.cli.callback)
-            main.add_command(spec.cli)
+        groups = spec.cli if isinstance(spec.cli, list | tuple) else [spec.cli] if spec.cli is not None else []
+        for group in groups:
+            group.callback = _with_running_system(group.callback)
+            main.add_command(group)
 
 
 def _with_running_system(callback: Callable[..., Any] | None) -> Callable[..., Any]:

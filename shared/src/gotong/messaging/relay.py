@@ -31,6 +31,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from gotong.adapters.sql import Database
+from gotong.background import running
 from gotong.eventstore.model import START, Position, RecordedEvent
 from gotong.eventstore.postgres import PostgresEventStore
 from gotong.messaging import metrics
@@ -531,33 +532,25 @@ async def _wait(stop: asyncio.Event, seconds: float) -> None:
 @contextlib.asynccontextmanager
 async def relay_lifespan(app: Any) -> AsyncIterator[None]:
     """Lifespan hook: run the service's relay in the background and report Kafka in /readyz."""
-    settings = app.state.settings
-    stop = asyncio.Event()
+    from gotong.api.app import runtime
+
+    kit = runtime(app)
+    settings = kit.settings
     relay = OutboxRelay(
-        app.state.engine, service=settings.service_name, bootstrap=settings.kafka_bootstrap_servers,
+        kit.engine, service=settings.service_name, bootstrap=settings.kafka_bootstrap_servers,
         batch_size=settings.relay_batch_size, poll_interval=settings.relay_poll_interval_s,
-        idempotent=settings.kafka_idempotent_producer, mapper=getattr(app.state, "contract_mapper", None),
+        idempotent=settings.kafka_idempotent_producer, mapper=kit.contract_mapper,
         partitions=settings.kafka_partitions, replication_factor=settings.kafka_replication_factor,
     )
     app.state.relay = relay
-    checks = getattr(app.state, "readiness_checks", None)
-    if checks is None:
-        checks = app.state.readiness_checks = []
+
     async def kafka() -> tuple[str, bool]:
         return await kafka_reachable(settings.kafka_bootstrap_servers)
 
-    checks.append(kafka)
-    task = asyncio.create_task(relay.run(stop), name=f"relay-{settings.service_name}") \
-        if settings.relay_enabled else None
-    try:
+    kit.readiness_checks.append(kafka)
+    loops = [(f"relay-{settings.service_name}", relay.run)] if settings.relay_enabled else []
+    async with running(loops):
         yield
-    finally:
-        stop.set()
-        if task is not None:
-            try:
-                await asyncio.wait_for(task, 15)
-            except (TimeoutError, asyncio.CancelledError):
-                task.cancel()
 
 
 async def kafka_reachable(bootstrap: str) -> tuple[str, bool]:

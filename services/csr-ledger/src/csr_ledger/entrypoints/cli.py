@@ -81,7 +81,7 @@ def gri(fmt: str, year: int | None) -> None:
     click.echo(q.to_csv(rows) if fmt == "csv" else json.dumps(rows, indent=2, default=str))
 
 
-@csr.command("rebuild")
+@click.command("rebuild")
 def rebuild() -> None:
     """Rebuild the read tables (ledger, companies, pledges, allocations, spending) from the event store."""
     try:
@@ -93,6 +93,15 @@ def rebuild() -> None:
             from err
     click.echo(f"rebuilt {', '.join(done.tables)} from {done.events:,} events "
                f"({', '.join(f'{n:,} {kind}' for kind, n in done.aggregates.items()) or 'no aggregates'})")
+
+
+@click.group("csr-ledger")
+def csr_ledger() -> None:
+    """The CSR ledger's database tools (DATABASE_URL names the server)."""
+
+
+csr_ledger.add_command(rebuild)
+csr.add_command(rebuild)  # also `gotong csr rebuild`, beside the desk's other commands
 
 
 # -- commands through the HTTP API, as an officer (so maker–checker and scopes apply) -------------------------
