@@ -8,6 +8,7 @@ from typing import Any
 
 import httpx
 import pytest
+from gotong_contracts.registry import HouseholdChanged
 
 from disbursement.adapters import channel as channel_adapter
 from disbursement.adapters import replica
@@ -16,7 +17,6 @@ from disbursement.config import Settings
 from disbursement.entrypoints.state import service
 from disbursement.simulator import Channel, ChannelConfig, create_simulator, deliver_due
 from gotong.api.app import runtime
-from gotong.contracts.registry import HouseholdChanged
 from gotong.testing.tokens import TokenIssuer
 
 ISSUER = TokenIssuer()

@@ -5,12 +5,12 @@ from types import SimpleNamespace
 
 import httpx
 import pytest
+from gotong_contracts import enterprise, partnership, registry
 
 from canvas_projector.bootstrap import create_app
 from canvas_projector.config import Settings
 from canvas_projector.entrypoints.consumers.network import on_event
 from gotong.api.app import runtime
-from gotong.contracts import enterprise, partnership, registry
 
 AT = "2026-11-20T08:00:00Z"
 

@@ -8,11 +8,11 @@ from uuid import uuid4
 
 import httpx
 import pytest
+from gotong_contracts import csr_ledger, disbursement
 from lxml import etree
 
 from canvas_projector.bootstrap import create_app
 from canvas_projector.config import Settings
-from gotong.contracts import csr_ledger, disbursement
 from gotong.db import create_engine
 from gotong.eventstore import AppendRequest, EventData
 from gotong.eventstore.postgres import PostgresEventStore

@@ -8,6 +8,7 @@ from uuid import uuid4
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from gotong_contracts.disbursement import PaymentRecorded
 
 from canvas_projector.adapters.transparency_log import TransparencyLogTable
 from canvas_projector.application import transparency
@@ -18,7 +19,6 @@ from canvas_projector.entrypoints.consumers.transparency import (
     seal_and_sign,
 )
 from gotong.adapters.sql import Database
-from gotong.contracts.disbursement import PaymentRecorded
 from gotong.db import create_engine
 from gotong.eventstore import AppendRequest, EventData
 from gotong.eventstore.model import Position

@@ -5,12 +5,12 @@ allocations, and the seal horizon over the partitions read now."""
 from datetime import UTC, datetime
 
 import pytest
+from gotong_contracts import csr_ledger, disbursement, registry
+from gotong_contracts.disbursement import PaymentRecorded
 
 from canvas_projector.application.replication import apply_catalog_fact, apply_network_fact
 from canvas_projector.application.transparency import horizon, stage_payments
 from canvas_projector.domain.transparency import RECORD_FIELDS
-from gotong.contracts import csr_ledger, disbursement, registry
-from gotong.contracts.disbursement import PaymentRecorded
 from gotong.eventstore.model import Position
 
 AT = "2026-11-28T08:00:00Z"

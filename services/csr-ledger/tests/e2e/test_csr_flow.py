@@ -6,11 +6,11 @@ from uuid import uuid4
 import httpx
 import pytest
 from aiokafka import AIOKafkaProducer
+from gotong_contracts.disbursement import PaymentRecorded
 
 from csr_ledger.config import Settings
 from csr_ledger.entrypoints.api.app import create_app
 from gotong.api.app import runtime
-from gotong.contracts.disbursement import PaymentRecorded
 from gotong.messaging.topics import dlq_topic, ensure_topics
 from gotong.testing.kafka import read_topic
 from gotong.testing.tokens import TokenIssuer
@@ -166,7 +166,8 @@ async def test_spending_from_disbursement_events_posts_once_and_reverses_returns
 
 
 async def test_published_events_are_the_contract_and_carry_no_personal_data(client, kafka_bootstrap):
-    from gotong.contracts.csr_ledger import EVENTS
+    from gotong_contracts.csr_ledger import EVENTS
+
     from gotong.messaging.cloudevents import decode
     from gotong.messaging.relay import OutboxRelay
 

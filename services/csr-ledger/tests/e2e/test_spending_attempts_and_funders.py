@@ -5,8 +5,8 @@ the oldest allocation first and the next one for the rest; every figure the serv
 from uuid import uuid4
 
 from aiokafka import AIOKafkaProducer
+from gotong_contracts.disbursement import PaymentRecorded
 
-from gotong.contracts.disbursement import PaymentRecorded
 from gotong.testing.wait import eventually
 
 from .test_csr_flow import OPS, SUP_A, auth, client, company  # noqa: F401  (the client fixture)
@@ -132,7 +132,7 @@ async def test_more_than_every_allocation_holds_is_refused_not_booked(client, ka
 
 
 async def test_an_allocation_names_a_csr_program_as_disbursement_spells_it(client, kafka_bootstrap):  # noqa: F811
-    from gotong.contracts.disbursement import ProgramDefined
+    from gotong_contracts.disbursement import ProgramDefined
 
     tag = uuid4().hex[:6].upper()
     cid = await company(client)

@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 from uuid import UUID, uuid4
 
 import pytest
+from gotong_contracts.csr_ledger import AllocationDecided
 
 from csr_ledger.application import commands as c
 from csr_ledger.application.ledger import create_transfers, open_accounts
@@ -16,7 +17,6 @@ from csr_ledger.domain.ledger import Transfer, TransferFlags
 from gotong.adapters.sql import Database
 from gotong.application.rebuild import rebuild
 from gotong.application.uow import UnitOfWorkFactory
-from gotong.contracts.csr_ledger import AllocationDecided
 from gotong.domain.errors import Forbidden
 from gotong.eventstore import EventData, EventMetadata
 from gotong.eventstore.postgres import PostgresEventStore

@@ -9,6 +9,7 @@ from typing import Any
 from uuid import UUID, uuid4
 
 from click.testing import CliRunner
+from gotong_contracts.disbursement import PaymentRecorded, ProgramDefined
 
 from csr_ledger.application import commands as c
 from csr_ledger.application.ledger import create_transfers, expire_pending, open_accounts, recompute_from_events
@@ -18,7 +19,6 @@ from csr_ledger.entrypoints.cli import csr, rebuild_read_tables
 from gotong.adapters.sql import Database
 from gotong.application.rebuild import rebuild
 from gotong.application.uow import UnitOfWorkFactory
-from gotong.contracts.disbursement import PaymentRecorded, ProgramDefined
 from gotong.domain.clock import FixedClock
 from gotong.eventstore import EventMetadata
 from gotong.eventstore.postgres import PostgresEventStore

@@ -13,6 +13,7 @@ from typing import Any
 from uuid import UUID, uuid4
 
 import asyncpg
+from gotong_contracts.disbursement import PaymentRecorded
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -29,7 +30,6 @@ from csr_ledger.bootstrap import PROJECTORS
 from csr_ledger.domain.funds import LedgerRefused
 from gotong.application.uow import UnitOfWorkFactory
 from gotong.audit import Audit, _ledger
-from gotong.contracts.disbursement import PaymentRecorded
 from gotong.db import create_engine
 from gotong.eventstore import EventMetadata
 from gotong.eventstore.postgres import PostgresEventStore

@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 from uuid import UUID, uuid4
 
 import pytest
+from gotong_contracts.csr_ledger import EVENTS
 
 from csr_ledger.application.publishing import publish_contract
 from csr_ledger.domain import funds
@@ -19,7 +20,6 @@ from csr_ledger.domain.events import (
 )
 from csr_ledger.domain.ledger import Account, AccountFlags, LedgerState, PendingState, Transfer, TransferFlags
 from csr_ledger.domain.transfers import LedgerAccount, LedgerTransfer, recorded
-from gotong.contracts.csr_ledger import EVENTS
 from gotong.domain.errors import InvalidTransition
 from gotong.eventstore.model import EventMetadata, RecordedEvent
 

@@ -10,10 +10,10 @@ from typing import Any
 from uuid import UUID, uuid5
 
 import orjson
+from gotong_contracts.registry import HouseholdChanged, MemberFacts
 
 from disbursement.domain.eligibility import present_until
 from gotong.adapters.sql import Sql
-from gotong.contracts.registry import HouseholdChanged, MemberFacts
 
 NS = UUID("0d7c5a40-5a0e-5b7e-8f57-6f7e0b2f9d11")
 VILLAGES = ["32.73.01.1001", "32.04.05.2003", "35.78.02.1004", "35.07.11.2002", "53.71.03.1001",

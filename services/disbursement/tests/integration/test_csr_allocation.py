@@ -6,12 +6,13 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from uuid import uuid4
 
+from gotong_contracts.csr_ledger import AllocationDecided
+
 from disbursement.adapters.shipped import shipped_programs
 from disbursement.application.programs import define_program
 from disbursement.entrypoints.consumers.csr import on_csr_event
 from disbursement.fixtures import changed, member
 from gotong.api.app import runtime
-from gotong.contracts.csr_ledger import AllocationDecided
 from gotong.eventstore.model import EventMetadata, Position, RecordedEvent
 from gotong.messaging.cloudevents import decode, encode
 from gotong.messaging.consumer import Delivered

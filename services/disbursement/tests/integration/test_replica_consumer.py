@@ -9,13 +9,13 @@ from datetime import UTC, datetime
 from uuid import uuid4
 
 from aiokafka import AIOKafkaProducer
+from gotong_contracts.base import IntegrationEvent
+from gotong_contracts.registry import HouseholdErased, HouseholdRanked, HouseholdsMerged
 
 from disbursement.adapters import replica
 from disbursement.entrypoints.consumers.registry import on_registry_event
 from disbursement.fixtures import changed
 from gotong.api.app import runtime
-from gotong.contracts.base import IntegrationEvent
-from gotong.contracts.registry import HouseholdErased, HouseholdRanked, HouseholdsMerged
 from gotong.eventstore.model import EventMetadata, Position, RecordedEvent
 from gotong.messaging.cloudevents import encode
 from gotong.messaging.consumer import EventConsumer

@@ -3,8 +3,9 @@
 from datetime import UTC, datetime
 from uuid import uuid4
 
+from gotong_contracts.disbursement import CycleApproved, PaymentRecorded
+
 from disbursement.application.publishing import publish_contract
-from gotong.contracts.disbursement import CycleApproved, PaymentRecorded
 from gotong.eventstore.model import EventMetadata, RecordedEvent
 
 

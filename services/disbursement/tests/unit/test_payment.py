@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from uuid import UUID, uuid4
 
 import pytest
+from gotong_contracts.disbursement import PaymentRecorded as PublishedPaymentRecorded
 
 from disbursement.domain.events import (
     PaymentExceptionRaised,
@@ -17,7 +18,6 @@ from disbursement.domain.events import (
 )
 from disbursement.domain.payment import Instruction, Payment, PaymentTerms, instruction_events, payment_id_for
 from disbursement.domain.reconciliation import Report
-from gotong.contracts.disbursement import PaymentRecorded as PublishedPaymentRecorded
 from gotong.domain.clock import FixedClock
 from gotong.domain.errors import InvalidTransition, NotFound
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
+from gotong_contracts.disbursement import ProgramDefined as PublishedProgramDefined
 
 from disbursement.adapters.shipped import shipped_programs
 from disbursement.domain.events import ProgramDefined, ProgramRulesSet, registry
 from disbursement.domain.program import UNLINKED_ALLOCATION, Program, program_id
-from gotong.contracts.disbursement import ProgramDefined as PublishedProgramDefined
 from gotong.domain.clock import FixedClock
 from gotong.domain.errors import Conflict
 

@@ -8,12 +8,12 @@ from uuid import uuid4
 import httpx
 import pytest
 from aiokafka import AIOKafkaProducer
+from gotong_contracts.csr_ledger import AllocationDecided
+from gotong_contracts.registry import HouseholdChanged, HouseholdErased, HouseholdsMerged
 
 from enterprise.bootstrap import create_app
 from enterprise.config import Settings
 from gotong.api.app import runtime
-from gotong.contracts.csr_ledger import AllocationDecided
-from gotong.contracts.registry import HouseholdChanged, HouseholdErased, HouseholdsMerged
 from gotong.messaging.topics import dlq_topic, ensure_topics
 from gotong.testing.kafka import read_topic
 from gotong.testing.tokens import TokenIssuer
@@ -361,7 +361,8 @@ async def test_registry_replica_refuses_erased_and_merged_households_and_counts_
 
 
 async def test_published_events_are_the_contract_and_carry_no_personal_data(client, kafka_bootstrap):
-    from gotong.contracts.enterprise import EVENTS
+    from gotong_contracts.enterprise import EVENTS
+
     from gotong.messaging.cloudevents import decode
     from gotong.messaging.relay import OutboxRelay
 

@@ -4,10 +4,10 @@ catalogue, the contract tells consumers what they will read."""
 from typing import get_args
 
 import pytest
+from gotong_contracts import enterprise as contract
 
 from enterprise.domain import catalogue
 from enterprise.domain.regions import Regions, province_and_regency
-from gotong.contracts import enterprise as contract
 from gotong.domain.errors import ValidationFailed
 
 

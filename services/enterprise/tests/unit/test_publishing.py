@@ -4,10 +4,11 @@ import re
 from datetime import UTC, date, datetime
 from uuid import uuid4
 
+from gotong_contracts.enterprise import EVENTS
+
 from enterprise.application.publishing import publish_contract
 from enterprise.domain.enterprise import Enterprise
 from enterprise.domain.reports import ImpactReport, parse_period
-from gotong.contracts.enterprise import EVENTS
 from gotong.eventstore.model import EventMetadata, RecordedEvent
 
 NOW = "2026-11-01T08:00:00+00:00"

@@ -3,10 +3,10 @@
 idempotent by key; the periodic check flags overdue milestones by itself."""
 
 import pytest
+from gotong_contracts.partnership import EVENTS
 from sqlalchemy import text
 
 from gotong.api.app import runtime
-from gotong.contracts.partnership import EVENTS
 from gotong.messaging.cloudevents import decode
 from gotong.messaging.relay import OutboxRelay
 from gotong.testing.kafka import read_topic

@@ -1,8 +1,9 @@
 """The published contract: found by the catalog (JSON Schemas, AsyncAPI channel), lean, and with no field
 that could hold personal data."""
 
-from gotong.contracts import partnership
-from gotong.contracts.catalog import asyncapi, json_schemas
+from gotong_contracts import partnership
+from gotong_contracts.catalog import asyncapi, json_schemas
+
 from gotong.observability.logging import is_personal_key
 
 

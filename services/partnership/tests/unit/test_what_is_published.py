@@ -7,8 +7,8 @@ from datetime import UTC, date, datetime
 from uuid import UUID, uuid4
 
 import pytest
+from gotong_contracts.partnership import EVENTS
 
-from gotong.contracts.partnership import EVENTS
 from gotong.domain.clock import FixedClock
 from gotong.domain.errors import ValidationFailed
 from gotong.eventstore.model import EventMetadata, RecordedEvent

@@ -5,9 +5,10 @@ import logging
 from types import SimpleNamespace
 from uuid import uuid4
 
+from gotong_contracts.disbursement import PaymentRecorded
+from gotong_contracts.registry import EVENTS
+
 from gotong.api.app import runtime
-from gotong.contracts.disbursement import PaymentRecorded
-from gotong.contracts.registry import EVENTS
 from gotong.messaging.cloudevents import decode
 from gotong.messaging.relay import OutboxRelay
 from gotong.messaging.topics import events_topic

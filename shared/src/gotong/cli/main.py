@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 from collections.abc import Callable
+from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Any
 
@@ -197,12 +198,13 @@ def _spec(name: str):  # type: ignore[no-untyped-def]
 
 def _add_commands() -> None:
     from gotong.cli.bench import bench
-    from gotong.cli.contracts import contracts
     from gotong.cli.relay import relay
     from gotong.cli.topics import topics
 
-    for command in (bench, contracts, relay, topics):
+    for command in (bench, relay, topics):
         main.add_command(command)
+    for ep in entry_points(group="gotong.commands"):  # commands other packages add (the published contracts')
+        main.add_command(ep.load())
     for spec in discover_services().values():
         groups = spec.cli if isinstance(spec.cli, list | tuple) else [spec.cli] if spec.cli is not None else []
         for group in groups:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from gotong_contracts import csr_ledger, disbursement, enterprise, partnership, registry
+
 from canvas_projector.adapters.replicas import CatalogReplica, NetworkReplica
-from gotong.contracts import csr_ledger, disbursement, enterprise, partnership, registry
 
 
 def _at(text: str) -> datetime:

@@ -6,11 +6,12 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
+from gotong_contracts.disbursement import PaymentRecorded
+
 from canvas_projector.adapters.transparency_log import ConsumerProgress, TransparencyLogTable
 from canvas_projector.domain import merkle
 from canvas_projector.domain import transparency as rules
 from canvas_projector.domain.transparency import SignedCheckpoint, TransparencyLog
-from gotong.contracts.disbursement import PaymentRecorded
 from gotong.domain.errors import ValidationFailed
 from gotong.eventstore.model import Position
 

@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
+from gotong_contracts.disbursement import PaymentRecorded, ProgramDefined
 from pydantic import BaseModel, Field
 from uuid6 import uuid7
 
@@ -18,7 +19,6 @@ from csr_ledger.domain.events import registry
 from csr_ledger.domain.ledger import Outcome, PendingState, Result
 from gotong.application.repository import Repository
 from gotong.application.uow import UnitOfWork
-from gotong.contracts.disbursement import PaymentRecorded, ProgramDefined
 from gotong.domain.bounds import Int64, PositiveRupiah
 from gotong.domain.errors import Conflict, NotFound
 

@@ -1,12 +1,13 @@
 """What the relay publishes on `csr-ledger.events`: the CSR desk's events as the published contract
-(`gotong.contracts.csr_ledger`). The facts the contract leaves out (NIB, NPWP, maker and checker, the household,
+(`gotong_contracts.csr_ledger`). The facts the contract leaves out (NIB, NPWP, maker and checker, the household,
 a part's account) stay in the store; the ledger's own events and `AllocationExpired` stay internal."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from gotong.contracts.csr_ledger import EVENTS
+from gotong_contracts.csr_ledger import EVENTS
+
 from gotong.eventstore.model import RecordedEvent
 
 

@@ -2,7 +2,7 @@
 
 Two families:
 - the CSR desk's events (company, pledge, deposit, allocation, spending streams). They carry the published
-  contract's fields (`gotong.contracts.csr_ledger`) and, since v2, the facts the read tables need that the
+  contract's fields (`gotong_contracts.csr_ledger`) and, since v2, the facts the read tables need that the
   contract does not publish (NIB, NPWP, who requested and decided an allocation, which part of a payment a
   funder paid, the pseudonymous household). `application/publishing.py` maps them to the contract;
 - the ledger's own events (ledger-account and ledger-transfer streams), never published.

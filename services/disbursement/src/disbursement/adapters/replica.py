@@ -10,11 +10,11 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import orjson
+from gotong_contracts.registry import HouseholdChanged, HouseholdErased, HouseholdRanked, HouseholdsMerged
 
 from disbursement.domain.eligibility import Household, present_until
 from disbursement.domain.programs import ProgramDefinition
 from gotong.adapters.sql import Sql
-from gotong.contracts.registry import HouseholdChanged, HouseholdErased, HouseholdRanked, HouseholdsMerged
 from gotong.domain.errors import NotFound
 
 # A stale or repeated event (version not newer) changes nothing; an erased household never comes back.

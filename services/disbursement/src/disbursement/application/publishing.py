@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from gotong.contracts.disbursement import EVENTS, CycleApproved, CycleClosed
+from gotong_contracts.disbursement import EVENTS, CycleApproved, CycleClosed
+
 from gotong.eventstore.model import RecordedEvent
 
 

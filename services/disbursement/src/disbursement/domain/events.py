@@ -1,7 +1,7 @@
 """The disbursement service's events: cycles, payments and programs (one registry for its event store).
 
 `PaymentRecorded` and `ProgramDefined` are the internal twins of the published contracts of the same name
-(`gotong.contracts.disbursement`): same fields, so the stored event *is* the published one. Events the
+(`gotong_contracts.disbursement`): same fields, so the stored event *is* the published one. Events the
 contract does not know (`ProgramRulesSet`, `PaymentExceptionRaised`, …) stay inside the service.
 """
 

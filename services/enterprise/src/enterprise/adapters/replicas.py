@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from gotong_contracts.csr_ledger import AllocationDecided
+from gotong_contracts.registry import HouseholdChanged, HouseholdRanked
+
 from gotong.adapters.sql import Sql
-from gotong.contracts.csr_ledger import AllocationDecided
-from gotong.contracts.registry import HouseholdChanged, HouseholdRanked
 
 
 class CsrGrants:

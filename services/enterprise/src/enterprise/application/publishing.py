@@ -1,15 +1,16 @@
-"""Internal events -> the published contract (`gotong.contracts.enterprise`). What is not mapped stays internal:
+"""Internal events -> the published contract (`gotong_contracts.enterprise`). What is not mapped stays internal:
 NIB, mission, officers, notes, return reasons, client links and ended links never leave the service."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from gotong_contracts import enterprise as contract
+from gotong_contracts.base import IntegrationEvent
+
 from enterprise.domain.catalogue import METRIC_CODES, UNITS
 from enterprise.domain.regions import province_and_regency
 from enterprise.domain.reports import parse_period
-from gotong.contracts import enterprise as contract
-from gotong.contracts.base import IntegrationEvent
 from gotong.eventstore.model import RecordedEvent
 
 

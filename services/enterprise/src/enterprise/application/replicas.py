@@ -3,11 +3,12 @@ registry's household references (`registry.events`). Called by the consumers wit
 
 from __future__ import annotations
 
+from gotong_contracts.base import IntegrationEvent
+from gotong_contracts.csr_ledger import AllocationDecided
+from gotong_contracts.registry import HouseholdChanged, HouseholdErased, HouseholdRanked, HouseholdsMerged
+
 from enterprise.adapters.replicas import CsrGrants, RegistryReplica
 from gotong.application.uow import UnitOfWork
-from gotong.contracts.base import IntegrationEvent
-from gotong.contracts.csr_ledger import AllocationDecided
-from gotong.contracts.registry import HouseholdChanged, HouseholdErased, HouseholdRanked, HouseholdsMerged
 
 
 async def allocation_decided(uow: UnitOfWork, allocation: AllocationDecided) -> None:

@@ -1,6 +1,6 @@
 """The enterprise domain's vocabulary and report catalogue: legal forms, statuses, groups, suspension reasons,
 and the report metrics (IRIS+ codes where one fits, units, which are required). The published contract
-(`gotong.contracts.enterprise`) spells the same words for consumers; this is what the rules check against."""
+(`gotong_contracts.enterprise`) spells the same words for consumers; this is what the rules check against."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The enterprise service's own domain events (internal: what is published is `gotong.contracts.enterprise`,
+"""The enterprise service's own domain events (internal: what is published is `gotong_contracts.enterprise`,
 mapped in `application/publishing.py`). One registry for the enterprise and impact report streams."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Internal events -> the published contract (`gotong.contracts.partnership`), for the kit's relay.
+"""Internal events -> the published contract (`gotong_contracts.partnership`), for the kit's relay.
 
 What is published is carried by the aggregates' own events: a partner's events with their `occurred_at`, an
 agreement's status events with `published` (its public state after the change), and a project's `ProjectChanged`
@@ -16,9 +16,10 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID, uuid5
 
+from gotong_contracts import partnership as contract
+from gotong_contracts.base import IntegrationEvent
+
 from gotong.application.uow import UnitOfWork
-from gotong.contracts import partnership as contract
-from gotong.contracts.base import IntegrationEvent
 from gotong.eventstore.model import RecordedEvent
 
 #: Stream type and ids of the legacy publication streams (read, never written).

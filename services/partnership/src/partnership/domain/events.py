@@ -1,4 +1,4 @@
-"""The service's own domain events. Internal: what is published is `gotong.contracts.partnership`, mapped from
+"""The service's own domain events. Internal: what is published is `gotong_contracts.partnership`, mapped from
 these in `application/publishing.py`. The events a consumer hears of carry what it hears (event-carried state):
 `occurred_at` on a partner's events, `published` on an agreement's status events, and a project's `ProjectChanged`
 (its public state and Triple Helix assessment after any change). Events recorded before publishing moved here lack

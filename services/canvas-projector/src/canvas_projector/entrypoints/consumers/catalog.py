@@ -5,14 +5,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from gotong_contracts import csr_ledger, disbursement
+from gotong_contracts.base import parse_contract
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from canvas_projector.adapters.replicas import CatalogReplica
 from canvas_projector.application.replication import apply_catalog_fact
 from gotong.adapters.sql import Sql
 from gotong.api.app import runtime
-from gotong.contracts import csr_ledger, disbursement
-from gotong.contracts.base import parse_contract
 from gotong.messaging.consumer import Delivered, EventConsumer
 from gotong.messaging.topics import events_topic
 

@@ -7,14 +7,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from gotong_contracts import enterprise, partnership, registry
+from gotong_contracts.base import parse_contract
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from canvas_projector.adapters.replicas import NetworkReplica
 from canvas_projector.application.replication import apply_network_fact
 from gotong.adapters.sql import Sql
 from gotong.api.app import runtime
-from gotong.contracts import enterprise, partnership, registry
-from gotong.contracts.base import parse_contract
 from gotong.messaging.consumer import Delivered, EventConsumer
 from gotong.messaging.topics import events_topic
 

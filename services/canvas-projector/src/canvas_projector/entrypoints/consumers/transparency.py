@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from typing import Any
 
+from gotong_contracts.base import parse_contract
+from gotong_contracts.disbursement import EVENTS, PaymentRecorded
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from canvas_projector.adapters.signing_key import load_log
@@ -15,8 +17,6 @@ from canvas_projector.entrypoints.state import projector_state
 from gotong.adapters.sql import Database, Sql
 from gotong.api.app import runtime
 from gotong.api.periodic import periodic
-from gotong.contracts.base import parse_contract
-from gotong.contracts.disbursement import EVENTS, PaymentRecorded
 from gotong.eventstore.model import Position
 from gotong.messaging.consumer import Delivered, EventConsumer
 from gotong.messaging.topics import events_topic

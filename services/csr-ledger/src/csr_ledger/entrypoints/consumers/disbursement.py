@@ -4,14 +4,14 @@ definitions tell allocations which programs exist."""
 from __future__ import annotations
 
 from fastapi import FastAPI
+from gotong_contracts.base import parse_contract
+from gotong_contracts.disbursement import EVENTS, PaymentRecorded, ProgramDefined
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from csr_ledger.application.commands import record_program, record_spending
 from gotong.adapters.sql import Sql
 from gotong.api.app import runtime
 from gotong.application.uow import UnitOfWorkFactory
-from gotong.contracts.base import parse_contract
-from gotong.contracts.disbursement import EVENTS, PaymentRecorded, ProgramDefined
 from gotong.eventstore import EventMetadata
 from gotong.messaging.consumer import Delivered, EventConsumer, Handler
 from gotong.messaging.topics import events_topic

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from gotong_contracts.base import parse_contract
+from gotong_contracts.csr_ledger import EVENTS, AllocationDecided
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from disbursement.adapters.projections import projectors
@@ -12,8 +14,6 @@ from disbursement.application.programs import link_allocation
 from gotong.adapters.sql import Sql
 from gotong.api.app import runtime
 from gotong.application.uow import UnitOfWorkFactory
-from gotong.contracts.base import parse_contract
-from gotong.contracts.csr_ledger import EVENTS, AllocationDecided
 from gotong.eventstore import EventMetadata
 from gotong.messaging.consumer import Delivered, EventConsumer, Handler
 from gotong.messaging.topics import events_topic

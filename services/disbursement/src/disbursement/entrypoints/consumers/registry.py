@@ -5,19 +5,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncConnection
-
-from disbursement.adapters import replica
-from gotong.adapters.sql import Sql
-from gotong.api.app import runtime
-from gotong.contracts.base import parse_contract
-from gotong.contracts.registry import (
+from gotong_contracts.base import parse_contract
+from gotong_contracts.registry import (
     EVENTS,
     HouseholdChanged,
     HouseholdErased,
     HouseholdRanked,
     HouseholdsMerged,
 )
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from disbursement.adapters import replica
+from gotong.adapters.sql import Sql
+from gotong.api.app import runtime
 from gotong.messaging.consumer import Delivered, EventConsumer
 from gotong.messaging.topics import events_topic
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from gotong_contracts.base import parse_contract
+from gotong_contracts.csr_ledger import EVENTS, AllocationDecided
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from enterprise.adapters.tables import projectors
@@ -16,8 +18,6 @@ from enterprise.application import replicas
 from gotong.adapters.sql import Sql
 from gotong.api.app import runtime
 from gotong.application.uow import UnitOfWorkFactory
-from gotong.contracts.base import parse_contract
-from gotong.contracts.csr_ledger import EVENTS, AllocationDecided
 from gotong.messaging.consumer import Delivered, EventConsumer
 from gotong.messaging.topics import events_topic
 

@@ -7,12 +7,12 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
+from gotong_contracts.base import parse_contract
+from gotong_contracts.disbursement import EVENTS, PaymentRecorded
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from gotong.adapters.sql import Sql
 from gotong.api.app import runtime
-from gotong.contracts.base import parse_contract
-from gotong.contracts.disbursement import EVENTS, PaymentRecorded
 from gotong.messaging.consumer import Delivered, EventConsumer
 from gotong.messaging.topics import events_topic
 from registry.adapters.recipients import RANK, Recipients

@@ -8,7 +8,7 @@ from typing import ClassVar, Literal
 
 from pydantic import BaseModel, Field
 
-from gotong.contracts.base import IntegrationEvent
+from gotong_contracts.base import IntegrationEvent
 
 AgeBand = Literal["0-6", "7-12", "13-15", "16-18", "19-59", "60+"]
 VerificationStatus = Literal["pending", "verified", "flagged", "rejected", "under_review"]

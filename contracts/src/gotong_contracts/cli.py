@@ -17,7 +17,7 @@ def contracts() -> None:
 @click.argument("out", type=click.Path(file_okay=False, path_type=Path), default=Path("docs/contracts"))
 def export(out: Path) -> None:
     """Write <OUT>/asyncapi.json and <OUT>/schemas/<service>/<Event>.v<n>.json."""
-    from gotong.contracts.catalog import asyncapi, json_schemas
+    from gotong_contracts.catalog import asyncapi, json_schemas
 
     for key, schema in json_schemas().items():
         path = out / "schemas" / f"{key}.json"

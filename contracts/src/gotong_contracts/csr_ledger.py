@@ -7,7 +7,7 @@ from typing import ClassVar, Literal
 
 from pydantic import Field
 
-from gotong.contracts.base import IntegrationEvent
+from gotong_contracts.base import IntegrationEvent
 
 TargetKind = Literal["program", "enterprise", "project"]
 

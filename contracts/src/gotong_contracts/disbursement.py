@@ -7,7 +7,7 @@ from typing import ClassVar, Literal
 
 from pydantic import Field
 
-from gotong.contracts.base import IntegrationEvent
+from gotong_contracts.base import IntegrationEvent
 
 FundingSource = Literal["apbn", "apbd", "csr"]
 PaymentStatus = Literal["instructed", "paid", "failed", "returned", "reissued"]

@@ -6,19 +6,19 @@ import importlib
 import pkgutil
 from typing import Any
 
-from gotong.contracts.base import IntegrationEvent
 from gotong.messaging.cloudevents import ce_type
+from gotong_contracts.base import IntegrationEvent
 
 
 def contract_modules() -> dict[str, dict[str, type[IntegrationEvent]]]:
-    """service name -> {event_type: model}, from every `gotong.contracts.<module>` with an EVENTS mapping."""
-    import gotong.contracts as pkg
+    """service name -> {event_type: model}, from every `gotong_contracts.<module>` with an EVENTS mapping."""
+    import gotong_contracts as pkg
 
     found: dict[str, dict[str, type[IntegrationEvent]]] = {}
     for info in pkgutil.iter_modules(pkg.__path__):
-        if info.name in {"base", "catalog"}:
+        if info.name in {"base", "catalog", "cli"}:
             continue
-        module = importlib.import_module(f"gotong.contracts.{info.name}")
+        module = importlib.import_module(f"gotong_contracts.{info.name}")
         events = getattr(module, "EVENTS", None)
         if events:
             found[info.name.replace("_", "-")] = dict(events)

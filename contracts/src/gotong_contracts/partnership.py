@@ -8,7 +8,7 @@ from typing import ClassVar, Literal
 
 from pydantic import BaseModel, Field
 
-from gotong.contracts.base import IntegrationEvent
+from gotong_contracts.base import IntegrationEvent
 
 #: Government as rule-maker, campus as knowledge and research, industry as resources and field of
 #: implementation; civil society/community is the optional fourth strand (quadruple helix).

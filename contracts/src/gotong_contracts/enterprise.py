@@ -9,7 +9,7 @@ from typing import ClassVar, Literal
 
 from pydantic import BaseModel, Field
 
-from gotong.contracts.base import IntegrationEvent
+from gotong_contracts.base import IntegrationEvent
 
 LegalForm = Literal["pt", "cv", "koperasi", "yayasan", "pt_perorangan"]
 EnterpriseStatus = Literal["registered", "verified", "active", "suspended"]

@@ -2,7 +2,7 @@
 
 import json
 
-from gotong.contracts.catalog import asyncapi, contract_modules, json_schemas
+from gotong_contracts.catalog import asyncapi, contract_modules, json_schemas
 
 
 def _refs(node):
