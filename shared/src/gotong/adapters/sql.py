@@ -86,7 +86,14 @@ class Database:
 
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
-        self._autocommit = engine.execution_options(isolation_level="AUTOCOMMIT")
+        self._autocommit_engine: AsyncEngine | None = None
+
+    @property
+    def _autocommit(self) -> AsyncEngine:
+        # Made on first use: a consumer or relay may be built before its engine is (tests build them bare).
+        if self._autocommit_engine is None:
+            self._autocommit_engine = self.engine.execution_options(isolation_level="AUTOCOMMIT")
+        return self._autocommit_engine
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Sql]:
