@@ -18,7 +18,7 @@ from sqlalchemy import (
     func,
     text,
 )
-from sqlalchemy.dialects.postgresql import JSONB, UUID
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB, UUID
 
 metadata = MetaData()
 
@@ -35,6 +35,9 @@ households = Table(
     Column("desil", SmallInteger),
     Column("desil_rule_version", Text),
     Column("desil_snapshot", Text),
+    # Every ranking snapshot received ([{snapshot, desil, rule_version}]): a cycle uses the one in force at its
+    # cut-off (`eligibility.ranking_in_force`), never the greatest label.
+    Column("rankings", JSONB, nullable=False, server_default=text("'[]'::jsonb")),
     Column("members", JSONB, nullable=False, server_default=text("'[]'::jsonb")),
     # The last day anyone is in the household (9999-12-31: someone still is), from the members at ingest.
     Column("present_until", Date),
@@ -57,6 +60,18 @@ programs = Table(
     Column("definition", JSONB, nullable=False),
     Column("defined_at", DateTime(timezone=True), nullable=False),
     CheckConstraint("budget >= 0", name="program_budget_not_negative"),
+)
+
+# Definitions proposed over the API and not yet approved by a second officer: not in force, not published.
+program_drafts = Table(
+    "program_drafts", metadata,
+    Column("program_id", UUID(as_uuid=True), primary_key=True),
+    Column("code", Text, nullable=False),
+    Column("name", Text, nullable=False),
+    Column("rule_version", Text, nullable=False),
+    Column("definition", JSONB, nullable=False),
+    Column("proposed_by", ARRAY(Text), nullable=False),
+    Column("proposed_at", DateTime(timezone=True), nullable=False),
 )
 
 cycles = Table(

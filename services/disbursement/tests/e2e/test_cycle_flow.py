@@ -93,6 +93,7 @@ async def test_budget_exhaustion_refuses_approval(env):
                "benefit": {"kind": "flat", "amount": 300_000}}
     r = await env.post("/v1/programs", body=program)
     assert r.status_code == 201, r.text
+    assert (await env.post("/v1/programs/BLT-KECIL/approve", env.supervisor)).status_code == 200
     await env.households(changed("HH-A", 1), changed("HH-B", 1))
     cid = await env.cycle("BLT-KECIL", until="reviewed")
     r = await env.post(f"/v1/cycles/{cid}/approve", env.supervisor)

@@ -1,6 +1,6 @@
 """The read tables are projections: emptied and replayed from the event store (`gotong cycle rebuild`), they come
-back equal — programs (a CSR one linked by an allocation), cycles in every state, payments paid, failed,
-returned and reissued, and reconciliation exceptions open and resolved."""
+back equal — programs (a CSR one linked by an allocation) and drafts awaiting approval, cycles in every state,
+payments paid, failed, returned and reissued, and reconciliation exceptions open and resolved."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ from gotong.application.rebuild import rebuild
 #: rebuild forgets it, so payments still awaiting the channel are sent again under the same reference id, which a
 #: G2P channel pays once (see test_duplicate_instructions_and_callbacks_never_pay_twice).
 DISPATCH = ("sent_at", "transaction_id", "status_checked_at")
-KEYS = {"programs": "program_id", "cycles": "cycle_id", "payments": "payment_id",
+KEYS = {"programs": "program_id", "program_drafts": "program_id", "cycles": "cycle_id", "payments": "payment_id",
         "reconciliation_exceptions": "exception_id"}
 
 
@@ -48,6 +48,14 @@ async def _run_cycles(env: Any) -> None:
     assert (await env.post(f"/v1/cycles/{cid}/close")).status_code == 200
     # Another program's cycle stays where an officer left it: reviewed, not yet approved.
     await env.cycle("PKH", until="reviewed")
+    # Program drafts awaiting a second officer: a new program, and a new version of one (one more approved).
+    draft = {"code": "BLT-UJI", "name": "BLT uji", "funding_source": "apbd", "budget": 1_000_000,
+             "rule_version": "v1", "eligibility_summary": "desil 1-4",
+             "rules": [{"kind": "desil_band", "id": "d", "description": "desil 1-4", "min": 1, "max": 4}],
+             "benefit": {"kind": "flat", "amount": 300_000}}
+    for body in (draft, {**draft, "code": "BLT-DD", "rule_version": "v9"}, {**draft, "code": "BLT-OK"}):
+        assert (await env.post("/v1/programs", body=body)).status_code in (200, 201)
+    assert (await env.post("/v1/programs/BLT-OK/approve", env.supervisor)).status_code == 200
 
 
 async def test_rebuilding_the_read_tables_gives_them_back_equal(env):
@@ -58,6 +66,8 @@ async def test_rebuilding_the_read_tables_gives_them_back_equal(env):
     assert {r["attempt"] for r in before["payments"]} == {1, 2}
     assert "resolved" in {r["status"] for r in before["reconciliation_exceptions"]}
     assert {r["status"] for r in before["cycles"]} == {"closed", "reviewed"}
+    assert {r["code"] for r in before["program_drafts"]} == {"BLT-UJI", "BLT-DD"}
+    assert "BLT-OK" in {r["code"] for r in before["programs"]}
     await env.sql("UPDATE cycles SET status = 'mangled'")  # whatever happened to the tables, rebuild replaces it
     done = await rebuild(runtime(env.app).database, projectors, REBUILT)
     assert done.tables == TABLES
@@ -76,7 +86,7 @@ async def test_the_cli_rebuilds_the_service_database(env, database_url, monkeypa
     await env.sql("DELETE FROM payments")
     result = await _invoke(["rebuild"])
     assert result.exit_code == 0, result.output
-    assert "rebuilt programs, cycles, payments, reconciliation_exceptions from" in result.output
+    assert "rebuilt programs, program_drafts, cycles, payments, reconciliation_exceptions from" in result.output
     assert await _snapshot(env) == before
     assert (await rebuild_read_tables(database_url)).tables == TABLES
 

@@ -12,7 +12,7 @@ from typing import Any
 import orjson
 from gotong_contracts.registry import HouseholdChanged, HouseholdErased, HouseholdRanked, HouseholdsMerged
 
-from disbursement.domain.eligibility import Household, present_until
+from disbursement.domain.eligibility import Household, Ranking, present_until
 from disbursement.domain.programs import ProgramDefinition
 from gotong.adapters.sql import Sql
 from gotong.domain.errors import NotFound
@@ -59,11 +59,20 @@ async def apply_changed(sql: Sql, e: HouseholdChanged) -> bool:
     return row is not None
 
 
+# Every snapshot is kept (a snapshot ranked again replaces its entry): a cycle takes the one in force at its
+# cut-off (`eligibility.ranking_in_force`). The row's own desil is the registry's latest word, for reports.
+_RANKED = """
+UPDATE households SET desil = $2, desil_rule_version = $3, desil_snapshot = $4, updated_at = now(),
+    rankings = (SELECT coalesce(jsonb_agg(x), '[]'::jsonb) FROM jsonb_array_elements(rankings) x
+                WHERE x->>'snapshot' IS DISTINCT FROM $4)
+               || jsonb_build_array(jsonb_build_object('snapshot', $4::text, 'desil', $2::smallint,
+                                                       'rule_version', $3::text))
+WHERE household_ref = $1 AND NOT erased
+"""
+
+
 async def apply_ranked(sql: Sql, e: HouseholdRanked) -> None:
-    await sql.execute(
-        "UPDATE households SET desil = $2, desil_rule_version = $3, desil_snapshot = $4, updated_at = now() "
-        "WHERE household_ref = $1 AND NOT erased AND (desil_snapshot IS NULL OR desil_snapshot <= $4)",
-        e.household_ref, e.desil, e.rule_version, e.snapshot)
+    await sql.execute(_RANKED, e.household_ref, e.desil, e.rule_version, e.snapshot)
 
 
 async def apply_erased(sql: Sql, e: HouseholdErased) -> None:
@@ -72,7 +81,8 @@ async def apply_erased(sql: Sql, e: HouseholdErased) -> None:
         "INSERT INTO households (household_ref, household_version, village_code, district_code, regency_code, "
         "province_code, verification, erased, members) VALUES ($1, 2147483647, '', '', '', '', 'erased', true, "
         "'[]'::jsonb) ON CONFLICT (household_ref) DO UPDATE SET erased = true, members = '[]'::jsonb, "
-        "desil = NULL, household_version = 2147483647, verification = 'erased', updated_at = now()",
+        "desil = NULL, rankings = '[]'::jsonb, household_version = 2147483647, verification = 'erased', "
+        "updated_at = now()",
         e.household_ref)
     await sql.execute(_CANCEL_UNPAID, [e.household_ref])
 
@@ -88,7 +98,7 @@ async def apply_merged(sql: Sql, e: HouseholdsMerged) -> None:
 
 # -- reads ------------------------------------------------------------------------------------------------------
 _COLUMNS = ("household_ref, household_version, village_code, district_code, regency_code, province_code, "
-            "verification, desil, desil_rule_version, desil_snapshot, present_until")
+            "verification, desil, desil_rule_version, desil_snapshot, present_until, rankings")
 
 
 def _members(value: Any) -> list[dict[str, Any]]:
@@ -97,9 +107,16 @@ def _members(value: Any) -> list[dict[str, Any]]:
     return orjson.loads(value) if isinstance(value, str | bytes) else list(value)
 
 
+def _rankings(value: Any) -> tuple[Ranking, ...]:
+    if not value:
+        return ()
+    items = orjson.loads(value) if isinstance(value, str | bytes) else value
+    return tuple(Ranking(str(x["snapshot"]), int(x["desil"]), x.get("rule_version")) for x in items)
+
+
 def _household(r: Any, with_members: bool) -> Household:
     return Household(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9],
-                     _members(r[11]) if with_members else None, r[10])
+                     _members(r[12]) if with_members else None, r[10], _rankings(r[11]))
 
 
 class HouseholdReplica:
@@ -130,9 +147,12 @@ def prefilter(definition: ProgramDefinition, *, desil: bool = True) -> tuple[str
     where = ["NOT erased", "merged_into IS NULL"]
     params: list[Any] = []
     band = definition.desil_band() if desil else None
-    if band is not None:
+    if band is not None:  # the row's desil or any snapshot's (which one is in force is the rules' to decide)
         params.extend(band)
-        where.append(f"desil BETWEEN ${len(params) - 1} AND ${len(params)}")
+        lo, hi = f"${len(params) - 1}", f"${len(params)}"
+        where.append(f"(desil BETWEEN {lo} AND {hi} OR (rankings <> '[]'::jsonb AND jsonb_path_exists(rankings, "
+                     f"'$[*] ? (@.desil >= $lo && @.desil <= $hi)', jsonb_build_object('lo', {lo}::smallint, "
+                     f"'hi', {hi}::smallint))))")
     prefixes = definition.region_prefixes()
     if prefixes:
         params.append(prefixes)

@@ -45,8 +45,9 @@ class _Table:
 # -- programs --------------------------------------------------------------------------------------------------
 class ProgramTable(_Table):
     async def project(self, program: Program) -> None:
+        await self._project_draft(program)
         d = program.definition
-        if d is None:  # a stream from before definitions were recorded whole: nothing to show until redefined
+        if d is None:  # only a draft, or a stream from before definitions were recorded whole: nothing in force
             return
         await self.sql.execute(
             "INSERT INTO programs (program_id, code, name, funding_source, csr_allocation_id, rule_version, budget, "
@@ -56,6 +57,26 @@ class ProgramTable(_Table):
             "budget = excluded.budget, definition = excluded.definition, defined_at = excluded.defined_at",
             program.id, d.code, d.name, d.funding_source, d.csr_allocation_id, d.rule_version, d.budget,
             orjson.dumps(d.model_dump(mode="json")).decode(), program.defined_at)
+
+    async def _project_draft(self, program: Program) -> None:
+        """The pending draft (not in force, not published) in `program_drafts`; none: its row goes."""
+        d = program.draft
+        if d is None:
+            await self.sql.execute("DELETE FROM program_drafts WHERE program_id = $1", program.id)
+            return
+        await self.sql.execute(
+            "INSERT INTO program_drafts (program_id, code, name, rule_version, definition, proposed_by, proposed_at) "
+            "VALUES ($1, $2, $3, $4, $5::jsonb, $6, $7) ON CONFLICT (program_id) DO UPDATE SET code = excluded.code, "
+            "name = excluded.name, rule_version = excluded.rule_version, definition = excluded.definition, "
+            "proposed_by = excluded.proposed_by, proposed_at = excluded.proposed_at",
+            program.id, d.code, d.name, d.rule_version, orjson.dumps(d.model_dump(mode="json")).decode(),
+            list(program.proposed_by), program.proposed_at)
+
+    async def drafts(self) -> list[Any]:
+        """Pending drafts, oldest proposal first, with the rule version in force (None: a new program)."""
+        return await self.sql.fetch(
+            "SELECT d.*, p.rule_version AS rule_version_in_force FROM program_drafts d "
+            "LEFT JOIN programs p USING (program_id) ORDER BY d.proposed_at, d.code")
 
     async def get(self, code_or_id: str) -> tuple[UUID, ProgramDefinition]:
         row = await self.sql.fetchrow("SELECT program_id, definition FROM programs WHERE code = $1 OR "

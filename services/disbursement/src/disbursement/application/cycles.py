@@ -118,9 +118,9 @@ async def compute(units: UnitOfWorkFactory, computation: EntitlementComputation,
                     d = evaluate(definition, h, cutoff, other_programs=excluded.get(h.household_ref, frozenset()))
                     if d.outcome != "not_eligible":
                         records.append((cycle_id, pid, h.household_ref, d.amount,
-                                        "held" if d.outcome == "held" else "eligible", d.members_counted, h.desil,
-                                        h.desil_rule_version, h.household_version, h.village_code, h.regency_code,
-                                        h.province_code, h.desil_snapshot))
+                                        "held" if d.outcome == "held" else "eligible", d.members_counted, d.desil,
+                                        d.desil_rule_version, h.household_version, h.village_code, h.regency_code,
+                                        h.province_code, d.desil_snapshot))  # the ranking in force at the cut-off
                 if writing is not None:
                     await writing
                 writing = asyncio.create_task(run.write(records))

@@ -54,6 +54,20 @@ async def list_programs(on: Adapters) -> list[dict[str, Any]]:
     return out
 
 
+async def program_drafts(on: Adapters) -> list[dict[str, Any]]:
+    """Definitions awaiting a second officer's approval: what would change, and who proposed it."""
+    out = []
+    for r in await on.adapter(ProgramTable).drafts():
+        d = ProgramDefinition.model_validate(jsonb(r["definition"]))
+        item = {**public(r["program_id"], d, changed=False), "status": "draft",
+                "rule_version_in_force": r["rule_version_in_force"], "proposed_by": list(r["proposed_by"]),
+                "proposed_at": r["proposed_at"].isoformat(), "eligibility_summary": d.eligibility_summary,
+                "rules": [x.model_dump() for x in d.rules], "benefit": d.benefit.model_dump()}
+        item.pop("changed")
+        out.append(item)
+    return out
+
+
 async def explain(on: Adapters, code: str, household_ref: str, cutoff: date, period: str | None) -> dict[str, Any]:
     """Why this household does or does not qualify, by rule, with the facts and desil snapshot used."""
     _, definition = await on.adapter(ProgramTable).get(code)

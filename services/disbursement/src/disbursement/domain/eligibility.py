@@ -6,8 +6,9 @@ asks for, so an explanation can never disagree with what was computed.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any, Literal
 
@@ -25,6 +26,39 @@ from disbursement.domain.programs import (
 
 Outcome = Literal["eligible", "held", "not_eligible"]
 RuleResult = Literal["pass", "fail", "hold"]
+_QUARTER = re.compile(r"^(\d{4})-Q([1-4])$")
+
+
+@dataclass(frozen=True, slots=True)
+class Ranking:
+    """One ranking snapshot the registry published for a household (`HouseholdRanked`)."""
+
+    snapshot: str
+    desil: int
+    rule_version: str | None = None
+
+
+def snapshot_starts(snapshot: str) -> date | None:
+    """The day a ranking snapshot comes into force: the first day of its quarter (`2026-Q4` -> 2026-10-01), or
+    the day an ISO date label names. None for a label that names no date (such a snapshot is never in force)."""
+    m = _QUARTER.match(snapshot)
+    try:
+        if m:
+            return date(int(m[1]), 3 * int(m[2]) - 2, 1)
+        return date.fromisoformat(snapshot) if len(snapshot) == 10 else None
+    except ValueError:
+        return None
+
+
+def ranking_in_force(rankings: Iterable[Ranking], cutoff: date) -> Ranking | None:
+    """The snapshot in force at a cut-off: the newest whose ranking date is on or before it. A snapshot dated
+    after the cut-off never counts, however great its label (`2563-Q3` is the year 2563, not a later quarter)."""
+    best: tuple[date, Ranking] | None = None
+    for r in rankings:
+        starts = snapshot_starts(r.snapshot)
+        if starts is not None and starts <= cutoff and (best is None or starts > best[0]):
+            best = (starts, r)
+    return best[1] if best else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,6 +79,19 @@ class Household:
     members: Sequence[Mapping[str, Any]] | None = ()
     #: The last day any member is present (STILL_PRESENT if someone still is); None if nobody ever is.
     present_until: date | None = None
+    #: Every ranking snapshot received: the desil that counts is the one in force at the cut-off (`at`).
+    rankings: Sequence[Ranking] = ()
+
+    def at(self, cutoff: date) -> Household:
+        """The household as ranked at the cut-off: the desil, rule version and snapshot of the ranking in force
+        then (none in force: no desil). A household with no ranking history keeps the desil it came with (the
+        registry's state, whose snapshot the replica was not told)."""
+        if not self.rankings:
+            return self
+        r = ranking_in_force(self.rankings, cutoff)
+        if r is None:
+            return replace(self, desil=None, desil_rule_version=None, desil_snapshot=None)
+        return replace(self, desil=r.desil, desil_rule_version=r.rule_version, desil_snapshot=r.snapshot)
 
 
 @dataclass(frozen=True, slots=True)
@@ -181,7 +228,9 @@ def _members(household: Household, cutoff: date, annual: Mapping[Any, int] | Non
 def evaluate(program: ProgramDefinition, household: Household, cutoff: date, *,
              other_programs: frozenset[str] = frozenset()) -> Decision:
     """Decide one household for one program at a cut-off. `other_programs`: codes of programs the household
-    already has an entitlement in for the same period (for exclusion rules)."""
+    already has an entitlement in for the same period (for exclusion rules). The desil is the one of the ranking
+    in force at the cut-off (`Household.at`)."""
+    household = household.at(cutoff)
     results: list[RuleOutcome] = []
     member_outcomes: list[MemberOutcome] | None = None
     for rule in program.rules:

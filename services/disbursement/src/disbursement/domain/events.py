@@ -155,6 +155,39 @@ class ProgramRulesSet(DomainEvent):
 
 
 @registry.register
+class ProgramProposed(DomainEvent):
+    """An officer proposed a definition over the API: a draft, neither in force nor published, until a second
+    officer approves it (`ProgramApproved`, then `ProgramRulesSet` and the published `ProgramDefined`)."""
+
+    event_type: ClassVar[str] = "ProgramProposed"
+    definition: dict[str, Any]
+    proposed_by: str
+    occurred_at: str
+
+
+@registry.register
+class ProgramApproved(DomainEvent):
+    """A second officer approved the pending draft; the definition follows as `ProgramRulesSet`."""
+
+    event_type: ClassVar[str] = "ProgramApproved"
+    rule_version: str
+    proposed_by: list[str]
+    approved_by: str
+    occurred_at: str
+
+
+@registry.register
+class ProgramDraftRejected(DomainEvent):
+    """The pending draft was rejected, with the reason; the definition in force (if any) stays."""
+
+    event_type: ClassVar[str] = "ProgramDraftRejected"
+    rule_version: str
+    reason: str
+    rejected_by: str
+    occurred_at: str
+
+
+@registry.register
 class ProgramDefined(DomainEvent):
     """Internal twin of the published `ProgramDefined`: follows every `ProgramRulesSet`."""
 

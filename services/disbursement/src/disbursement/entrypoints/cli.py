@@ -280,8 +280,9 @@ def simulator(host: str, port: int, failure_rate: float, return_rate: float, wro
 
 # -- on the service database ------------------------------------------------------------------------------------
 async def rebuild_read_tables(database_url: str) -> Any:
-    """Empty the service's read tables (programs, cycles, payments, reconciliation exceptions) and replay the event
-    store into them, in one transaction. The replica and the entitlements are not projections: left alone."""
+    """Empty the service's read tables (programs and their drafts, cycles, payments, reconciliation exceptions) and
+    replay the event store into them, in one transaction. The replica and the entitlements are not projections:
+    left alone."""
     from disbursement.adapters.projections import projectors
     from disbursement.bootstrap import REBUILT
     from gotong.adapters.sql import Database

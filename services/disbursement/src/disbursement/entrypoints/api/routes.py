@@ -7,7 +7,8 @@ from datetime import date
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
-from fastapi import APIRouter, Path, Query
+import orjson
+from fastapi import APIRouter, Path, Query, Response
 from pydantic import BaseModel, Field
 
 from disbursement.adapters.computation import EntitlementComputation
@@ -24,6 +25,7 @@ from gotong.api.idempotency import CommandDep
 from gotong.api.pagination import PageDep
 from gotong.api.problem import problem_responses
 from gotong.api.ratelimit import rate_limit
+from gotong.application.uow import UnitOfWork
 
 router = APIRouter(prefix="/v1", tags=["disbursement"])
 public = APIRouter(prefix="/v1", tags=["public"])
@@ -44,6 +46,10 @@ class Review(BaseModel):
     note: str | None = Field(default=None, max_length=500)
 
 
+class Reject(BaseModel):
+    reason: str = Field(min_length=3, max_length=500, description="why the draft is rejected")
+
+
 class Resolve(BaseModel):
     resolution: str = Field(min_length=3, max_length=300, description="what ops did, e.g. 'refunded by bank'")
 
@@ -54,10 +60,36 @@ async def list_programs(rt: RuntimeDep) -> list[dict[str, Any]]:
     return await read(rt, q.list_programs)
 
 
-@router.post("/programs", status_code=201, responses=WRITE_ERRORS,
-             summary="Define a program, or a new version of its rules (the same definition again changes nothing)")
-async def define_program(body: ProgramDefinition, cmd: CommandDep, _: Writer) -> Any:
-    return await cmd.execute(lambda uow: pr.define_program(uow, body), status_code=201)
+@router.post("/programs", status_code=201, responses={**WRITE_ERRORS, 200: {"description": "a draft of an existing "
+                                                                                     "program, or nothing new"}},
+             summary="Propose a program, or a new version of its rules, as a draft (201 a new program, 200 an "
+                     "existing one): not usable nor published until another officer approves it")
+async def propose_program(body: ProgramDefinition, cmd: CommandDep, who: Writer) -> Any:
+    async def run(uow: UnitOfWork) -> Response:
+        created, view = await pr.propose_program(uow, body, who.subject)
+        return Response(orjson.dumps(view), status_code=201 if created else 200, media_type="application/json")
+
+    return await cmd.execute(run)
+
+
+@router.get("/programs/drafts", dependencies=READ,
+            summary="Program definitions proposed and awaiting a second officer's approval")
+async def program_drafts(rt: RuntimeDep) -> list[dict[str, Any]]:
+    return await read(rt, q.program_drafts)
+
+
+@router.post("/programs/{code}/approve", responses=WRITE_ERRORS,
+             summary="Approve a program's draft (four eyes: an officer other than its proposer); it is then in force "
+                     "and published")
+async def approve_program(code: Annotated[str, Path(max_length=60)], cmd: CommandDep, who: Approver) -> Any:
+    return await cmd.execute(lambda uow: pr.approve_program(uow, code, who.subject))
+
+
+@router.post("/programs/{code}/reject", responses=WRITE_ERRORS,
+             summary="Reject a program's draft, with the reason (the definition in force, if any, stays)")
+async def reject_program(code: Annotated[str, Path(max_length=60)], body: Reject, cmd: CommandDep,
+                         who: Approver) -> Any:
+    return await cmd.execute(lambda uow: pr.reject_program(uow, code, body.reason, who.subject))
 
 
 @router.get("/programs/{code}/eligibility/{household_ref}", dependencies=READ, responses=problem_responses(404),
