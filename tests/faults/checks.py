@@ -31,9 +31,9 @@ from .client import Ack, Api
 from .system import SERVICES, System
 
 #: Commands that append their events in one transaction (compute commits a batch at a time, by design).
-ONE_TRANSACTION = {"register-household", "rank-households", "register-company", "deposit", "allocate",
-                   "approve-allocation", "register-enterprise", "register-partner", "open-cycle", "review-cycle",
-                   "approve-cycle", "pay-cycle", "reissue-payment"}
+ONE_TRANSACTION = {"register-household", "propose-ranking", "approve-ranking", "register-company", "deposit",
+                   "allocate", "approve-allocation", "register-enterprise", "register-partner", "open-cycle",
+                   "review-cycle", "approve-cycle", "pay-cycle", "reissue-payment"}
 #: Commands that may have nothing to do (no failed payment to reissue), but never do it twice.
 AT_MOST_ONE_TRANSACTION = {"reissue-failed"}
 #: Later statuses win (the registry's recipients table keeps the highest).

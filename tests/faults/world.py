@@ -47,7 +47,12 @@ class World:
         return ack
 
     async def rank(self, on: str) -> Ack:
-        ack = await self.api.command("registry", f"/v1/rankings?on={on}", kind="rank-households")
+        """Propose a ranking run as the officer and approve it as the supervisor (four eyes): the approval applies
+        the ranking and answers what it did."""
+        ack = await self.api.command("registry", f"/v1/rankings?on={on}", kind="propose-ranking")
+        assert ack.status == 202, (ack.status, ack.body)
+        ack = await self.api.command("registry", f"/v1/rankings/{ack.body['run_id']}/approve", kind="approve-ranking",
+                                     as_=SUPERVISOR)
         assert ack.status == 200, (ack.status, ack.body)
         return ack
 

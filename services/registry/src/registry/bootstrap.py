@@ -92,7 +92,8 @@ service = ServiceSpec(
     cli=registry,
     consumes=(events_topic("disbursement"),),
     # Finer scopes (see entrypoints/api/routes.py): officers register, verify, read personal data for a stated
-    # purpose and run rankings; supervisors also audit personal-data reads and erase; a ministry searches by DCI.
+    # purpose and propose ranking runs; supervisors also approve them (`registry:approve`, never their own),
+    # audit personal-data reads and erase; a ministry searches by DCI.
     scopes=DemoScopes(
         officer=("registry:register", "registry:verify", "registry:read-personal", "registry:rank"),
         supervisor=("registry:audit", "registry:erase"),

@@ -11,7 +11,9 @@ import httpx
 from registry.dci.adapters.signature import load_public_key, verify
 from registry.synthetic import households
 
-from .conftest import OPS, REGISTRY_ID
+from .conftest import OPS, REGISTRY_ID, token
+
+SUPERVISOR = token("supervisor-1", "registry:read registry:approve")
 
 
 async def register(client: httpx.AsyncClient, n: int = 1,
@@ -25,7 +27,11 @@ async def register(client: httpx.AsyncClient, n: int = 1,
 
 
 async def rank(client: httpx.AsyncClient) -> None:
+    """Propose a ranking run as the officer and approve it as a supervisor (four eyes): the ranking is applied."""
     r = await client.post("/v1/rankings", headers=OPS | {"Idempotency-Key": f"rank-{time.time_ns()}"})
+    assert r.status_code == 202, r.text
+    r = await client.post(f"/v1/rankings/{r.json()['run_id']}/approve",
+                          headers=SUPERVISOR | {"Idempotency-Key": f"approve-{time.time_ns()}"})
     assert r.status_code == 200, r.text
 
 

@@ -25,6 +25,17 @@ APPROVER = auth("approver-1", "registry:read registry:verify registry:approve")
 ERASER = auth("dpo-1", "registry:read registry:erase")
 
 
+async def rank(client: httpx.AsyncClient, **params: str) -> dict:
+    """A ranking run as operations do it: an officer proposes (202), another approves (the ranking is applied)."""
+    proposed = await client.post("/v1/rankings", params=params, headers=OPS)
+    assert proposed.status_code == 202, proposed.text
+    assert proposed.json()["status"] == "proposed"
+    approved = await client.post(f"/v1/rankings/{proposed.json()['run_id']}/approve", headers=APPROVER)
+    assert approved.status_code == 200, approved.text
+    assert approved.json()["status"] == "approved"
+    return approved.json()  # type: ignore[no-any-return]
+
+
 @pytest.fixture
 def civil():
     return DukcapilSimulator(seed="test")

@@ -1,7 +1,7 @@
 """The read tables are projections, nothing more: after registrations, a review through its whole lifecycle
-(proposal, send back, rejection, reopening, a new proposal), changes, a ranking, a merge, a split and an erasure,
-`gotong registry rebuild` empties `households`, the blind indexes and `review_queue` and replays the event store
-into exactly the same rows."""
+(proposal, send back, rejection, reopening, a new proposal), changes, ranking runs (one approved, one rejected, one
+still proposed), a merge, a split and an erasure, `gotong registry rebuild` empties `households`, the blind
+indexes, `review_queue` and `ranking_proposals` and replays the event store into exactly the same rows."""
 
 from typing import Any
 
@@ -12,14 +12,14 @@ from registry.application.projections import TABLES, rebuild_read_tables
 from registry.entrypoints.cli import registry
 from registry.synthetic import households
 
-from .conftest import APPROVER, ERASER, OPS, VERIFIER
+from .conftest import APPROVER, ERASER, OPS, VERIFIER, rank
 from .test_households import register
 
 #: Written when the row was (re)written, not by any event: left out of the comparison.
 WALL_CLOCK = {"households": ("registered_at", "updated_at")}
 ORDER = {"households": "household_id", "kk_index": "household_id, kk_hash",
          "person_index": "household_id, member_ref", "name_index": "household_id, member_ref, match_hash",
-         "review_queue": "id"}
+         "review_queue": "id", "ranking_proposals": "proposed_at, run_id"}
 
 
 async def snapshot(client) -> dict[str, list[dict[str, Any]]]:
@@ -56,7 +56,11 @@ async def test_a_rebuild_writes_the_same_read_tables(client):
     await ok(await client.post(f"/v1/reviews/{reopened['review']['id']}/proposal", headers=VERIFIER,
                                json={"decision": "verified", "note": "banding diterima"}))
 
-    await ok(await client.post("/v1/rankings", headers=OPS))
+    await rank(client)
+    rejected = await ok(await client.post("/v1/rankings", headers=OPS), 202)
+    await ok(await client.post(f"/v1/rankings/{rejected['run_id']}/reject", headers=APPROVER,
+                               json={"reason": "diulang setelah koreksi"}))
+    await ok(await client.post("/v1/rankings", headers=OPS), 202)
     a, b, c, d = others
     await ok(await client.put(f"/v1/households/{a['household_ref']}/attributes", headers=OPS,
                               json={"floor": "tanah", "income_band": 1}))
@@ -77,6 +81,8 @@ async def test_a_rebuild_writes_the_same_read_tables(client):
     assert [r["status"] for r in before["review_queue"]] == ["decided", "proposed", "open"]
     assert any(r["score"] is not None for r in before["households"])
     assert all(before[index] for index in ("kk_index", "person_index", "name_index"))
+    assert [(r["status"], r["decided_by"]) for r in before["ranking_proposals"]] == [
+        ("approved", "approver-1"), ("rejected", "approver-1"), ("proposed", None)]
 
     report = await rebuild_read_tables(runtime(client.app).database, runtime(client.app).projectors)
     assert report.aggregates == {"household": 6}

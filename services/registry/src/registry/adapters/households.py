@@ -218,11 +218,12 @@ class HouseholdReads:
 
     async def events_of(self, household_id: UUID, event_types: Sequence[str] | None = None) -> list[dict[str, Any]]:
         """The household's stored events (version, type, schema version, data, when, who), in order, read
-        through the event store in this transaction."""
+        through the event store in this transaction (none when the id is another stream's, e.g. a ranking run)."""
         recorded = await PostgresEventStoreTx.on(self.sql).load(household_id)
         return [{"version": e.version, "event_type": e.event_type, "schema_version": e.schema_version,
                  "data": dict(e.data), "occurred_at": e.occurred_at, "actor": e.metadata.actor}
-                for e in recorded if event_types is None or e.event_type in event_types]
+                for e in recorded if e.stream_type == Household.stream_type
+                and (event_types is None or e.event_type in event_types)]
 
     async def by_nik(self, nik_hash: bytes) -> list[tuple[UUID, str]]:
         rows = await self.sql.fetch("SELECT household_id, member_ref FROM person_index WHERE nik_hash = $1 AND active",

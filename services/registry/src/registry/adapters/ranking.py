@@ -1,11 +1,12 @@
 """The ranking run's bulk reads and writes: the active households' read rows, their ranking columns, the quarter's
-desil snapshot and the run itself (COPY into a temporary table, one UPDATE each)."""
+desil snapshot and the run itself (COPY into a temporary table, one UPDATE each); and `ranking_proposals`, the
+projection of the RankingRun events (proposed, approved, rejected) the ops API lists."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
@@ -60,3 +61,46 @@ class RankingTables:
             "VALUES ($1, $2, $3, $4, $5) ON CONFLICT (snapshot) DO UPDATE SET rule_version = EXCLUDED.rule_version, "
             "households = EXCLUDED.households, changed = EXCLUDED.changed, computed_at = now()",
             snapshot, rule_version, effective_from, len(scores), len(changed))
+
+
+_RUN_COLUMNS = ("run_id, on_date, snapshot, rule_version, status, proposed_by, proposed_at, decided_by, decided_at, "
+                "reason, households, changed")
+
+
+class RankingProposals:
+    """`ranking_proposals`: one row per ranking run, written by the RankingRun event projectors."""
+
+    def __init__(self, sql: Sql) -> None:
+        self.sql = sql
+
+    # -- the projection ----------------------------------------------------------------------------------
+    async def proposed(self, run_id: UUID, *, on: date, snapshot: str, rule_version: str, proposed_by: str,
+                       at: datetime) -> None:
+        await self.sql.execute(
+            "INSERT INTO ranking_proposals (run_id, on_date, snapshot, rule_version, status, proposed_by, "
+            "proposed_at) VALUES ($1, $2, $3, $4, 'proposed', $5, $6)",
+            run_id, on, snapshot, rule_version, proposed_by, at)
+
+    async def approved(self, run_id: UUID, *, by: str, households: int, changed: int, at: datetime) -> None:
+        await self.sql.execute(
+            "UPDATE ranking_proposals SET status = 'approved', decided_by = $2, decided_at = $3, households = $4, "
+            "changed = $5 WHERE run_id = $1", run_id, by, at, households, changed)
+
+    async def rejected(self, run_id: UUID, *, by: str, reason: str, at: datetime) -> None:
+        await self.sql.execute(
+            "UPDATE ranking_proposals SET status = 'rejected', decided_by = $2, decided_at = $3, reason = $4 "
+            "WHERE run_id = $1", run_id, by, at, reason)
+
+    # -- reads -------------------------------------------------------------------------------------------
+    async def one(self, run_id: UUID) -> dict[str, Any] | None:
+        row = await self.sql.fetchrow(f"SELECT {_RUN_COLUMNS} FROM ranking_proposals WHERE run_id = $1", run_id)
+        return dict(row) if row is not None else None
+
+    async def page(self, status: str | None, limit: int, offset: int) -> tuple[int, list[dict[str, Any]]]:
+        """The runs (newest proposal first), of one status or all, and how many there are."""
+        total = await self.sql.fetchval(
+            "SELECT count(*) FROM ranking_proposals WHERE $1::text IS NULL OR status = $1", status)
+        rows = await self.sql.fetch(
+            f"SELECT {_RUN_COLUMNS} FROM ranking_proposals WHERE $1::text IS NULL OR status = $1 "
+            "ORDER BY proposed_at DESC, run_id DESC LIMIT $2 OFFSET $3", status, limit, offset)
+        return int(total), [dict(r) for r in rows]

@@ -123,6 +123,23 @@ ranking_runs = Table(
     Column("computed_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
 )
 
+ranking_proposals = Table(
+    "ranking_proposals", metadata,
+    Column("run_id", UUID(as_uuid=True), primary_key=True),
+    Column("on_date", Date, nullable=False, comment="the day whose quarter is ranked"),
+    Column("snapshot", Text, nullable=False, comment="e.g. 2026-Q4"),
+    Column("rule_version", Text, nullable=False),
+    Column("status", Text, nullable=False, comment="proposed | approved | rejected"),
+    Column("proposed_by", Text, nullable=False),
+    Column("proposed_at", DateTime(timezone=True), nullable=False),
+    Column("decided_by", Text),
+    Column("decided_at", DateTime(timezone=True)),
+    Column("reason", Text, comment="why it was rejected"),
+    Column("households", Integer, comment="ranked, once approved"),
+    Column("changed", Integer, comment="whose desil changed, once approved"),
+    Index("ranking_proposals_proposed_at", "proposed_at"),
+)
+
 desil_snapshots = Table(
     "desil_snapshots", metadata,
     Column("snapshot", Text, primary_key=True),

@@ -2,7 +2,8 @@
 
 - state of a Household -> its `households` read row and its blind indexes (`kk_index`, `person_index`,
   `name_index`: recomputed from its sealed personal data under its own key; none once erased or merged away);
-- review events (flagged, proposed, sent back, decided) -> `review_queue`.
+- review events (flagged, proposed, sent back, decided) -> `review_queue`;
+- ranking-run events (proposed, approved, rejected) -> `ranking_proposals`.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from gotong.application.repository import Repository
 from gotong.application.uow import EventContext, Projectors
 from registry.adapters.crypto import KeyRing
 from registry.adapters.households import HouseholdTable
+from registry.adapters.ranking import RankingProposals
 from registry.adapters.reviews import ReviewQueue
 from registry.application.commands import repo
 from registry.application.personal import Indexes, Personal, indexes
@@ -26,9 +28,10 @@ from registry.domain.household import (
     ReviewProposed,
     events,
 )
+from registry.domain.ranking import RankingApproved, RankingProposed, RankingRejected
 
 #: The tables these projectors own (a rebuild empties them and replays the event store into them).
-TABLES = ("households", "kk_index", "person_index", "name_index", "review_queue")
+TABLES = ("households", "kk_index", "person_index", "name_index", "review_queue", "ranking_proposals")
 
 
 def household_indexes(keyring: KeyRing, h: Household, wrapped_dek: bytes | None) -> Indexes | None:
@@ -63,6 +66,20 @@ def build_projectors(keyring: KeyRing) -> Projectors:
     @projectors.on(events, ReviewDecided)
     async def review_decided(sql: Sql, e: ReviewDecided, at: EventContext) -> None:
         await ReviewQueue(sql).decided(at.stream_id, e.approved_by, at.occurred_at)
+
+    @projectors.on(events, RankingProposed)
+    async def ranking_proposed(sql: Sql, e: RankingProposed, at: EventContext) -> None:
+        await RankingProposals(sql).proposed(at.stream_id, on=e.on, snapshot=e.snapshot, rule_version=e.rule_version,
+                                             proposed_by=e.proposed_by, at=at.occurred_at)
+
+    @projectors.on(events, RankingApproved)
+    async def ranking_approved(sql: Sql, e: RankingApproved, at: EventContext) -> None:
+        await RankingProposals(sql).approved(at.stream_id, by=e.approved_by, households=e.households,
+                                             changed=e.changed, at=at.occurred_at)
+
+    @projectors.on(events, RankingRejected)
+    async def ranking_rejected(sql: Sql, e: RankingRejected, at: EventContext) -> None:
+        await RankingProposals(sql).rejected(at.stream_id, by=e.rejected_by, reason=e.reason, at=at.occurred_at)
 
     return projectors
 

@@ -9,6 +9,7 @@ from collections.abc import Awaitable, Callable
 from datetime import date
 from pathlib import Path
 from typing import Any
+from uuid import UUID
 
 import click
 from rich.console import Console
@@ -16,13 +17,14 @@ from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, T
 
 from gotong.application.uow import UnitOfWorkFactory
 from gotong.db import create_engine
+from gotong.domain.errors import DomainError
 from gotong.eventstore.model import EventMetadata
 from gotong.eventstore.postgres import PostgresEventStore
 from registry.adapters.crypto import KeyRing
 from registry.application.commands import Deps
 from registry.application.importer import import_file, write_csv, write_jsonl
 from registry.application.projections import build_projectors, rebuild_read_tables
-from registry.application.ranking import run_ranking
+from registry.application.ranking import approve_ranking, propose_ranking
 from registry.config import Settings
 from registry.dci.entrypoints.tool import dci
 from registry.synthetic import Defects, households
@@ -57,7 +59,8 @@ def _progress(label: str) -> Progress:
 
 @click.group("registry")
 def registry() -> None:
-    """The social-economic registry (DTSEN): import, generate, rank; `dci` signs and checks DCI messages."""
+    """The social-economic registry (DTSEN): import, generate, rank (propose) and approve-ranking; `dci` signs and
+    checks DCI messages."""
 
 
 registry.add_command(dci)
@@ -114,21 +117,42 @@ def generate(file: Path, n: int, seed: int, defects: bool) -> None:
 @registry.command("rank")
 @click.option("--on", "on", type=click.DateTime(["%Y-%m-%d"]), help="date of the snapshot (default today)")
 @click.option("--rule-version", default=None, help="PMT rule version (default the newest)")
-def rank(on: Any, rule_version: str | None) -> None:
-    """Run the welfare ranking: desil 1–10 nationally and per province; events only where the desil changed."""
+@click.option("--by", "officer", required=True, help="the officer proposing the run (the maker)")
+def rank(on: Any, rule_version: str | None, officer: str) -> None:
+    """Propose a welfare ranking run (desil 1–10 nationally and per province). Nothing is ranked until another
+    officer approves it (`approve-ranking RUN_ID --by OTHER`): four eyes on every ranking run."""
     day: date | None = on.date() if on else None
 
     async def go(units: UnitOfWorkFactory) -> Any:
-        async with units.begin(EventMetadata(actor="cli:rank")) as uow:
-            return await run_ranking(uow, on=day, rule_version=rule_version)
+        async with units.begin(EventMetadata(actor=f"cli:{officer}")) as uow:
+            return await propose_ranking(uow, officer, on=day, rule_version=rule_version)
 
-    click.echo(json.dumps(_with_units(go).as_dict()))
+    try:
+        click.echo(json.dumps(_with_units(go)))
+    except DomainError as err:
+        raise click.ClickException(err.detail) from err
+
+
+@registry.command("approve-ranking")
+@click.argument("run_id", type=click.UUID)
+@click.option("--by", "officer", required=True, help="the approving officer (the checker; not the proposer)")
+def approve_ranking_cmd(run_id: UUID, officer: str) -> None:
+    """Approve a proposed ranking run: the ranking is computed and applied, events only where the desil changed."""
+
+    async def go(units: UnitOfWorkFactory) -> Any:
+        async with units.begin(EventMetadata(actor=f"cli:{officer}")) as uow:
+            return await approve_ranking(uow, run_id, officer)
+
+    try:
+        click.echo(json.dumps(_with_units(go)))
+    except DomainError as err:
+        raise click.ClickException(err.detail) from err
 
 
 @registry.command("rebuild")
 def rebuild() -> None:
-    """Rebuild the read tables (households, the blind indexes, the review queue) from the event store, in one
-    transaction: what the projectors wrote is exactly what replaying the events writes."""
+    """Rebuild the read tables (households, the blind indexes, the review queue, the ranking runs) from the event
+    store, in one transaction: what the projectors wrote is exactly what replaying the events writes."""
 
     async def go(units: UnitOfWorkFactory) -> Any:
         return await rebuild_read_tables(units.store.database, units.projectors)

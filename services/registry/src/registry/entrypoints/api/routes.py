@@ -5,7 +5,9 @@ erasure, history and the audit of personal-data reads. Every route needs a scope
 - `registry:read-personal`  decrypt a household's personal data (a purpose is required, every read is logged)
 - `registry:register`       register, add/remove members, deaths, corrections, attributes, merges
 - `registry:verify`         propose a review decision        - `registry:approve` approve one (another officer)
-- `registry:rank`           run the welfare ranking          - `registry:erase`   crypto-shred (UU PDP)
+- `registry:rank`           propose a welfare ranking run    - `registry:approve` approve or reject one (another
+                                                               officer: nothing is ranked before that)
+- `registry:erase`          crypto-shred (UU PDP)
 - `registry:audit`          the log of personal-data reads
 """
 
@@ -21,13 +23,13 @@ from gotong.api.app import RuntimeDep
 from gotong.api.auth import Principal, require_scopes
 from gotong.api.idempotency import CommandDep
 from gotong.api.problem import problem_responses
-from gotong.application.uow import UnitOfWork
 from gotong.domain.bounds import INT32_MAX, INT64_MAX
 from registry.adapters.households import HouseholdReads
+from registry.adapters.ranking import RankingProposals
 from registry.adapters.reviews import ReviewQueue
 from registry.application import commands as c
 from registry.application import queries as q
-from registry.application.ranking import run_ranking
+from registry.application import ranking as rk
 from registry.domain.model import Attributes, HouseholdIn
 from registry.entrypoints.api.deps import DepsDep
 
@@ -171,12 +173,39 @@ async def reopen_review(household_id: UUID, body: c.Reopen, cmd: CommandDep, who
     return await cmd.execute(lambda uow: c.reopen_review(uow, household_id, who.subject, body))
 
 
-@router.post("/rankings", responses=WRITE_ERRORS,
-             summary="Run the welfare ranking (PMT score, desil nationally and per province) for a quarter")
-async def rank(cmd: CommandDep, _: Ranker, on: date | None = None, rule_version: str | None = None) -> Any:
-    async def run(uow: UnitOfWork) -> dict[str, Any]:
-        return (await run_ranking(uow, on=on, rule_version=rule_version)).as_dict()
-    return await cmd.execute(run)
+@router.post("/rankings", status_code=202, responses=WRITE_ERRORS,
+             summary="Maker: propose a welfare ranking run for a quarter (applied once another officer approves)")
+async def propose_ranking(cmd: CommandDep, who: Ranker, on: date | None = None,
+                          rule_version: str | None = None) -> Any:
+    return await cmd.execute(lambda uow: rk.propose_ranking(uow, who.subject, on=on, rule_version=rule_version),
+                             status_code=202)
+
+
+@router.get("/rankings", dependencies=READ, summary="Ranking runs: proposed, approved, rejected")
+async def ranking_runs(rt: RuntimeDep,
+                       status: Annotated[str | None, Query(pattern="^(proposed|approved|rejected)$")] = None,
+                       limit: Limit = 50, offset: Offset = 0) -> dict[str, Any]:
+    async with rt.database.read() as sql:
+        return await rk.ranking_runs(RankingProposals(sql), status, limit, offset)
+
+
+@router.get("/rankings/{run_id}", dependencies=READ, responses=problem_responses(404), summary="A ranking run")
+async def ranking_run(run_id: UUID, rt: RuntimeDep) -> dict[str, Any]:
+    async with rt.database.read() as sql:
+        return await rk.ranking_run(RankingProposals(sql), run_id)
+
+
+@router.post("/rankings/{run_id}/approve", responses=WRITE_ERRORS,
+             summary="Checker: approve another officer's ranking run; the PMT score and desil (nationally and per "
+                     "province) are computed and applied now")
+async def approve_ranking(run_id: UUID, cmd: CommandDep, who: Approver) -> Any:
+    return await cmd.execute(lambda uow: rk.approve_ranking(uow, run_id, who.subject))
+
+
+@router.post("/rankings/{run_id}/reject", responses=WRITE_ERRORS,
+             summary="Checker: reject another officer's ranking run (it never ranks anyone)")
+async def reject_ranking(run_id: UUID, body: rk.RejectRanking, cmd: CommandDep, who: Approver) -> Any:
+    return await cmd.execute(lambda uow: rk.reject_ranking(uow, run_id, who.subject, body))
 
 
 @router.get("/audit/personal-reads", dependencies=AUDIT, summary="Who read whose personal data, and why")
