@@ -109,31 +109,9 @@ csr.add_command(rebuild)  # also `gotong csr rebuild`, beside the desk's other c
 def _client(as_client: str, state_dir: str) -> tuple[str, dict[str, str]]:
     """Base URL and a bearer header: from GOTONG_CSR_URL / GOTONG_TOKEN_URL / GOTONG_CLIENT_SECRET, or from a
     local `gotong up` (its run.json and clients.json)."""
-    import os
-    from pathlib import Path
+    from gotong.cli.session import service_session
 
-    import httpx
-
-    base = os.environ.get("GOTONG_CSR_URL")
-    token_url = os.environ.get("GOTONG_TOKEN_URL")
-    secret = os.environ.get("GOTONG_CLIENT_SECRET")
-    state = Path(state_dir)
-    if not (base and token_url):
-        run = json.loads((state / "run.json").read_text()) if (state / "run.json").exists() else None
-        if run is None:
-            raise click.ClickException("no running system found: start `gotong up` or set GOTONG_CSR_URL and "
-                                       "GOTONG_TOKEN_URL")
-        base = base or run["services"]["csr-ledger"]["url"]
-        token_url = token_url or run["auth"]["url"] + "/oauth2/token"
-    if not secret:
-        clients = json.loads((state / "auth" / "clients.json").read_text())["clients"]
-        secret = next((c["client_secret"] for c in clients if c["client_id"] == as_client), None)
-        if secret is None:
-            raise click.ClickException(f"unknown client {as_client}")
-    r = httpx.post(token_url, data={"grant_type": "client_credentials"}, auth=(as_client, secret), timeout=10)
-    if r.status_code != 200:
-        raise click.ClickException(f"token refused: {r.text}")
-    return base, {"Authorization": f"Bearer {r.json()['access_token']}"}
+    return service_session("csr-ledger", as_client, state_dir, url_env="GOTONG_CSR_URL")
 
 
 def _call(ctx: click.Context, method: str, path: str, body: dict[str, Any] | None = None) -> None:

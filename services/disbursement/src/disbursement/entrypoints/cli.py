@@ -4,11 +4,9 @@ maker–checker apply), with progress bars on the long steps; and `gotong cycle 
 from __future__ import annotations
 
 import json
-import os
 import threading
 import time
 import uuid
-from pathlib import Path
 from typing import Any
 
 import click
@@ -17,34 +15,16 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from gotong.cli.session import service_session
+
 console = Console()
 
 
 def _token(as_client: str, state_dir: str) -> tuple[str, dict[str, str]]:
     """Base URL and bearer header: from GOTONG_DISBURSEMENT_URL / GOTONG_TOKEN_URL / GOTONG_CLIENT_SECRET, or
-    from a local `gotong up` (its run.json and clients.json)."""
-    base = os.environ.get("GOTONG_DISBURSEMENT_URL")
-    token_url = os.environ.get("GOTONG_TOKEN_URL")
-    secret = os.environ.get("GOTONG_CLIENT_SECRET")
-    state = Path(state_dir)
-    if os.environ.get("GOTONG_NO_AUTH") == "1":  # a service run with AUTH_REQUIRED=false
-        return base or "http://127.0.0.1:8102", {}
-    if not (base and token_url):
-        run = json.loads((state / "run.json").read_text()) if (state / "run.json").exists() else None
-        if run is None:
-            raise click.ClickException("no running system found: start `gotong up` or set GOTONG_DISBURSEMENT_URL "
-                                       "and GOTONG_TOKEN_URL")
-        base = base or run["services"]["disbursement"]["url"]
-        token_url = token_url or run["auth"]["url"] + "/oauth2/token"
-    if not secret:
-        clients = json.loads((state / "auth" / "clients.json").read_text())["clients"]
-        secret = next((c["client_secret"] for c in clients if c["client_id"] == as_client), None)
-        if secret is None:
-            raise click.ClickException(f"unknown client {as_client}")
-    r = httpx.post(token_url, data={"grant_type": "client_credentials"}, auth=(as_client, secret), timeout=10)
-    if r.status_code != 200:
-        raise click.ClickException(f"token refused: {r.text}")
-    return base, {"Authorization": f"Bearer {r.json()['access_token']}"}
+    from a local `gotong up` (its run.json and clients.json); GOTONG_NO_AUTH=1 sends no token."""
+    return service_session("disbursement", as_client, state_dir, url_env="GOTONG_DISBURSEMENT_URL",
+                           no_auth_url="http://127.0.0.1:8102")
 
 
 class Api:
