@@ -6,6 +6,8 @@ from registry.synthetic import households
 
 from .conftest import APPROVER, ERASER, OPS, VERIFIER
 
+ERASE_BODY = {"ground": "subject_request", "reference": "470/12/DS/2026"}
+
 
 def sample(seed: int = 7, n: int = 1) -> list[dict]:
     return list(households(n, seed=seed))
@@ -140,14 +142,22 @@ async def test_erasure_leaves_nothing_readable_and_history_intact(client):
     row = sample(seed=16)[0]
     out = await register(client, row)
     ref = out["household_ref"]
-    r = await client.post(f"/v1/households/{ref}/erasure", headers=OPS, json={"basis": "permintaan subjek"})
+    r = await client.post(f"/v1/households/{ref}/erasure", headers=OPS, json=ERASE_BODY)
     assert r.status_code == 403  # erase needs its own scope
-    r = await client.post(f"/v1/households/{ref}/erasure", headers=ERASER, json={"basis": "permintaan subjek"})
+    for bad, field in (({**ERASE_BODY, "reference": "permintaan Ibu Siti di Sukamaju"}, "body.reference"),
+                       ({**ERASE_BODY, "ground": "because"}, "body.ground"), ({"basis": "UU PDP"}, "body.basis")):
+        r = await client.post(f"/v1/households/{ref}/erasure", headers=ERASER, json=bad)
+        assert r.status_code == 422, r.text
+        assert r.headers["content-type"] == "application/problem+json"
+        assert field in {e["field"] for e in r.json()["errors"]}
+        assert "Siti" not in r.text  # the refused text is not echoed back
+    r = await client.post(f"/v1/households/{ref}/erasure", headers=ERASER, json=ERASE_BODY)
     assert r.status_code == 200, r.text
     personal = await client.get(f"/v1/households/{ref}/personal", params={"purpose": "verification"}, headers=OPS)
     assert personal.status_code == 409
     history = (await client.get(f"/v1/households/{ref}/history", headers=OPS)).json()
-    assert [e["type"] for e in history][-1] == "HouseholdErased"
+    assert history[-1]["type"] == "HouseholdErased"
+    assert history[-1]["data"] == {"ground": "subject_request", "reference": "470/12/DS/2026"}
     assert history[0]["data"]["members"]  # non-personal facts stay
     engine = runtime(client.app).engine
     async with engine.connect() as conn:

@@ -73,7 +73,7 @@ async def test_a_rebuild_writes_the_same_read_tables(client):
     await ok(await client.post(f"/v1/households/{a['household_ref']}/merge", headers=OPS,
                                json={"absorbed": c["household_ref"]}))
     await ok(await client.post(f"/v1/households/{d['household_ref']}/erasure", headers=ERASER,
-                               json={"basis": "permintaan subjek data"}))
+                               json={"ground": "subject_request", "reference": "470/12/DS/2026"}))
 
     before = await snapshot(client)
     assert len(before["households"]) == 6

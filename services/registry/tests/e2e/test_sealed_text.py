@@ -49,7 +49,7 @@ async def test_notes_and_reasons_are_sealed_read_only_with_a_purpose_and_erased_
                                                                           ("HouseholdCorrected", REASON)]
 
     assert (await client.post(f"/v1/households/{ref}/erasure", headers=ERASER,
-                              json={"basis": "permintaan subjek data"})).status_code == 200
+                              json={"ground": "subject_request", "reference": "470/12/DS/2026"})).status_code == 200
     gone = await client.get(f"/v1/households/{ref}/personal", params={"purpose": "verification"}, headers=OPS)
     assert gone.status_code == 409
     assert not await _stored_anywhere(client, NOTE)

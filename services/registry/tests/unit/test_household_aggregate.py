@@ -10,11 +10,13 @@ from gotong.domain.errors import InvalidTransition, NotFound, ValidationFailed
 from registry.adapters.reference import regions
 from registry.domain.household import (
     Household,
+    HouseholdErased,
     HouseholdMergedAway,
     HouseholdRanked,
     HouseholdsMerged,
     MemberDied,
     MemberLeft,
+    events,
     public_state,
     validate_household,
 )
@@ -178,14 +180,18 @@ def test_a_merge_moves_the_members_and_demotes_the_absorbed_head():
 
 def test_an_erased_household_changes_no_more():
     h = family("m2")
-    h.erase("UU PDP pasal 8")
+    h.erase("subject_request", "470/12/DS/2026")
     assert (h.erased, h.pii) == (True, "")
-    for change in (lambda: h.erase("again"), lambda: h.member_died("m2", date(2026, 1, 1), "ops"),
+    erased = h.pending_events[-1]
+    assert isinstance(erased, HouseholdErased)
+    assert (erased.ground, erased.reference) == ("subject_request", "470/12/DS/2026")
+    for change in (lambda: h.erase("court_order", "PN-12/2026"),
+                   lambda: h.member_died("m2", date(2026, 1, 1), "ops"),
                    lambda: h.correct(VILLAGE, [], pii="p", reason="r")):
         with pytest.raises(InvalidTransition):
             change()
     with pytest.raises(InvalidTransition, match="this household was erased already"):
-        h.erase("again")
+        h.erase("court_order", "PN-12/2026")
     with pytest.raises(InvalidTransition, match="personal data was erased; it cannot change any more"):
         h.flagged([])
 
@@ -253,3 +259,26 @@ def test_age_is_counted_in_whole_years_from_the_birth_month():
 
 def test_region_parts_of_a_village_code():
     assert region_parts("32.73.01.1001") == ("32", "32.73", "32.73.01")
+
+
+@pytest.mark.parametrize(("ground", "reference", "field"), [
+    ("because", "470/12/DS/2026", "ground"),
+    ("subject_request", "Budi Santoso di Desa Sukamaju", "reference"),  # a sentence could name people
+    ("subject_request", "ab", "reference"),
+    ("subject_request", "470/12\x00", "reference"),
+])
+def test_erasure_names_a_legal_ground_and_a_document_not_free_text(ground, reference, field):
+    h = family("m2")
+    with pytest.raises(ValidationFailed) as caught:
+        h.erase(ground, reference)
+    assert caught.value.field == field
+    assert not h.erased
+    assert not any(isinstance(e, HouseholdErased) for e in h.pending_events)
+
+
+def test_a_first_release_erasure_is_read_without_its_free_text():
+    """v1 kept the request as free text; it is never read back (it could name people)."""
+    old = events.decode("HouseholdErased", 1, {"basis": "permintaan Ibu Siti, Desa Sukamaju"})
+    assert isinstance(old, HouseholdErased)
+    assert (old.ground, old.reference) == ("unspecified", None)
+    assert "Siti" not in old.model_dump_json()

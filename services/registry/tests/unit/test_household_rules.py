@@ -259,7 +259,7 @@ def test_a_decision_on_an_erased_household_is_refused():
     h = family()
     h.flagged(REASONS, 1)
     h.propose(1, "a", "verified", note="n")
-    h.erase("UU PDP")
+    h.erase("subject_request", "470/12/DS/2026")
     with pytest.raises(InvalidTransition, match="erased"):
         h.answer_proposal(1, "b", approve=True)
 

@@ -30,7 +30,16 @@ from registry.application.personal import (
     prepare,
 )
 from registry.application.verification import CHECKS, Candidate, verify
-from registry.domain.household import Erased, Household, ReviewDecided, events, validate_household
+from registry.domain.household import (
+    ERASURE_GROUNDS,
+    ERASURE_REFERENCE,
+    Erased,
+    ErasureGround,
+    Household,
+    ReviewDecided,
+    events,
+    validate_household,
+)
 from registry.domain.identity import Regions, check_nik, check_village
 from registry.domain.model import Attributes, HouseholdIn, MemberFact, MemberIn, Relation, Schooling
 
@@ -332,13 +341,17 @@ async def split(uow: UnitOfWork, deps: Deps, household_id: UUID, body: Split) ->
 
 class Erase(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    basis: str = Field(min_length=3, max_length=300, description="the request, e.g. UU PDP art. 8 letter ref")
+    ground: ErasureGround = Field(description="the legal ground: " + "; ".join(
+        f"`{k}`: {v}" for k, v in ERASURE_GROUNDS.items()))
+    reference: str = Field(pattern=ERASURE_REFERENCE, description="the number of the letter, request or court "
+                           "order that asked for it, e.g. `470/123/DS/2026` (no spaces: a reference, not a note)",
+                           examples=["470/123/DS/2026"])
 
 
 async def erase(uow: UnitOfWork, household_id: UUID, body: Erase) -> dict[str, Any]:
     """Crypto-shred: destroy the household's key and every index; the non-personal history stays."""
     h = await load(uow, household_id)
-    h.erase(body.basis)
+    h.erase(body.ground, body.reference)
     await uow.adapter(HouseholdKeys).destroy(h.id)
     await uow.save(h)
     return {"household_ref": str(h.id), "erased": True, "version": h.version}

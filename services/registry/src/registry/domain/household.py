@@ -7,6 +7,7 @@ state after it, which is what `registry.events` publishes (event-carried state).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
@@ -166,10 +167,34 @@ class HouseholdMergedAway(HouseholdEvent):
     into: str
 
 
+#: Why personal data may be erased, by UU 27/2022 (Pelindungan Data Pribadi): a ground from this list and the
+#: reference of the document that asked for it (a letter or case number), never free text that could name people.
+ErasureGround = Literal["subject_request", "consent_withdrawn", "purpose_fulfilled", "unlawful_processing",
+                        "retention_expired", "court_order"]
+ERASURE_GROUNDS: dict[str, str] = {
+    "subject_request": "the data subject asked (UU PDP Pasal 8, Pasal 43)",
+    "consent_withdrawn": "the data subject withdrew consent (UU PDP Pasal 9, Pasal 43)",
+    "purpose_fulfilled": "no longer needed for the purpose it was collected for (UU PDP Pasal 43)",
+    "unlawful_processing": "processed against the law (UU PDP Pasal 43)",
+    "retention_expired": "the retention period ended (UU PDP Pasal 44)",
+    "court_order": "a court ordered it (UU PDP Pasal 44)",
+}
+#: A document reference: letters, digits and `. / - _`, no spaces — a number, not a sentence.
+ERASURE_REFERENCE = r"^[A-Za-z0-9][A-Za-z0-9./_-]{2,63}$"
+
+
 @events.register
 class HouseholdErased(HouseholdEvent):
     event_type: ClassVar[str] = "HouseholdErased"
-    basis: str
+    schema_version: ClassVar[int] = 2
+    ground: ErasureGround | Literal["unspecified"]
+    reference: str | None = None
+
+
+@events.upcaster("HouseholdErased", 1)
+def _erased_v1_v2(data: dict[str, Any]) -> dict[str, Any]:
+    """v1 kept the request as free text (`basis`), which could name people: it is never read back."""
+    return {"ground": "unspecified", "reference": None}
 
 
 ONE_HEAD = "a household has exactly one member with relation 'kepala'"
@@ -459,10 +484,15 @@ class Household(Aggregate):
         self._record(HouseholdsMerged(absorbed=str(other.id), members=joining, pii=pii))
         other._record(HouseholdMergedAway(into=str(self.id)))
 
-    def erase(self, basis: str) -> None:
+    def erase(self, ground: ErasureGround, reference: str) -> None:
         if self.erased:
             raise InvalidTransition("this household was erased already")
-        self._record(HouseholdErased(basis=basis))
+        if ground not in ERASURE_GROUNDS:
+            raise ValidationFailed("one of " + ", ".join(ERASURE_GROUNDS), field="ground")
+        if not re.fullmatch(ERASURE_REFERENCE, reference):
+            raise ValidationFailed("a document reference (letters, digits, . / - _; no spaces), e.g. 470/123/DS/2026",
+                                   field="reference")
+        self._record(HouseholdErased(ground=ground, reference=reference))
 
     # --- state -----------------------------------------------------------------------------------------
     def apply_household_registered(self, e: HouseholdRegistered) -> None:
