@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Annotated, Any, cast
 
 from fastapi import APIRouter, Depends, FastAPI, Request
+from fastapi.routing import APIRoute
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from gotong.adapters.sql import Database
@@ -17,7 +18,7 @@ from gotong.api.auth import JWKSVerifier
 from gotong.api.input import InputGuard
 from gotong.api.limits import BodySizeLimit
 from gotong.api.metrics import HttpMetrics
-from gotong.api.problem import CatchAll, Problem, install_problem_handlers
+from gotong.api.problem import APP_PROBLEMS, CatchAll, install_problem_handlers, problem_openapi
 from gotong.api.ratelimit import RateLimit, TokenBuckets
 from gotong.application.uow import NO_PROJECTORS, Projectors, UnitOfWorkFactory
 from gotong.db import create_engine
@@ -66,6 +67,18 @@ def _request_runtime(request: Request) -> Runtime:
 RuntimeDep = Annotated[Runtime, Depends(_request_runtime)]
 
 
+def operation_ids(service: str) -> Callable[[APIRoute], str]:
+    """Stable OpenAPI operationIds, `<service>_<function name>` (`registry_get_household`), so a generated
+    client gets readable method names that do not change when a path does; unique per service (the OpenAPI
+    lint test holds every service to it)."""
+    prefix = service.replace("-", "_")
+
+    def unique_id(route: APIRoute) -> str:
+        return f"{prefix}_{route.name}"
+
+    return unique_id
+
+
 def create_app(settings: KitSettings, *, title: str, version: str = "0.1.0",
                routers: Sequence[APIRouter] = (), lifespan_hooks: Sequence[LifespanHook] = (),
                description: str = "", projectors: Projectors = NO_PROJECTORS,
@@ -106,7 +119,8 @@ def create_app(settings: KitSettings, *, title: str, version: str = "0.1.0",
                 app.state.engine = None
 
     app = FastAPI(title=title, version=version, description=description, lifespan=lifespan,
-                  responses={422: {"model": Problem, "description": "invalid input"}})
+                  responses=APP_PROBLEMS, generate_unique_id_function=operation_ids(settings.service_name))
+    problem_openapi(app)
     app.state.settings = settings
     app.state.engine = None
     # None: JWKS from settings at startup; without `auth_required` and a verifier, callers are "anonymous".

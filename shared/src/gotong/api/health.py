@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
+from typing import Literal
 
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
@@ -21,9 +22,19 @@ router = APIRouter(tags=["health"])
 log = logging.getLogger("gotong.api.health")
 
 
+class Alive(BaseModel):
+    status: Literal["ok"]
+    service: str
+
+
+class Ready(BaseModel):
+    status: Literal["ready"]
+    checks: dict[str, Literal["ok", "failing"]]
+
+
 @router.get("/healthz", summary="The process is alive")
-async def healthz(request: Request) -> dict[str, str]:
-    return {"status": "ok", "service": request.app.state.settings.service_name}
+async def healthz(request: Request) -> Alive:
+    return Alive(status="ok", service=request.app.state.settings.service_name)
 
 
 def _database(request: Request) -> ReadinessCheck:
@@ -47,7 +58,7 @@ async def _run(check: ReadinessCheck) -> tuple[str, bool]:
 
 
 @router.get("/readyz", summary="Ready: the database and registered checks (Kafka) answer",
-            responses=problem_responses(503))
+            response_model=Ready, responses=problem_responses(503))
 async def readyz(request: Request) -> Response:
     checks: list[ReadinessCheck] = [_database(request), *getattr(request.app.state, "readiness_checks", [])]
     results = await asyncio.gather(*(_run(c) for c in checks))

@@ -173,6 +173,43 @@ class Problem(BaseModel):
 
 
 def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
-    """For a route's `responses=`: declares the problem+json answers it can give."""
+    """For a route's `responses=`: declares the problem+json answers it can give (schema `Problem`)."""
     return {s: {"model": Problem, "description": _HTTP_CODES.get(s, "error").replace("-", " "),
                 "content": {PROBLEM_JSON: {}}} for s in statuses}
+
+
+#: What any route may answer: invalid input, too large, rate limited, a dependency away (every app declares them).
+APP_PROBLEMS = problem_responses(413, 422, 429, 503)
+#: A read behind a token: no token, a missing scope, nothing there.
+READ_PROBLEMS = problem_responses(401, 403, 404)
+#: A command behind a token: the reads' problems, a conflict (state, version, idempotency key) and invalid input.
+WRITE_PROBLEMS = problem_responses(401, 403, 404, 409, 422)
+#: A list or report behind a token.
+LIST_PROBLEMS = problem_responses(401, 403)
+
+
+def _problem_content(doc: dict[str, Any]) -> dict[str, Any]:
+    """FastAPI puts a response model's schema under application/json; a problem is application/problem+json."""
+    for item in doc.get("paths", {}).values():
+        for op in item.values():
+            if not isinstance(op, dict):
+                continue
+            for answer in op.get("responses", {}).values():
+                content = answer.get("content", {})
+                if PROBLEM_JSON in content and "application/json" in content:
+                    schema = content.pop("application/json").get("schema")
+                    if schema and not content[PROBLEM_JSON].get("schema"):
+                        content[PROBLEM_JSON]["schema"] = schema
+    return doc
+
+
+def problem_openapi(app: FastAPI) -> None:
+    """Make `app.openapi()` declare problem answers under application/problem+json only (built once, cached)."""
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            app.openapi_schema = _problem_content(build())
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]

@@ -79,7 +79,7 @@ async def summary(request: Request,
 
 
 @router.get("/metrics", dependencies=READ, summary="The report metrics: IRIS+ or Gotong-local codes, units")
-async def metrics() -> dict[str, Any]:
+async def report_metrics() -> dict[str, Any]:
     return {"metrics": [{"name": k, "code": v, "unit": UNITS[k], "required": k in REQUIRED}
                         for k, v in METRIC_CODES.items()],
             "derived": [{"name": k, "code": v} for k, v in DERIVED_CODES.items()]}
