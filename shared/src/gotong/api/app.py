@@ -13,7 +13,7 @@ from fastapi.routing import APIRoute
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from gotong.adapters.sql import Database
-from gotong.api import health, metrics
+from gotong.api import health, metrics, security_headers
 from gotong.api.auth import JWKSVerifier
 from gotong.api.input import InputGuard
 from gotong.api.limits import BodySizeLimit
@@ -132,13 +132,14 @@ def create_app(settings: KitSettings, *, title: str, version: str = "0.1.0",
     app.include_router(metrics.router)
     for router in routers:
         app.include_router(router)
-    # Added innermost first; a request meets them in the reverse order: CatchAll, metrics, rate, size, input.
+    # Added innermost first; a request meets them in the reverse order: headers, CatchAll, metrics, rate, size, input.
     app.add_middleware(InputGuard)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_request_bytes)
     buckets = TokenBuckets(settings.rate_limit_per_minute, settings.rate_limit_burst)
     app.add_middleware(RateLimit, buckets=buckets)
     app.add_middleware(HttpMetrics)
     app.add_middleware(CatchAll)
+    security_headers.install(app)  # outermost: every answer, crashes included, carries the headers
     configure_logging(settings.service_name, settings.log_level, json=settings.log_json)
     configure_tracing(settings.service_name, otlp_endpoint=settings.otel_exporter_otlp_endpoint,
                       untraced=tuple(settings.otel_untraced_urls),
