@@ -1,0 +1,1 @@
+"""Gotong grievance service."""

@@ -1,0 +1,71 @@
+"""The owning services' APIs, called with the grievance service's own client-credentials token.
+
+- an upheld sanggah: the registry's `POST /v1/households/{id}/review` (reason `new_evidence`);
+- an upheld payment complaint: the disbursement's `POST /v1/payments/{id}/reissue`;
+- an upheld usul: the registry has no endpoint to request a registration (its `POST /v1/households` needs the
+  whole family card), so the answer is `unsupported` and a registrar takes the case from the queue.
+
+Every call carries an `Idempotency-Key` derived from the case and the decision, so a retry after a crash asks
+once. Only the status code and the problem's `type`/`code` are kept from an answer: no body is logged or stored.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+from uuid import UUID
+
+import httpx
+
+from grievance.application.follow_up import Answer, Unreachable
+from grievance.config import Settings
+
+
+class ClientCredentials:
+    """An OAuth2 client-credentials token, fetched when needed and reused until shortly before it expires."""
+
+    def __init__(self, http: httpx.AsyncClient, token_url: str, client_id: str, secret: str) -> None:
+        self.http, self.token_url, self.client_id, self.secret = http, token_url, client_id, secret
+        self._token: str | None = None
+        self._until = 0.0
+
+    async def header(self) -> dict[str, str]:
+        if self._token is None or time.monotonic() > self._until:
+            r = await self.http.post(self.token_url, data={"grant_type": "client_credentials"},
+                                     auth=(self.client_id, self.secret), timeout=10)
+            if r.status_code != 200:
+                raise Unreachable(f"token refused ({r.status_code})")
+            body = r.json()
+            self._token = str(body["access_token"])
+            self._until = time.monotonic() + max(30.0, float(body.get("expires_in", 300)) - 30)
+        return {"Authorization": f"Bearer {self._token}"}
+
+
+class HttpOwners:
+    def __init__(self, settings: Settings, http: httpx.AsyncClient) -> None:
+        self.settings = settings
+        self.http = http
+        self.token = (ClientCredentials(http, settings.grievance_token_url, settings.grievance_client_id,
+                                        settings.grievance_client_secret)
+                      if settings.grievance_token_url and settings.grievance_client_id else None)
+
+    async def _post(self, url: str, body: dict[str, Any] | None, key: str) -> Answer:
+        headers = {"Idempotency-Key": key}
+        if self.token is not None:
+            headers.update(await self.token.header())
+        try:
+            r = await self.http.post(url, json=body, headers=headers, timeout=self.settings.owner_timeout_s)
+        except httpx.HTTPError as err:
+            raise Unreachable(type(err).__name__) from None
+        code = ""
+        if r.headers.get("content-type", "").startswith("application/problem+json"):
+            problem = r.json()
+            code = str(problem.get("code") or problem.get("type") or "")[:80]
+        return Answer(r.status_code, code)
+
+    async def registry_review(self, household_id: UUID, key: str) -> Answer:
+        return await self._post(f"{self.settings.registry_url}/v1/households/{household_id}/review",
+                                {"reason": "new_evidence"}, key)
+
+    async def disbursement_reissue(self, payment_id: UUID, key: str) -> Answer:
+        return await self._post(f"{self.settings.disbursement_url}/v1/payments/{payment_id}/reissue", None, key)

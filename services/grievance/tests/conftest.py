@@ -1,0 +1,6 @@
+import pytest
+
+
+@pytest.fixture
+def schema_service():
+    return "grievance"

@@ -1,0 +1,127 @@
+"""The officers' workflow over HTTP: triage, investigation with evidence, four eyes on upholding, the loop closed
+through the owning service's API by the outbox worker (with the service's own token), one appeal."""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import uuid4
+
+from gotong.api.app import runtime
+from grievance.application.follow_up import drain
+from grievance.domain.catalogue import REASONS
+
+from .conftest import OFFICER, OFFICER2, SUPERVISOR, auth, problem, sanggah
+
+PAYMENT = "0f0e8c1a-2b3c-4d5e-8f90-a1b2c3d4e5f6"
+
+
+async def submitted(client, body: dict[str, Any], headers=OFFICER) -> str:
+    r = await client.post("/v1/cases", json=body, headers=headers)
+    assert r.status_code == 201, r.text
+    return str(r.json()["id"])
+
+
+async def investigated(client, body: dict[str, Any]) -> str:
+    case_id = await submitted(client, body)
+    r = await client.post(f"/v1/cases/{case_id}/triage", json={"officer": "officer-bandung"}, headers=OFFICER)
+    assert r.json()["status"] == "triaged", r.text
+    r = await client.post(f"/v1/cases/{case_id}/investigation", json={"field_verification": True}, headers=OFFICER)
+    assert r.json()["status"] == "investigating", r.text
+    return case_id
+
+
+async def upheld(client, case_id: str, reason: str = "verified_in_field") -> dict[str, Any]:
+    r = await client.post(f"/v1/cases/{case_id}/proposal", json={"outcome": "upheld", "reason_code": reason},
+                          headers=OFFICER2)
+    assert r.status_code == 200, r.text
+    problem(await client.post(f"/v1/cases/{case_id}/decision", headers=OFFICER2), 403, "decided_by")
+    r = await client.post(f"/v1/cases/{case_id}/decision", headers=SUPERVISOR)
+    assert r.status_code == 200, r.text
+    return dict(r.json())
+
+
+async def work(client) -> int:
+    return await drain(runtime(client.app).units, client.app.state.grievance_owners)
+
+
+async def test_an_upheld_sanggah_asks_the_registry_for_a_review_and_records_its_answer(client, owners):
+    case_id = await investigated(client, sanggah(anonymous=False))
+    r = await client.post(f"/v1/cases/{case_id}/evidence", json={"sha256": "A" * 64, "media_type": "image/jpeg"},
+                          headers=OFFICER)
+    assert r.json()["evidence"][0]["sha256"] == "a" * 64
+    decided = await upheld(client, case_id)
+    assert (decided["status"], decided["follow_up"]) == ("decided", "registry_review")
+    problem(await client.post(f"/v1/cases/{case_id}/close", headers=OFFICER), 409, "status")
+
+    assert await work(client) == 1
+    (call,) = owners.calls
+    assert (call.method, str(call.url)) == (
+        "POST", "http://registry.test/v1/households/5b0e3c3e-8f7a-4c55-9d1e-0a4c2b8e9f11/review")
+    assert call.headers["authorization"] == "Bearer grievance-token"
+    assert call.headers["idempotency-key"].startswith(f"grievance:{case_id}:")
+    assert call.read() == b'{"reason":"new_evidence"}'
+    case = (await client.get(f"/v1/cases/{case_id}", headers=OFFICER)).json()
+    assert (case["follow_up"], case["follow_up_result"]) == (None, "done")
+    assert await work(client) == 0, "answered requests leave the outbox"
+
+    closed = await client.post(f"/v1/cases/{case_id}/close", headers=OFFICER)
+    assert closed.json()["status"] == "closed", closed.text
+    public = (await client.get(f"/public/cases/{case['tracking_number']}")).json()
+    assert public["outcome"] == {"result": "upheld", "text_id": REASONS["upheld"]["verified_in_field"][0],
+                                 "text_en": REASONS["upheld"]["verified_in_field"][1]}
+
+
+async def test_a_refusal_is_recorded_and_an_unreachable_service_is_asked_again(client, owners):
+    case_id = await investigated(client, sanggah(kind="payment_complaint", category="not_received",
+                                                 anonymous=False, subject_ref=PAYMENT))
+    owners.answer("/reissue", (503, {"code": "unavailable"}), (409, {"code": "invalid-transition"}))
+    await upheld(client, case_id, "payment_not_delivered")
+    assert await work(client) == 1
+    case = (await client.get(f"/v1/cases/{case_id}", headers=OFFICER)).json()
+    assert case["follow_up"] == "disbursement_reissue", "a 503 is not an answer: still waiting"
+    assert await work(client) == 0, "not before its backoff"
+    client.app.state.runtime.units.clock.advance(minutes=1)
+    assert await work(client) == 1
+    assert [str(c.url) for c in owners.calls] == [f"http://disbursement.test/v1/payments/{PAYMENT}/reissue"] * 2
+    assert owners.calls[0].headers["idempotency-key"] == owners.calls[1].headers["idempotency-key"]
+    case = (await client.get(f"/v1/cases/{case_id}", headers=OFFICER)).json()
+    assert (case["follow_up"], case["follow_up_result"]) == (None, "refused")
+    full = (await client.get(f"/v1/cases/{case_id}", headers=OFFICER)).json()
+    assert full["status"] == "decided"
+
+
+async def test_an_upheld_usul_is_recorded_as_unsupported_without_a_call(client, owners):
+    usul = {"kind": "usul", "category": "registration", "region_code": "53.71.04.1005",
+            "details": {"description": "Janda lansia belum terdaftar"}}
+    problem(await client.post("/v1/cases", json=usul, headers=auth("partner-app", "grievance:read")), 403)
+    case_id = await investigated(client, usul)
+    await upheld(client, case_id)
+    assert await work(client) == 1
+    assert owners.calls == []
+    case = (await client.get(f"/v1/cases/{case_id}", headers=OFFICER)).json()
+    assert case["follow_up_result"] == "unsupported"
+
+
+async def test_a_rejection_needs_no_second_officer_and_a_case_has_one_appeal(client):
+    case_id = await investigated(client, sanggah(anonymous=False))
+    await client.post(f"/v1/cases/{case_id}/proposal", json={"outcome": "rejected", "reason_code": "not_verified"},
+                      headers=OFFICER2)
+    r = await client.post(f"/v1/cases/{case_id}/decision", headers=OFFICER2)
+    assert (r.json()["status"], r.json()["outcome"]) == ("decided", "rejected"), r.text
+    tracking = r.json()["tracking_number"]
+    public = (await client.get(f"/public/cases/{tracking}")).json()
+    assert public["outcome"]["text_en"] == REASONS["rejected"]["not_verified"][1]
+    appealed = await client.post(f"/public/cases/{tracking}/appeal", headers={"Idempotency-Key": str(uuid4())})
+    assert appealed.json()["status"] == "investigating", appealed.text
+    assert (await client.get(f"/public/cases/{tracking}")).json()["appealed"] is True
+    problem(await client.post(f"/public/cases/{tracking}/appeal"), 409, "status")
+    problem(await client.post(f"/v1/cases/{case_id}/appeal", headers=OFFICER), 409, "status")
+
+
+async def test_refused_transitions_and_scopes(client):
+    case_id = await submitted(client, sanggah(anonymous=False))
+    problem(await client.post(f"/v1/cases/{case_id}/investigation", json={}, headers=OFFICER), 409, "status")
+    problem(await client.post(f"/v1/cases/{case_id}/decision", headers=OFFICER), 403)
+    problem(await client.post(f"/v1/cases/{uuid4()}/triage", json={"officer": "x"}, headers=OFFICER), 404)
+    problem(await client.post(f"/v1/cases/{case_id}/triage", json={"officer": ""}, headers=OFFICER), 422, "officer")
+    problem(await client.get("/v1/cases"), 401)
