@@ -29,6 +29,7 @@ from registry.entrypoints.api.deps import LifespanHook, RegistryState, registry_
 from registry.entrypoints.api.public import FastStatusCheck, fast_status_lifespan, public_router
 from registry.entrypoints.api.routes import router
 from registry.entrypoints.cli import registry
+from registry.entrypoints.cli_household import household
 from registry.entrypoints.consumers.disbursement import disbursement_consumer
 
 DESCRIPTION = (
@@ -89,7 +90,7 @@ service = ServiceSpec(
     migrations=Path(__file__).parent / "migrations",
     port=8101,
     demo_data=load_demo,
-    cli=registry,
+    cli=(registry, household),
     consumes=(events_topic("disbursement"),),
     # Finer scopes (see entrypoints/api/routes.py): officers register, verify, read personal data for a stated
     # purpose and propose ranking runs; supervisors also approve them (`registry:approve`, never their own),

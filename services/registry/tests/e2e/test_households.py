@@ -51,14 +51,17 @@ async def test_bad_nik_is_refused_naming_the_field(client):
 
 async def test_same_nik_in_another_household_is_flagged_and_reviewed_with_maker_checker(client):
     first, second = sample(seed=11, n=2)
-    await register(client, first)
+    holder = await register(client, first)
     second["members"].append({**first["members"][0], "relation": "famili"})
     out = await register(client, second)
     assert out["verification"] == "flagged"
-    assert "duplicate_nik" in {r["code"] for r in out["reasons"]}
+    duplicate = next(r for r in out["reasons"] if r["code"] == "duplicate_nik")
+    assert duplicate["other_households"] == holder["household_ref"]  # the reviewer can open the other one
     queue = (await client.get("/v1/reviews", params={"status": "open"}, headers=OPS)).json()
     review = queue["items"][0]
     assert review["household_ref"] == out["household_ref"]
+    assert out["review"] == {"id": review["id"], "status": "open"}  # the answer names the review it opened
+    assert out["next"] == [{"action": "propose", "method": "POST", "href": f"/v1/reviews/{review['id']}/proposal"}]
     r = await client.post(f"/v1/reviews/{review['id']}/proposal", headers=VERIFIER,
                           json={"decision": "verified", "note": "sudah dicek, NIK ganda diperbaiki"})
     assert r.status_code == 200, r.text

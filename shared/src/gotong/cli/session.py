@@ -15,9 +15,13 @@ def service_session(service: str, as_client: str, state_dir: str, *, url_env: st
     """Base URL and bearer header for `service`, acting as the demo client `as_client`.
 
     From `<url_env>` / `GOTONG_TOKEN_URL` / `GOTONG_CLIENT_SECRET`, or from a local `gotong up` (its run.json and
-    clients.json in `state_dir`). `GOTONG_NO_AUTH=1` (a service run with AUTH_REQUIRED=false) sends no token.
+    clients.json in `state_dir`). `GOTONG_ACCESS_TOKEN` (with `<url_env>`) uses a token the officer already holds,
+    e.g. from the organisation's identity provider. `GOTONG_NO_AUTH=1` (a service run with AUTH_REQUIRED=false)
+    sends no token.
     """
     base = os.environ.get(url_env)
+    if base and (held := os.environ.get("GOTONG_ACCESS_TOKEN")):
+        return base, {"Authorization": f"Bearer {held}"}
     token_url = os.environ.get("GOTONG_TOKEN_URL")
     secret = os.environ.get("GOTONG_CLIENT_SECRET")
     state = Path(state_dir)

@@ -93,8 +93,12 @@ async def _save(uow: UnitOfWork, h: Household, change: str) -> None:
 
 
 def summary(h: Household, reasons: list[dict[str, str]] | None = None) -> dict[str, Any]:
+    """A household as a command answers it: its state, why it was flagged, its open review and the ways on."""
+    opened = h.open_review
+    review = {"id": opened.id, "status": opened.status} if opened is not None else None
     return {"household_ref": str(h.id), "version": h.version, "verification": h.verification,
-            "reasons": reasons or [], "village_code": h.village_code, "desil": h.desil,
+            "reasons": reasons or [], "review": review, "next": next_steps(h.id, h.verification, review),
+            "village_code": h.village_code, "desil": h.desil,
             "members": [m.model_dump(mode="json") for m in h.members.values()]}
 
 

@@ -3,6 +3,7 @@
 Checks, each a reason code when it fails:
 - `head_too_young`            the head of the family is under 15;
 - `duplicate_nik`             a member's NIK is an active member of another household (exact duplicate);
+  duplicates name the `other_households` (references) so a reviewer can open them;
 - `duplicate_kk`              the same No. KK is registered twice;
 - `probable_duplicate`        same district, same birth date and a similar name (phonetic key) elsewhere;
 - `civil_registry_mismatch`   Dukcapil has other name/birth date/sex for the NIK;
@@ -41,6 +42,11 @@ class Outcome:
     deaths: list[tuple[str, date]] = field(default_factory=list)
 
 
+def _others(households: set[UUID], own: UUID) -> str:
+    """The other households a duplicate points at (references, not personal data), for the reviewer."""
+    return ",".join(sorted(str(h) for h in households if h != own))
+
+
 async def verify(lookups: IndexLookups, candidates: Sequence[Candidate], civil: CivilRegistry,
                  today: date) -> dict[UUID, Outcome]:
     out = {c.household_id: Outcome() for c in candidates}
@@ -61,7 +67,8 @@ async def verify(lookups: IndexLookups, candidates: Sequence[Candidate], civil: 
         if len(households) > 1:
             for hid, ref in owners:
                 if hid in out and ref:
-                    out[hid].reasons.append({"code": "duplicate_nik", "member_ref": ref})
+                    out[hid].reasons.append({"code": "duplicate_nik", "member_ref": ref,
+                                             "other_households": _others(households, hid)})
 
     kk_owner: dict[bytes, set[UUID]] = defaultdict(set)
     for c in candidates:
@@ -72,7 +79,7 @@ async def verify(lookups: IndexLookups, candidates: Sequence[Candidate], civil: 
     for kk_owners in kk_owner.values():
         if len(kk_owners) > 1:
             for hid in kk_owners & candidates_ids:
-                out[hid].reasons.append({"code": "duplicate_kk"})
+                out[hid].reasons.append({"code": "duplicate_kk", "other_households": _others(kk_owners, hid)})
 
     # probable duplicates: same district + birth date + phonetic name, different NIK, other household
     match_owner: dict[bytes, list[tuple[UUID, str]]] = defaultdict(list)
@@ -82,11 +89,13 @@ async def verify(lookups: IndexLookups, candidates: Sequence[Candidate], civil: 
     for match_hash, owner in await lookups.name_match_owners(list(match_owner), ids):
         match_owner[match_hash].append((owner, ""))
     for owners in match_owner.values():
-        if len({hid for hid, _ in owners}) > 1:
+        households = {hid for hid, _ in owners}
+        if len(households) > 1:
             for hid, ref in owners:
                 if hid in out and ref and not any(x.get("member_ref") == ref and x["code"] == "duplicate_nik"
                                                   for x in out[hid].reasons):
-                    out[hid].reasons.append({"code": "probable_duplicate", "member_ref": ref})
+                    out[hid].reasons.append({"code": "probable_duplicate", "member_ref": ref,
+                                             "other_households": _others(households, hid)})
 
     queries: list[tuple[UUID, str, CivilQuery]] = []
     for c in candidates:
