@@ -22,6 +22,7 @@ from grievance.config import VERSION, Settings
 from grievance.demo import load_demo
 from grievance.entrypoints.api.public import public_router
 from grievance.entrypoints.api.routes import router
+from grievance.entrypoints.cli import grievance
 from grievance.entrypoints.jobs import follow_up_job, owners_lifespan, sla_job
 
 DESCRIPTION = (
@@ -65,6 +66,7 @@ service = ServiceSpec(
     migrations=Path(__file__).parent / "migrations",
     port=8107,
     demo_data=load_demo,
+    cli=grievance,
     scopes=DemoScopes(officer=(), supervisor=("grievance:decide",)),
     environment=local_environment,
 )

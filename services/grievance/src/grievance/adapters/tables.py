@@ -65,8 +65,8 @@ cases = Table(
     Column("version", Integer, nullable=False),
     Index("cases_region_status", "region_code", "status"),
     # what the SLA job scans: open cases whose warning or deadline may be due
-    Index("cases_sla_due", "warn_at", postgresql_where=text("status IN ('received', 'triaged', 'investigating') "
-                                                            "AND NOT breached")),
+    Index("cases_sla_due", "warn_at", postgresql_where=text(
+        "status = ANY (ARRAY['received', 'triaged', 'investigating']) AND NOT breached")),
 )
 
 follow_ups = Table(

@@ -52,7 +52,8 @@ def upgrade() -> None:
     )
     op.create_index("cases_region_status", "cases", ["region_code", "status"])
     op.create_index("cases_sla_due", "cases", ["warn_at"],
-                    postgresql_where=sa.text("status IN ('received', 'triaged', 'investigating') AND NOT breached"))
+                    postgresql_where=sa.text(
+                        "status = ANY (ARRAY['received', 'triaged', 'investigating']) AND NOT breached"))
     op.create_table(
         "follow_ups",
         sa.Column("case_id", sa.UUID(), nullable=False),
