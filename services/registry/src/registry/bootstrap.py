@@ -24,6 +24,7 @@ from registry.application.projections import build_projectors
 from registry.application.publishing import publish_contract
 from registry.config import VERSION, Settings
 from registry.dci.bootstrap import install as install_dci
+from registry.dci.demo import with_sandbox
 from registry.demo import load_demo
 from registry.entrypoints.api.deps import LifespanHook, RegistryState, registry_state
 from registry.entrypoints.api.public import FastStatusCheck, fast_status_lifespan, public_router
@@ -89,15 +90,15 @@ service = ServiceSpec(
     create_app=create_app,
     migrations=Path(__file__).parent / "migrations",
     port=8101,
-    demo_data=load_demo,
+    demo_data=with_sandbox(load_demo),  # and the DCI sandbox ministry client, its keys printed
     cli=(registry, household),
     consumes=(events_topic("disbursement"),),
     # Finer scopes (see entrypoints/api/routes.py): officers register, verify, read personal data for a stated
     # purpose and propose ranking runs; supervisors also approve them (`registry:approve`, never their own),
-    # audit personal-data reads and erase; a ministry searches by DCI.
+    # audit personal-data reads and erase, and onboard the ministries' DCI clients; a ministry searches by DCI.
     scopes=DemoScopes(
         officer=("registry:register", "registry:verify", "registry:read-personal", "registry:rank"),
-        supervisor=("registry:audit", "registry:erase"),
+        supervisor=("registry:audit", "registry:erase", "registry:dci-admin"),
         ministry=("dci:search", "dci:search:identity", "dci:search:socioeconomic", "dci:subscribe"),
     ),
 )

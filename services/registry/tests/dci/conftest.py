@@ -36,6 +36,8 @@ def token(sub: str, scopes: str) -> dict[str, str]:
 
 
 OPS = token("ops-1", OPS_SCOPES)
+#: the demo supervisor holds `registry:dci-admin` (see the registry's ServiceSpec scopes)
+DCI_ADMIN = token("supervisor-1", "registry:read registry:audit registry:dci-admin")
 
 
 class Ministry:
@@ -87,9 +89,18 @@ class Callbacks:
     def __init__(self) -> None:
         self.received: list[tuple[str, dict[str, Any]]] = []
         self.fail_next = 0
+        #: documents served on GET (a ministry's published JWKS)
+        self.documents: dict[str, dict[str, Any]] = {}
         outer = self
 
         class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
+                document = outer.documents.get(self.path)
+                self.send_response(200 if document is not None else 404)
+                self.send_header("content-type", "application/json")
+                self.end_headers()
+                self.wfile.write(json.dumps(document or {}).encode())
+
             def do_POST(self) -> None:  # noqa: N802 (http.server's naming)
                 body = self.rfile.read(int(self.headers.get("content-length", "0")))
                 if outer.fail_next > 0:

@@ -59,5 +59,26 @@ async def verified_by_jwks(client: httpx.AsyncClient, body: dict[str, Any]) -> d
     return body["message"]  # type: ignore[no-any-return]
 
 
+def refusal(r: httpx.Response, status: int) -> dict[str, str]:
+    """A refusal as the DCI YAML declares it (`application/json`; 401/403/5xx: `{"errors": [...]}`, anything
+    else the acknowledgement `{"message": {"ack_status": "ERR", "error": ...}}`, or on a sync path the answer's
+    header with `status: rjct`); returns the (first) error's code and message."""
+    assert r.status_code == status, r.text
+    assert r.headers["content-type"] == "application/json", r.headers["content-type"]
+    body = r.json()
+    if status in (401, 403) or status >= 500:
+        assert set(body) == {"errors"}, body
+        return body["errors"][0]  # type: ignore[no-any-return]
+    if "header" in body:  # a sync path: the answer's header rejects the message
+        assert set(body) == {"header"}, body
+        assert body["header"]["status"] == "rjct"
+        code, _, text = body["header"]["status_reason_message"].partition(": ")
+        return {"code": code, "message": text}
+    assert set(body) == {"message"}, body
+    assert body["message"]["ack_status"] in ("ERR", "NACK")
+    assert body["message"]["correlation_id"]
+    return body["message"]["error"]  # type: ignore[no-any-return]
+
+
 def nik_query(row: dict[str, Any], member: int = 0, kind: str = "UIN") -> dict[str, Any]:
     return {"type": kind, "value": row["members"][member]["nik"]}

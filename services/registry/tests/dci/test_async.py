@@ -62,7 +62,8 @@ async def test_txn_status_of_another_clients_transaction_is_not_found(client):
         "txn-status", status_message("transaction_id", "txn-private"), total=1))
     assert r.status_code == 200
     assert r.json()["header"]["status"] == "rjct"
-    assert r.json()["message"]["txnstatus_response"]["txn_status"] == {}
+    [item] = r.json()["message"]["txnstatus_response"]["txn_status"]["search_response"]
+    assert (item["status"], item["status_reason_code"]) == ("rjct", "rjct.reference_id.invalid")
 
 
 async def test_failed_callback_is_retried(client, callbacks):
@@ -175,7 +176,7 @@ async def test_callback_is_given_up_after_the_last_attempt(client, callbacks):
 async def test_callback_to_a_target_refused_at_delivery_is_dropped_at_once(client, callbacks):
     """A target that became internal after acceptance (DNS changed, client re-registered) is never called."""
     dci = client.app.state.dci
-    metadata = dci.clients.get("intruder")
+    metadata = await dci.clients.get("intruder")
     async with Database(client.app.state.engine).transaction() as sql:
         await dci.enqueue(CallbackOutbox(sql), metadata, "notify",
                           "http://169.254.169.254/latest/registry/notify", {"message": {}}, "c-1")

@@ -8,7 +8,7 @@ from registry.dci.adapters.callbacks import CallbackPolicy, CallbackRefused
 from registry.dci.adapters.clients import ClientConfig, DciClient
 
 from .conftest import METADATA, SOCIAL, Ministry
-from .helpers import search_message
+from .helpers import refusal, search_message
 
 ASYNC = "/dci/registry/search"
 QUERY = {"poverty_score": {"$le": 4}}
@@ -17,23 +17,22 @@ QUERY = {"poverty_score": {"$le": 4}}
 async def _refused(client, ministry: Ministry, sender_uri: str | None) -> dict:
     body = ministry.envelope("search", search_message("expression", QUERY), sender_uri=sender_uri)
     r = await client.post(ASYNC, headers=ministry.headers, json=body)
-    assert r.status_code == 400, r.text
-    out = r.json()
-    assert out["errors"][0]["code"] == "err.sender_uri.invalid"
-    assert out["errors"][0]["field"] == "header.sender_uri"
+    out = refusal(r, 400)
+    assert out["code"] == "err.sender_uri.invalid"
+    assert out["message"].startswith("header.sender_uri: ")
     return out
 
 
 async def test_registered_but_internal_sender_uri_is_refused(client, callbacks):
     for uri in ("http://127.0.0.1:9/cb", "https://10.1.2.3/cb", "https://localhost/cb"):
         out = await _refused(client, METADATA, uri)
-        assert "loopback, private, link-local" in out["detail"] or "https only" in out["detail"]
+        assert "loopback, private, link-local" in out["message"] or "https only" in out["message"]
     assert not callbacks.received
 
 
 async def test_registered_metadata_callback_base_is_refused(client, callbacks):
     out = await _refused(client, METADATA, None)  # callback_base is http://169.254.169.254/latest
-    assert "callback refused" in out["detail"]
+    assert "callback refused" in out["message"]
     async with client.app.state.engine.connect() as conn:
         queued = (await conn.exec_driver_sql("SELECT count(*) FROM dci_outbox")).scalar()
         transactions = (await conn.exec_driver_sql("SELECT count(*) FROM dci_transactions")).scalar()
@@ -45,7 +44,7 @@ async def test_sender_uri_outside_registered_origins_is_refused(client, callback
     for uri in ("http://169.254.169.254/latest/meta-data", "http://127.0.0.1:9/x", "http://10.0.0.5/x",
                 "https://evil.example/x"):
         out = await _refused(client, SOCIAL, uri)
-        assert "not registered" in out["detail"]
+        assert "not registered" in out["message"]
     assert not callbacks.received
 
 

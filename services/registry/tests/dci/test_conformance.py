@@ -128,7 +128,7 @@ async def test_every_message_the_registry_sends_conforms_to_the_dci_yaml(client,
     assert refused.status_code == 401
     conforms(http_error, refused.json(), social)
     conforms(ack_schema, refused.json(), social)
-    assert refused.json()["message"]["error"]["code"] == "err.signature.missing"
+    assert refused.json()["errors"][0]["code"] == "err.signature.missing"
 
     jwks = spec("jwks_core_api_v1.0.0.yaml")
     conforms(jwks["paths"]["/.well-known/jwks.json"]["get"]["responses"]["200"]["content"]["application/json"][

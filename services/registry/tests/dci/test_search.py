@@ -2,7 +2,7 @@
 async search with its callback and txn status."""
 
 from .conftest import HEALTH, NO_SEARCH, OPS, SOCIAL, STATS
-from .helpers import nik_query, register, search_message, verified_by_jwks
+from .helpers import nik_query, refusal, register, search_message, verified_by_jwks
 
 
 async def test_sync_search_by_nik_round_trip_is_signed_and_logs_the_personal_read(client):
@@ -60,19 +60,15 @@ async def test_client_without_dci_search_scope_is_forbidden(client):
     [(row, _)] = await register(client, seed=43)
     body = NO_SEARCH.envelope("search", search_message("idtype-value", nik_query(row)))
     r = await client.post("/dci/registry/sync/search", headers=NO_SEARCH.headers, json=body)
-    assert r.status_code == 403
-    problem = r.json()
-    assert problem["errors"][0]["code"] == "err.request.forbidden"
-    assert problem["message"]["ack_status"] == "ERR"
-    assert "dci:search" in problem["detail"]
+    error = refusal(r, 403)
+    assert error["code"] == "err.request.forbidden"
+    assert "dci:search" in error["message"]
     assert row["members"][0]["nik"] not in r.text
     r = await client.post("/dci/registry/sync/search", json=body)
-    assert r.status_code == 401
-    assert r.json()["errors"][0]["code"] == "err.request.unauthorized"
+    assert refusal(r, 401)["code"] == "err.request.unauthorized"
     assert r.headers["www-authenticate"] == 'Bearer realm="gotong"'
     r = await client.post("/dci/registry/sync/search", headers={"Authorization": "Bearer not-a-jwt"}, json=body)
-    assert r.status_code == 401
-    assert r.json()["errors"][0]["code"] == "err.request.unauthorized"
+    assert refusal(r, 401)["code"] == "err.request.unauthorized"
     assert 'error="invalid_token"' in r.headers["www-authenticate"]
 
 

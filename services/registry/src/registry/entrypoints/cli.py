@@ -26,6 +26,7 @@ from registry.application.importer import import_file, write_csv, write_jsonl
 from registry.application.projections import build_projectors, rebuild_read_tables
 from registry.application.ranking import approve_ranking, propose_ranking
 from registry.config import Settings
+from registry.dci.entrypoints.client_cli import client as dci_client
 from registry.dci.entrypoints.tool import dci
 from registry.synthetic import Defects, households
 
@@ -60,9 +61,10 @@ def _progress(label: str) -> Progress:
 @click.group("registry")
 def registry() -> None:
     """The social-economic registry (DTSEN): import, generate, rank (propose) and approve-ranking; `dci` signs and
-    checks DCI messages."""
+    checks DCI messages and (`dci client`) registers the ministries' DCI clients."""
 
 
+dci.add_command(dci_client)  # `gotong registry dci client add|list|rotate-key|revoke|audit`
 registry.add_command(dci)
 
 

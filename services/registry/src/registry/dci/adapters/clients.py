@@ -9,12 +9,17 @@ Clients come from `DCI_CLIENTS_FILE` (a JSON list) and/or `DCI_CLIENTS` (the sam
 
 `client_id` is the OAuth2 client of the bearer token; `sender_id` (default: the client id) the DCI sender.
 `scopes` caps what the client may get whatever its token says (omit it to trust the token alone).
+
+These settings only seed the `dci_clients` table at start-up (a client already there is left as it is): the
+table is what every registry instance reads (`adapters.directory`), managed with `gotong registry dci client
+...` or the admin API, without a restart.
 """
 
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -23,6 +28,9 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from pydantic import BaseModel, ConfigDict, Field
 
 from registry.dci.adapters.signature import load_public_key, thumbprint
+
+#: The marker scope of a sandbox client (see `DciClient.effective_scopes`).
+SANDBOX = "dci:sandbox"
 
 
 class KeyConfig(BaseModel):
@@ -38,10 +46,12 @@ class ClientConfig(BaseModel):
     client_id: str = Field(min_length=1)
     sender_id: str | None = None
     name: str | None = None
-    keys: list[KeyConfig] = Field(min_length=1)
+    keys: list[KeyConfig] = []
     callback_base: str | None = None
     callback_origins: list[str] = []
     scopes: list[str] | None = None
+    jwks_url: str | None = None
+    sandbox: bool = False
 
 
 def origin(url: str) -> str:
@@ -63,9 +73,17 @@ class DciClient:
     callback_base: str | None
     callback_origins: frozenset[str]
     scopes: frozenset[str] | None = field(default=None)
+    #: the end of each key's overlap window after a rotation (absent: valid until rotated)
+    key_until: dict[str, datetime] = field(default_factory=dict)
+    jwks_url: str | None = None
+    sandbox: bool = False
+    #: why the client was revoked; None while it is active
+    revoked: str | None = None
 
     @classmethod
     def from_config(cls, cfg: ClientConfig) -> DciClient:
+        if not cfg.keys and not cfg.jwks_url:
+            raise ValueError("a client needs a key or a jwks_url")
         keys: dict[str, Ed25519PublicKey] = {}
         for k in cfg.keys:
             key = load_public_key(k.public_key)
@@ -75,12 +93,20 @@ class DciClient:
             origins.add(origin(cfg.callback_base))
         return cls(cfg.client_id, cfg.sender_id or cfg.client_id, keys,
                    cfg.callback_base.rstrip("/") if cfg.callback_base else None, frozenset(origins),
-                   frozenset(cfg.scopes) if cfg.scopes is not None else None)
+                   frozenset(cfg.scopes) if cfg.scopes is not None else None, jwks_url=cfg.jwks_url,
+                   sandbox=cfg.sandbox)
+
+    def keys_at(self, now: datetime) -> dict[str, Ed25519PublicKey]:
+        """The inline keys valid at `now`: a rotated-out key only until the end of its overlap window."""
+        return {kid: key for kid, key in self.keys.items() if kid not in self.key_until or now < self.key_until[kid]}
 
     def effective_scopes(self, token_scopes: frozenset[str]) -> frozenset[str]:
+        """The token's scopes within the client's cap; a sandbox client's always carry `dci:sandbox`, which only
+        narrows what searches and notifies see (to the synthetic/test households)."""
         if "*" in token_scopes:
             token_scopes = self.scopes or frozenset()
-        return token_scopes if self.scopes is None else token_scopes & self.scopes
+        effective = token_scopes if self.scopes is None else token_scopes & self.scopes
+        return effective | {SANDBOX} if self.sandbox else effective - {SANDBOX}
 
 
 class ClientRegistry:

@@ -12,6 +12,7 @@ import asyncpg
 
 from gotong.adapters.sql import Sql, jsonb
 from registry.adapters.crypto import KeyRing
+from registry.dci.adapters.clients import SANDBOX
 from registry.dci.adapters.query import Identifiers, where_clause
 from registry.dci.adapters.query import Sql as Where
 
@@ -31,8 +32,12 @@ class DciHouseholds:
     async def where(self, lookup: Identifiers, keyring: KeyRing, query_type: str, query: Any,
                     scopes: frozenset[str]) -> tuple[str, Where]:
         """The WHERE clause (active households only) of a DCI query, identifiers found through `lookup`; raises
-        `query.QueryRejected`."""
-        return await where_clause(lookup, keyring, query_type, query, scopes)
+        `query.QueryRejected`. A sandbox client (`dci:sandbox`) sees only the synthetic/test households listed in
+        `dci_sandbox_households`."""
+        where, args = await where_clause(lookup, keyring, query_type, query, scopes)
+        if SANDBOX in scopes:
+            where = f"{where} AND household_id IN (SELECT household_id FROM dci_sandbox_households)"
+        return where, args
 
     async def count(self, where: str, args: Where) -> int:
         return int(await self.sql.fetchval(f"SELECT count(*) FROM households WHERE {where}", *args.args))

@@ -18,6 +18,8 @@ def _subscription(row: asyncpg.Record) -> dict[str, Any]:
     out = dict(row)
     if "scopes" in out:
         out["scopes"] = jsonb(row["scopes"])
+    if out.get("frequency") is not None:
+        out["frequency"] = jsonb(row["frequency"])
     return out
 
 
@@ -34,13 +36,13 @@ class DciSubscriptions:
 
     async def add(self, *, code: str, sender_id: str, client_id: str, reference_id: str, transaction_id: str,
                   reg_event_type: str, filter_type: str, sealed_filter: str, notify_record_type: str,
-                  scopes: frozenset[str], purpose: str) -> None:
+                  scopes: frozenset[str], purpose: str, frequency: dict[str, str]) -> None:
         await self.sql.execute(
             "INSERT INTO dci_subscriptions (code, sender_id, client_id, reference_id, transaction_id, reg_event_type, "
-            "filter_type, filter, notify_record_type, scopes, purpose) "
-            "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+            "filter_type, filter, notify_record_type, scopes, purpose, frequency) "
+            "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
             code, sender_id, client_id, reference_id, transaction_id, reg_event_type, filter_type, sealed_filter,
-            notify_record_type, orjson.dumps(sorted(scopes)).decode(), purpose)
+            notify_record_type, orjson.dumps(sorted(scopes)).decode(), purpose, orjson.dumps(frequency).decode())
 
     async def of(self, sender_id: str, *, codes: list[str] | None = None,
                  transaction_id: str | None = None) -> list[dict[str, Any]]:

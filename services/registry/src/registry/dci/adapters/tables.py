@@ -1,11 +1,12 @@
 """Tables of the DCI API, on the registry's metadata: received messages (replay guard), transactions,
-subscriptions, the callback outbox and the notifier's checkpoint.
+subscriptions, the callback outbox, the notifier's checkpoint, and the clients (keys, audit, sandbox records).
 
 No personal data is stored in the clear: transactions keep statuses and counts, never records; a queued
 callback body is sealed (AES-GCM under a key derived from the master secret) and dropped once delivered.
 """
 
-from sqlalchemy import BigInteger, Column, DateTime, Index, Integer, Table, Text, func
+from sqlalchemy import UUID as SqlUUID
+from sqlalchemy import BigInteger, Boolean, Column, DateTime, ForeignKey, Index, Integer, Table, Text, func
 from sqlalchemy.dialects.postgresql import JSONB
 
 from registry.tables import metadata
@@ -55,6 +56,7 @@ dci_subscriptions = Table(
     Column("status", Text, nullable=False, server_default="subscribe", comment="subscribe | unsubscribe"),
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Column("ended_at", DateTime(timezone=True)),
+    Column("frequency", JSONB, comment="EventFrequency: start_time, end_time, frequency (NULL: from created_at on)"),
     Index("dci_subscriptions_active", "status", "reg_event_type"),
 )
 
@@ -82,4 +84,50 @@ dci_checkpoints = Table(
     Column("position", BigInteger, nullable=False),
 )
 
-DCI_TABLES = [dci_messages, dci_transactions, dci_subscriptions, dci_outbox, dci_checkpoints]
+dci_clients = Table(
+    "dci_clients", metadata,
+    Column("client_id", Text, primary_key=True, comment="the OAuth2 client id of the bearer token"),
+    Column("sender_id", Text, nullable=False, unique=True, comment="header.sender_id of its messages"),
+    Column("name", Text),
+    Column("jwks_url", Text, comment="where its public keys are published (besides inline keys)"),
+    Column("callback_base", Text),
+    Column("callback_origins", JSONB, nullable=False),
+    Column("scopes", JSONB, comment="cap on the token's scopes; NULL: the token alone"),
+    Column("sandbox", Boolean, nullable=False, server_default="false",
+           comment="searches and notifies see only dci_sandbox_households"),
+    Column("status", Text, nullable=False, server_default="active", comment="active | revoked"),
+    Column("revoked_reason", Text),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    comment="ministry clients of the DCI API, managed without a restart (gotong registry dci client ...)",
+)
+
+dci_client_keys = Table(
+    "dci_client_keys", metadata,
+    Column("client_id", Text, ForeignKey("dci_clients.client_id"), primary_key=True),
+    Column("key_id", Text, primary_key=True, comment="the unique_key_id of kidId"),
+    Column("public_jwk", JSONB, nullable=False, comment="OKP/Ed25519 public JWK"),
+    Column("valid_until", DateTime(timezone=True), comment="NULL: until rotated; set on rotation (overlap)"),
+    Column("added_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+)
+
+dci_client_audit = Table(
+    "dci_client_audit", metadata,
+    Column("id", BigInteger, primary_key=True, autoincrement=True),
+    Column("client_id", Text, nullable=False),
+    Column("action", Text, nullable=False, comment="add | rotate-key | revoke | seed"),
+    Column("actor", Text, nullable=False),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("details", JSONB, nullable=False, comment="what changed (key ids, origins, scopes; never secrets)"),
+    Index("dci_client_audit_client", "client_id", "id"),
+)
+
+dci_sandbox_households = Table(
+    "dci_sandbox_households", metadata,
+    Column("household_id", SqlUUID(as_uuid=True), primary_key=True),
+    Column("added_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    comment="synthetic/test households: the only ones a sandbox client's searches and notifies see",
+)
+
+DCI_TABLES = [dci_messages, dci_transactions, dci_subscriptions, dci_outbox, dci_checkpoints, dci_clients,
+              dci_client_keys, dci_client_audit, dci_sandbox_households]

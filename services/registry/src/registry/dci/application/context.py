@@ -16,10 +16,13 @@ import orjson
 from pydantic import BaseModel
 from uuid6 import uuid7
 
+from gotong.domain.clock import SYSTEM_CLOCK, Clock
 from registry.adapters.crypto import KeyRing, seal, unseal
 from registry.config import Settings
 from registry.dci.adapters.callbacks import CallbackPolicy, CallbackSender
 from registry.dci.adapters.clients import ClientRegistry, DciClient
+from registry.dci.adapters.directory import ClientDirectory
+from registry.dci.adapters.jwks import JwksCache
 from registry.dci.adapters.outbox import CallbackOutbox
 from registry.dci.adapters.signature import Signer
 from registry.dci.domain.schemas import MsgCallbackHeader, MsgHeader
@@ -54,12 +57,18 @@ class Received(Generic[M]):
 @dataclass
 class Dci:
     settings: Settings
-    clients: ClientRegistry
+    #: the clients as the database holds them (every instance reads the same table)
+    clients: ClientDirectory
+    #: clients from DCI_CLIENTS / DCI_CLIENTS_FILE, added to the table at start-up if absent
+    seeds: list[DciClient]
     signer: Signer
     keyring: KeyRing
     box_key: bytes
     policy: CallbackPolicy
     sender: CallbackSender
+    jwks: JwksCache
+    #: what signature windows and key overlap windows are checked against (tests move a FixedClock)
+    clock: Clock = SYSTEM_CLOCK
     wake: asyncio.Event = field(default_factory=asyncio.Event)
     purged_at: float = 0.0
     #: Held while old records are purged: one purge at a time, whoever runs it (the worker, a test, an admin).
@@ -72,8 +81,9 @@ class Dci:
                 else hmac.new(master, b"gotong-registry-dci-signing", hashlib.sha256).digest())
         box_key = hmac.new(master, b"gotong-registry-dci-box", hashlib.sha256).digest()
         policy = CallbackPolicy(settings.dci_test_callback_origins)
-        return cls(settings, ClientRegistry.from_settings(settings), Signer.from_seed(seed, settings.dci_sender_id),
-                   keyring, box_key, policy, CallbackSender(policy))
+        seeds = list(ClientRegistry.from_settings(settings).by_client.values())
+        return cls(settings, ClientDirectory(), seeds, Signer.from_seed(seed, settings.dci_sender_id),
+                   keyring, box_key, policy, CallbackSender(policy), JwksCache(policy))
 
     def seal(self, payload: Any, context: str) -> str:
         return seal(self.box_key, {"v": payload}, context.encode())

@@ -1,5 +1,6 @@
 """The DCI background jobs: answer queued async searches, turn registry events into `notify` callbacks, deliver
-queued callbacks with retries (exponential backoff, then given up), and forget old records.
+queued callbacks with retries (exponential backoff, then given up; a revoked client's at once, with the reason),
+and forget old records.
 
 Every job works in its own transaction with `FOR UPDATE SKIP LOCKED` (or a lock for the notifier), so several
 registry processes can run them side by side. Each returns how much it did (a full batch: run it again).
@@ -40,9 +41,9 @@ async def answer_searches(units: UnitOfWorkFactory, ctx: Dci) -> int:
         queue = uow.adapter(DciTransactions)
         rows = await queue.claim_searches(BATCH)
         for row in rows:
-            client = ctx.clients.get(row["client_id"])
+            client = await ctx.clients.fresh(row["client_id"])
             request = SearchRequest.model_validate(ctx.unseal(row["request"], "dci-request"))
-            if client is None or row["callback_url"] is None:  # the client was removed since
+            if client is None or client.revoked or row["callback_url"] is None:  # revoked since it asked
                 await queue.reject(row["correlation_id"])
                 continue
             scopes = client.effective_scopes(frozenset(row["scopes"]))
@@ -97,15 +98,23 @@ async def deliver(units: UnitOfWorkFactory, ctx: Dci) -> int:
     async with units.begin() as uow:
         rows = await uow.adapter(CallbackOutbox).claim(BATCH, datetime.now(UTC) + lease)
     for row in sorted(rows, key=lambda r: r["id"]):
-        error = await ctx.sender.send(ctx.clients.get(row["client_id"]), row["url"],
-                                      functools.partial(_body, ctx, row["body"]), settings.dci_callback_timeout_s)
+        # read from the table, not this instance's cache: another instance may have registered the client
+        client = await ctx.clients.fresh(row["client_id"])
+        stop = False
+        if client is None:  # not (yet) in the table this instance reads: retried with backoff, never dropped
+            error: str | None = "the client is not in dci_clients (yet); retried"
+        elif client.revoked:  # the one reason to stop calling a client back, and it is recorded
+            error, stop = f"client revoked: {client.revoked}"[:500], True
+        else:
+            error = await ctx.sender.send(client, row["url"], functools.partial(_body, ctx, row["body"]),
+                                          settings.dci_callback_timeout_s)
         attempts = row["attempts"] + 1
         async with units.begin() as uow:
             outbox = uow.adapter(CallbackOutbox)
             if error is None:
                 await outbox.delivered(row["id"], attempts)
                 continue
-            given_up = attempts >= settings.dci_callback_max_attempts or error.startswith("refused")
+            given_up = stop or attempts >= settings.dci_callback_max_attempts or error.startswith("refused")
             delay = min(settings.dci_worker_interval_s * 2 ** attempts, 300.0)
             await outbox.attempted(row["id"], given_up=given_up, attempts=attempts, error=error,
                                    next_attempt_at=datetime.now(UTC) + timedelta(seconds=delay))

@@ -7,6 +7,7 @@ against the household as the read model holds it when the notifier runs.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
@@ -23,6 +24,9 @@ from registry.dci.application.context import Dci, now_iso
 from registry.dci.application.search import identifiers, record_of
 from registry.dci.domain.records import RECORD_TYPE, REG_TYPE
 from registry.dci.domain.schemas import (
+    AS_EVENTS_HAPPEN,
+    FOREVER,
+    EventFrequency,
     NotifyData,
     NotifyEvent,
     NotifyEventRequest,
@@ -38,12 +42,31 @@ from registry.dci.domain.search import purpose_of
 from registry.dci.domain.subscriptions import EVENT_TYPES, event_type, kinds
 
 
+def frequency_of(requested: EventFrequency | None, since: datetime) -> dict[str, str]:
+    """The subscription's `frequency`: as requested, or (none named) every event from `since` on, sent as it
+    happens."""
+    if requested is not None:
+        return {"start_time": requested.start_time.isoformat(), "end_time": requested.end_time.isoformat(),
+                "frequency": requested.frequency}
+    return {"start_time": since.isoformat(), "end_time": FOREVER, "frequency": AS_EVENTS_HAPPEN}
+
+
+def _in_window(sub: Mapping[str, Any], at: datetime) -> bool:
+    window = sub.get("frequency")
+    if at < sub["created_at"]:
+        return False
+    if not window:
+        return True
+    return datetime.fromisoformat(window["start_time"]) <= at <= datetime.fromisoformat(window["end_time"])
+
+
 def _info(row: Mapping[str, Any], filter_: Any, status: str = "subscribe") -> SubscriptionInfo:
-    criteria = {"version": "1.0.0", "reg_event_type": row["reg_event_type"], "filter_type": row["filter_type"],
-                "filter": filter_, "notify_record_type": row["notify_record_type"]}
+    frequency = row.get("frequency") or frequency_of(None, row.get("created_at") or datetime.now(UTC))
+    criteria = {"version": "1.0.0", "reg_event_type": row["reg_event_type"], "frequency": frequency,
+                "filter_type": row["filter_type"], "filter": filter_, "notify_record_type": row["notify_record_type"]}
     return SubscriptionInfo(code=row["code"], subscription_code=row["code"], subscribe_criteria=criteria,
                             status=status, timestamp=now_iso(), reg_event_type=row["reg_event_type"],
-                            filter_type=row["filter_type"], filter=filter_,
+                            frequency=frequency, filter_type=row["filter_type"], filter=filter_,
                             notify_record_type=row["notify_record_type"])
 
 
@@ -78,13 +101,17 @@ async def subscribe(uow: UnitOfWork, ctx: Dci, client: DciClient, scopes: frozen
             continue
         code = str(uuid7())
         purpose = purpose_of(criteria, f"DCI subscription {code} (no purpose stated)")
+        if criteria.frequency is not None and criteria.frequency.end_time <= criteria.frequency.start_time:
+            items.append(rejected("rjct.notify_details.invalid", "frequency.end_time must be after start_time"))
+            continue
+        frequency = frequency_of(criteria.frequency, ctx.clock.now())
         row = {"code": code, "reg_event_type": kind, "filter_type": criteria.filter_type,
-               "notify_record_type": criteria.notify_record_type}
+               "notify_record_type": criteria.notify_record_type, "frequency": frequency}
         await subscriptions.add(
             code=code, sender_id=client.sender_id, client_id=client.client_id, reference_id=item.reference_id,
             transaction_id=request.transaction_id, reg_event_type=kind, filter_type=criteria.filter_type,
             sealed_filter=ctx.seal(criteria.filter, "dci-filter"), notify_record_type=criteria.notify_record_type,
-            scopes=scopes, purpose=purpose)
+            scopes=scopes, purpose=purpose, frequency=frequency)
         items.append(SubscribeResponseItem(reference_id=item.reference_id, timestamp=now_iso(), status="succ",
                                            subscriptions=[_info(row, criteria.filter)], locale=item.locale))
     return SubscribeResponse(transaction_id=request.transaction_id, correlation_id=correlation_id,
@@ -131,10 +158,10 @@ async def notify_batch(uow: UnitOfWork, ctx: Dci, events: list[RecordedEvent]) -
             continue
         happened = kinds(event.event_type, event.data)
         for sub in subs:
-            if sub["reg_event_type"] not in happened or event.occurred_at < sub["created_at"]:
+            if sub["reg_event_type"] not in happened or not _in_window(sub, event.occurred_at):
                 continue
-            client = ctx.clients.get(sub["client_id"])
-            url = ctx.callback_url(client, None, "notify") if client else None
+            client = await ctx.clients.get(sub["client_id"])
+            url = ctx.callback_url(client, None, "notify") if client and not client.revoked else None
             if client is None or url is None:
                 continue
             scopes = client.effective_scopes(frozenset(sub["scopes"]))

@@ -52,5 +52,11 @@ async def status(uow: UnitOfWork, ctx: Dci, sender_id: str, request: TxnStatusRe
                                   if i.code in s.get("codes", [])]} for s in summary]}
             else:
                 txn_status = summary
+    if not found:  # the spec's search-response shape, the one request rejected (never an empty object)
+        txn_status = {"transaction_id": request.transaction_id, "correlation_id": correlation_id,
+                      "search_response": [{"reference_id": q.reference_id, "timestamp": now_iso(), "status": "rjct",
+                                           "status_reason_code": "rjct.reference_id.invalid",
+                                           "status_reason_message": f"no {q.txn_type} transaction of yours has this "
+                                                                    f"{q.attribute_type}"}]}
     return TxnStatusResponse(transaction_id=request.transaction_id, correlation_id=correlation_id,
                              txnstatus_response=TxnStatusBody(txn_type=q.txn_type, txn_status=txn_status)), found

@@ -198,11 +198,25 @@ class TxnStatusResponse(Outgoing):
 
 
 # --- subscribe / notify / unsubscribe (registry core) ---------------------------------------------------
+class EventFrequency(Incoming):
+    """When notifies are wanted: only events between `start_time` and `end_time` are notified. They are sent as
+    they happen (`frequency`, a cron expression, is kept and echoed; the registry does not batch)."""
+
+    start_time: AwareDatetime
+    end_time: AwareDatetime
+    frequency: str = Field(min_length=1, max_length=100)
+
+
+#: `frequency` when a subscription names none: every event from now on, sent as it happens.
+AS_EVENTS_HAPPEN = "* * * * * ? *"
+FOREVER = "9999-12-31T23:59:59+00:00"
+
+
 class SubscribeCriteria(Incoming):
     version: str = DCI_VERSION
     reg_type: str | None = None
     reg_event_type: str
-    frequency: dict[str, Any] | None = None
+    frequency: EventFrequency | None = None
     filter_type: QueryType = "expression"
     filter: dict[str, Any] | list[Any]
     notify_record_type: str
@@ -233,6 +247,7 @@ class SubscriptionInfo(Outgoing):
     timestamp: str
     reg_type: str | None = None
     reg_event_type: str
+    frequency: dict[str, str] | None = None
     filter_type: QueryType
     filter: dict[str, Any] | list[Any]
     notify_record_type: str

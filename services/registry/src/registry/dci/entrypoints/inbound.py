@@ -11,7 +11,6 @@ sync endpoints ignore it, as the spec says it applies to async calls only.
 
 from __future__ import annotations
 
-import time
 from typing import Any, TypeVar
 
 import orjson
@@ -21,7 +20,8 @@ from pydantic import BaseModel, ValidationError
 from gotong.api.auth import InsufficientScope, Principal, Unauthorized, current_principal
 from gotong.observability.logging import scrub_text
 from registry.dci.adapters.clients import DciClient
-from registry.dci.adapters.signature import SignatureRejected, digest, verify
+from registry.dci.adapters.jwks import JwksUnavailable
+from registry.dci.adapters.signature import SignatureRejected, digest, parse, verify
 from registry.dci.application.context import Dci, Received
 from registry.dci.application.errors import DciError, DciForbidden, DciUnauthorized
 from registry.dci.domain.schemas import DCI_VERSION, Envelope
@@ -63,14 +63,24 @@ async def authorised(request: Request, *scopes: str) -> tuple[Principal, DciClie
         principal = await current_principal(request)
     except Unauthorized as err:
         raise from_kit(err) from err
-    client = dci(request).clients.get(principal.client_id)
+    client = await dci(request).clients.get(principal.client_id)
     if client is None:
         raise DciForbidden("err.request.forbidden", "this OAuth2 client is not registered for the DCI API")
+    if client.revoked:
+        raise DciForbidden("err.request.forbidden", "this DCI client is revoked")
     effective = client.effective_scopes(principal.scopes)
     missing = [s for s in scopes if s not in effective]
     if missing:
         raise from_kit(InsufficientScope(missing))
     return principal, client, effective
+
+
+def _key_id(signature: str | None) -> str | None:
+    """The unique_key_id a signature names, or None if it does not parse (`verify` then says why)."""
+    try:
+        return parse(signature).key_id
+    except SignatureRejected:
+        return None
 
 
 def _items(message: BaseModel) -> int | None:
@@ -113,10 +123,24 @@ async def receive(request: Request, action: str, model: type[M], *scopes: str) -
     if header.is_msg_encrypted:
         raise DciError("err.encryption.invalid", "encrypted messages are not supported; send them signed in clear "
                        "over TLS", field="header.is_msg_encrypted")
+    now = ctx.clock.now()
+    keys = client.keys_at(now)
+    if client.jwks_url and (key_id := _key_id(envelope.signature)) is not None and key_id not in client.keys:
+        try:  # a key the client publishes (a kid not seen yet: a rotation on its side, so read it again)
+            published = await ctx.jwks.keys(client.jwks_url)
+            if key_id not in published:
+                published = await ctx.jwks.keys(client.jwks_url, refresh=True)
+        except JwksUnavailable as err:
+            raise DciUnauthorized("err.signature.invalid", str(err), field="signature") from err
+        keys = {**published, **keys}
     try:
-        verify(envelope.signature, raw["header"], raw["message"], keys=client.keys, sender_id=client.sender_id,
-               now=int(time.time()), max_ttl_s=settings.dci_signature_max_ttl_s, skew_s=settings.dci_clock_skew_s)
+        verify(envelope.signature, raw["header"], raw["message"], keys=keys, sender_id=client.sender_id,
+               now=int(now.timestamp()), max_ttl_s=settings.dci_signature_max_ttl_s,
+               skew_s=settings.dci_clock_skew_s)
     except SignatureRejected as err:
+        if err.message.startswith("kidId names a key not registered") and _key_id(envelope.signature) in client.keys:
+            raise DciUnauthorized(err.code, "the key named by kidId was rotated out (its overlap window ended)",
+                                  field="signature") from err
         raise DciUnauthorized(err.code, err.message, field="signature") from err
     try:
         message = model.model_validate(envelope.message)
