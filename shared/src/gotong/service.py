@@ -44,6 +44,9 @@ class ServiceSpec:
     scopes:      its finer scopes for the local demo clients (`gotong up`).
     environment: optional `state_root -> {VAR: value}`: extra environment for a local run (keys, paths).
     public_page: optional path of a page for the public, announced by `gotong up` (e.g. the portal's `/`).
+    sign_in:     optional callback path of a browser app people sign in to (OIDC authorization code + PKCE):
+                 `gotong up` registers it with the local token server as a public client whose redirect URI is
+                 `http://HOST:PORT<sign_in>`, and makes the demo users (operator, supervisors, auditor).
     """
 
     name: str
@@ -57,6 +60,7 @@ class ServiceSpec:
     scopes: DemoScopes = field(default_factory=DemoScopes)
     environment: Callable[[Path], Mapping[str, str]] | None = None
     public_page: str | None = None
+    sign_in: str | None = None
 
 
 def discover_services() -> dict[str, ServiceSpec]:

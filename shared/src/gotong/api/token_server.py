@@ -25,6 +25,8 @@ from fastapi import FastAPI, Form, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
+from gotong.api.authorize import CodeFlow, PublicClient, UserConfig, discovery_extras, install_code_flow
+
 TOKEN_TTL_S = 900
 DEFAULT_AUDIENCE = "gotong"
 CLIENTS_ENV = "GOTONG_AUTH_CLIENTS"
@@ -112,15 +114,24 @@ def _oauth_error(status: int, error: str, description: str, **headers: str) -> J
 
 
 def create_token_app(clients: list[ClientConfig], signing_key_path: Path, issuer: str,
-                     audience: str | Sequence[str] | None = None) -> FastAPI:
+                     audience: str | Sequence[str] | None = None, *, users: dict[str, UserConfig] | None = None,
+                     public_clients: Sequence[PublicClient] = (),
+                     role_scopes: dict[str, list[str]] | None = None) -> FastAPI:
     """`audience`: the audiences tokens are issued for — every local service's. A client may ask for one of them
-    (`audience=` or RFC 8707 `resource=`); without asking it gets a token for all of them."""
+    (`audience=` or RFC 8707 `resource=`); without asking it gets a token for all of them. With `users` and
+    `public_clients`, people sign in too (authorization code + PKCE, `gotong.api.authorize`)."""
     audiences = [audience] if isinstance(audience, str) else list(audience or [DEFAULT_AUDIENCE])
     key = load_or_create_key(signing_key_path)
     jwk = public_jwk(key)
     by_id = {c.client_id: c for c in clients}
     app = FastAPI(title="Gotong local token server", version="0.1.0",
-                  description="OAuth2 client credentials (RFC 6749 §4.4) for the embedded setup.")
+                  description="OAuth2 client credentials (RFC 6749 §4.4) and, for people, authorization code with "
+                              "PKCE (RFC 7636) for the embedded setup.")
+    flow = CodeFlow(users or {}, {c.client_id: c for c in public_clients}, role_scopes or {}, key, jwk["kid"],
+                    issuer, audiences, TOKEN_TTL_S) if users and public_clients else None
+    if flow is not None:
+        install_code_flow(app, flow)
+    app.state.code_flow = flow
 
     @app.post("/oauth2/token")
     async def token(request: Request, grant_type: Annotated[str, Form()] = "",
@@ -128,7 +139,10 @@ def create_token_app(clients: list[ClientConfig], signing_key_path: Path, issuer
                     client_secret: Annotated[str | None, Form()] = None,
                     scope: Annotated[str | None, Form()] = None,
                     audience: Annotated[str | None, Form()] = None,
-                    resource: Annotated[str | None, Form()] = None) -> Any:
+                    resource: Annotated[str | None, Form()] = None,
+                    code: Annotated[str | None, Form()] = None,
+                    redirect_uri: Annotated[str | None, Form()] = None,
+                    code_verifier: Annotated[str | None, Form()] = None) -> Any:
         basic = request.headers.get("authorization", "")
         if basic.lower().startswith("basic "):
             try:  # RFC 6749 §2.3.1: id and secret are form-encoded before they are joined and base64-encoded
@@ -139,8 +153,11 @@ def create_token_app(clients: list[ClientConfig], signing_key_path: Path, issuer
                                     **{"WWW-Authenticate": 'Basic realm="gotong"'})
         if not grant_type:
             return _oauth_error(400, "invalid_request", "grant_type is required")
+        if grant_type == "authorization_code" and flow is not None:
+            return flow.exchange(code, client_id, redirect_uri, code_verifier)
         if grant_type != "client_credentials":
-            return _oauth_error(400, "unsupported_grant_type", "only client_credentials is supported")
+            supported = "client_credentials" + (" and authorization_code" if flow is not None else "")
+            return _oauth_error(400, "unsupported_grant_type", f"only {supported} is supported")
         client = by_id.get(client_id or "")
         # An unknown id costs the same hash-and-compare as a wrong secret: timing tells nothing about ids.
         secret_ok = (client or _NOBODY).check(client_secret or "")
@@ -171,11 +188,16 @@ def create_token_app(clients: list[ClientConfig], signing_key_path: Path, issuer
 
     @app.get("/.well-known/openid-configuration")
     async def discovery() -> dict[str, Any]:
-        return {"issuer": issuer, "token_endpoint": f"{issuer}/oauth2/token",
-                "jwks_uri": f"{issuer}/.well-known/jwks.json",
-                "grant_types_supported": ["client_credentials"],
-                "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
-                "id_token_signing_alg_values_supported": ["EdDSA"]}
+        doc = {"issuer": issuer, "token_endpoint": f"{issuer}/oauth2/token",
+               "jwks_uri": f"{issuer}/.well-known/jwks.json",
+               "grant_types_supported": ["client_credentials"],
+               "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
+               "id_token_signing_alg_values_supported": ["EdDSA"]}
+        if flow is not None:
+            doc["grant_types_supported"] = ["client_credentials", "authorization_code"]
+            doc["token_endpoint_auth_methods_supported"] = ["client_secret_basic", "client_secret_post", "none"]
+            doc.update(discovery_extras(issuer))
+        return doc
 
     @app.get("/healthz")
     async def healthz() -> dict[str, str]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 from collections.abc import Callable
 from importlib.metadata import entry_points
@@ -184,8 +185,16 @@ def auth_server(host: str, port: int, state_dir: str, issuer: str | None) -> Non
     if not clients:
         raise click.ClickException("no clients: set GOTONG_AUTH_CLIENTS (JSON list of client configs)")
     audiences = [a for a in os.environ.get("GOTONG_AUTH_AUDIENCES", "").split(",") if a]
+    people = {}
+    if os.environ.get("GOTONG_AUTH_USERS"):  # people sign in too (authorization code + PKCE)
+        from gotong.api.authorize import PublicClient, parse_users
+
+        people = {"users": parse_users(json.loads(os.environ["GOTONG_AUTH_USERS"])),
+                  "role_scopes": json.loads(os.environ.get("GOTONG_AUTH_ROLES", "{}")),
+                  "public_clients": [PublicClient.model_validate(c)
+                                     for c in json.loads(os.environ.get("GOTONG_AUTH_PUBLIC_CLIENTS", "[]"))]}
     app = create_token_app(clients, Path(state_dir) / "auth" / "signing-key.pem", issuer or f"http://{host}:{port}",
-                           audience=audiences or os.environ.get("JWT_AUDIENCE"))
+                           audience=audiences or os.environ.get("JWT_AUDIENCE"), **people)
     uvicorn.run(app, host=host, port=port, log_config=None, access_log=False)
 
 

@@ -75,3 +75,49 @@ def clients_env(clients: list[dict[str, Any]]) -> str:
 def ensure_auth_files(state: StateDir, specs: Iterable[ServiceSpec]) -> list[dict[str, Any]]:
     state.auth.mkdir(parents=True, exist_ok=True)
     return load_or_create_clients(state.clients_file, specs)
+
+
+#: People who sign in to browser apps locally (`gotong up`): an operator, two supervisors (so one can approve
+#: what the other proposed) and an auditor. Passwords are made once and kept in `<state>/auth/users.json`.
+DEMO_USERS = (("operator", "Oki Operator", "operator"), ("supervisor", "Sri Supervisor", "supervisor"),
+              ("supervisor2", "Sapto Supervisor", "supervisor"), ("auditor", "Ayu Auditor", "auditor"))
+
+
+def role_scopes(specs: Iterable[ServiceSpec]) -> dict[str, list[str]]:
+    """A role's scopes: an operator has the officer's, a supervisor the supervisor's, an auditor every read and
+    every `:audit` scope."""
+    specs = list(specs)
+    clients = demo_clients(specs)
+    audits = [x for s in specs for x in (*s.scopes.officer, *s.scopes.supervisor) if x.endswith(":audit")]
+    return {"operator": clients["ops-officer"]["scopes"], "supervisor": clients["supervisor"]["scopes"],
+            "auditor": [f"{s.name}:read" for s in specs] + audits}
+
+
+def load_or_create_users(path: Path) -> list[dict[str, Any]]:
+    """The demo users with their passwords (0600 file), made the first time and then kept."""
+    existing: dict[str, dict[str, Any]] = {}
+    if path.exists():
+        existing = {u["username"]: u for u in json.loads(path.read_text())["users"]}
+    users = [{"username": name, "name": full, "roles": [role],
+              "password": existing.get(name, {}).get("password") or secrets.token_urlsafe(12)}
+             for name, full, role in DEMO_USERS]
+    if [u["username"] for u in existing.values()] != [u["username"] for u in users]:
+        write_private(path, json.dumps({"users": users}, indent=2) + "\n")
+    return users
+
+
+def sign_in_env(state: StateDir, specs: Iterable[ServiceSpec], urls: dict[str, str]) -> dict[str, str]:
+    """The token server's environment for people's sign-in: users (password hashes), roles and the browser apps
+    (public clients) with their redirect URIs — empty when no service has a sign-in."""
+    from gotong.api.authorize import hash_password
+
+    specs = list(specs)
+    apps = [{"client_id": s.name, "redirect_uris": [urls[s.name] + s.sign_in]}
+            for s in specs if s.sign_in and s.name in urls]
+    if not apps:
+        return {}
+    users = load_or_create_users(state.auth / "users.json")
+    return {"GOTONG_AUTH_USERS": json.dumps([{**{k: u[k] for k in ("username", "name", "roles")},
+                                              "password_hash": hash_password(u["password"])} for u in users]),
+            "GOTONG_AUTH_ROLES": json.dumps(role_scopes(specs)),
+            "GOTONG_AUTH_PUBLIC_CLIENTS": json.dumps(apps)}

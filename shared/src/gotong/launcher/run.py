@@ -17,7 +17,7 @@ import httpx
 
 from gotong.api.token_server import hash_secret
 from gotong.infra.embedded import EmbeddedKafka, EmbeddedPostgres, port_open
-from gotong.launcher.auth import ensure_auth_files
+from gotong.launcher.auth import ensure_auth_files, sign_in_env
 from gotong.launcher.children import COLOURS, Child, locked_echo, stop_children
 from gotong.launcher.infra import start_kafka, start_postgres, stop_leftovers
 from gotong.launcher.state import StateDir, process_identity
@@ -135,7 +135,9 @@ def up(launch: Launch, specs: dict[str, ServiceSpec] | None = None, ready_timeou
         auth_env = {**os.environ, "PYTHONUNBUFFERED": "1", "GOTONG_AUTH_CLIENTS": json.dumps(
             [{"client_id": c["client_id"], "secret_sha256": hash_secret(c["client_secret"]), "scopes": c["scopes"],
               "description": c.get("description", "")} for c in clients]),
-            "GOTONG_AUTH_AUDIENCES": ",".join(audience_of(name) for name in specs)}
+            "GOTONG_AUTH_AUDIENCES": ",".join(audience_of(name) for name in specs),
+            **sign_in_env(state, specs.values(), {s.name: f"http://{launch.host}:{launch.ports.service(s)}"
+                                                  for s in specs.values()})}
         auth = _start(launch, "auth", [sys.executable, "-m", "gotong.cli.main", "auth-server", "--host", launch.host,
                                        "--port", str(auth_port), "--state-dir", str(state.root)], auth_env, echo)
         _wait_ready(auth, f"{auth_url}/healthz", ready_timeout)
@@ -257,5 +259,12 @@ def _print_urls(echo: Any, urls: dict[str, str], auth_url: str, state: StateDir,
         if page is not None:
             echo(f"  {'public portal':<18} {url}{page}")
     echo(f"  {'token endpoint':<18} {auth_url}/oauth2/token  (client credentials: {state.clients_file})")
+    users_file = state.auth / "users.json"
+    if any(s.sign_in for s in specs.values()) and users_file.exists():
+        for name, url in urls.items():
+            if specs[name].sign_in:
+                echo(f"  {name:<18} {url}/  (sign in as a person)")
+        for user in json.loads(users_file.read_text())["users"]:
+            echo(f"    {user['username']:<12} {user['password']:<18} {', '.join(user['roles'])}")
     echo("  Ctrl-C stops everything.")
     echo("")
