@@ -1,4 +1,5 @@
-"""A ministry's side of the DCI API from the command line: make a key, sign a message, check an answer.
+"""A ministry's side of the DCI API from the command line: make a key, sign a message, check an answer
+(also `gotong registry dci keygen|sign|check`; the registry's admin registers the key with `dci client add`).
 
     python -m registry.dci.entrypoints.tool keygen --client-id kemensos > kemensos.json
     python -m registry.dci.entrypoints.tool sign --keys kemensos.json --action search message.json > body.json
@@ -37,7 +38,8 @@ def dci() -> None:
     pass
 
 
-@dci.command(help="A new Ed25519 key, with the client entry to put in DCI_CLIENTS / DCI_CLIENTS_FILE.")
+@dci.command(help="A new Ed25519 key pair (keep the file: it holds the private key); its client_entry holds the "
+                  "public key the registry's admin registers with `dci client add` (or seeds in DCI_CLIENTS).")
 @click.option("--client-id", required=True, help="the OAuth2 client id of the ministry")
 @click.option("--callback-base", default=None, help="https base URL of the ministry's DCI callbacks")
 def keygen(client_id: str, callback_base: str | None) -> None:
