@@ -3,7 +3,6 @@ exceptions; and the bulk instructions are the same events as the single path."""
 
 from __future__ import annotations
 
-import hashlib
 from datetime import UTC, datetime
 from uuid import UUID, uuid4
 
@@ -16,7 +15,7 @@ from disbursement.domain.events import (
     PaymentRecorded,
     registry,
 )
-from disbursement.domain.payment import Instruction, Payment, PaymentTerms, instruction_events, payment_id_for
+from disbursement.domain.payment import Instruction, Payment, PaymentTerms, instruction_events
 from disbursement.domain.reconciliation import Report
 from gotong.domain.clock import FixedClock
 from gotong.domain.errors import InvalidTransition, NotFound
@@ -27,7 +26,7 @@ TERMS = PaymentTerms(CYCLE, "6f1d2c1e-3b7a-5e47-9a43-0b1f5d6c7a21", "BPNT", "202
 
 
 def instruction(ref: str = "HH-1", amount: int = 600_000) -> Instruction:
-    return Instruction(payment_id_for(CYCLE, ref), ref, amount, "32.73.01.1001", "32.73", "32", 2)
+    return Instruction(uuid4(), ref, amount, "32.73.01.1001", "32.73", "32", 2)
 
 
 def instructed(amount: int = 600_000) -> Payment:
@@ -56,12 +55,6 @@ def _remember(monkeypatch):
         self.__dict__.setdefault("recorded", []).append((self.version, event))
 
     monkeypatch.setattr(Payment, "_record", record)
-
-
-def test_the_payment_id_is_the_same_in_python_and_in_sql():
-    # md5(cycle_id::text || ':' || household_ref)::uuid, as the bulk path computes it in PostgreSQL
-    assert payment_id_for(CYCLE, "HH-1").hex == hashlib.md5(f"{CYCLE}:HH-1".encode()).hexdigest()
-    assert payment_id_for(CYCLE, "HH-1") != payment_id_for(CYCLE, "HH-2")
 
 
 def test_an_instruction_records_the_published_event():

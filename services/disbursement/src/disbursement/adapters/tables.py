@@ -298,8 +298,13 @@ class PaymentTable(_Table):
 
 
 # -- entitlements ------------------------------------------------------------------------------------------------
+# A payment's id is random (UUIDv4), never derived from its cycle and household: it travels to the channel and into
+# the public transparency log, and an id computable from (cycle, household) would let anyone holding one receipt
+# find the same household's other payments. Nothing needs it derivable: a payment is instructed in one
+# transaction, `_NOT_PAID` skips households paid before (a retry or a crash recovery makes no second id) and
+# `payments_once` refuses a concurrent second payment of the same program, cycle and household.
 _CANDIDATES = """
-SELECT md5(e.cycle_id::text || ':' || e.household_ref)::uuid AS pid, e.household_ref, e.amount, e.village_code,
+SELECT gen_random_uuid() AS pid, e.household_ref, e.amount, e.village_code,
        e.regency_code, e.province_code, e.desil
 FROM entitlements e
 WHERE e.cycle_id = $1 AND e.status = 'eligible'

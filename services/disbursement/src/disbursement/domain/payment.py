@@ -1,4 +1,4 @@
-"""The payment aggregate: one per program, cycle and household (its id is derived from cycle and household).
+"""The payment aggregate: one per program, cycle and household (its id is random: see `EntitlementTable`).
 
 Its state comes only from its events: `PaymentRecorded` for each status it reaches (instructed → paid, failed or
 returned → reissued as a new attempt → …), `PaymentExceptionRaised`/`Resolved` for what ops must look at. What a
@@ -10,7 +10,6 @@ A cycle's first instructions are many (a million households): `instruction_event
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -27,15 +26,9 @@ from disbursement.domain.reconciliation import AWAITING, Effect, Report, apply_r
 from gotong.domain.aggregate import Aggregate
 from gotong.domain.errors import InvalidTransition, NotFound
 
-__all__ = ["Instruction", "Payment", "PaymentException", "PaymentTerms", "instruction_events", "payment_id_for",
-           "registry"]
+__all__ = ["Instruction", "Payment", "PaymentException", "PaymentTerms", "instruction_events", "registry"]
 
 REISSUABLE = ("failed", "returned")
-
-
-def payment_id_for(cycle_id: UUID, household_ref: str) -> UUID:
-    """The payment of a household in a cycle (the same as the SQL `md5(cycle_id || ':' || household_ref)::uuid`)."""
-    return UUID(hashlib.md5(f"{cycle_id}:{household_ref}".encode()).hexdigest())
 
 
 @dataclass(frozen=True, slots=True)
