@@ -41,7 +41,8 @@ _KIT = ("DATABASE_URL", "KAFKA_BOOTSTRAP_SERVERS", "JWKS_URL", "JWT_ISSUER", "JW
 #: What each service must be given to start with GOTONG_ENV=production (the image's default).
 REQUIRED: dict[str, tuple[str, ...]] = {
     "registry": (*_KIT, "REGISTRY_MASTER_SECRET", "DCI_SIGNING_KEY", "CIVIL_REGISTRY"),
-    "disbursement": (*_KIT, "EMBEDDED_CHANNEL", "CHANNEL_URL", "CALLBACK_BASE_URL", "CHANNEL_SECRET"),
+    "disbursement": (*_KIT, "EMBEDDED_CHANNEL", "CHANNEL_URL", "CALLBACK_BASE_URL", "CHANNEL_SECRET",
+                     "CHANNEL_PUBLIC_KEYS"),
     "csr-ledger": _KIT,
     "enterprise": _KIT,
     "partnership": _KIT,
@@ -50,7 +51,7 @@ REQUIRED: dict[str, tuple[str, ...]] = {
 #: Of those, the secrets: they come from a Secret (Kubernetes) or the operator's environment (compose), never from
 #: a value written in a deployment file.
 SECRETS = frozenset({"DATABASE_URL", "REGISTRY_MASTER_SECRET", "DCI_SIGNING_KEY", "CHANNEL_SECRET",
-                     "TLOG_SIGNING_KEY"})
+                     "TLOG_SIGNING_KEY", "CHANNEL_PUBLIC_KEYS"})
 SERVICES = tuple(REQUIRED)
 ONE_SHOT = frozenset({"migrate", "kafka-topics"})
 
@@ -59,6 +60,10 @@ def _sample_secret(name: str) -> str:
     """What a secret store (or CloudNativePG, for a database `uri`) hands over for `name`: well-formed, random."""
     if name in ("DATABASE_URL", "uri"):
         return f"postgresql://gotong:{secrets.token_urlsafe(16)}@db-rw.gotong:5432/gotong"
+    if name == "CHANNEL_PUBLIC_KEYS":  # public, but the operator's to give: set with the Secrets
+        raw = Ed25519PrivateKey.generate().public_key().public_bytes(serialization.Encoding.Raw,
+                                                                      serialization.PublicFormat.Raw)
+        return json.dumps({"channel.simulator|k1": base64.b64encode(raw).decode()})
     if name == "TLOG_SIGNING_KEY":
         return Ed25519PrivateKey.generate().private_bytes(
             serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()).decode()

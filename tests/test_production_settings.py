@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import json
 import secrets
 import tomllib
 from pathlib import Path
@@ -22,7 +23,7 @@ SERVICES = discover_services()
 KIT = {"DATABASE_URL", "KAFKA_BOOTSTRAP_SERVERS", "JWKS_URL", "JWT_ISSUER", "JWT_AUDIENCE"}
 OWN = {
     "registry": {"REGISTRY_MASTER_SECRET", "DCI_SIGNING_KEY", "CIVIL_REGISTRY"},
-    "disbursement": {"EMBEDDED_CHANNEL", "CHANNEL_URL", "CALLBACK_BASE_URL", "CHANNEL_SECRET"},
+    "disbursement": {"EMBEDDED_CHANNEL", "CHANNEL_URL", "CALLBACK_BASE_URL", "CHANNEL_SECRET", "CHANNEL_PUBLIC_KEYS"},
     "canvas-projector": {"TLOG_SIGNING_KEY"},
     "csr-ledger": set(),
     "enterprise": set(),
@@ -40,6 +41,13 @@ def _pem() -> str:
         serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()).decode()
 
 
+def _channel_keys() -> str:
+    """CHANNEL_PUBLIC_KEYS: the payment channel's Ed25519 public key by `<sender_id>|<key id>`."""
+    raw = Ed25519PrivateKey.generate().public_key().public_bytes(serialization.Encoding.Raw,
+                                                                  serialization.PublicFormat.Raw)
+    return json.dumps({"bank.example.co.id|2026-01": base64.b64encode(raw).decode()})
+
+
 def production_env() -> dict[str, str]:
     """Everything production needs, as a secret store would hand it over."""
     return {
@@ -50,6 +58,7 @@ def production_env() -> dict[str, str]:
         "REGISTRY_MASTER_SECRET": _b64(32), "DCI_SIGNING_KEY": _b64(32), "CIVIL_REGISTRY": "simulator",
         "EMBEDDED_CHANNEL": "false", "CHANNEL_URL": "https://channel.example.co.id/g2p",
         "CALLBACK_BASE_URL": "https://disbursement.example.go.id", "CHANNEL_SECRET": _b64(32),
+        "CHANNEL_PUBLIC_KEYS": _channel_keys(),
         "TLOG_SIGNING_KEY": _pem(),
     }
 

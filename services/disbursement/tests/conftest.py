@@ -12,10 +12,11 @@ from gotong_contracts.registry import HouseholdChanged
 
 from disbursement.adapters import channel as channel_adapter
 from disbursement.adapters import replica
+from disbursement.adapters.g2p_signature import raw_public_key
 from disbursement.bootstrap import create_app
 from disbursement.config import Settings
 from disbursement.entrypoints.state import service
-from disbursement.simulator import Channel, ChannelConfig, create_simulator, deliver_due
+from disbursement.simulator import Channel, ChannelConfig, create_simulator, deliver_due, new_signer
 from gotong.api.app import runtime
 from gotong.testing.tokens import TokenIssuer
 
@@ -98,11 +99,13 @@ class Env:
 
 @pytest.fixture
 async def env(database_url, kafka_bootstrap):
+    signer = new_signer()  # the channel's key: the service trusts its public half, as CHANNEL_PUBLIC_KEYS says
     settings = Settings(database_url=database_url, kafka_bootstrap_servers=kafka_bootstrap, relay_enabled=False,
                         consume_registry=False, consume_csr_ledger=False, dispatch_enabled=False,
-                        embedded_channel=False, channel_url="http://channel", callback_base_url="http://disbursement")
+                        embedded_channel=False, channel_url="http://channel", callback_base_url="http://disbursement",
+                        channel_public_keys={signer.kid: raw_public_key(signer.key.public_key())})
     app = create_app(settings)
-    sim = create_simulator(ChannelConfig(delay_s=0), with_delivery=False)
+    sim = create_simulator(ChannelConfig(delay_s=0), signer=signer, with_delivery=False)
     async with app.router.lifespan_context(app):
         app.state.token_verifier = ISSUER.verifier()
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app=sim), base_url="http://channel") as cc, \

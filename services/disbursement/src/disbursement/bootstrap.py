@@ -12,24 +12,26 @@ from contextlib import AbstractAsyncContextManager
 from pathlib import Path
 
 import httpx
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from fastapi import FastAPI
 
 from disbursement.adapters.channel import dispatch
+from disbursement.adapters.g2p_signature import Signer, load_or_create_key, trusted_keys
 from disbursement.adapters.projections import projectors
 from disbursement.adapters.shipped import shipped_programs
 from disbursement.application.cycles import cycles, pay_released
-from disbursement.application.payments import payments
+from disbursement.application.payments import forget_expired_callbacks, payments
 from disbursement.application.programs import define_program, programs
 from disbursement.application.publishing import publish_contract
 from disbursement.config import VERSION, Settings
 from disbursement.demo import load_demo
 from disbursement.entrypoints import state as st
 from disbursement.entrypoints.api import g2p
-from disbursement.entrypoints.api.routes import public, router
+from disbursement.entrypoints.api.routes import router
 from disbursement.entrypoints.cli import cycle, disbursement
 from disbursement.entrypoints.consumers.csr import csr_consumer
 from disbursement.entrypoints.consumers.registry import registry_consumer
-from disbursement.simulator import ChannelConfig, create_simulator, deliver
+from disbursement.simulator import ChannelConfig, create_simulator, deliver, new_signer
 from gotong.api.app import create_app as create_kit_app
 from gotong.api.app import runtime
 from gotong.api.periodic import periodic
@@ -96,7 +98,8 @@ async def embedded_channel(app: FastAPI) -> AsyncIterator[None]:
 
 
 async def payment_jobs(app: FastAPI) -> None:
-    """Every few seconds: instruct households cleared from review, then send instructions to the channel."""
+    """Every few seconds: instruct households cleared from review, then send instructions to the channel; and
+    let the callbacks' replay guard forget the messages whose signatures expired."""
     rt, state = runtime(app), st.service(app)
     try:
         await pay_released(rt.units)
@@ -104,6 +107,19 @@ async def payment_jobs(app: FastAPI) -> None:
         log.warning("instructing cleared holds failed: %s", type(err).__name__)
     assert state.channel_client is not None
     await dispatch(rt.database, state.settings, state.channel_client)
+    async with rt.units.begin() as uow:
+        await forget_expired_callbacks(uow, state.settings.g2p_clock_skew_s)
+
+
+def callback_keys(settings: Settings) -> tuple[dict[str, Ed25519PublicKey], Signer | None]:
+    """The channel keys callbacks must be signed with (CHANNEL_PUBLIC_KEYS), and in local mode the simulator's
+    development signer: its key is made once in CHANNEL_DEV_KEY_PATH and trusted when no keys are configured or
+    the simulator is embedded. Production never gets here without CHANNEL_PUBLIC_KEYS (`check_production`)."""
+    keys = trusted_keys(settings.channel_public_keys or {})
+    if settings.gotong_env != "local" or (keys and not settings.embedded_channel):
+        return keys, None
+    dev = new_signer(load_or_create_key(Path(settings.channel_dev_key_path)))
+    return {**keys, **dev.trusted()}, dev
 
 
 def create_app(settings: Settings | None = None, *, clock: Clock = SYSTEM_CLOCK) -> FastAPI:
@@ -122,13 +138,15 @@ def create_app(settings: Settings | None = None, *, clock: Clock = SYSTEM_CLOCK)
     if settings.embedded_channel:
         hooks.append(embedded_channel)
     app = create_kit_app(settings, title="Gotong disbursement", version=VERSION, description=DESCRIPTION,
-                         routers=[router, public, g2p.router], lifespan_hooks=hooks, projectors=projectors,
+                         routers=[router, g2p.router], lifespan_hooks=hooks, projectors=projectors,
                          clock=clock,
                          contract_mapper=publish_contract)
-    state = st.Service(settings)
+    keys, dev_signer = callback_keys(settings)
+    state = st.Service(settings, callback_keys=keys)
     if settings.embedded_channel:
         sim = create_simulator(ChannelConfig(secret=settings.channel_secret, failure_rate=0.02, return_rate=0.01,
-                                             wrong_amount_rate=0.005, delay_s=1.0), with_delivery=False)
+                                             wrong_amount_rate=0.005, delay_s=1.0), signer=dev_signer,
+                               with_delivery=False)
         state.embedded_channel = sim.state.channel
         state.channel_client = httpx.AsyncClient(transport=httpx.ASGITransport(app=sim), timeout=30)
         app.mount("/channel", sim)  # GET /channel/ledger shows what it paid
@@ -145,4 +163,5 @@ service = ServiceSpec(
     demo_data=load_demo,
     cli=(cycle, disbursement),
     consumes=(events_topic("registry"), events_topic("csr-ledger")),
+    environment=lambda root: {"CHANNEL_DEV_KEY_PATH": str(root / "g2p" / "channel-dev-key.pem")},
 )

@@ -4,7 +4,8 @@ It acknowledges `disburse` messages at once and posts `on-disburse` callbacks la
 of failure, return (paid, then given back) and wrong amounts, and a delay. Like a real channel it pays a
 reference id once: a repeated instruction gets the first outcome again, never a second payout. Outcomes
 are drawn from a hash of the reference id and the seed, so a run can be repeated. Callbacks that cannot be
-delivered (the service is down) are retried until they are.
+delivered (the service is down) are retried until they are, each try a new message freshly signed with the
+channel's Ed25519 key (the spec's `MsgSignature`); the service trusts that key's public half.
 
 Run: `gotong cycle simulator --port 8112 --failure-rate 0.05 --return-rate 0.02 --wrong-amount-rate 0.01`.
 """
@@ -15,17 +16,20 @@ import asyncio
 import contextlib
 import hashlib
 import logging
+import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field, ValidationError
 from uuid6 import uuid7
 
 from disbursement.adapters import g2p
+from disbursement.adapters.g2p_signature import Signer
 
 log = logging.getLogger("disbursement.simulator")
 
@@ -37,9 +41,18 @@ class ChannelConfig(BaseModel):
     delay_s: float = Field(default=0.2, ge=0)
     return_delay_s: float = Field(default=0.5, ge=0)
     seed: int = 1
+    #: Verifies the instructions the service sends (HMAC, shared with the service).
     secret: str = "gotong-local-channel-key"
-    sender_id: str = "channel.simulator"
     callback_batch: int = 500
+
+
+#: The simulator's G2P sender id: the first part of its signatures' kidId.
+SENDER_ID = "channel.simulator"
+
+
+def new_signer(key: Ed25519PrivateKey | None = None, key_id: str | None = None) -> Signer:
+    """How the simulator signs its callbacks: with `key` (e.g. the local development key), or a new one."""
+    return Signer(key or Ed25519PrivateKey.generate(), SENDER_ID, key_id=key_id)
 
 
 @dataclass
@@ -65,6 +78,7 @@ class Outbox:
 @dataclass
 class Channel:
     config: ChannelConfig
+    signer: Signer = field(default_factory=new_signer)
     payouts: dict[str, Payout] = field(default_factory=dict)
     outbox: list[Outbox] = field(default_factory=list)
     duplicates: int = 0
@@ -127,10 +141,12 @@ class Channel:
             self.payouts[o.item["returned_of"]].returned = True
 
 
-def create_simulator(config: ChannelConfig | None = None, *, with_delivery: bool = True) -> FastAPI:
-    """The channel's app; `with_delivery` runs its callback loop in the app's lifespan (a mounted app has
-    none, so whoever mounts it runs `deliver`)."""
-    channel = Channel(config or ChannelConfig())
+def create_simulator(config: ChannelConfig | None = None, *, signer: Signer | None = None,
+                     with_delivery: bool = True) -> FastAPI:
+    """The channel's app; `signer` signs its callbacks (a new key if none: read `app.state.channel.signer` to
+    trust it); `with_delivery` runs its callback loop in the app's lifespan (a mounted app has none, so whoever
+    mounts it runs `deliver`)."""
+    channel = Channel(config or ChannelConfig(), signer or new_signer())
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -234,15 +250,14 @@ async def deliver_due(channel: Channel, client: httpx.AsyncClient, *, everything
 
 async def _post(client: httpx.AsyncClient, channel: Channel, uri: str, action: str,
                 items: list[dict[str, Any]]) -> bool:
-    cfg = channel.config
     header = {"version": g2p.VERSION, "message_id": str(uuid7()), "message_ts": g2p.now_ts(), "action": action,
               "status": "succ", "total_count": len(items), "completed_count": len(items),
-              "sender_id": cfg.sender_id, "is_msg_encrypted": False}
+              "sender_id": channel.signer.sender_id, "is_msg_encrypted": False}
     response = {"transaction_id": str(uuid7()), "disbursements_status": items}
     message: dict[str, Any] = response if action == "on-disburse" else {
         "transaction_id": response["transaction_id"], "correlation_id": str(uuid7()),
         "txnstatus_response": {"txn_type": "on-disburse", "txn_status": response}}
-    body = g2p.sign({"header": header, "message": message}, cfg.secret, cfg.sender_id)
+    body = channel.signer.sign({"header": header, "message": message}, int(time.time()))
     try:
         r = await client.post(uri, json=body)
         return r.status_code < 300

@@ -165,4 +165,17 @@ reconciliation_exceptions = Table(
     Index("exceptions_open", "cycle_id", postgresql_where=text("status = 'open'")),
 )
 
+# The replay guard of the channel's callbacks: a signed message is accepted once, in the transaction that applies it.
+g2p_callbacks = Table(
+    "g2p_callbacks", metadata,
+    Column("sender_id", Text, primary_key=True),
+    Column("message_id", Text, primary_key=True),
+    Column("action", Text, nullable=False),
+    Column("digest", Text, nullable=False, comment="BLAKE-512 of the signed header+message"),
+    Column("expires_at", DateTime(timezone=True), nullable=False, comment="the signature's expires"),
+    Column("received_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Index("g2p_callbacks_expiry", "expires_at"),
+    comment="every accepted G2P callback once: a replayed (sender_id, message_id) is refused",
+)
+
 __all__ = ["metadata"]

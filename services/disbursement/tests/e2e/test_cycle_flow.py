@@ -139,7 +139,8 @@ async def test_held_household_is_paid_when_cleared_and_never_twice(env):
     assert r.json()["summary"]["paid_amount"] == 1_800_000
     r = await env.post(f"/v1/cycles/{cid}/reconcile", env.ops)
     assert r.json()["status"] == "reconciled"
-    status = (await env.client.get("/v1/recipients/HH-REVIEW/programs")).json()
+    assert (await env.client.get("/v1/recipients/HH-REVIEW/programs")).status_code == 401
+    status = (await env.client.get("/v1/recipients/HH-REVIEW/programs", headers=env.ops)).json()
     assert status == {"household_ref": "HH-REVIEW", "programs": [
         {"program_code": "BPNT", "program_name": "Bantuan Pangan Non Tunai (Sembako)", "period": "2026-Q4",
          "status": "paid"}]}
@@ -211,11 +212,14 @@ async def test_entitlements_are_paged(env):
     assert [i["household_ref"] for i in r.json()["items"]] == ["HH-03", "HH-04"]
 
 
-async def test_the_embedded_channel_pays_in_the_background_as_under_gotong_up(database_url, kafka_bootstrap):
-    """The local default: the dispatcher and the simulator mounted at /channel run inside the app."""
+async def test_the_embedded_channel_pays_in_the_background_as_under_gotong_up(database_url, kafka_bootstrap,
+                                                                              tmp_path):
+    """The local default: the dispatcher and the simulator mounted at /channel run inside the app; the simulator
+    signs its callbacks with the development key made on first start, which the service trusts."""
+    key_path = tmp_path / "g2p" / "channel-dev-key.pem"
     settings = Settings(database_url=database_url, kafka_bootstrap_servers=kafka_bootstrap, relay_enabled=False,
                         consume_registry=False, consume_csr_ledger=False, auth_required=False,
-                        dispatch_interval_s=0.05)
+                        dispatch_interval_s=0.05, channel_dev_key_path=str(key_path))
     app = create_app(settings)
     async with app.router.lifespan_context(app):
         service(app).embedded_channel.config = ChannelConfig(delay_s=0.05)  # type: ignore[union-attr]
@@ -237,6 +241,7 @@ async def test_the_embedded_channel_pays_in_the_background_as_under_gotong_up(da
             assert view["payments"] == {"paid": {"count": 3, "amount": 1_800_000}}
             ledger = (await c.get("/channel/ledger")).json()
             assert len(ledger["payouts"]) == 3
+    assert key_path.is_file()  # kept for the next start and for `gotong cycle simulator`
 
 
 async def test_a_second_computation_of_the_same_cycle_is_refused_while_one_runs(env):

@@ -3,6 +3,7 @@ statuses and exceptions; reissue; duplicate callbacks and instructions never pay
 
 from __future__ import annotations
 
+import time
 from uuid import UUID
 
 from disbursement.adapters import channel, g2p
@@ -127,17 +128,21 @@ async def test_late_confirmations_are_asked_for_with_txn_status(env):
 
 
 async def test_callbacks_need_the_channel_signature(env):
-    body = {"header": {"message_id": "1", "message_ts": g2p.now_ts(), "action": "on-disburse", "status": "succ"},
+    body = {"header": {"message_id": "1", "message_ts": g2p.now_ts(), "action": "on-disburse", "status": "succ",
+                       "sender_id": env.channel.signer.sender_id},
             "message": {"transaction_id": "t", "disbursements_status": []}}
     r = await env.client.post("/g2p/on-disburse", json={**body, "signature": 'signature="bm9wZQ=="'})
     assert r.status_code == 401
     assert r.json()["message"]["error"]["code"] == "err.signature.invalid"
-    signed = g2p.sign(dict(body), env.app.state.settings.channel_secret, "channel")
+    r = await env.client.post("/g2p/on-disburse", json=body)
+    assert r.status_code == 401
+    assert r.json()["message"]["error"]["code"] == "err.signature.missing"
+    signed = env.channel.signer.sign(dict(body), int(time.time()))
     r = await env.client.post("/g2p/on-disburse", json=signed)
     assert r.status_code == 200
     assert r.json()["message"]["ack_status"] == "ACK"
-    bad = g2p.sign({"header": body["header"], "message": {"transaction_id": "t"}},
-                   env.app.state.settings.channel_secret, "channel")
+    bad = env.channel.signer.sign({"header": {**body["header"], "message_id": "2"},
+                                   "message": {"transaction_id": "t"}}, int(time.time()))
     r = await env.client.post("/g2p/on-disburse", json=bad)
     assert r.status_code == 400
     assert "disbursements_status" in r.json()["message"]["error"]["message"]

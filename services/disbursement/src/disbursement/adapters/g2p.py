@@ -2,8 +2,9 @@
 the `{signature, header, message}` envelope, `disburse`, `on-disburse`, `txn/status` and `txn/on-status`.
 
 Amounts travel as decimal strings (`"750000.00"`); payees are financial addresses by pseudonymous token
-(`token:<household_ref>@dtsen`) — the channel resolves the account, Gotong never holds one. Messages are
-signed with HMAC-SHA256 over the canonical JSON of header and message (the spec's `signature` string form).
+(`token:<household_ref>@dtsen`) — the channel resolves the account, Gotong never holds one. The channel signs
+its callbacks with Ed25519 as the spec says (`g2p_signature.py`); the instructions this service sends are still
+signed with HMAC-SHA256 (`sign`/`verify` below) over the canonical JSON of header and message.
 """
 
 from __future__ import annotations
@@ -153,7 +154,10 @@ def payee_fa(household_ref: str) -> str:
     return f"token:{household_ref}@dtsen"
 
 
-def ack(correlation_id: str, status: Literal["ACK", "NACK", "ERR"] = "ACK",
+AckStatus = Literal["ACK", "NACK", "ERR"]
+
+
+def ack(correlation_id: str, status: AckStatus = "ACK",
         error: dict[str, str] | None = None) -> dict[str, Any]:
     message: dict[str, Any] = {"ack_status": status, "timestamp": now_ts(), "correlation_id": correlation_id}
     if error:

@@ -5,9 +5,12 @@ concurrent report of the same outcome changes nothing."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
 
+from disbursement.adapters.callbacks import ReceivedCallbacks
 from disbursement.adapters.g2p import DisbursementStatus, amount_rupiah, split_reference
 from disbursement.adapters.tables import PaymentTable
 from disbursement.application.cycles import cycles
@@ -60,6 +63,32 @@ async def record_reports(uow: UnitOfWork, statuses: list[DisbursementStatus]) ->
         if payment.pending_events:
             await uow.save(payment)
     return outcome
+
+
+@dataclass(frozen=True)
+class SignedCallback:
+    """Who sent a verified callback and which message it is: what the replay guard remembers."""
+
+    sender_id: str
+    message_id: str
+    action: str
+    digest: str
+    expires_at: datetime
+
+
+async def record_callback(uow: UnitOfWork, callback: SignedCallback,
+                          statuses: list[DisbursementStatus]) -> dict[str, int] | None:
+    """Apply a verified callback's reports once: None, changing nothing, when this message was accepted before
+    (a replay: the same signed message sent again, on this replica or another)."""
+    if not await uow.adapter(ReceivedCallbacks).record(callback.sender_id, callback.message_id, callback.action,
+                                                       callback.digest, callback.expires_at):
+        return None
+    return await record_reports(uow, statuses)
+
+
+async def forget_expired_callbacks(uow: UnitOfWork, skew_s: int) -> int:
+    """The replay guard need not remember callbacks whose signature expired: a replay of one is refused as such."""
+    return await uow.adapter(ReceivedCallbacks).forget_expired(uow.clock.now() - timedelta(seconds=skew_s + 60))
 
 
 async def reissue(uow: UnitOfWork, payment_id: UUID, by: str) -> dict[str, Any]:

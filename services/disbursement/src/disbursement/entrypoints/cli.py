@@ -245,17 +245,36 @@ def reconcile(ctx: click.Context, cycle_id: str) -> None:
 @click.option("--wrong-amount-rate", default=0.005, show_default=True)
 @click.option("--delay", default=0.5, show_default=True, help="Seconds before the on-disburse callback.")
 @click.option("--seed", default=1, show_default=True)
-@click.option("--secret", envvar="CHANNEL_SECRET", default="gotong-local-channel-key", show_default=False)
+@click.option("--secret", envvar="CHANNEL_SECRET", default="gotong-local-channel-key", show_default=False,
+              help="Verifies the service's instructions (HMAC shared with it).")
+@click.option("--signing-key", envvar="CHANNEL_SIGNING_KEY", default=None, show_default=False,
+              help="The Ed25519 private key (PEM) that signs the callbacks; else --signing-key-path.")
+@click.option("--signing-key-path", envvar="CHANNEL_DEV_KEY_PATH", default=".gotong/g2p/channel-dev-key.pem",
+              show_default=True, help="A file holding that key, made if missing (the service trusts it locally).")
+@click.option("--key-id", envvar="CHANNEL_KEY_ID", default=None,
+              help="The unique key id in the signatures' kidId (default: the key's RFC 7638 thumbprint).")
+@click.option("--show-keys", is_flag=True, help="Print the CHANNEL_PUBLIC_KEYS value for the service and exit.")
 def simulator(host: str, port: int, failure_rate: float, return_rate: float, wrong_amount_rate: float,
-              delay: float, seed: int, secret: str) -> None:
-    """Run the payment channel simulator (G2P Connect disburse) in this process."""
+              delay: float, seed: int, secret: str, signing_key: str | None, signing_key_path: str,
+              key_id: str | None, show_keys: bool) -> None:
+    """Run the payment channel simulator (G2P Connect disburse) in this process. It prints the
+    CHANNEL_PUBLIC_KEYS value that makes a service trust its callbacks."""
+    from pathlib import Path
+
     import uvicorn
 
-    from disbursement.simulator import ChannelConfig, create_simulator
+    from disbursement.adapters.g2p_signature import load_or_create_key, load_private_key, raw_public_key
+    from disbursement.simulator import ChannelConfig, create_simulator, new_signer
 
+    key = load_private_key(signing_key.encode(), "CHANNEL_SIGNING_KEY") if signing_key else \
+        load_or_create_key(Path(signing_key_path))
+    signer = new_signer(key, key_id)
+    click.echo("CHANNEL_PUBLIC_KEYS=" + json.dumps({signer.kid: raw_public_key(key.public_key())}))
+    if show_keys:
+        return
     config = ChannelConfig(failure_rate=failure_rate, return_rate=return_rate, wrong_amount_rate=wrong_amount_rate,
                            delay_s=delay, seed=seed, secret=secret)
-    uvicorn.run(create_simulator(config), host=host, port=port, log_config=None, access_log=False)
+    uvicorn.run(create_simulator(config, signer=signer), host=host, port=port, log_config=None, access_log=False)
 
 
 # -- on the service database ------------------------------------------------------------------------------------

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, cast
 
 import httpx
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from disbursement.config import Settings
 from disbursement.simulator import Channel
@@ -18,6 +19,8 @@ class Service:
     channel_client: httpx.AsyncClient | None = None
     #: The simulator mounted at /channel (local use), if any.
     embedded_channel: Channel | None = None
+    #: The channel's public keys its callbacks must be signed with, by `{sender_id}|{unique key id}`.
+    callback_keys: dict[str, Ed25519PublicKey] = field(default_factory=dict)
 
 
 def service(app: Any) -> Service:

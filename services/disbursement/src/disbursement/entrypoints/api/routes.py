@@ -1,5 +1,5 @@
 """The ops API: programs, eligibility explanations and dry runs, cycles (maker–checker), payments,
-reconciliation exceptions, reports; plus the public recipient status."""
+reconciliation exceptions, reports, and a household's programs (read scope)."""
 
 from __future__ import annotations
 
@@ -28,7 +28,6 @@ from gotong.api.ratelimit import rate_limit
 from gotong.application.uow import UnitOfWork
 
 router = APIRouter(prefix="/v1", tags=["disbursement"])
-public = APIRouter(prefix="/v1", tags=["public"])
 Writer = Annotated[Principal, require_scopes("disbursement:write")]
 Approver = Annotated[Principal, require_scopes("disbursement:approve")]
 READ = [require_scopes("disbursement:read")]
@@ -224,7 +223,10 @@ async def approval_to_payment(rt: RuntimeDep) -> list[dict[str, Any]]:
     return await read(rt, q.approval_to_payment)
 
 
-@public.get("/recipients/{household_ref}/programs", dependencies=[rate_limit("recipient-status", 600)],
-            summary="Public status check: programs a household received and their period, nothing else")
+# Not public: who received what is personal data about a household, and a reference in a receipt or a letter is
+# no proof of being that household (DESIGN.md: the public "is my aid coming?" check is the registry's).
+@router.get("/recipients/{household_ref}/programs",
+            dependencies=[*READ, rate_limit("recipient-status", 600)], responses=problem_responses(401, 403),
+            summary="Status check (read scope): programs a household received and their period, nothing else")
 async def recipient_programs(household_ref: Annotated[str, Path(max_length=100)], rt: RuntimeDep) -> dict[str, Any]:
     return await read(rt, q.recipient_programs, household_ref)
