@@ -29,6 +29,7 @@ from registry.demo import load_demo
 from registry.entrypoints.api.deps import LifespanHook, RegistryState, registry_state
 from registry.entrypoints.api.public import FastStatusCheck, fast_status_lifespan, public_router
 from registry.entrypoints.api.routes import router
+from registry.entrypoints.api.status_page import status_page_router
 from registry.entrypoints.cli import registry
 from registry.entrypoints.cli_household import household
 from registry.entrypoints.consumers.disbursement import disbursement_consumer
@@ -72,7 +73,8 @@ def create_app(settings: Settings | None = None, deps: Deps | None = None) -> Fa
         hooks.append(_disbursement_consumers)
     hooks.append(_installed_parts)
     app = create_kit_app(settings, title="Gotong registry", version=VERSION, description=DESCRIPTION,
-                         routers=[router, public_router(settings.status_check_per_minute)],
+                         routers=[router, public_router(settings.status_check_per_minute),
+                                  status_page_router(settings.status_check_per_minute)],
                          lifespan_hooks=tuple(hooks), projectors=projectors,
                          contract_mapper=publish_contract)
     state = RegistryState(deps, projectors)
@@ -92,6 +94,7 @@ service = ServiceSpec(
     port=8101,
     demo_data=with_sandbox(load_demo),  # and the DCI sandbox ministry client, its keys printed
     cli=(registry, household),
+    public_page="/cek-status",
     consumes=(events_topic("disbursement"),),
     # Finer scopes (see entrypoints/api/routes.py): officers register, verify, read personal data for a stated
     # purpose and propose ranking runs; supervisors also approve them (`registry:approve`, never their own),

@@ -29,6 +29,9 @@ class Settings(KitSettings):
     civil_mismatch_rate: float = Field(default=0.01, ge=0, le=1, description="Dukcapil simulator: mismatches")
     civil_not_found_rate: float = Field(default=0.002, ge=0, le=1, description="Dukcapil simulator: unknown NIKs")
     status_check_per_minute: int = Field(default=30, ge=1, description="public status check limit per client address")
+    canvas_projector_url: str | None = Field(
+        default=None, description="CANVAS_PROJECTOR_URL, the transparency portal: the status page links each "
+                                  "payment to its receipt there (`gotong up` sets it)")
     consume_disbursement: bool = True
     #: The public check carries a country's traffic: counted by /metrics, not traced (set [] to trace it).
     otel_untraced_urls: list[str] = ["public/status-check"]

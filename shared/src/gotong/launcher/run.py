@@ -50,6 +50,7 @@ class Launch:
     bootstrap: str = ""
     topics: list[str] = field(default_factory=list)
     partitions: int = 6
+    peers: dict[str, str] = field(default_factory=dict)  # every service's base URL, by name
 
     def service_env(self, spec: ServiceSpec, auth_url: str) -> dict[str, str]:
         env = {k: v for k, v in os.environ.items() if not k.startswith("GOTONG_AUTH_CLIENTS")}
@@ -58,9 +59,16 @@ class Launch:
             "JWKS_URL": f"{auth_url}/.well-known/jwks.json", "JWT_ISSUER": auth_url,
             "PYTHONUNBUFFERED": "1", "GOTONG_STATE_DIR": str(self.state.root), "GOTONG_ENV": "local",
         })
+        # where the other services are (`REGISTRY_URL`, `CANVAS_PROJECTOR_URL`, …): a service's settings read them
+        env.update({peer_url_variable(name): url for name, url in self.peers.items()})
         if spec.environment is not None:
             env.update(spec.environment(self.state.root))
         return env
+
+
+def peer_url_variable(service: str) -> str:
+    """`canvas-projector` -> `CANVAS_PROJECTOR_URL`."""
+    return service.upper().replace("-", "_") + "_URL"
 
 
 def _settings(spec: ServiceSpec, launch: Launch) -> Any:
@@ -130,14 +138,14 @@ def up(launch: Launch, specs: dict[str, ServiceSpec] | None = None, ready_timeou
         asyncio.run(_prepare(specs, launch))
 
         clients = ensure_auth_files(state, specs.values())
+        launch.peers = {s.name: f"http://{launch.host}:{launch.ports.service(s)}" for s in specs.values()}
         auth_port = launch.ports.base
         auth_url = f"http://{launch.host}:{auth_port}"
         auth_env = {**os.environ, "PYTHONUNBUFFERED": "1", "GOTONG_AUTH_CLIENTS": json.dumps(
             [{"client_id": c["client_id"], "secret_sha256": hash_secret(c["client_secret"]), "scopes": c["scopes"],
               "description": c.get("description", "")} for c in clients]),
             "GOTONG_AUTH_AUDIENCES": ",".join(audience_of(name) for name in specs),
-            **sign_in_env(state, specs.values(), {s.name: f"http://{launch.host}:{launch.ports.service(s)}"
-                                                  for s in specs.values()})}
+            **sign_in_env(state, specs.values(), launch.peers)}
         auth = _start(launch, "auth", [sys.executable, "-m", "gotong.cli.main", "auth-server", "--host", launch.host,
                                        "--port", str(auth_port), "--state-dir", str(state.root)], auth_env, echo)
         _wait_ready(auth, f"{auth_url}/healthz", ready_timeout)
@@ -257,7 +265,7 @@ def _print_urls(echo: Any, urls: dict[str, str], auth_url: str, state: StateDir,
     for name, url in urls.items():
         page = specs[name].public_page if name in specs else None
         if page is not None:
-            echo(f"  {'public portal':<18} {url}{page}")
+            echo(f"  {'public: ' + name:<18} {url}{page}")
     echo(f"  {'token endpoint':<18} {auth_url}/oauth2/token  (client credentials: {state.clients_file})")
     users_file = state.auth / "users.json"
     if any(s.sign_in for s in specs.values()) and users_file.exists():

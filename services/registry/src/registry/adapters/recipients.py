@@ -14,10 +14,14 @@ class Recipients:
     def __init__(self, sql: Queryable) -> None:
         self.sql = sql
 
-    async def record(self, household_id: UUID, program_code: str, period: str, status: str) -> None:
+    async def record(self, household_id: UUID, program_code: str, period: str, status: str, *,
+                     amount: int | None = None, payment_id: str | None = None) -> None:
         await self.sql.execute(
-            "INSERT INTO recipients (household_id, program_code, period, status) VALUES ($1, $2, $3, $4) "
+            "INSERT INTO recipients (household_id, program_code, period, status, amount, payment_id) "
+            "VALUES ($1, $2, $3, $4, $6, $7) "
             "ON CONFLICT (household_id, program_code, period) DO UPDATE SET status = EXCLUDED.status, "
+            "amount = coalesce(EXCLUDED.amount, recipients.amount), "
+            "payment_id = coalesce(EXCLUDED.payment_id, recipients.payment_id), "
             "updated_at = now() WHERE $5 >= (CASE recipients.status WHEN 'instructed' THEN 1 WHEN 'failed' THEN 2 "
             "WHEN 'reissued' THEN 3 WHEN 'returned' THEN 4 WHEN 'paid' THEN 5 ELSE 0 END)",
-            household_id, program_code, period, status, RANK[status])
+            household_id, program_code, period, status, RANK[status], amount, payment_id)

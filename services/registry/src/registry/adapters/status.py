@@ -20,7 +20,8 @@ WITH hit AS (
     WHERE NOT $2 AND n.name_hash = $1 AND h.status = 'active'
     LIMIT 2),
 one AS (SELECT household_id FROM hit GROUP BY household_id HAVING (SELECT count(DISTINCT household_id) FROM hit) = 1)
-SELECT h.desil, coalesce((SELECT array_agg(r.program_code || '|' || r.period || '|' || r.status
+SELECT h.desil, coalesce((SELECT array_agg(r.program_code || '|' || r.period || '|' || r.status || '|'
+                                           || coalesce(r.amount::text, '') || '|' || coalesce(r.payment_id, '')
                                            ORDER BY r.period DESC, r.program_code)
                           FROM recipients r WHERE r.household_id = h.household_id), '{}') AS programs
 FROM households h JOIN one USING (household_id)

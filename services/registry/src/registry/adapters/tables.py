@@ -156,6 +156,8 @@ recipients = Table(
     Column("period", Text, primary_key=True),
     Column("status", Text, nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("amount", BigInteger, comment="rupiah of the payment's latest attempt"),
+    Column("payment_id", Text, comment="the payment's receipt reference in the transparency log"),
 )
 
 import_runs = Table(

@@ -41,10 +41,21 @@ class StatusQuery(BaseModel):
         return self
 
 
+class Received(BaseModel):
+    """One program in one period, as the disbursement service last reported it."""
+
+    program: str = Field(examples=["PKH"])
+    period: str = Field(examples=["2026-Q4"])
+    status: str = Field(examples=["paid"], description="instructed, paid, failed, reissued or returned")
+    amount: int | None = Field(default=None, description="rupiah", examples=[750000])
+    receipt: str | None = Field(default=None, description="the receipt reference: GET /v1/receipts/{receipt} on "
+                                                          "the transparency portal proves the payment")
+
+
 class StatusAnswer(BaseModel):
     found: bool
     desil: int | None = None
-    programs: list[dict[str, str]] = []
+    programs: list[Received] = []
     message: str
 
 
@@ -61,7 +72,11 @@ def lookup_key(keyring: KeyRing, query: StatusQuery) -> tuple[bytes, bool]:
 def answer(row: Any) -> StatusAnswer:
     if row is None:
         return NOT_FOUND  # none, or the same name twice in a village: ask for the NIK instead
-    programs = [dict(zip(("program", "period", "status"), p.split("|"), strict=True)) for p in row["programs"]]
+    programs = []
+    for item in row["programs"]:
+        program, period, status, amount, receipt = item.split("|")
+        programs.append(Received(program=program, period=period, status=status,
+                                 amount=int(amount) if amount else None, receipt=receipt or None))
     return StatusAnswer(found=True, desil=row["desil"], programs=programs, message="Terdaftar di DTSEN.")
 
 

@@ -1,6 +1,6 @@
 """Consumes `disbursement.events`: which programs a household received in which period, for the public
-status check. Only program code, period and status are kept (`recipients`, a replica: not rebuilt from the
-registry's own events)."""
+status check. Only program code, period, status, amount and the payment's receipt reference are kept
+(`recipients`, a replica: not rebuilt from the registry's own events)."""
 
 from __future__ import annotations
 
@@ -30,7 +30,8 @@ async def on_disbursement_event(conn: AsyncConnection, message: Delivered) -> No
     except ValueError:
         return  # not one of ours
     await Recipients(await Sql.over(conn)).record(household_id, payment.program_code, payment.period,
-                                                  payment.status)
+                                                  payment.status, amount=payment.amount,
+                                                  payment_id=payment.payment_id)
 
 
 def disbursement_consumer(app: Any) -> EventConsumer:

@@ -1,0 +1,165 @@
+"""`/cek-status`: the public status check as a page for citizens ("Cek status bantuan"), in Bahasa Indonesia
+and English, on a cheap phone, without JavaScript.
+
+Two ways to ask, as the API: the village (province → regency → district → village, each step a plain GET form)
+and the full name, or NIK and name. The NIK and name are POSTed, never put in a URL. The answer says in plain
+words whether the household is registered, its desil and what that means, each program and period with the
+amount and status and a link to the payment's receipt on the transparency portal, and what to do next.
+"Not found" and "the name does not match" are the same answer. Limited per client address (the connection's,
+never a forwarding header), with its own bucket beside the API's.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, Response
+from fastapi.templating import Jinja2Templates
+from pydantic import ValidationError
+
+from gotong.api.app import runtime
+from gotong.api.ratelimit import TokenBuckets
+from gotong.domain.errors import DomainError
+from registry.config import Settings
+from registry.entrypoints.api.deps import registry_state
+from registry.entrypoints.api.public import StatusAnswer, StatusQuery, check_status
+
+templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
+STYLE = (Path(__file__).parent / "templates" / "status.css").read_bytes()
+
+WORDS: dict[str, dict[str, str]] = {
+    "id": {
+        "title": "Cek status bantuan sosial", "lead": "Periksa apakah keluarga Anda terdaftar di DTSEN dan bantuan "
+        "apa yang sudah diterima. Nama dan NIK tidak disimpan di alamat halaman ini.",
+        "by_region": "Cari dengan wilayah dan nama", "by_nik": "Cari dengan NIK dan nama",
+        "province": "Provinsi", "regency": "Kabupaten/kota", "district": "Kecamatan", "village": "Desa/kelurahan",
+        "choose": "— pilih —", "next": "Lanjut", "name": "Nama lengkap (sesuai KTP)", "nik": "NIK (16 angka)",
+        "check": "Cek status", "found": "Terdaftar di DTSEN", "not_found": "Data tidak ditemukan",
+        "not_found_text": "Periksa kembali nama dan wilayah atau NIK. Nama harus sama dengan KTP. Jika keluarga Anda "
+        "belum terdaftar, Anda dapat mengusulkan pendaftaran melalui kantor desa/kelurahan.",
+        "desil": "Desil kesejahteraan", "desil_text": "Keluarga Anda termasuk kelompok {pct}% rumah tangga dengan "
+        "tingkat kesejahteraan terendah di Indonesia (desil {d} dari 10).",
+        "desil_aid": "Desil 1–4 dapat menjadi sasaran bantuan seperti PKH dan BPNT, sesuai aturan tiap program.",
+        "desil_none": "Belum ada peringkat kesejahteraan untuk keluarga ini.",
+        "programs": "Bantuan yang tercatat", "no_programs": "Belum ada bantuan yang tercatat untuk keluarga ini.",
+        "program": "Program", "period": "Periode", "amount": "Jumlah", "status": "Status", "receipt": "Bukti",
+        "see_receipt": "Unduh bukti", "verify": "Periksa keaslian bukti di portal transparansi",
+        "next_steps": "Langkah selanjutnya",
+        "object_office": "Data salah, atau bantuan tidak diterima? Sampaikan ke kantor desa/kelurahan atau Dinas "
+        "Sosial kabupaten/kota, dengan membawa KTP dan Kartu Keluarga.",
+        "again": "Cek lagi", "too_many": "Terlalu banyak permintaan",
+        "too_many_text": "Tunggu sekitar {s} detik, lalu coba lagi.", "invalid": "Periksa isian berikut",
+        "lang_other": "English", "lang_other_code": "en",
+        "paid": "Sudah dibayar", "instructed": "Sedang diproses", "failed": "Gagal dikirim; akan dikirim ulang",
+        "reissued": "Dikirim ulang", "returned": "Dikembalikan ke kas program",
+    },
+    "en": {
+        "title": "Check your social assistance", "lead": "Check whether your family is in the DTSEN register and "
+        "which assistance it has received. Your name and NIK are never put in this page's address.",
+        "by_region": "Search by region and name", "by_nik": "Search by NIK and name",
+        "province": "Province", "regency": "Regency/city", "district": "District", "village": "Village",
+        "choose": "— choose —", "next": "Next", "name": "Full name (as on the KTP)", "nik": "NIK (16 digits)",
+        "check": "Check status", "found": "Registered in DTSEN", "not_found": "Not found",
+        "not_found_text": "Check the name and the region or NIK again. The name must be as on the KTP. If your "
+        "family is not registered, you can ask for registration at the village office.",
+        "desil": "Welfare decile", "desil_text": "Your family is among the {pct}% of households with the lowest "
+        "welfare in Indonesia (decile {d} of 10).",
+        "desil_aid": "Deciles 1–4 can be eligible for assistance such as PKH and BPNT, by each program's rules.",
+        "desil_none": "This family has no welfare ranking yet.",
+        "programs": "Assistance on record", "no_programs": "No assistance is on record for this family yet.",
+        "program": "Program", "period": "Period", "amount": "Amount", "status": "Status", "receipt": "Receipt",
+        "see_receipt": "Download receipt", "verify": "Verify a receipt on the transparency portal",
+        "next_steps": "What next",
+        "object_office": "Wrong data, or assistance not received? Tell the village office or the regency's social "
+        "affairs office (Dinas Sosial), with your KTP and family card.",
+        "again": "Check again", "too_many": "Too many requests",
+        "too_many_text": "Wait about {s} seconds, then try again.", "invalid": "Please check",
+        "lang_other": "Bahasa Indonesia", "lang_other_code": "id",
+        "paid": "Paid", "instructed": "Being processed", "failed": "Failed; will be sent again",
+        "reissued": "Sent again", "returned": "Returned to the program",
+    },
+}
+FIELD_NAMES = {"name": "name", "nik": "nik", "village_code": "village", "": "name"}
+
+
+def _lang(value: str | None) -> str:
+    return value if value in WORDS else "id"
+
+
+def money(amount: int, lang: str) -> str:
+    digits = f"{amount:,}"
+    return "Rp\u00a0" + (digits.replace(",", ".") if lang == "id" else digits)
+
+
+def status_page_router(per_minute: int) -> APIRouter:
+    router = APIRouter(include_in_schema=False)
+    buckets = TokenBuckets(per_minute, max(1, per_minute // 6))
+
+    def regions_under(request: Request, code: str | None) -> list[tuple[str, str]]:
+        names = registry_state(request.app).deps.regions.names
+        depth = 0 if not code else code.count(".") + 1
+        prefix = "" if not code else code + "."
+        return sorted(((k, v) for k, v in names.items() if k.startswith(prefix) and k.count(".") == depth),
+                      key=lambda kv: kv[1])
+
+    def render(request: Request, lang: str, *, code: int = 200, **context: Any) -> HTMLResponse:
+        q = request.query_params
+        chosen = {level: q.get(level) or context.pop(level, None)
+                  for level in ("province", "regency", "district")}
+        known = registry_state(request.app).deps.regions.names
+        chosen = {k: v if v in known else None for k, v in chosen.items()}
+        if chosen["province"] is None or not (chosen["regency"] or "").startswith(chosen["province"] or "-"):
+            chosen["regency"] = None
+        if chosen["regency"] is None or not (chosen["district"] or "").startswith(chosen["regency"] or "-"):
+            chosen["district"] = None
+        lists = {"province": regions_under(request, None),
+                 "regency": regions_under(request, chosen["province"]) if chosen["province"] else [],
+                 "district": regions_under(request, chosen["regency"]) if chosen["regency"] else [],
+                 "village": regions_under(request, chosen["district"]) if chosen["district"] else []}
+        settings = runtime(request.app).settings
+        assert isinstance(settings, Settings)
+        response = templates.TemplateResponse(request, "status.html", {
+            "w": WORDS[lang], "lang": lang, "chosen": chosen, "lists": lists, "money": money,
+            "portal": (settings.canvas_projector_url or "").rstrip("/"), **context}, status_code=code)
+        response.headers["Cache-Control"] = "no-store"
+        return response
+
+    @router.get("/cek-status/style.css")
+    async def style() -> Response:
+        return Response(STYLE, media_type="text/css", headers={"Cache-Control": "public, max-age=3600"})
+
+    @router.get("/cek-status", response_class=HTMLResponse)
+    async def form(request: Request, lang: str | None = None) -> HTMLResponse:
+        return render(request, _lang(lang))
+
+    @router.post("/cek-status", response_class=HTMLResponse)
+    async def ask(request: Request, name: str = Form(""), nik: str = Form(""), village_code: str = Form(""),
+                  lang: str = Form("id")) -> HTMLResponse:
+        language = _lang(lang)
+        client = request.client.host if request.client else "unknown"
+        allowed, _, reset = buckets.take(client)
+        if not allowed:
+            response = render(request, language, code=429, limited=max(1, round(reset)))
+            response.headers["Retry-After"] = str(max(1, round(reset)))
+            return response
+        village = village_code.strip() or None
+        parts = village.split(".") if village else []
+        keep: dict[str, Any] = {"province": ".".join(parts[:1]) or None, "regency": ".".join(parts[:2]) or None,
+                "district": ".".join(parts[:3]) or None}
+        try:
+            query = StatusQuery(name=name.strip(), nik=nik.strip() or None, village_code=village)
+            answer: StatusAnswer = await check_status(request, query)
+        except ValidationError as err:
+            fields = sorted({FIELD_NAMES.get(str(e["loc"][0]) if e["loc"] else "", "name") for e in err.errors()})
+            return render(request, language, code=422, invalid=fields, **keep)
+        except DomainError as err:
+            return render(request, language, code=422, invalid=[FIELD_NAMES.get(err.field or "", "village")],
+                          **keep)
+        return render(request, language, answer=answer, **keep)
+
+    return router
+
+
+__all__ = ["WORDS", "money", "status_page_router"]
