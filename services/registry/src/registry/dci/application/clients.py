@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
+from cryptography.exceptions import UnsupportedAlgorithm
 from pydantic import BaseModel, ConfigDict, Field
 
 from gotong.application.uow import UnitOfWork
@@ -64,7 +65,7 @@ class ClientRevoke(BaseModel):
 def _key(k: KeyIn, i: int) -> tuple[str, dict[str, Any]]:
     try:
         key = load_public_key(k.public_key)
-    except (ValueError, TypeError, KeyError) as err:
+    except (ValueError, TypeError, KeyError, UnsupportedAlgorithm) as err:
         raise ValidationFailed("not an Ed25519 public key (OKP JWK, PEM or base64 of 32 bytes)",
                                field=f"keys.{i}.public_key" if i >= 0 else "key.public_key") from err
     return k.key_id or thumbprint(key), public_jwk(key)

@@ -16,7 +16,6 @@ from fastapi.responses import JSONResponse
 from uuid6 import uuid7
 
 from gotong.api.app import runtime
-from gotong.api.problem import problem_responses
 from registry.dci.adapters.callbacks import CallbackRefused
 from registry.dci.application import handlers
 from registry.dci.application.context import Dci, Received, now_iso
@@ -33,7 +32,22 @@ from registry.dci.domain.schemas import (
 from registry.dci.entrypoints.inbound import dci, receive
 
 router = APIRouter(prefix="/dci", tags=["DCI (ministries)"])
-ERRORS = problem_responses(400, 401, 403, 409)
+_HTTP_ERROR = {"type": "object", "required": ["errors"], "properties": {"errors": {"type": "array", "items": {
+    "type": "object", "properties": {"code": {"type": "string"}, "message": {"type": "string"}}}}}}
+_NACK = {"type": "object", "properties": {"message": {"type": "object", "properties": {
+    "ack_status": {"type": "string", "enum": ["ACK", "NACK", "ERR"]}, "timestamp": {"type": "string"},
+    "error": {"type": "object", "properties": {"code": {"type": "string"}, "message": {"type": "string"}}},
+    "correlation_id": {"type": "string"}}}, "header": {"type": "object", "properties": {
+        "status": {"type": "string"}, "status_reason_code": {"type": "string"},
+        "status_reason_message": {"type": "string"}}}}}
+#: Refusals in the DCI YAML's own shapes, `application/json` (see `entrypoints.responses`): 401, 403 and 5xx
+#: are `HttpErrorResponse`; the others the path's `default` (the acknowledgement, or a sync answer's header).
+ERRORS: dict[int | str, dict[str, Any]] = {
+    **{s: {"description": "HttpErrorResponse", "content": {"application/json": {"schema": _HTTP_ERROR}}}
+       for s in (401, 403, 500, 503)},
+    **{s: {"description": "refused: the acknowledgement with ack_status ERR/NACK, or on a sync path the answer's "
+           "header with status rjct", "content": {"application/json": {"schema": _NACK}}}
+       for s in (400, 409, 413, 422, 429)}}
 SEARCH, SUBSCRIBE = "dci:search", "dci:subscribe"
 
 
