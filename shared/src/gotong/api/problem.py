@@ -189,15 +189,17 @@ LIST_PROBLEMS = problem_responses(401, 403)
 
 
 def _problem_content(doc: dict[str, Any]) -> dict[str, Any]:
-    """FastAPI puts a response model's schema under application/json; a problem is application/problem+json."""
+    """FastAPI puts a response model's schema under the route's media type; a problem is application/problem+json."""
     for item in doc.get("paths", {}).values():
         for op in item.values():
             if not isinstance(op, dict):
                 continue
             for answer in op.get("responses", {}).values():
                 content = answer.get("content", {})
-                if PROBLEM_JSON in content and "application/json" in content:
-                    schema = content.pop("application/json").get("schema")
+                if PROBLEM_JSON not in content:
+                    continue
+                for media_type in [m for m in content if m != PROBLEM_JSON]:  # the route's own (JSON, text)
+                    schema = content.pop(media_type).get("schema")
                     if schema and not content[PROBLEM_JSON].get("schema"):
                         content[PROBLEM_JSON]["schema"] = schema
     return doc

@@ -16,6 +16,7 @@ from fastapi import APIRouter, Request
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from gotong.api.answers import Answer
 from gotong.api.app import runtime
 from gotong.api.problem import problem_responses
 from gotong.api.ratelimit import TokenBuckets, rate_limit
@@ -39,6 +40,11 @@ class StatusQuery(BaseModel):
         if (self.village_code is None) == (self.nik is None):
             raise ValueError("give either village_code or nik, with the name")
         return self
+
+
+class Region(Answer):
+    code: str = Field(examples=["32.04"])
+    name: str = Field(examples=["KAB. BANDUNG"])
 
 
 class Received(BaseModel):
@@ -170,7 +176,8 @@ def public_router(per_minute: int) -> APIRouter:
     async def status_check(query: StatusQuery, request: Request) -> StatusAnswer:
         return await check_status(request, query)
 
-    @router.get("/regions/{code}", summary="Region choices for the form: children of a province/regency/district")
+    @router.get("/regions/{code}", response_model=list[Region], responses=problem_responses(422),
+                summary="Region choices for the form: children of a province/regency/district")
     async def region_children(code: str, state: RegistryDep) -> list[dict[str, str]]:
         depth = code.count(".") + 1 if code != "0" else 0
         if depth > 3:

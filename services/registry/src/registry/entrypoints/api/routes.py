@@ -19,10 +19,11 @@ from uuid import UUID
 
 from fastapi import APIRouter, Path, Query
 
+from gotong.api.answers import Listing
 from gotong.api.app import RuntimeDep
 from gotong.api.auth import Principal, require_scopes
 from gotong.api.idempotency import CommandDep
-from gotong.api.problem import problem_responses
+from gotong.api.problem import LIST_PROBLEMS, READ_PROBLEMS, problem_responses
 from gotong.domain.bounds import INT32_MAX, INT64_MAX
 from registry.adapters.households import HouseholdReads
 from registry.adapters.ranking import RankingProposals
@@ -31,6 +32,7 @@ from registry.application import commands as c
 from registry.application import queries as q
 from registry.application import ranking as rk
 from registry.domain.model import Attributes, HouseholdIn
+from registry.entrypoints.api import answers as a
 from registry.entrypoints.api.deps import DepsDep
 
 router = APIRouter(prefix="/v1", tags=["registry"])
@@ -49,14 +51,14 @@ ReviewId = Annotated[int, Path(ge=1, le=INT64_MAX)]
 
 
 
-
-@router.post("/households", status_code=201, responses=WRITE_ERRORS,
+@router.post("/households", response_model=a.HouseholdSummary, status_code=201, responses=WRITE_ERRORS,
              summary="Register a household (Kartu Keluarga) with its members; verified automatically")
 async def register(body: HouseholdIn, cmd: CommandDep, deps: DepsDep, _: Registrar) -> Any:
     return await cmd.execute(lambda uow: c.register_household(uow, deps, body), status_code=201)
 
 
-@router.get("/households", dependencies=READ, summary="Households (non-personal view), filtered")
+@router.get("/households", response_model=Listing[a.HouseholdView], dependencies=READ, responses=LIST_PROBLEMS,
+            summary="Households (non-personal view), filtered")
 async def list_households(rt: RuntimeDep, village: Annotated[str | None, Query(pattern=r"^[\d.]+$")] = None,
                           verification: str | None = None, desil: Annotated[int | None, Query(ge=1, le=10)] = None,
                           limit: Limit = 50, offset: Offset = 0) -> dict[str, Any]:
@@ -65,28 +67,29 @@ async def list_households(rt: RuntimeDep, village: Annotated[str | None, Query(p
                                   limit=limit, offset=offset)
 
 
-@router.get("/households/{household_id}", dependencies=READ, responses=problem_responses(404),
+@router.get("/households/{household_id}", response_model=a.HouseholdView, dependencies=READ, responses=READ_PROBLEMS,
             summary="A household without personal data: members by reference, verification, desil")
 async def get_household(household_id: UUID, rt: RuntimeDep) -> dict[str, Any]:
     async with rt.database.read() as sql:
         return await q.household(HouseholdReads(sql), household_id)
 
 
-@router.get("/households/{household_id}/history", dependencies=READ, responses=problem_responses(404),
+@router.get("/households/{household_id}/history", response_model=list[a.HistoryEntry], dependencies=READ,
+            responses=READ_PROBLEMS,
             summary="The household's event stream (personal fields shown as sealed)")
 async def get_history(household_id: UUID, rt: RuntimeDep) -> list[dict[str, Any]]:
     async with rt.database.read() as sql:
         return await q.history(HouseholdReads(sql), household_id)
 
 
-@router.get("/households/{household_id}/desil", dependencies=READ, responses=problem_responses(404),
+@router.get("/households/{household_id}/desil", response_model=a.DesilOn, dependencies=READ, responses=READ_PROBLEMS,
             summary="The desil in force on a date, with the snapshot and rule version")
 async def get_desil(household_id: UUID, rt: RuntimeDep, on: date) -> dict[str, Any]:
     async with rt.database.read() as sql:
         return await q.desil_as_of(HouseholdReads(sql), household_id, on)
 
 
-@router.get("/households/{household_id}/personal", responses=problem_responses(401, 403, 404, 409),
+@router.get("/households/{household_id}/personal", response_model=a.PersonalData, responses=WRITE_ERRORS,
             summary="Decrypt personal data for a stated purpose; the read is recorded")
 async def get_personal(household_id: UUID, rt: RuntimeDep, deps: DepsDep, who: PersonalReader,
                        purpose: Annotated[str, Query(min_length=3, max_length=200, description=(
@@ -98,82 +101,87 @@ async def get_personal(household_id: UUID, rt: RuntimeDep, deps: DepsDep, who: P
                                      client_id=who.client_id, purpose=purpose, channel="ops-api")
 
 
-@router.post("/households/{household_id}/members", status_code=201, responses=WRITE_ERRORS,
+@router.post("/households/{household_id}/members", response_model=a.MemberAdded, status_code=201,
+             responses=WRITE_ERRORS,
              summary="Add a member (birth, moved in)")
 async def add_member(household_id: UUID, body: c.AddMember, cmd: CommandDep, deps: DepsDep, _: Registrar) -> Any:
     return await cmd.execute(lambda uow: c.add_member(uow, deps, household_id, body), status_code=201)
 
 
-@router.post("/households/{household_id}/members/{member_ref}/leave", responses=WRITE_ERRORS,
+@router.post("/households/{household_id}/members/{member_ref}/leave", response_model=a.HouseholdSummary,
+             responses=WRITE_ERRORS,
              summary="A member moved out or is removed")
 async def member_leave(household_id: UUID, member_ref: str, body: c.MemberLeaves, cmd: CommandDep,
                        deps: DepsDep, _: Registrar) -> Any:
     return await cmd.execute(lambda uow: c.member_left(uow, deps, household_id, member_ref, body))
 
 
-@router.post("/households/{household_id}/members/{member_ref}/death", responses=WRITE_ERRORS,
+@router.post("/households/{household_id}/members/{member_ref}/death", response_model=a.HouseholdSummary,
+             responses=WRITE_ERRORS,
              summary="Record a member's death")
 async def member_death(household_id: UUID, member_ref: str, body: c.RecordDeath, cmd: CommandDep,
                        deps: DepsDep, _: Registrar) -> Any:
     return await cmd.execute(lambda uow: c.record_death(uow, deps, household_id, member_ref, body))
 
 
-@router.post("/households/{household_id}/corrections", responses=WRITE_ERRORS,
+@router.post("/households/{household_id}/corrections", response_model=a.HouseholdSummary, responses=WRITE_ERRORS,
              summary="Correct personal data, relations or region; re-verified")
 async def correct(household_id: UUID, body: c.Correction, cmd: CommandDep, deps: DepsDep, _: Registrar) -> Any:
     return await cmd.execute(lambda uow: c.correct(uow, deps, household_id, body))
 
 
-@router.put("/households/{household_id}/attributes", responses=WRITE_ERRORS,
+@router.put("/households/{household_id}/attributes", response_model=a.HouseholdSummary, responses=WRITE_ERRORS,
             summary="Update the socio-economic attributes (used by the next ranking)")
 async def attributes(household_id: UUID, body: Attributes, cmd: CommandDep, deps: DepsDep, _: Registrar) -> Any:
     return await cmd.execute(lambda uow: c.update_attributes(uow, deps, household_id, body))
 
 
-@router.post("/households/{household_id}/merge", responses=WRITE_ERRORS,
+@router.post("/households/{household_id}/merge", response_model=a.HouseholdSummary, responses=WRITE_ERRORS,
              summary="Merge another household into this one (its members join; it ceases)")
 async def merge(household_id: UUID, body: c.Merge, cmd: CommandDep, deps: DepsDep, _: Registrar) -> Any:
     return await cmd.execute(lambda uow: c.merge(uow, deps, household_id, body))
 
 
-@router.post("/households/{household_id}/split", responses=WRITE_ERRORS,
+@router.post("/households/{household_id}/split", response_model=a.HouseholdSplit, responses=WRITE_ERRORS,
              summary="Members leave to form a new household (new Kartu Keluarga); both re-verified")
 async def split(household_id: UUID, body: c.Split, cmd: CommandDep, deps: DepsDep, _: Registrar) -> Any:
     return await cmd.execute(lambda uow: c.split(uow, deps, household_id, body))
 
 
-@router.post("/households/{household_id}/erasure", responses=WRITE_ERRORS,
+@router.post("/households/{household_id}/erasure", response_model=a.HouseholdErased, responses=WRITE_ERRORS,
              summary="Erase personal data on request (UU PDP 27/2022): crypto-shred, history stays")
 async def erase(household_id: UUID, body: c.Erase, cmd: CommandDep, _: Eraser) -> Any:
     return await cmd.execute(lambda uow: c.erase(uow, household_id, body))
 
 
-@router.get("/reviews", dependencies=READ, summary="The verification review queue")
+@router.get("/reviews", response_model=Listing[a.Review], dependencies=READ, responses=LIST_PROBLEMS,
+            summary="The verification review queue")
 async def reviews(rt: RuntimeDep, status: Annotated[str | None, Query(pattern="^(open|proposed|decided)$")] = None,
                   limit: Limit = 50, offset: Offset = 0) -> dict[str, Any]:
     async with rt.database.read() as sql:
         return await q.review_queue(ReviewQueue(sql), status, limit, offset)
 
 
-@router.post("/reviews/{review_id}/proposal", responses=WRITE_ERRORS, summary="Maker: propose a decision")
+@router.post("/reviews/{review_id}/proposal", response_model=a.ReviewAnswer, responses=WRITE_ERRORS,
+             summary="Maker: propose a decision")
 async def propose(review_id: ReviewId, body: c.Proposal, cmd: CommandDep, deps: DepsDep, who: Verifier) -> Any:
     return await cmd.execute(lambda uow: c.propose_review(uow, deps, review_id, who.subject, body))
 
 
-@router.post("/reviews/{review_id}/approval", responses=WRITE_ERRORS,
+@router.post("/reviews/{review_id}/approval", response_model=a.ReviewAnswer, responses=WRITE_ERRORS,
              summary="Checker: approve (or send back) another officer's proposal")
 async def approve(review_id: ReviewId, cmd: CommandDep, who: Approver,
                   approve: Annotated[bool, Query(description="false sends the proposal back")] = True) -> Any:
     return await cmd.execute(lambda uow: c.approve_review(uow, review_id, who.subject, approve))
 
 
-@router.post("/households/{household_id}/review", responses=WRITE_ERRORS,
+@router.post("/households/{household_id}/review", response_model=a.ReviewReopened, responses=WRITE_ERRORS,
              summary="Reopen the review of a household a review rejected (appeal, new evidence)")
 async def reopen_review(household_id: UUID, body: c.Reopen, cmd: CommandDep, who: Verifier) -> Any:
     return await cmd.execute(lambda uow: c.reopen_review(uow, household_id, who.subject, body))
 
 
-@router.post("/rankings", status_code=202, responses=WRITE_ERRORS,
+@router.post("/rankings", response_model=a.RankingRunView, status_code=202, responses=WRITE_ERRORS,
              summary="Maker: propose a welfare ranking run for a quarter (applied once another officer approves)")
 async def propose_ranking(cmd: CommandDep, who: Ranker, on: date | None = None,
                           rule_version: str | None = None) -> Any:
@@ -181,7 +189,8 @@ async def propose_ranking(cmd: CommandDep, who: Ranker, on: date | None = None,
                              status_code=202)
 
 
-@router.get("/rankings", dependencies=READ, summary="Ranking runs: proposed, approved, rejected")
+@router.get("/rankings", response_model=Listing[a.RankingRunView], dependencies=READ, responses=LIST_PROBLEMS,
+            summary="Ranking runs: proposed, approved, rejected")
 async def ranking_runs(rt: RuntimeDep,
                        status: Annotated[str | None, Query(pattern="^(proposed|approved|rejected)$")] = None,
                        limit: Limit = 50, offset: Offset = 0) -> dict[str, Any]:
@@ -189,26 +198,28 @@ async def ranking_runs(rt: RuntimeDep,
         return await rk.ranking_runs(RankingProposals(sql), status, limit, offset)
 
 
-@router.get("/rankings/{run_id}", dependencies=READ, responses=problem_responses(404), summary="A ranking run")
+@router.get("/rankings/{run_id}", response_model=a.RankingRunView, dependencies=READ, responses=READ_PROBLEMS,
+            summary="A ranking run")
 async def ranking_run(run_id: UUID, rt: RuntimeDep) -> dict[str, Any]:
     async with rt.database.read() as sql:
         return await rk.ranking_run(RankingProposals(sql), run_id)
 
 
-@router.post("/rankings/{run_id}/approve", responses=WRITE_ERRORS,
+@router.post("/rankings/{run_id}/approve", response_model=a.RankingRunView, responses=WRITE_ERRORS,
              summary="Checker: approve another officer's ranking run; the PMT score and desil (nationally and per "
                      "province) are computed and applied now")
 async def approve_ranking(run_id: UUID, cmd: CommandDep, who: Approver) -> Any:
     return await cmd.execute(lambda uow: rk.approve_ranking(uow, run_id, who.subject))
 
 
-@router.post("/rankings/{run_id}/reject", responses=WRITE_ERRORS,
+@router.post("/rankings/{run_id}/reject", response_model=a.RankingRunView, responses=WRITE_ERRORS,
              summary="Checker: reject another officer's ranking run (it never ranks anyone)")
 async def reject_ranking(run_id: UUID, body: rk.RejectRanking, cmd: CommandDep, who: Approver) -> Any:
     return await cmd.execute(lambda uow: rk.reject_ranking(uow, run_id, who.subject, body))
 
 
-@router.get("/audit/personal-reads", dependencies=AUDIT, summary="Who read whose personal data, and why")
+@router.get("/audit/personal-reads", response_model=Listing[a.PersonalRead], dependencies=AUDIT,
+            responses=LIST_PROBLEMS, summary="Who read whose personal data, and why")
 async def personal_reads(rt: RuntimeDep, household_id: UUID | None = None, actor: str | None = None,
                          limit: Limit = 50, offset: Offset = 0) -> dict[str, Any]:
     async with rt.database.read() as sql:
