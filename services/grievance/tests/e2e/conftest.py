@@ -65,10 +65,11 @@ def owners() -> Owners:
 
 
 def settings(database_url: str, kafka_bootstrap: str, **over: Any) -> Settings:
-    return Settings(database_url=database_url, kafka_bootstrap_servers=kafka_bootstrap, relay_enabled=False,
-                    public_per_minute=60, grievance_token_url="http://auth.test/oauth2/token",
-                    grievance_client_id="grievance", grievance_client_secret="s3cret",
-                    registry_url="http://registry.test", disbursement_url="http://disbursement.test", **over)
+    given: dict[str, Any] = {
+        "relay_enabled": False, "public_per_minute": 60, "grievance_token_url": "http://auth.test/oauth2/token",
+        "grievance_client_id": "grievance", "grievance_client_secret": "s3cret",
+        "registry_url": "http://registry.test", "disbursement_url": "http://disbursement.test", **over}
+    return Settings(database_url=database_url, kafka_bootstrap_servers=kafka_bootstrap, **given)
 
 
 @pytest.fixture
