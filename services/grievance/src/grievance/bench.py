@@ -1,0 +1,125 @@
+"""`gotong bench grievance`: cases submitted concurrently through the public API of a real server process
+(uvicorn, PostgreSQL, the broker), each with its own Idempotency-Key; cases/s and latency percentiles."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import socket
+import subprocess
+import sys
+import time
+from uuid import uuid4
+
+import click
+import httpx
+import orjson
+from sqlalchemy import make_url, text
+
+from gotong.bench.harness import Report, Result, Timer, console, servers
+from gotong.db import create_engine, drop_database
+from gotong.messaging.topics import dlq_topic, ensure_topics, events_topic
+from gotong.migrations import migrate
+from grievance.bootstrap import service
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _request(i: int) -> bytes:
+    body = orjson.dumps({
+        "kind": "payment_complaint" if i % 3 == 0 else "sanggah",
+        "category": "not_received" if i % 3 == 0 else ("inclusion" if i % 2 else "desil"),
+        "region_code": f"32.{73 + i % 5:02d}.01.{1001 + i % 50}", "subject_ref": str(uuid4()),
+        "anonymous": i % 3 != 0 and i % 4 == 0,
+        "details": {"description": f"Pengaduan nomor {i}: bantuan tidak sesuai", "names": ["Warga Contoh"]},
+        "reporter": {"name": "Pelapor Contoh", "phone": "081200000000"}})
+    return (b"POST /public/cases HTTP/1.1\r\nHost: bench\r\nContent-Type: application/json\r\n"
+            b"Idempotency-Key: " + uuid4().hex.encode() + b"\r\nContent-Length: " + str(len(body)).encode()
+            + b"\r\n\r\n" + body)
+
+
+async def submit_load(base: str, requests: int, concurrency: int) -> list[float]:
+    """`requests` submissions over `concurrency` keep-alive HTTP/1.1 connections (a few lines of raw asyncio, so
+    that the client is not what gets measured)."""
+    host, port = base.removeprefix("http://").split(":")
+    prepared = [_request(i) for i in range(requests)]
+    latencies: list[float] = []
+    counter = iter(range(requests))
+
+    async def worker() -> None:
+        reader, writer = await asyncio.open_connection(host, int(port))
+        try:
+            for i in counter:
+                t0 = time.perf_counter()
+                writer.write(prepared[i])
+                head = await reader.readuntil(b"\r\n\r\n")
+                length = int(head.lower().split(b"content-length:")[1].split(b"\r\n")[0])
+                await reader.readexactly(length)
+                latencies.append(time.perf_counter() - t0)
+                if not head.startswith(b"HTTP/1.1 201"):
+                    raise RuntimeError(f"submission answered {head.split(b' ')[1].decode()}")
+        finally:
+            writer.close()
+
+    await asyncio.gather(*(worker() for _ in range(concurrency)))
+    return latencies
+
+
+async def bench_grievance(cases: int, concurrency: int) -> Report:
+    report = Report("gotong bench grievance")
+    with servers() as srv:
+        url = make_url(srv.database_url).set(database=f"bench_grievance_{uuid4().hex[:8]}").render_as_string(False)
+        await migrate(service, url)
+        topic = events_topic("grievance")
+        await ensure_topics(srv.kafka_bootstrap, [topic, dlq_topic(topic)])
+        port = _free_port()
+        env = {**os.environ, "DATABASE_URL": url, "KAFKA_BOOTSTRAP_SERVERS": srv.kafka_bootstrap,
+               "AUTH_REQUIRED": "false", "PUBLIC_PER_MINUTE": "1000000000", "RATE_LIMIT_PER_MINUTE": "1000000000",
+               "RATE_LIMIT_BURST": "1000000000", "LOG_LEVEL": "WARNING", "SLA_INTERVAL_S": "3600",
+               "FOLLOW_UP_INTERVAL_S": "3600"}
+        server = subprocess.Popen(  # noqa: ASYNC220 - started once, before the measured part
+            [sys.executable, "-m", "uvicorn", "--factory", "grievance.bootstrap:create_app", "--port", str(port),
+             "--log-level", "warning", "--no-access-log"], env=env)
+        engine = create_engine(url, pool_size=1)
+        try:
+            base = f"http://127.0.0.1:{port}"
+            async with httpx.AsyncClient(base_url=base) as probe:
+                for _ in range(300):
+                    with contextlib.suppress(httpx.HTTPError):
+                        if (await probe.get("/readyz")).status_code == 200:
+                            break
+                    await asyncio.sleep(0.1)
+            await submit_load(base, min(500, cases), concurrency)  # warm up
+            with Timer() as t:
+                latencies = await submit_load(base, cases, concurrency)
+            async with engine.connect() as conn:
+                stored = (await conn.execute(text("SELECT count(*) FROM cases"))).scalar_one()
+            latencies.sort()
+            report.add(Result(f"public submissions over HTTP ({concurrency} concurrent)", cases, t.seconds,
+                              "cases"))
+            p50, p99 = latencies[len(latencies) // 2] * 1000, latencies[int(len(latencies) * 0.99)] * 1000
+            console.print(f"  {stored:,} cases stored (with the warm-up); latency p50 {p50:.1f} ms, p99 {p99:.1f} ms")
+        finally:
+            server.terminate()
+            server.wait(10)
+            await engine.dispose()
+            await drop_database(url)
+    report.print()
+    rate = report.results[f"public submissions over HTTP ({concurrency} concurrent)"].rate
+    met = rate >= 500 and p99 < 200
+    console.print(f"goal >= 500 cases/s with p99 < 200 ms: {'met' if met else 'NOT met'} "
+                  f"({rate:,.0f}/s, p99 {p99:.1f} ms)")
+    return report
+
+
+@click.command("grievance")
+@click.option("--cases", default=10_000, show_default=True)
+@click.option("--concurrency", default=32, show_default=True, help="keep-alive connections of the load client")
+def grievance(cases: int, concurrency: int) -> None:
+    """Public case submissions: cases/s and p99 latency through the HTTP API."""
+    asyncio.run(bench_grievance(cases, concurrency))
