@@ -163,7 +163,8 @@ async def test_callbacks_wait_for_a_client_not_known_yet_and_stop_only_for_a_rev
     r = await client.post(CLIENTS, headers=_admin("add"), json=_entry(later, callback_base=f"{callbacks.origin}/bpom"))
     assert r.status_code == 201, r.text
     await callbacks.wait_for("/bpom/registry/notify", timeout=30)
-    assert (await _outbox(client, "c-later"))["status"] == "delivered"
+    await eventually(lambda: _outbox(client, "c-later"), lambda r: r["status"] == "delivered",
+                     what="the delivery recorded")
 
     r = await client.post(f"{CLIENTS}/kemensos/revoke", headers=_admin("revoke"), json={"reason": "MoU expired"})
     assert r.status_code == 200, r.text
