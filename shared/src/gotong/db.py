@@ -7,13 +7,28 @@ import orjson
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
+_POSTGRES_SCHEMES = ("postgres", "postgresql")
+
+
+def sqlalchemy_url(url: str) -> str:
+    """The URL the kit's engines take: a PostgreSQL URL with asyncpg as its driver, whatever driver it named.
+
+    `DATABASE_URL=postgresql://...` (what libpq, psql and hosted databases hand out) would otherwise let
+    SQLAlchemy pick psycopg, which refuses asyncpg's connect arguments and has no `raw_driver` the kit uses.
+    Anything that is not PostgreSQL is returned as given, so the engine names the problem."""
+    scheme, sep, rest = url.partition("://")
+    if not sep or scheme.partition("+")[0] not in _POSTGRES_SCHEMES:
+        return url
+    return "postgresql+asyncpg://" + rest
+
 
 def create_engine(url: str, *, pool_size: int = 10, echo: bool = False, pre_ping: bool = False) -> AsyncEngine:
     # No pre-ping by default: with asyncpg it costs three round trips per checkout (begin, ping, rollback), as
     # much as a whole command. Dropped connections surface as errors the relay/consumers retry, and the pool
     # recycles connections before servers or proxies time them out.
     return create_async_engine(
-        url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=pre_ping, pool_recycle=1800, echo=echo,
+        sqlalchemy_url(url), pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=pre_ping, pool_recycle=1800,
+        echo=echo,
         connect_args={"server_settings": {"application_name": "gotong"}},
         json_serializer=lambda obj: orjson.dumps(obj).decode(), json_deserializer=orjson.loads,
     )

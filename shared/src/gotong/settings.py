@@ -8,6 +8,8 @@ from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import make_url
 
+from gotong.db import sqlalchemy_url
+
 _PLACEHOLDERS = {"changeme", "secret", "change-me", "password", ""}
 
 
@@ -54,11 +56,7 @@ class KitSettings(BaseSettings):
     @field_validator("database_url")
     @classmethod
     def _sqlalchemy_asyncpg(cls, v: str) -> str:
-        if v.startswith("postgres://"):
-            v = "postgresql://" + v[len("postgres://"):]
-        if v.startswith("postgresql://"):
-            v = "postgresql+asyncpg://" + v[len("postgresql://"):]
-        return v
+        return sqlalchemy_url(v)
 
     @property
     def service_database_url(self) -> str:
