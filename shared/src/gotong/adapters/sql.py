@@ -1,8 +1,11 @@
 """SQL inside one transaction, for a service's `adapters/` only: application code never sees a connection.
 
-`Database.transaction()` drives the transaction on the asyncpg connection itself (one round trip to begin, one
-to commit) while SQLAlchemy, in autocommit mode on the same connection, runs Core statements inside it. Both
-through public APIs: SQLAlchemy's `get_raw_connection()` and asyncpg's `Connection.transaction()`.
+`Database.transaction()` takes a connection from the engine's pool and drives the transaction on the asyncpg
+connection itself (one round trip to begin, one to commit). A SQLAlchemy connection over the same connection, in
+autocommit mode so that Core statements run inside that transaction, is made only when a caller asks for one
+(`Sql.run`, `Sql.connection`): an append or a tracking update never pays for it. Public APIs only: SQLAlchemy's
+`AsyncEngine.raw_connection()`, `Connection(engine, connection)` and `AsyncConnection(engine, connection)`, and
+asyncpg's `Connection.transaction()`.
 """
 
 from __future__ import annotations
@@ -14,8 +17,10 @@ from typing import Any
 import asyncpg
 import orjson
 from sqlalchemy import Executable
-from sqlalchemy.engine import Result
+from sqlalchemy.engine import Connection, Result
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy.pool import PoolProxiedConnection
+from sqlalchemy.util import greenlet_spawn
 
 
 async def raw_driver(conn: AsyncConnection) -> asyncpg.Connection:
@@ -33,10 +38,12 @@ def jsonb(value: Any) -> Any:
 class Sql:
     """One open transaction: asyncpg's fast calls and SQLAlchemy Core on the same connection."""
 
-    __slots__ = ("_conn", "driver")
+    __slots__ = ("_conn", "_lease", "driver")
 
-    def __init__(self, conn: AsyncConnection, driver: asyncpg.Connection) -> None:
+    def __init__(self, conn: AsyncConnection | None, driver: asyncpg.Connection, *,
+                 lease: _Lease | None = None) -> None:
         self._conn = conn
+        self._lease = lease
         self.driver = driver
 
     @classmethod
@@ -46,12 +53,15 @@ class Sql:
 
     @property
     def connection(self) -> AsyncConnection:
-        """The SQLAlchemy connection (for Core statements built with `sqlalchemy`)."""
+        """The SQLAlchemy connection (for Core statements built with `sqlalchemy`), made on first use."""
+        if self._conn is None:
+            assert self._lease is not None
+            self._conn = self._lease.sqlalchemy()
         return self._conn
 
     async def run(self, statement: Executable, params: Any = None) -> Result[Any]:
         """A SQLAlchemy Core statement (or `text()`), inside this transaction."""
-        return await self._conn.execute(statement, params)
+        return await self.connection.execute(statement, params)
 
     async def fetch(self, query: str, *args: Any) -> list[asyncpg.Record]:
         rows: list[asyncpg.Record] = await self.driver.fetch(query, *args)
@@ -81,6 +91,38 @@ class Sql:
             yield
 
 
+class _Lease:
+    """A connection taken from the engine's pool for one block; the SQLAlchemy connection over it is made only
+    when asked for (it costs as much as a small statement)."""
+
+    __slots__ = ("_autocommit", "_conn", "driver", "raw")
+
+    def __init__(self, autocommit: AsyncEngine, raw: PoolProxiedConnection) -> None:
+        self._autocommit = autocommit
+        self.raw = raw
+        self.driver: asyncpg.Connection = raw.driver_connection
+        self._conn: AsyncConnection | None = None
+
+    def sqlalchemy(self) -> AsyncConnection:
+        if self._conn is None:
+            # On the autocommit engine: its `engine_connect` hook puts the pooled connection in autocommit (the
+            # transaction is asyncpg's) and has the pool undo that when the connection goes back.
+            sync = Connection(self._autocommit.sync_engine, connection=self.raw)
+            self._conn = AsyncConnection(self._autocommit, sync)
+        return self._conn
+
+    def sql(self) -> Sql:
+        return Sql(None, self.driver, lease=self)
+
+    async def release(self) -> None:
+        if self.driver.is_closed():  # the server went away: the pool must not hand this connection out again
+            await greenlet_spawn(self.raw.invalidate)
+        if self._conn is not None:
+            await self._conn.close()  # returns `raw` to the pool
+        else:
+            await greenlet_spawn(self.raw.close)
+
+
 class Database:
     """A service database: transactions for writers, snapshots for readers."""
 
@@ -96,14 +138,22 @@ class Database:
         return self._autocommit_engine
 
     @asynccontextmanager
+    async def _lease(self) -> AsyncIterator[_Lease]:
+        lease = _Lease(self._autocommit, await self.engine.raw_connection())
+        try:
+            yield lease
+        finally:
+            await lease.release()
+
+    @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Sql]:
         """Commits when the block ends, rolls back when it raises."""
-        async with self._autocommit.connect() as conn:
-            driver = await raw_driver(conn)
+        async with self._lease() as lease:
+            driver = lease.driver
             transaction = driver.transaction()
             await transaction.start()
             try:
-                yield Sql(conn, driver)
+                yield lease.sql()
             except BaseException:
                 if not driver.is_closed():
                     await transaction.rollback()
@@ -113,12 +163,12 @@ class Database:
     @asynccontextmanager
     async def read(self) -> AsyncIterator[Sql]:
         """One consistent read-only snapshot (REPEATABLE READ), rolled back at the end."""
-        async with self._autocommit.connect() as conn:
-            driver = await raw_driver(conn)
+        async with self._lease() as lease:
+            driver = lease.driver
             transaction = driver.transaction(isolation="repeatable_read", readonly=True)
             await transaction.start()
             try:
-                yield Sql(conn, driver)
+                yield lease.sql()
             finally:
                 if not driver.is_closed():
                     await transaction.rollback()
@@ -126,5 +176,5 @@ class Database:
     @asynccontextmanager
     async def statement(self) -> AsyncIterator[Sql]:
         """No transaction: each statement commits alone (reads of one row, advisory locks, DDL)."""
-        async with self._autocommit.connect() as conn:
-            yield Sql(conn, await raw_driver(conn))
+        async with self._lease() as lease:
+            yield lease.sql()

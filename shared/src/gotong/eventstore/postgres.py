@@ -66,6 +66,21 @@ FROM unnest($4::uuid[], $5::text[], $6::int2[], $7::jsonb[], $8::timestamptz[], 
 RETURNING version
 """
 
+# One event, the common command: plain parameters (no arrays to encode and unnest), one round trip.
+_INSERT_ONE = """
+INSERT INTO events (stream_id, stream_type, version, event_id, event_type, schema_version, data, occurred_at,
+                    correlation_id, causation_id, actor, idempotency_key, traceparent)
+VALUES ($1, $3, $2 + 1, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
+"""
+
+_APPEND_ONE = """
+INSERT INTO events (stream_id, stream_type, version, event_id, event_type, schema_version, data, occurred_at,
+                    correlation_id, causation_id, actor, idempotency_key, traceparent)
+SELECT $1, $3, $2 + 1, $4, $5, $6, $7::jsonb, $8, $9, $10, $11, $12, $13
+FROM (SELECT version, tx_id FROM events WHERE stream_id = $1 ORDER BY version DESC LIMIT 1) AS last
+WHERE last.version = $2 AND last.tx_id <= pg_current_xact_id()
+"""
+
 _CHECK_BATCH = """
 SELECT b.s FROM unnest($1::uuid[], $2::int[]) AS b(s, exp)
 WHERE NOT EXISTS (
@@ -149,22 +164,32 @@ class PostgresEventStoreTx:
     ) -> int:
         if not events:
             return expected_version
-        driver = await self._driver()
-        args: list[list[Any]] = [[] for _ in range(10)]
-        for e in events:
-            m = e.metadata
-            for i, value in enumerate((e.event_id, e.event_type, e.schema_version, dumps(e.data), e.occurred_at,
-                                       m.correlation_id, m.causation_id, m.actor, m.idempotency_key,
-                                       m.traceparent)):
-                args[i].append(value)
+        driver = self.sql.driver
         try:
-            rows = await driver.fetch(_CREATE if expected_version == 0 else _APPEND, stream_id, expected_version,
-                                      stream_type, *args)
+            if len(events) == 1:
+                e = events[0]
+                m = e.metadata
+                status = await driver.execute(
+                    _INSERT_ONE if expected_version == 0 else _APPEND_ONE, stream_id, expected_version, stream_type,
+                    e.event_id, e.event_type, e.schema_version, dumps(e.data), e.occurred_at, m.correlation_id,
+                    m.causation_id, m.actor, m.idempotency_key, m.traceparent)
+                appended = status != "INSERT 0 0"
+            else:
+                args: list[list[Any]] = [[] for _ in range(10)]
+                for e in events:
+                    m = e.metadata
+                    for i, value in enumerate((e.event_id, e.event_type, e.schema_version, dumps(e.data),
+                                               e.occurred_at, m.correlation_id, m.causation_id, m.actor,
+                                               m.idempotency_key, m.traceparent)):
+                        args[i].append(value)
+                rows = await driver.fetch(_CREATE if expected_version == 0 else _APPEND, stream_id,
+                                          expected_version, stream_type, *args)
+                appended = bool(rows)
         except asyncpg.UniqueViolationError as err:
             if expected_version == 0 and err.constraint_name == "events_pkey":
                 raise WrongExpectedVersion(stream_id, 0) from err  # the stream exists already
             raise _conflict(err, stream_id) from err
-        if not rows:
+        if not appended:
             actual = await driver.fetchval(
                 "SELECT coalesce(max(version), 0) FROM events WHERE stream_id = $1", stream_id)
             if actual == expected_version:  # a younger transaction appended first; our order would invert
