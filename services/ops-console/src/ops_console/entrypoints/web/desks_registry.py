@@ -1,0 +1,85 @@
+"""The registry desk: the verification review queue (propose; decide as another officer) and a household's
+non-personal detail, with personal data only after the officer states a purpose (the registry records it)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+from uuid import UUID
+
+from fastapi import APIRouter, Path, Query, Request
+from fastapi.responses import Response
+
+from ops_console.adapters.owners import OwnerRefused
+from ops_console.entrypoints.web.officer import OfficerDep, checked_form
+from ops_console.entrypoints.web.owners import PAGE, act, field, owner, refused
+from ops_console.entrypoints.web.render import page
+
+router = APIRouter(include_in_schema=False)
+ReviewId = Annotated[int, Path(ge=1, le=2**63 - 1)]
+ReviewStatus = Annotated[str | None, Query(pattern="^(open|proposed|decided)?$")]
+
+
+def reason_names(reasons: Any) -> list[str]:
+    names = []
+    for r in reasons or []:
+        if isinstance(r, dict):
+            names.append(str(r.get("reason") or r.get("code") or r.get("kind") or "-"))
+        else:
+            names.append(str(r))
+    return names
+
+
+@router.get("/reviews")
+async def reviews(request: Request, officer: OfficerDep, status: ReviewStatus = None,
+                  reason: Annotated[str | None, Query(max_length=60)] = None,
+                  offset: Annotated[int, Query(ge=0, le=2**31 - 1)] = 0) -> Response:
+    try:
+        found = await owner(request, officer, "registry").get("/v1/reviews", status=status, limit=PAGE,
+                                                              offset=offset)
+    except OwnerRefused as err:
+        return refused(request, officer, err)
+    items = [{**r, "reason_names": reason_names(r.get("reasons"))} for r in found.get("items", [])]
+    reasons = sorted({n for r in items for n in r["reason_names"]})
+    if reason:
+        items = [r for r in items if reason in r["reason_names"]]
+    return page(request, "reviews.html", officer=officer, items=items, total=found.get("total", 0), offset=offset,
+                page_size=PAGE, status=status or "", reason=reason or "", reasons=reasons)
+
+
+@router.post("/reviews/{review_id}/propose")
+async def propose(request: Request, officer: OfficerDep, review_id: ReviewId) -> Response:
+    form = await checked_form(request, officer)
+    body = {"decision": field(form, "decision"), "note": field(form, "note")}
+    return await act(request, officer, "registry", f"/v1/reviews/{review_id}/proposal", body=body,
+                     back="/reviews")
+
+
+@router.post("/reviews/{review_id}/decide")
+async def decide(request: Request, officer: OfficerDep, review_id: ReviewId) -> Response:
+    form = await checked_form(request, officer)
+    approve = "true" if field(form, "approve") != "false" else "false"
+    return await act(request, officer, "registry", f"/v1/reviews/{review_id}/approval", params={"approve": approve},
+                     back="/reviews")
+
+
+@router.get("/households/{household_id}")
+async def household(request: Request, officer: OfficerDep, household_id: UUID) -> Response:
+    try:
+        found = await owner(request, officer, "registry").get(f"/v1/households/{household_id}")
+    except OwnerRefused as err:
+        return refused(request, officer, err)
+    return page(request, "household.html", officer=officer, h=found, household_id=household_id, personal=None)
+
+
+@router.post("/households/{household_id}/personal")
+async def personal(request: Request, officer: OfficerDep, household_id: UUID) -> Response:
+    form = await checked_form(request, officer)
+    purpose = field(form, "purpose")
+    registry = owner(request, officer, "registry")
+    try:
+        found = await registry.get(f"/v1/households/{household_id}")
+        data = await registry.get(f"/v1/households/{household_id}/personal", purpose=purpose)
+    except OwnerRefused as err:
+        return refused(request, officer, err)
+    return page(request, "household.html", officer=officer, h=found, household_id=household_id, personal=data,
+                purpose=purpose)
