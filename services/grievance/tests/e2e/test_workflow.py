@@ -6,11 +6,17 @@ from __future__ import annotations
 from typing import Any
 from uuid import uuid4
 
+import httpx
+
 from gotong.api.app import runtime
+from gotong.domain.clock import SYSTEM_CLOCK
+from gotong.testing.wait import eventually
+from grievance.adapters.owners import HttpOwners
 from grievance.application.follow_up import drain
+from grievance.bootstrap import create_app
 from grievance.domain.catalogue import REASONS
 
-from .conftest import OFFICER, OFFICER2, SUPERVISOR, auth, problem, sanggah
+from .conftest import ISSUER, OFFICER, OFFICER2, SUPERVISOR, auth, problem, sanggah, settings
 
 PAYMENT = "0f0e8c1a-2b3c-4d5e-8f90-a1b2c3d4e5f6"
 
@@ -125,3 +131,24 @@ async def test_refused_transitions_and_scopes(client):
     problem(await client.post(f"/v1/cases/{uuid4()}/triage", json={"officer": "x"}, headers=OFFICER), 404)
     problem(await client.post(f"/v1/cases/{case_id}/triage", json={"officer": ""}, headers=OFFICER), 422, "officer")
     problem(await client.get("/v1/cases"), 401)
+
+
+async def test_the_running_app_works_its_outbox_by_itself(database_url, kafka_bootstrap, owners):
+    """With its jobs on, the follow-up worker picks the upheld case up without being driven."""
+    app = create_app(settings(database_url, kafka_bootstrap, follow_up_interval_s=0.05, sla_interval_s=3600),
+                     clock=SYSTEM_CLOCK)
+    async with httpx.AsyncClient(transport=httpx.MockTransport(owners.handle)) as http:
+        app.state.grievance_owners = HttpOwners(app.state.settings, http)
+        async with app.router.lifespan_context(app):
+            app.state.token_verifier = ISSUER.verifier()
+            async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://g") as client:
+                case_id = await investigated(client, sanggah(kind="payment_complaint", category="wrong_amount",
+                                                             anonymous=False, subject_ref=PAYMENT))
+                await upheld(client, case_id, "documents_confirm")
+
+                async def case():
+                    return (await client.get(f"/v1/cases/{case_id}", headers=OFFICER)).json()
+
+                done = await eventually(case, lambda c: c["follow_up_result"] is not None, what="the follow-up")
+    assert done["follow_up_result"] == "done"
+    assert [str(c.url) for c in owners.calls] == [f"http://disbursement.test/v1/payments/{PAYMENT}/reissue"]
