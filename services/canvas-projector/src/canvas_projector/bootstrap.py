@@ -13,6 +13,7 @@ from canvas_projector.config import VERSION, Settings
 from canvas_projector.entrypoints.api.canvas import router as canvas_router
 from canvas_projector.entrypoints.api.opendata import router as opendata_router
 from canvas_projector.entrypoints.api.portal import STATIC
+from canvas_projector.entrypoints.api.portal import errors as portal_errors
 from canvas_projector.entrypoints.api.portal.pages import router as portal_router
 from canvas_projector.entrypoints.api.transparency import router as transparency_router
 from canvas_projector.entrypoints.cli import cli
@@ -45,6 +46,7 @@ def create_app(settings: Settings | None = None, *, consumers: bool = True) -> F
                          routers=[transparency_router, opendata_router, canvas_router, portal_router],
                          lifespan_hooks=hooks)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    portal_errors.install(app)  # a browser gets an HTML page, an API client problem+json
     app.state.projector = ProjectorState(settings, load_log(settings))
     return app
 

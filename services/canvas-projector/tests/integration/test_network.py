@@ -123,4 +123,4 @@ async def test_enterprise_and_partnership_pages(client):
     hx = await client.get("/kemitraan")
     assert "TPST Surabaya" in hx.text
     assert "lengkap" in hx.text
-    assert "Rp 900.000" in hx.text  # delivered at the newest version (3 x 300,000)
+    assert "Rp\u00a0900.000" in hx.text  # delivered at the newest version (3 x 300,000)

@@ -15,13 +15,14 @@ from canvas_projector.domain.figures import (
 
 
 def test_numbers_as_each_language_writes_them():
-    assert rupiah(1_500_000) == "Rp 1.500.000"
+    assert (rupiah(1_500_000, "id"), rupiah(1_500_000, "en")) == ("Rp\u00a01.500.000", "Rp\u00a01,500,000")
+    assert rupiah(1_500_000) == rupiah(1_500_000, "id"), "Indonesian first"
     assert (number(1_234_567, "id"), number(1_234_567, "en")) == ("1.234.567", "1,234,567")
     assert (ratio(4, 5, "id"), ratio(4, 5, "en"), ratio(1, 0, "id")) == ("0,80", "0.80", "\u2014")
 
 
 @pytest.mark.parametrize(("households", "expected"), [
-    (0, ("< 10", "—")), (MIN_CELL - 1, ("< 10", "—")), (MIN_CELL, ("10", "Rp 7.500.000")),
+    (0, ("< 10", "—")), (MIN_CELL - 1, ("< 10", "—")), (MIN_CELL, ("10", "Rp\u00a07.500.000")),
 ])
 def test_a_group_below_the_minimum_cell_shows_neither_count_nor_amount(households, expected):
     assert suppress(households, 750_000 * households, "id") == expected

@@ -13,12 +13,14 @@ MIN_CELL = 10
 Group = tuple[str, int, int]
 
 
-def rupiah(amount: int) -> str:
-    return "Rp " + f"{amount:,}".replace(",", ".")
-
-
 def number(n: int, lang: str) -> str:
+    """A count as each language writes it: `1.234.567` in Indonesian, `1,234,567` in English."""
     return f"{n:,}".replace(",", "." if lang == "id" else ",")
+
+
+def rupiah(amount: int, lang: str = "id") -> str:
+    """Rupiah with the language's digit grouping; a no-break space keeps "Rp" on the amount's line."""
+    return "Rp\u00a0" + number(amount, lang)
 
 
 def ratio(num: int, den: int, lang: str) -> str:
@@ -33,7 +35,7 @@ def suppress(households: int, amount: int, lang: str) -> tuple[str, str]:
     """A group's count and amount as published: hidden below MIN_CELL households."""
     if households < MIN_CELL:
         return f"< {MIN_CELL}", "—"
-    return number(households, lang), rupiah(amount)
+    return number(households, lang), rupiah(amount, lang)
 
 
 def small_count(n: int, lang: str) -> str:

@@ -53,6 +53,35 @@ STRINGS: dict[str, dict[str, str]] = {
         "signed_note": "Catatan bertanda tangan (C2SP)",
         "checkpoints_intro": "Setiap checkpoint ditandatangani dengan Ed25519 dan selalu konsisten dengan "
                              "yang sebelumnya.",
+        "chart_top": "Menampilkan {n} teratas dari {total}.", "full_table": "Lihat tabel lengkap",
+        "data_as_of": "Data per", "menu_button": "Menu",
+        "error_title_404": "Halaman tidak ditemukan",
+        "error_text_404": "Alamat ini tidak ada di portal. Mungkin tautannya salah ketik atau halamannya sudah pindah.",
+        "error_title_400": "Alamat tidak dapat dipahami",
+        "error_text_400": "Sebagian alamat ini tidak valid (misalnya pilihan bahasa atau kode wilayah).",
+        "error_title_500": "Terjadi gangguan di sisi kami",
+        "error_text_500": "Kesalahan ini sudah dicatat. Silakan coba lagi sebentar lagi.",
+        "back_home": "Kembali ke ringkasan",
+        "cp_what_title": "Apa itu checkpoint?",
+        "cp_what": "Setiap pembayaran bantuan dicatat sebagai satu baris di log transparansi. Log hanya bisa "
+                   "ditambah, tidak bisa diubah atau dihapus. Secara berkala kami menerbitkan checkpoint: "
+                   "ringkasan seluruh log pada saat itu \u2014 jumlah catatannya dan satu \u201csidik jari\u201d "
+                   "(hash akar Merkle) yang berubah bila satu catatan lama saja diubah.",
+        "cp_note_title": "Apa itu catatan bertanda tangan?",
+        "cp_note": "Checkpoint ditulis sebagai catatan teks pendek (format C2SP signed note): baris pertama "
+                   "nama log, lalu jumlah catatan, lalu sidik jari, lalu tanda tangan digital Ed25519 kami. "
+                   "Tanda tangan itu membuktikan bahwa kamilah yang menerbitkannya dan isinya tidak diubah "
+                   "sesudahnya.",
+        "cp_verify_title": "Cara memeriksanya",
+        "cp_verify_1": "Simpan kunci publik log (tautan di bawah). Kunci itu tidak berubah.",
+        "cp_verify_2": "Untuk satu pembayaran: buka halaman Verifikasi tanda terima dan tempel tanda terimanya. "
+                       "Peramban Anda sendiri memeriksa tanda tangan dan bukti bahwa pembayaran itu ada di log.",
+        "cp_verify_3": "Untuk seluruh log: bandingkan checkpoint yang Anda simpan dengan yang lebih baru. "
+                       "Checkpoint baru selalu memuat semua catatan lama; buktinya ada di "
+                       "/transparency/proof/consistency.",
+        "cp_list_title": "Checkpoint terbaru", "cp_log": "Nama log",
+        "cp_records": "Jumlah catatan", "cp_root": "Sidik jari (hash akar)",
+        "cp_show_note": "Tampilkan catatan bertanda tangan",
     },
     "en": {
         "targeting_by_desil": "Targeting by desil", "desil": "Desil", "regions": "Regions", "region": "Region",
@@ -103,5 +132,32 @@ STRINGS: dict[str, dict[str, str]] = {
         "checkpoints_title": "Checkpoint history", "size": "Size", "signed_at": "Signed",
         "signed_note": "Signed note (C2SP)",
         "checkpoints_intro": "Every checkpoint is signed with Ed25519 and always consistent with the previous one.",
+        "chart_top": "Showing the top {n} of {total}.", "full_table": "See the full table",
+        "data_as_of": "Data as of", "menu_button": "Menu",
+        "error_title_404": "Page not found",
+        "error_text_404": "This address is not on the portal. The link may be mistyped or the page may have moved.",
+        "error_title_400": "This address cannot be understood",
+        "error_text_400": "Part of this address is not valid (for example the language or a region code).",
+        "error_title_500": "Something went wrong on our side",
+        "error_text_500": "The error was logged. Please try again in a moment.",
+        "back_home": "Back to the overview",
+        "cp_what_title": "What is a checkpoint?",
+        "cp_what": "Every aid payment is recorded as one line in the transparency log. The log can only grow: "
+                   "nothing in it can be changed or deleted. From time to time we publish a checkpoint: a "
+                   "summary of the whole log at that moment \u2014 how many records it holds and one "
+                   "\u201cfingerprint\u201d (the Merkle root hash) that changes if even one old record changes.",
+        "cp_note_title": "What is a signed note?",
+        "cp_note": "A checkpoint is written as a short text note (the C2SP signed note format): the log's name, "
+                   "the number of records, the fingerprint, then our Ed25519 digital signature. The signature "
+                   "proves that we published it and that nothing in it was changed afterwards.",
+        "cp_verify_title": "How to check it",
+        "cp_verify_1": "Keep the log's public key (link below). It does not change.",
+        "cp_verify_2": "For one payment: open Verify a receipt and paste the receipt. Your own browser checks "
+                       "the signature and the proof that the payment is in the log.",
+        "cp_verify_3": "For the whole log: compare a checkpoint you kept with a newer one. A newer checkpoint "
+                       "always contains every older record; the proof is at /transparency/proof/consistency.",
+        "cp_list_title": "Latest checkpoints", "cp_log": "Log name",
+        "cp_records": "Records", "cp_root": "Fingerprint (root hash)",
+        "cp_show_note": "Show the signed note",
     },
 }

@@ -3,7 +3,7 @@ words, targeting by desil), region drill-down, CSR, social enterprises and Tripl
 
 from __future__ import annotations
 
-from datetime import timedelta, timezone
+import base64
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -23,14 +23,13 @@ from canvas_projector.domain.figures import (
     suppress,
 )
 from canvas_projector.entrypoints.api.deps import Lang, ReadDep
-from canvas_projector.entrypoints.api.portal import bar_chart, render
+from canvas_projector.entrypoints.api.portal import bar_chart, moment, render
 from canvas_projector.entrypoints.api.portal.i18n import STRINGS
 from canvas_projector.entrypoints.state import StateDep
 from gotong.domain.errors import NotFound
 from gotong.reference import region_names
 
 router = APIRouter(include_in_schema=False)
-WIB = timezone(timedelta(hours=7), "WIB")
 
 
 async def overview_data(payments: PaymentFigures, lang: str) -> dict[str, Any]:
@@ -52,7 +51,8 @@ async def overview_data(payments: PaymentFigures, lang: str) -> dict[str, Any]:
     households, amount = suppress(total_households, total_amount, lang)
     return {"totals": {"households": households, "amount": amount, "records": number(records, lang)},
             "provinces": rows(province_groups), "programs": rows(program_groups, linkable=True),
-            "chart": bar_chart([(n, a) for n, h, a in province_groups if h >= MIN_CELL][:12], t["per_province"])}
+            "chart": bar_chart([(n, a) for n, h, a in province_groups if h >= MIN_CELL], t["per_province"], lang,
+                               table="provinces")}
 
 
 def _rows(groups: list[Group], lang: str, names: dict[str, str] | None = None,
@@ -61,7 +61,7 @@ def _rows(groups: list[Group], lang: str, names: dict[str, str] | None = None,
     for g, h, a in groups:
         pooled = h < MIN_CELL
         out.append({"name": (names or {}).get(g, g), "households": number(h, lang) if not pooled else f"< {MIN_CELL}",
-                    "amount": rupiah(a) if not pooled else "\u2014",
+                    "amount": rupiah(a, lang) if not pooled else "\u2014",
                     "href": link.format(g) if link and g in (names or {}) else ""})
     return out
 
@@ -84,9 +84,9 @@ async def verify_page(request: Request, lang: Lang = "id") -> HTMLResponse:
 @router.get("/checkpoint", response_class=HTMLResponse)
 async def checkpoint_page(request: Request, sql: ReadDep, state: StateDep, lang: Lang = "id") -> HTMLResponse:
     rows = await TransparencyLogTable(sql).checkpoints(100)
-    checkpoints = [{"size": number(size, lang), "note": note,
-                    "signed_at": signed_at.astimezone(WIB).strftime("%d-%m-%Y %H:%M WIB")}
-                   for size, _, note, signed_at in rows]
+    checkpoints = [{"size": number(size, lang), "note": note, "origin": note.split("\n", 1)[0],
+                    "root": base64.b64encode(root).decode(), "signed_at": moment(signed_at, lang)}
+                   for size, root, note, signed_at in rows]
     return render(request, "checkpoints.html", lang, STRINGS[lang]["checkpoints_title"], checkpoints=checkpoints,
                   vkey=state.tlog.verifier_key)
 
@@ -108,7 +108,7 @@ async def program_page(request: Request, sql: ReadDep, code: str, lang: Lang = "
         {"caption": t["per_province"], "head": t["province"], "rows": _rows(by_province_groups, lang, names)},
     ]
     chart = bar_chart([(f"Desil {g}" if g != t["others"] else g, a) for g, h, a in by_desil if h >= MIN_CELL],
-                      t["targeting_by_desil"])
+                      t["targeting_by_desil"], lang, table="table-1")
     intro = program["eligibility_summary"] if program else ""
     return _page(request, lang, program["name"] if program else code, intro=intro, tables=tables, chart=chart)
 
@@ -129,7 +129,7 @@ async def region_page(request: Request, sql: ReadDep, province: str | None = Non
         groups = protect(await payments.province_by_regency(province), t["others"])
         rows = _rows(groups, lang, names)
         title = names[province]
-    chart = bar_chart([(names.get(g, g), a) for g, h, a in groups if h >= MIN_CELL][:12], title)
+    chart = bar_chart([(names.get(g, g), a) for g, h, a in groups if h >= MIN_CELL], title, lang, table="table-1")
     return _page(request, lang, title, intro=t["regions_intro"], chart=chart,
                  tables=[{"caption": title, "head": t["region"], "rows": rows}])
 
@@ -138,10 +138,10 @@ async def region_page(request: Request, sql: ReadDep, province: str | None = Non
 async def csr_page(request: Request, sql: ReadDep, lang: Lang = "id") -> HTMLResponse:
     t = STRINGS[lang]
     rows = await Replicas(sql).csr_by_company()
-    table = [{"name": r["name"], "households": rupiah(r["pledged"]), "amount": rupiah(r["deposited"]),
-              "extra": rupiah(r["spent"]), "href": ""} for r in rows]
+    table = [{"name": r["name"], "households": rupiah(r["pledged"], lang), "amount": rupiah(r["deposited"], lang),
+              "extra": rupiah(r["spent"], lang), "href": ""} for r in rows]
     return _page(request, lang, t["csr_title"], intro=t["csr_intro"],
-                 chart=bar_chart([(r["name"], r["deposited"]) for r in rows][:12], t["csr_title"]),
+                 chart=bar_chart([(r["name"], r["deposited"]) for r in rows], t["csr_title"], lang, table="table-1"),
                  tables=[{"caption": t["csr_title"], "head": t["company"], "rows": table,
                           "cols": (t["pledged"], t["deposited"], t["spent"])}])
 
@@ -158,8 +158,8 @@ async def enterprises_page(request: Request, sql: ReadDep, lang: Lang = "id") ->
               "households": ratio(r["earned_revenue"] or 0, r["total_expenses"] or 0, lang),
               "amount": number(r["employees"] or 0, lang), "extra": number(r["employees_vulnerable"] or 0, lang),
               "href": ""} for r in rows]
-    chart = bar_chart([(r["name"] or r["legal_form"], r["earned_revenue"] or 0) for r in rows if r["name"]][:12],
-                      t["se_title"])
+    chart = bar_chart([(r["name"] or r["legal_form"], r["earned_revenue"] or 0) for r in rows if r["name"]],
+                      t["se_title"], lang, table="table-1")
     # households are counted only when the count cannot point at anyone
     grads = small_count(graduated, lang)
     return _page(request, lang, t["se_title"], intro=t["se_intro"] + " " + t["graduations_note"].format(n=grads),
@@ -179,15 +179,17 @@ async def partnerships_page(request: Request, sql: ReadDep, lang: Lang = "id") -
                      t["incomplete"] + " (" + ", ".join(t.get(f"strand_{s}", s) for s in
                                                         ("government", "campus", "industry")
                                                         if s not in p["strands_present"].split(",")) + ")",
-                     "amount": rupiah(p["budget"]), "extra": rupiah(p["delivered"]), "href": ""} for p in projects]
+                     "amount": rupiah(p["budget"], lang), "extra": rupiah(p["delivered"], lang), "href": ""}
+                    for p in projects]
     strand_rows = []
     for strand, n in strands:
         involved = [p for p in projects if strand in p["strands_present"].split(",")]
         strand_rows.append({"name": t.get(f"strand_{strand}", strand), "households": number(n, lang),
                             "amount": number(len(involved), lang),
-                            "extra": rupiah(sum(p["budget"] for p in involved)), "href": ""})
+                            "extra": rupiah(sum(p["budget"] for p in involved), lang), "href": ""})
     return _page(request, lang, t["hx_title"], intro=t["hx_intro"],
-                 chart=bar_chart([(p["title"], p["delivered"]) for p in projects][:12], t["delivered"]),
+                 chart=bar_chart([(p["title"], p["delivered"]) for p in projects], t["delivered"], lang,
+                                 table="table-1"),
                  tables=[{"caption": t["hx_title"], "head": t["project"], "rows": project_rows,
                           "cols": (t["helix"], t["budget"], t["delivered"])},
                          {"caption": t["partners"], "head": t["strand"], "rows": strand_rows,

@@ -98,8 +98,10 @@ if (form) {
       const vkey = (await (await fetch("/transparency/key")).text()).trim();
       const checkpoint = await verifyReceipt(receipt, vkey);
       result.className = "result ok";
-      result.textContent = result.dataset.ok.replace("{index}", receipt.leaf_index)
-        .replace("{size}", checkpoint.size).replace("{origin}", checkpoint.origin);
+      // numbers grouped as the page's language writes them (1.234.567 / 1,234,567), like the server's pages
+      const grouped = new Intl.NumberFormat(document.documentElement.lang === "en" ? "en-US" : "id-ID");
+      result.textContent = result.dataset.ok.replace("{index}", grouped.format(receipt.leaf_index))
+        .replace("{size}", grouped.format(checkpoint.size)).replace("{origin}", checkpoint.origin);
     } catch (err) {
       result.className = "result fail";
       result.textContent = result.dataset.fail + " (" + err.message + ")";
