@@ -17,7 +17,7 @@ from gotong.adapters.sql import Database
 from gotong.domain.clock import FixedClock
 from gotong.testing.wait import eventually
 from registry.dci.adapters.clients import DciClient
-from registry.dci.adapters.directory import DciClients
+from registry.dci.adapters.directory import ClientDirectory, DciClients
 from registry.dci.adapters.outbox import CallbackOutbox
 from registry.dci.adapters.signature import public_jwk
 from registry.dci.demo import with_sandbox
@@ -233,3 +233,20 @@ async def test_gotong_up_prints_a_sandbox_ministry_whose_key_works_on_the_demo_h
     assert await total(later_row) == 0
     listed = {c["client_id"]: c for c in (await client.get(CLIENTS, headers=DCI_ADMIN)).json()}
     assert listed["ministry-client"]["sandbox"] is True
+
+
+async def test_every_instance_sees_a_change_within_the_cache_lifetime(client):
+    """Two registry instances share the table: what one registers, the other sees once its cache (2 s) ends."""
+    now = [100.0]
+    other = ClientDirectory(ttl_s=2.0, monotonic=lambda: now[0])
+    other.bind(Database(client.app.state.engine))
+    assert await other.get("kemensos") is not None  # loaded (and cached) here
+    assert (await client.post(CLIENTS, headers=_admin("add"), json=_entry(Ministry("bnpb", "dci:search")))
+            ).status_code == 201
+    now[0] += 1.9
+    assert await other.get("bnpb") is None  # still the cached list
+    assert (await other.fresh("bnpb")) is not None  # what callback delivery reads: the table itself
+    now[0] += 0.1
+    found = await other.get("bnpb")
+    assert found is not None
+    assert found.sender_id == "bnpb.go.id"

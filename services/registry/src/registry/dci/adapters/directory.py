@@ -8,6 +8,7 @@ by all within `ClientDirectory.ttl_s`; the instance that made the change sees it
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -131,8 +132,9 @@ class ClientDirectory:
     """The clients as this instance sees them: the table, re-read at most every `ttl_s` seconds (and at once after
     a change made here). `fresh` always reads the table (callback delivery does)."""
 
-    def __init__(self, ttl_s: float = 2.0) -> None:
+    def __init__(self, ttl_s: float = 2.0, monotonic: Callable[[], float] = time.monotonic) -> None:
         self.ttl_s = ttl_s
+        self.monotonic = monotonic
         self.database: Database | None = None
         self._cache: dict[str, DciClient] = {}
         self._loaded_at = float("-inf")
@@ -149,11 +151,11 @@ class ClientDirectory:
         return self.database
 
     async def get(self, client_id: str | None) -> DciClient | None:
-        if time.monotonic() - self._loaded_at >= self.ttl_s:
+        if self.monotonic() - self._loaded_at >= self.ttl_s:
             async with self._db().read() as sql:
                 clients = await DciClients(sql).all()
             self._cache = {c.client_id: c for c in clients}
-            self._loaded_at = time.monotonic()
+            self._loaded_at = self.monotonic()
         return self._cache.get(client_id or "")
 
     async def fresh(self, client_id: str) -> DciClient | None:
