@@ -34,7 +34,7 @@ def _request(i: int) -> bytes:
     body = orjson.dumps({
         "kind": "payment_complaint" if i % 3 == 0 else "sanggah",
         "category": "not_received" if i % 3 == 0 else ("inclusion" if i % 2 else "desil"),
-        "region_code": f"32.{73 + i % 5:02d}.01.{1001 + i % 50}", "subject_ref": str(uuid4()),
+        "region_code": f"32.73.01.{1001 + i % 4}", "subject_ref": str(uuid4()),
         "anonymous": i % 3 != 0 and i % 4 == 0,
         "details": {"description": f"Pengaduan nomor {i}: bantuan tidak sesuai", "names": ["Warga Contoh"]},
         "reporter": {"name": "Pelapor Contoh", "phone": "081200000000"}})

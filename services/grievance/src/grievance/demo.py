@@ -59,7 +59,7 @@ async def load_demo(settings: Any) -> None:
             await c.decide(uow, fid, "demo-officer")
             await c.close(uow, fid, "demo-officer")
             usul = await c.submit(uow, deps, CaseSubmit(
-                kind="usul", category="registration", region_code="53.71.04.1005",
+                kind="usul", category="registration", region_code="53.71.04.1001",
                 details=Details(description="Janda lansia tinggal sendiri, belum terdaftar di DTSEN.")),
                 channel="officer", by="demo-officer")
             uid = UUID(usul["id"])

@@ -47,6 +47,7 @@ async def test_bad_input_is_a_422_naming_the_field_and_never_echoing_it(client):
     usul = sanggah(kind="usul", category="registration", anonymous=False)
     problem(await client.post("/public/cases", json=usul), 403, "kind")
     problem(await client.post("/public/cases", json=sanggah(region_code="Bandung")), 422, "region_code")
+    problem(await client.post("/public/cases", json=sanggah(region_code="32.73.01.9999")), 422, "region_code")
     problem(await client.post("/public/cases", json={**sanggah(), "extra": 1}), 422, "extra")
     problem(await client.post("/public/cases", json=sanggah(kind="complaint")), 422, "kind")
     problem(await client.post("/public/cases", content=b"{not json", headers={"content-type": "application/json"}),

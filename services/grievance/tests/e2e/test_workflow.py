@@ -97,7 +97,7 @@ async def test_a_refusal_is_recorded_and_an_unreachable_service_is_asked_again(c
 
 
 async def test_an_upheld_usul_is_recorded_as_unsupported_without_a_call(client, owners):
-    usul = {"kind": "usul", "category": "registration", "region_code": "53.71.04.1005",
+    usul = {"kind": "usul", "category": "registration", "region_code": "53.71.04.1001",
             "details": {"description": "Janda lansia belum terdaftar"}}
     problem(await client.post("/v1/cases", json=usul, headers=auth("partner-app", "grievance:read")), 403)
     case_id = await investigated(client, usul)

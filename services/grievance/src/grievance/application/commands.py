@@ -13,7 +13,8 @@ from gotong.domain.errors import Forbidden, NotFound
 from grievance.adapters.reads import CaseReads
 from grievance.adapters.sealing import CaseKeys, KeyRing, seal, unseal
 from grievance.application.inputs import CaseSubmit, Evidence, Investigate, Proposal, Triage
-from grievance.domain.case import Case
+from grievance.application.regions import check_region
+from grievance.domain.case import REGION, Case
 from grievance.domain.catalogue import Channel
 from grievance.domain.events import events
 
@@ -46,6 +47,8 @@ def summary(case: Case) -> dict[str, Any]:
 
 async def submit(uow: UnitOfWork, deps: Deps, body: CaseSubmit, *, channel: Channel, by: str) -> dict[str, Any]:
     case_id = uuid4()
+    if REGION.fullmatch(body.region_code):  # a malformed code is the aggregate's to refuse
+        check_region(body.region_code)
     dek = await uow.adapter(CaseKeys).create(deps.keyring, case_id)
     reporter = body.reporter.model_dump() if body.reporter is not None and not body.anonymous else None
     case = Case.receive(
