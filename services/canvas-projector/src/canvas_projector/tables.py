@@ -143,4 +143,5 @@ registry_households = Table(
     Column("desil", SmallInteger),
     Column("erased", Text, nullable=False, server_default="false"),
     Column("changed_at", DateTime(timezone=True), nullable=False),
+    Column("regency_code", Text),  # for the maps' denominator; None on rows written before revision 0006
 )

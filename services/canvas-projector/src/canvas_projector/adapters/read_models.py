@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from canvas_projector.adapters.reached import Reached
 from canvas_projector.domain.canvas import Facts
 from canvas_projector.domain.figures import Group
 from gotong.adapters.sql import Sql
@@ -165,15 +166,7 @@ class CanvasFacts:
         facts = Facts()
         facts.programs = [dict(r) for r in await d.fetch(
             "SELECT code, name, funding_source FROM proj_programs WHERE defined_at <= $1 ORDER BY code", until)]
-        rows = await d.fetch(f"""
-            WITH r AS (SELECT convert_from(leaf, 'UTF8')::jsonb AS r FROM tlog_leaves),
-            net AS (SELECT r->>'program_code' AS code, r->>'household_ref' AS hh,
-                           split_part(r->>'region_code', '.', 1) AS province, {_NET_CASE} AS amount
-                    FROM r WHERE (r->>'occurred_at')::timestamptz <= $1 GROUP BY 1, 2, 3)
-            SELECT code, count(DISTINCT hh) FILTER (WHERE amount > 0) AS households, sum(amount)::bigint AS amount,
-                   count(DISTINCT province) AS provinces FROM net GROUP BY code""", until)
-        facts.paid = {r["code"]: (r["households"], r["amount"] or 0) for r in rows}
-        facts.provinces_reached = max((r["provinces"] for r in rows), default=0)
+        facts.platform, facts.paid = await Reached(d).reach(until)
         facts.log_size = int(await d.fetchval("SELECT count(*) FROM tlog_leaves"))
         facts.checkpoint_size = int(await d.fetchval("SELECT coalesce(max(size), 0) FROM tlog_checkpoints"))
         flows = await d.fetch("SELECT kind, flow_key, amount FROM proj_csr_flows WHERE occurred_at <= $1", until)

@@ -111,14 +111,15 @@ class NetworkReplica:
             changed_at)
 
     async def household(self, household_ref: str, version: int, province_code: str, verification: str,
-                        desil: int | None, changed_at: datetime) -> None:
+                        desil: int | None, changed_at: datetime, regency_code: str | None = None) -> None:
         await self.sql.execute(
-            "INSERT INTO proj_registry_households VALUES ($1, $2, $3, $4, $5, 'false', $6) "
+            "INSERT INTO proj_registry_households (household_ref, version, province_code, verification, desil, "
+            "erased, changed_at, regency_code) VALUES ($1, $2, $3, $4, $5, 'false', $6, $7) "
             "ON CONFLICT (household_ref) DO UPDATE SET version = excluded.version, "
             "province_code = excluded.province_code, verification = excluded.verification, "
-            "desil = coalesce(excluded.desil, proj_registry_households.desil), changed_at = excluded.changed_at "
-            "WHERE proj_registry_households.version < excluded.version",
-            household_ref, version, province_code, verification, desil, changed_at)
+            "desil = coalesce(excluded.desil, proj_registry_households.desil), changed_at = excluded.changed_at, "
+            "regency_code = excluded.regency_code WHERE proj_registry_households.version < excluded.version",
+            household_ref, version, province_code, verification, desil, changed_at, regency_code)
 
     async def household_desil(self, household_ref: str, desil: int) -> None:
         await self.sql.execute("UPDATE proj_registry_households SET desil = $2 WHERE household_ref = $1",

@@ -75,7 +75,7 @@ async def apply_network_fact(replica: NetworkReplica, fact: object) -> None:
                                   fact.milestones_overdue, _at(fact.occurred_at))
         case registry.HouseholdChanged():
             await replica.household(fact.household_ref, fact.household_version, fact.province_code,
-                                    fact.verification, fact.desil, _at(fact.occurred_at))
+                                    fact.verification, fact.desil, _at(fact.occurred_at), fact.regency_code)
         case registry.HouseholdRanked():
             await replica.household_desil(fact.household_ref, fact.desil)
         case registry.HouseholdErased():
