@@ -49,9 +49,10 @@ def create_app(settings: Settings | None = None, *, clock: Clock = SYSTEM_CLOCK,
 
 def local_environment(state_root: Path) -> Mapping[str, str]:
     """Under `gotong up`: the kit has no client per service yet, so the follow-up worker signs in as the demo
-    supervisor (it holds `registry:verify` and `disbursement:write`) from the run's clients file."""
+    supervisor (it holds `registry:verify` and `disbursement:write`) from the run's clients file; the token
+    endpoint is the local issuer's (`Settings.token_endpoint`)."""
     clients = state_root / "auth" / "clients.json"
-    env = {"GRIEVANCE_TOKEN_URL": "http://127.0.0.1:8100/oauth2/token", "GRIEVANCE_CLIENT_ID": "supervisor"}
+    env = {"GRIEVANCE_CLIENT_ID": "supervisor"}
     if clients.exists():
         found = [c for c in json.loads(clients.read_text())["clients"] if c["client_id"] == "supervisor"]
         if found:

@@ -28,6 +28,14 @@ class Settings(KitSettings):
     grievance_client_secret: str = ""
     owner_timeout_s: float = 10.0
 
+    @property
+    def token_endpoint(self) -> str:
+        """`GRIEVANCE_TOKEN_URL`; locally, without it, the token endpoint of the issuer (`gotong up`'s token
+        server, whatever port it was given)."""
+        if self.grievance_token_url or self.gotong_env != "local" or not self.jwt_issuer:
+            return self.grievance_token_url
+        return self.jwt_issuer.rstrip("/") + "/oauth2/token"
+
     def production_problems(self) -> list[str]:
         problems = super().production_problems()
         if self.grievance_master_secret == DEV_MASTER_SECRET:

@@ -45,9 +45,9 @@ class HttpOwners:
     def __init__(self, settings: Settings, http: httpx.AsyncClient) -> None:
         self.settings = settings
         self.http = http
-        self.token = (ClientCredentials(http, settings.grievance_token_url, settings.grievance_client_id,
+        self.token = (ClientCredentials(http, settings.token_endpoint, settings.grievance_client_id,
                                         settings.grievance_client_secret)
-                      if settings.grievance_token_url and settings.grievance_client_id else None)
+                      if settings.token_endpoint and settings.grievance_client_id else None)
 
     async def _post(self, url: str, body: dict[str, Any] | None, key: str) -> Answer:
         headers = {"Idempotency-Key": key}
