@@ -156,3 +156,13 @@ def test_passwords_are_kept_as_salted_scrypt_and_roles_are_checked():
     assert not check_password("rahasia", "md5$x$y")
     with pytest.raises(ValueError, match="unknown roles"):
         parse_users([{"username": "x1", "name": "X", "password_hash": stored, "roles": ["admin"]}])
+
+
+async def test_the_sign_in_page_lets_its_form_lead_back_to_the_registered_app(idp):
+    """Chromium applies form-action to the redirect after the POST: the app's origin must be allowed too."""
+    _, challenge = pkce()
+    form = await idp.get("/oauth2/authorize", params=authorize_params(challenge))
+    policy = form.headers["content-security-policy"]
+    assert "form-action 'self' http://console.local;" in policy
+    assert "script-src" not in policy
+    assert "default-src 'none'" in policy

@@ -244,10 +244,12 @@ def login_form(flow: CodeFlow, client_id: str, redirect_uri: str, scope: str | N
 <button type="submit">Masuk / Sign in</button>
 </form>
 <p class="app">{html.escape(client_id)}</p>"""
-    return page("Masuk ke Gotong", body, status=status)
+    # Browsers apply form-action to the redirect that follows the POST too: the app's registered origin is allowed.
+    back_to = urlsplit(redirect_uri)
+    return page("Masuk ke Gotong", body, status=status, form_action=f"{back_to.scheme}://{back_to.netloc}")
 
 
-def page(title: str, body: str, *, status: int = 200) -> HTMLResponse:
+def page(title: str, body: str, *, status: int = 200, form_action: str = "") -> HTMLResponse:
     return HTMLResponse(f"""<!doctype html>
 <html lang="id"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{html.escape(title)}</title>
@@ -259,7 +261,8 @@ font-size:1rem;background:#0b5394;color:#fff;border:0;border-radius:4px}}.error{
 <body><main><h1>{html.escape(title)}</h1>{body}</main></body></html>""", status_code=status,
                         headers={"Cache-Control": "no-store", "X-Frame-Options": "DENY",
                                  "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; "
-                                                            "form-action 'self'; frame-ancestors 'none'",
+                                                            f"form-action 'self' {form_action}".rstrip() +
+                                                            "; frame-ancestors 'none'",
                                  "Referrer-Policy": "no-referrer"})
 
 
