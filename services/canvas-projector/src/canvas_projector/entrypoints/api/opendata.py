@@ -13,9 +13,12 @@ from canvas_projector.adapters.iati_xml import activities_xml
 from canvas_projector.adapters.read_models import PaymentFigures, Replicas
 from canvas_projector.application import queries
 from canvas_projector.domain.figures import MIN_CELL, protect
+from canvas_projector.entrypoints.api import answers as a
+from canvas_projector.entrypoints.api.answers import download
 from canvas_projector.entrypoints.api.deps import ReadDep
 from canvas_projector.entrypoints.state import StateDep
 from gotong.api.app import RuntimeDep
+from gotong.api.problem import problem_responses
 from gotong.domain.errors import NotFound
 from gotong.reference import region_names
 
@@ -40,7 +43,9 @@ def _format(fmt: str) -> str:
     return fmt
 
 
-@router.get("/payments-by-province.{fmt}", summary="Households reached and rupiah paid per province (CSV/JSON)")
+@router.get("/payments-by-province.{fmt}", response_model=list[a.ProvincePayments],
+            responses={**download(a.ProvincePayments, "per province"), **problem_responses(404)},
+            summary="Households reached and rupiah paid per province (CSV/JSON)")
 async def payments_by_province(sql: ReadDep, fmt: str) -> Response:
     names = region_names()
     groups = protect([(r["province"], r["households"], r["amount"] or 0)
@@ -50,7 +55,9 @@ async def payments_by_province(sql: ReadDep, fmt: str) -> Response:
     return _as(rows, _format(fmt), "payments-by-province")
 
 
-@router.get("/csr-companies.{fmt}", summary="Each company's CSR money: pledged, deposited, allocated, spent")
+@router.get("/csr-companies.{fmt}", response_model=list[a.CompanyCsr],
+            responses={**download(a.CompanyCsr, "per company"), **problem_responses(404)},
+            summary="Each company's CSR money: pledged, deposited, allocated, spent")
 async def csr_companies(sql: ReadDep, fmt: str) -> Response:
     rows = await Replicas(sql).csr_companies()
     return _as(rows, _format(fmt), "csr-companies")
