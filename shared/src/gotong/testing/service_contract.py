@@ -70,6 +70,22 @@ class ServiceAppContract:
         info = (await client.get("/info")).json()
         assert (info["name"], info["topic"]) == (self.service, f"{self.service}.events")
 
+    async def test_every_answer_carries_the_security_headers(self, client: httpx.AsyncClient) -> None:
+        """A 'self'-only policy that forbids framing, nosniff, DENY and a referrer policy on successes and
+        problems alike; the docs load the kit's own Swagger UI, not a CDN's."""
+        for path in ("/healthz", "/openapi.json", "/no-such-path", "/docs"):
+            response = await client.get(path)
+            policy = response.headers["content-security-policy"]
+            assert policy.startswith("default-src 'self';"), path
+            assert "frame-ancestors 'none'" in policy, path
+            assert response.headers["x-content-type-options"] == "nosniff", path
+            assert response.headers["x-frame-options"] == "DENY", path
+            assert response.headers["referrer-policy"] == "strict-origin-when-cross-origin", path
+        docs = await client.get("/docs")
+        assert "/docs-assets/swagger-ui-bundle.js" in docs.text
+        assert "cdn.jsdelivr.net" not in docs.text
+        assert (await client.get("/docs-assets/swagger-ui-bundle.js")).status_code == 200
+
     async def test_metrics_are_prometheus_text(self, client: httpx.AsyncClient) -> None:
         """Parsed as Prometheus reads it, and checked by value: a name in a `# HELP` line proves nothing."""
         info = {"route": "/info", "method": "GET", "status": "200"}
