@@ -66,10 +66,20 @@ def _named(server: str, database: str) -> str:
     return make_url(server).set(database=database).render_as_string(hide_password=False)
 
 
-def token_app_for(key_path, callback: str):
+@pytest.fixture
+def passwords():
+    return PASSWORDS
+
+
+@pytest.fixture(name="token_app_for")
+def token_app_for_fixture():
+    return token_app_for
+
+
+def token_app_for(key_path, callback: str, issuer: str = ISSUER):
     users = parse_users([{"username": u, "name": NAMES[u], "password_hash": hash_password(p), "roles": [ROLES[u]]}
                          for u, p in PASSWORDS.items()])
-    return create_token_app([], key_path, ISSUER, ["gotong-registry", "gotong-disbursement"], users=users,
+    return create_token_app([], key_path, issuer, ["gotong-registry", "gotong-disbursement"], users=users,
                             public_clients=[PublicClient(client_id="ops-console", redirect_uris=[callback])],
                             role_scopes=ROLE_SCOPES)
 
