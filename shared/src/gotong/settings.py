@@ -52,6 +52,16 @@ class KitSettings(BaseSettings):
     max_request_bytes: int = 1_048_576
     page_size_max: int = 500
     idempotency_lease_s: float = 60.0
+    #: FORWARDED_ALLOW_IPS: the proxies (comma-separated addresses, or `*`) whose X-Forwarded-For/-Proto are
+    #: believed. Unset: none are, so a client's address is its connection's and a forged header buys nothing
+    #: (rate limits key on it). Behind a load balancer, name the load balancer's addresses.
+    forwarded_allow_ips: str | None = None
+
+    def server_options(self) -> dict[str, object]:
+        """How `gotong serve` runs uvicorn: forwarding headers only from the named proxies."""
+        if self.forwarded_allow_ips:
+            return {"proxy_headers": True, "forwarded_allow_ips": self.forwarded_allow_ips}
+        return {"proxy_headers": False}
 
     @field_validator("database_url")
     @classmethod

@@ -76,7 +76,7 @@ def serve(service: str, host: str, port: int | None) -> None:
     except (ProductionNotReady, ReferenceDataMissing) as err:
         raise click.ClickException(str(err)) from None
     uvicorn.run(app, host=host, port=port or spec.port, log_config=None, access_log=False,
-                timeout_graceful_shutdown=10)
+                timeout_graceful_shutdown=10, **settings.server_options())
 
 
 @main.command()
