@@ -29,7 +29,8 @@ def payment(n: int, household: int, program: str, regency: str, amount: int, at:
 
 def payments() -> list[dict[str, Any]]:
     """PKH: 20 households in Kota Bandung (32.73) in September and October; BPNT: 12 of the same households in
-    November plus 11 in Kota Semarang (33.74); 3 households in Kota Surabaya (35.78); one BPNT payment returned.
+    November (one of them, hh 11, has moved to Kota Semarang, 33.74) plus 11 in Kota Semarang; 3 households in
+    Kota Surabaya (35.78); one BPNT payment returned.
     Households reached: 20 + 10 + 3 = 33 (the 12 in both programs once, the returned one not), though the
     programs count 20 + 25."""
     out, n = [], 0
@@ -37,7 +38,7 @@ def payments() -> list[dict[str, Any]]:
         for at in ("2026-09-15T03:00:00Z", "2026-10-15T03:00:00Z"):
             out.append(payment(n := n + 1, hh, "PKH", "32.73", 750_000, at))
     for hh in [*range(12), *range(100, 111)]:
-        out.append(payment(n := n + 1, hh, "BPNT", "32.73" if hh < 100 else "33.74", 200_000,
+        out.append(payment(n := n + 1, hh, "BPNT", "32.73" if hh < 11 else "33.74", 200_000,
                            "2026-11-20T03:00:00Z"))
     for hh in range(200, 203):
         out.append(payment(n := n + 1, hh, "BPNT", "35.78", 200_000, "2026-11-20T03:00:00Z"))

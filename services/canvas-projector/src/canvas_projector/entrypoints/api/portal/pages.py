@@ -9,6 +9,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
+from canvas_projector.adapters.reached import Reached
 from canvas_projector.adapters.read_models import PaymentFigures, Replicas
 from canvas_projector.adapters.transparency_log import TransparencyLogTable
 from canvas_projector.domain.figures import (
@@ -41,8 +42,8 @@ async def overview_data(payments: PaymentFigures, lang: str) -> dict[str, Any]:
     provinces = by_province(by_region)
     province_groups = protect([(names.get(c, c), h, a) for c, (h, a) in provinces.items()], t["others"])
     program_groups = protect(by_program, t["others"])
-    total_households = sum(g[1] for g in province_groups)
-    total_amount = sum(g[2] for g in province_groups)
+    # the same figure the canvas shows: each household once, however many programs or regions paid it
+    total_households, total_amount, _ = (await Reached(payments.sql).reach())[0]
 
     def rows(groups: list[Group], linkable: bool = False) -> list[dict[str, str]]:
         return [dict(zip(("households", "amount"), suppress(h, a, lang), strict=True), name=n,
