@@ -22,7 +22,8 @@ CONSOLE = "https://console.test"
 PASSWORDS = {"ani": "operator-pw-1", "budi": "supervisor-pw-1", "citra": "supervisor-pw-2", "dewi": "auditor-pw-1"}
 ROLES = {"ani": "operator", "budi": "supervisor", "citra": "supervisor", "dewi": "auditor"}
 NAMES = {"ani": "Ani Operator", "budi": "Budi Supervisor", "citra": "Citra Supervisor", "dewi": "Dewi Auditor"}
-ROLE_SCOPES = {"operator": ["registry:read", "registry:verify", "disbursement:read", "disbursement:write"],
+ROLE_SCOPES = {"operator": ["registry:read", "registry:verify", "registry:register", "registry:read-personal",
+                             "disbursement:read", "disbursement:write"],
                "supervisor": ["registry:read", "registry:verify", "registry:approve", "disbursement:read",
                               "disbursement:write", "disbursement:approve"],
                "auditor": ["registry:read", "registry:audit"]}
