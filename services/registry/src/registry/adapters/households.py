@@ -60,13 +60,18 @@ ON CONFLICT (household_id) DO UPDATE SET version = EXCLUDED.version, village_cod
 """
 
 
-def household_row(h: Household) -> tuple[Any, ...]:
-    """The household's read row (columns `HOUSEHOLD_COLUMNS`): its state after its last event."""
+def household_row(h: Household, *, members: list[dict[str, Any]] | None = None,
+                  attributes: dict[str, Any] | None = None) -> tuple[Any, ...]:
+    """The household's read row (columns `HOUSEHOLD_COLUMNS`): its state after its last event. `members` and
+    `attributes`: the JSON forms of `h.members` and `h.attributes` when the caller has them already."""
     province, regency, district = region_parts(h.village_code)
     status = "erased" if h.erased else "merged" if h.merged_into else "active"
+    if members is None:
+        members = [m.model_dump(mode="json") for m in h.members.values()]
     return (h.id, h.version, h.village_code, district, regency, province, h.verification,
-            orjson.dumps([m.model_dump(mode="json") for m in h.members.values()]).decode(),
-            h.attributes.model_dump_json(), h.pii or None, h.desil, h.desil_province, h.rule_version, status)
+            orjson.dumps(members).decode(),
+            h.attributes.model_dump_json() if attributes is None else orjson.dumps(attributes).decode(),
+            h.pii or None, h.desil, h.desil_province, h.rule_version, status)
 
 
 class HouseholdIndexRows(Protocol):

@@ -14,50 +14,44 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import csv
+import gc
 import hashlib
 import io
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncGenerator, Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import orjson
-from pydantic import ValidationError
 from uuid6 import uuid7
 
-from gotong.api.problem import field_path
 from gotong.application.uow import UnitOfWorkFactory
-from gotong.domain.errors import DomainError
 from gotong.eventstore.model import AppendRequest, EventData, EventMetadata
-from registry.adapters.households import IndexLookups, household_row
+from registry.adapters.households import IndexLookups
 from registry.adapters.imports import ImportTables
 from registry.adapters.reviews import ReviewQueue
 from registry.application.commands import Deps
-from registry.application.personal import Prepared, prepare
+from registry.application.import_prepare import (
+    PrepareContext,
+    Preparer,
+    Prepped,
+    Reject,
+    Row,
+    default_workers,
+    registration,
+    reject_of,
+)
 from registry.application.verification import CHECKS, Candidate, verify
-from registry.domain.household import Household, validate_household
-from registry.domain.model import HouseholdIn, MemberFact
+from registry.domain.household import Household
+from registry.domain.model import Attributes
+
+__all__ = ["ImportReport", "Reject", "Row", "import_file", "reject_of", "rejects_of", "write_csv", "write_jsonl"]
 
 ATTRIBUTE_COLUMNS = ["floor", "wall", "roof", "floor_area_m2", "water", "lighting", "cooking_fuel", "sanitation",
                      "assets", "livestock", "income_band", "expenditure_band"]
 HOUSEHOLD_COLUMNS = ["kk", "village_code", "address", "phone", "bank_account"]
 MEMBER_COLUMNS = ["nik", "name", "sex", "birth_date", "relation", "schooling", "occupation", "disability", "pregnant"]
 CSV_COLUMNS = HOUSEHOLD_COLUMNS + ATTRIBUTE_COLUMNS + MEMBER_COLUMNS
-
-
-@dataclass
-class Row:
-    line: int                      # first line of the household in the file
-    data: dict[str, Any] | None    # None: unparseable
-    member_lines: list[int] = field(default_factory=list)
-    error: str | None = None
-
-
-@dataclass
-class Reject:
-    line: int
-    field: str | None
-    reason: str
 
 
 @dataclass
@@ -143,42 +137,15 @@ def _csv_rows(f: io.BufferedReader, start: int) -> Iterator[Row]:
         yield current
 
 
-def _reject(row: Row, err: Exception) -> Reject:
-    if isinstance(err, ValidationError):
-        first = err.errors()[0]
-        loc = first.get("loc", ())
-        return Reject(_line_of(row, loc), field_path(loc), str(first.get("msg", "invalid")))
-    if isinstance(err, DomainError):
-        return Reject(_line_of(row, tuple((err.field or "").split("."))), err.field, err.detail)
-    return Reject(row.line, None, str(err))
-
-
-def _line_of(row: Row, loc: tuple[Any, ...]) -> int:
-    """The file line of a member's error in CSV (one member per line), else the household's first line."""
-    if len(loc) >= 2 and loc[0] == "members" and row.member_lines:
-        try:
-            return row.member_lines[int(loc[1])]
-        except (ValueError, IndexError):
-            pass
-    return row.line
-
-
-def _member_dict(f: MemberFact) -> dict[str, Any]:
-    return {"member_ref": f.member_ref, "relation": f.relation, "sex": f.sex, "birth_month": f.birth_month,
-            "schooling": f.schooling, "occupation": f.occupation, "disability": f.disability, "pregnant": f.pregnant,
-            "alive": f.alive, "died_on": f.died_on.isoformat() if f.died_on else None,
-            "left_on": f.left_on.isoformat() if f.left_on else None}
-
-
-async def _write_batch(units: UnitOfWorkFactory, deps: Deps, sha: str,
-                       batch: list[tuple[Row, HouseholdIn, Prepared]], rejects: list[Reject], next_line: int,
-                       meta: EventMetadata, report: ImportReport) -> None:
-    """One batch, one transaction: the same events as `register_household` (built here, appended with the
-    store's batch call) and the same read rows, indexes and reviews its projectors write (by COPY)."""
+async def _write_batch(units: UnitOfWorkFactory, deps: Deps, sha: str, batch: list[Prepped], rejects: list[Reject],
+                       next_line: int, meta: EventMetadata, report: ImportReport) -> None:
+    """One batch, one transaction: the same checks and events as `register_household` (appended with the store's
+    batch call) and the same read rows, indexes and reviews its projectors write (by COPY)."""
     async with units.begin(meta) as uow:
         now = uow.clock.now()
+        index = {b.household_id: b.indexes() for b in batch}
         outcomes = await verify(uow.adapter(IndexLookups), [
-            Candidate(p.household_id, p.index, p.personal, {f.member_ref: f for f in p.facts}) for _, _, p in batch],
+            Candidate(b.household_id, index[b.household_id], local=b.local()) for b in batch],
             deps.civil, uow.clock.today())
         review_ids = iter(await uow.adapter(ReviewQueue).next_ids(
             sum(1 for o in outcomes.values() if o.reasons)))
@@ -189,23 +156,27 @@ async def _write_batch(units: UnitOfWorkFactory, deps: Deps, sha: str,
         niks: list[tuple[Any, ...]] = []
         names: list[tuple[Any, ...]] = []
         reviews: list[tuple[int, Any, list[dict[str, str]], Any]] = []
-        for _, data, p in batch:
-            h = Household.register(p.household_id, p.village_code, p.facts, data.attributes, p.pii, "import",
-                                   clock=uow.clock)
-            outcome = outcomes[p.household_id]
-            review_id = next(review_ids) if h.opens_review(outcome.reasons) else None
-            reasons = h.checked(outcome.reasons, outcome.deaths, CHECKS, review_id=review_id)
-            if review_id is not None:
-                reviews.append((review_id, h.id, reasons, now))
-            h.stamp_state("registered")
-            requests.append(AppendRequest(h.id, Household.stream_type, 0, [
-                EventData(e.event_type, e.to_data(), e.schema_version, uuid7(), now, meta) for e in h.pending_events]))
-            households.append(household_row(h))
-            keys.append((h.id, p.wrapped_dek, deps.keyring.key_id))
-            kks.append((p.index.kk_hash, h.id))
-            niks.extend((nh, h.id, ref, True, check) for nh, ref, check in p.index.niks)
-            names.extend((mh, nh, h.id, ref) for mh, nh, ref in p.index.names)
-            report.persons += len(p.facts)
+        for b in batch:
+            hid = b.household_id
+            outcome = outcomes[hid]
+            events, row = b.events, b.row
+            if outcome.reasons or outcome.deaths:  # not what the worker assumed: through the aggregate again
+                h = Household.register(hid, b.village_code, b.facts(), Attributes.model_validate(b.attributes), b.pii,
+                                       "import", clock=uow.clock)
+                review_id = next(review_ids) if h.opens_review(outcome.reasons) else None
+                reasons = h.checked(outcome.reasons, outcome.deaths, CHECKS, review_id=review_id)
+                if review_id is not None:
+                    reviews.append((review_id, hid, reasons, now))
+                events, row = registration(h, b.attributes)
+            requests.append(AppendRequest(hid, Household.stream_type, 0, [
+                EventData(event_type, data, version, uuid7(), now, meta) for event_type, version, data in events]))
+            households.append(row)
+            keys.append((hid, b.wrapped_dek, deps.keyring.key_id))
+            i = index[hid]
+            kks.append((i.kk_hash, hid))
+            niks.extend((nh, hid, ref, True, check) for nh, ref, check in i.niks)
+            names.extend((mh, nh, hid, ref) for mh, nh, ref in i.names)
+            report.persons += len(b.members)
         await uow.append_batch(requests)
         tables = uow.adapter(ImportTables)
         await tables.write_households(keys=keys, rows=households, at=now, kks=kks, niks=niks, names=names)
@@ -219,6 +190,21 @@ async def _write_batch(units: UnitOfWorkFactory, deps: Deps, sha: str,
     report.rejects.extend(rejects)
 
 
+@contextlib.contextmanager
+def _fewer_collections() -> Iterator[None]:
+    """An import allocates millions of containers that live for a batch: with the default thresholds the cycle
+    collector scans them all again and again (measured: two thirds of the main process's time per person). What
+    exists before the import (modules, reference data) is frozen out of the scans, and collections run less often."""
+    threshold = gc.get_threshold()
+    gc.freeze()
+    gc.set_threshold(100_000, 50, 100)
+    try:
+        yield
+    finally:
+        gc.set_threshold(*threshold)
+        gc.unfreeze()
+
+
 def file_digest(path: Path) -> str:
     h = hashlib.sha256()
     with path.open("rb") as f:
@@ -228,9 +214,11 @@ def file_digest(path: Path) -> str:
 
 
 async def import_file(units: UnitOfWorkFactory, deps: Deps, path: Path, *, batch_size: int = 1000,
-                      meta: EventMetadata | None = None,
+                      meta: EventMetadata | None = None, workers: int | None = None,
                       progress: Callable[[int, int], None] | None = None) -> ImportReport:
-    """Import `path`; safe to run again on the same file (it resumes, and a finished file imports nothing)."""
+    """Import `path`; safe to run again on the same file (it resumes, and a finished file imports nothing).
+    Rows are prepared in `workers` processes (default: one per core; 0: in this process) while the previous
+    batch is written."""
     meta = meta or EventMetadata(actor="import")
     sha = file_digest(path)
     report = ImportReport(str(path))
@@ -241,41 +229,36 @@ async def import_file(units: UnitOfWorkFactory, deps: Deps, path: Path, *, batch
         report.already_done = True
         return report
     size = path.stat().st_size  # noqa: ASYNC240 - a CLI import reads its file as it goes
-    today = units.clock.today()
+    ctx = PrepareContext(deps.keyring, deps.regions, units.clock.today(), units.clock)
     writing: asyncio.Task[None] | None = None
+    prepared: AsyncGenerator[list[Prepped | Reject]] | None = None
     try:
-        with path.open("rb") as f:
+        with _fewer_collections(), path.open("rb") as f, \
+                Preparer(ctx, workers=default_workers() if workers is None else workers) as pool:
             rows = _csv_rows(f, run.next_line) if path.suffix.lower() == ".csv" else _jsonl_rows(f, run.next_line)
-            batch: list[tuple[Row, HouseholdIn, Prepared]] = []
+            batch: list[Prepped] = []
             rejects: list[Reject] = []
-            for count, row in enumerate(rows):
-                if writing is not None and count % 64 == 0:
-                    await asyncio.sleep(0)  # let the previous batch's write go on while this one is prepared
-                if row.data is None:
-                    rejects.append(Reject(row.line, None, row.error or "unreadable"))
-                else:
-                    try:
-                        data = HouseholdIn.model_validate(row.data)
-                        validate_household(data, regions=deps.regions, today=today)
-                        if any(m.birth_date > today for m in data.members):
-                            raise ValueError("a birth date is in the future")
-                        batch.append((row, data, prepare(deps.keyring, data, uuid7())))
-                    except (ValidationError, DomainError, ValueError) as err:
-                        rejects.append(_reject(row, err))
-                if len(batch) >= batch_size:
-                    last = batch[-1][0]
-                    if writing is not None:
-                        await writing  # batches commit in file order: the resume point only moves forward
-                    writing = asyncio.create_task(_write_batch(
-                        units, deps, sha, batch, rejects,
-                        (last.member_lines[-1] if last.member_lines else last.line) + 1, meta, report))
-                    batch, rejects = [], []
-                    if progress:
-                        progress(f.tell(), size)
+            prepared = pool.results(rows)
+            async for results in prepared:
+                for result in results:
+                    if isinstance(result, Reject):
+                        rejects.append(result)
+                        continue
+                    batch.append(result)
+                    if len(batch) >= batch_size:
+                        if writing is not None:
+                            await writing  # batches commit in file order: the resume point only moves forward
+                        writing = asyncio.create_task(_write_batch(
+                            units, deps, sha, batch, rejects, batch[-1].last_line + 1, meta, report))
+                        batch, rejects = [], []
+                        if progress:
+                            progress(f.tell(), size)
             if writing is not None:
                 await writing
             await _write_batch(units, deps, sha, batch, rejects, 1 << 30, meta, report)
     finally:
+        if prepared is not None:
+            await prepared.aclose()
         if writing is not None and not writing.done():
             writing.cancel()  # a failure here must not leave a batch committing behind the caller's back
             with contextlib.suppress(asyncio.CancelledError):

@@ -29,11 +29,39 @@ CHECKS = ["structure", "duplicate_nik", "duplicate_kk", "probable_duplicate", "c
 
 
 @dataclass
+class Local:
+    """What the checks learn from the household alone: its own reasons and whom to ask Dukcapil about."""
+
+    reasons: list[dict[str, str]]
+    civil: list[tuple[str, CivilQuery]]  # (member_ref, query) of living members still in the household
+
+
+def local_checks(personal: Personal, facts: dict[str, MemberFact], today: date) -> Local:
+    civil = []
+    for ref, p in personal.members.items():
+        fact = facts.get(ref)
+        if fact is None or not fact.alive or fact.left_on is not None:
+            continue
+        civil.append((ref, CivilQuery(p["nik"], p["name"], date.fromisoformat(p["birth_date"]), p["sex"])))
+    return Local(head_too_young(facts.values(), today), civil)
+
+
+@dataclass
 class Candidate:
+    """A household to check: its blind indexes, and its personal data and facts (or their `Local` checks, done
+    already where the household was prepared: the bulk import's worker processes)."""
+
     household_id: UUID
     index: Indexes
-    personal: Personal
-    facts: dict[str, MemberFact]
+    personal: Personal | None = None
+    facts: dict[str, MemberFact] = field(default_factory=dict)
+    local: Local | None = None
+
+    def local_checks(self, today: date) -> Local:
+        if self.local is not None:
+            return self.local
+        assert self.personal is not None, "a candidate has its personal data or its local checks"
+        return local_checks(self.personal, self.facts, today)
 
 
 @dataclass
@@ -51,9 +79,9 @@ async def verify(lookups: IndexLookups, candidates: Sequence[Candidate], civil: 
                  today: date) -> dict[UUID, Outcome]:
     out = {c.household_id: Outcome() for c in candidates}
     ids = [c.household_id for c in candidates]
-
-    for c in candidates:
-        out[c.household_id].reasons.extend(head_too_young(c.facts.values(), today))
+    local = [(c.household_id, c.local_checks(today)) for c in candidates]
+    for hid, checks in local:
+        out[hid].reasons.extend(checks.reasons)
 
     # exact duplicates: against the register and within the batch itself
     nik_owner: dict[bytes, list[tuple[UUID, str]]] = defaultdict(list)
@@ -97,14 +125,7 @@ async def verify(lookups: IndexLookups, candidates: Sequence[Candidate], civil: 
                     out[hid].reasons.append({"code": "probable_duplicate", "member_ref": ref,
                                              "other_households": _others(households, hid)})
 
-    queries: list[tuple[UUID, str, CivilQuery]] = []
-    for c in candidates:
-        for ref, p in c.personal.members.items():
-            fact = c.facts.get(ref)
-            if fact is None or not fact.alive or fact.left_on is not None:
-                continue
-            queries.append((c.household_id, ref, CivilQuery(p["nik"], p["name"], date.fromisoformat(p["birth_date"]),
-                                                            p["sex"])))
+    queries = [(hid, ref, q) for hid, checks in local for ref, q in checks.civil]
     answers = await civil.check([q for _, _, q in queries]) if queries else []
     for (hid, ref, _), answer in zip(queries, answers, strict=True):
         if answer.status == "dead" and answer.died_on is not None:

@@ -1,0 +1,112 @@
+"""The bulk import's preparation of a row gives what the single path gives: the same rejects, and for a good row
+the events and read row that the aggregate's own `to_data()` and `household_row` give."""
+
+from datetime import UTC, date, datetime, timedelta
+
+import orjson
+import pytest
+from pydantic import ValidationError
+
+from gotong.domain.clock import FixedClock
+from gotong.domain.errors import DomainError
+from registry.adapters.crypto import KeyRing
+from registry.adapters.households import household_row
+from registry.adapters.reference import regions
+from registry.application.import_prepare import PrepareContext, Prepped, Reject, Row, prepare_row, registration
+from registry.application.verification import CHECKS
+from registry.config import DEV_MASTER_SECRET
+from registry.domain.household import Household, validate_household
+from registry.domain.identity import make_nik
+from registry.domain.model import Attributes, HouseholdIn
+from registry.synthetic import Defects, Truth, households
+
+CLOCK = FixedClock(datetime(2026, 10, 1, 3, 0, tzinfo=UTC))
+CTX = PrepareContext(KeyRing.from_text(DEV_MASTER_SECRET), regions(), CLOCK.today(), CLOCK)
+DEFECTS = Defects(invalid_nik=0.05, invalid_kk=0.05, duplicate_nik=0.05, dead_member=0.05, shared_account=0.05)
+
+
+def generated() -> list[dict]:
+    rows = list(households(300, seed=41, defects=DEFECTS, truth=Truth(), today=CLOCK.today()))
+    head, born = rows[5]["members"][0], CLOCK.today() + timedelta(days=3)
+    head["birth_date"], head["nik"] = born.isoformat(), make_nik(regions().district_of_nik(head["nik"][:6]), born,
+                                                                 head["sex"], 1)
+    rows[6]["members"][0]["name"] = "X"
+    rows[7]["phone"] = "call me"
+    rows[8]["attributes"]["floor"] = "marmer"
+    rows[9]["members"] = []
+    rows[10]["members"][0]["relation"] = "anak"
+    rows[11]["unknown"] = 1
+    rows[12]["members"][-1]["pregnant"] = rows[12]["members"][-1]["sex"] == "M"
+    return rows
+
+
+def single_path_error(data: dict) -> str | None:
+    """The field the single path's validation names (`POST /v1/households`), or None when it accepts the row."""
+    try:
+        validate_household(HouseholdIn.model_validate(data), regions=CTX.regions, today=CTX.today)
+    except ValidationError as err:
+        return ".".join(str(p) for p in err.errors()[0]["loc"])
+    except DomainError as err:
+        return err.field or ""
+    return None
+
+
+@pytest.mark.parametrize("data", generated(), ids=lambda d: d["kk"])
+def test_a_row_is_rejected_exactly_when_the_single_path_refuses_it_naming_the_same_field(data):
+    result = prepare_row(CTX, Row(1, data))
+    expected = single_path_error(data)
+    if expected is None:
+        assert isinstance(result, Prepped)
+    else:
+        assert isinstance(result, Reject)
+        assert result.field == expected
+
+
+def test_the_rows_hold_every_defect_the_generator_plants_and_each_hand_made_error():
+    rows = generated()
+    fields = [single_path_error(d) for d in rows]
+    assert None in fields
+    assert "kk" in fields
+    assert any(f and f.startswith("members.") and f.endswith(".nik") for f in fields)
+    assert {i: fields[i] for i in range(5, 13)} == {
+        5: "members.0.birth_date", 6: "members.0.name", 7: "phone", 8: "attributes.floor", 9: "members",
+        10: "members", 11: "unknown", 12: f"members.{len(rows[12]['members']) - 1}.pregnant"}
+
+
+def _through_the_aggregate(p: Prepped, reasons, deaths, review_id) -> tuple[list, tuple]:
+    h = Household.register(p.household_id, p.village_code, p.facts(), Attributes.model_validate(p.attributes), p.pii,
+                           "import", clock=CLOCK)
+    h.checked(reasons, deaths, CHECKS, review_id=review_id)
+    h.stamp_state("registered")
+    return [(e.event_type, e.schema_version, e.to_data()) for e in h.pending_events], household_row(h)
+
+
+def _same_row(a: tuple, b: tuple) -> None:
+    assert a[:7] == b[:7]
+    assert a[9:] == b[9:]
+    assert orjson.loads(a[7]) == orjson.loads(b[7])
+    assert orjson.loads(a[8]) == orjson.loads(b[8])
+
+
+def test_a_prepared_households_events_and_row_are_the_aggregates_own_when_every_check_passes():
+    prepared = [r for r in (prepare_row(CTX, Row(1, d)) for d in generated()) if isinstance(r, Prepped)]
+    assert len(prepared) > 200
+    for p in prepared:
+        events, row = _through_the_aggregate(p, [], [], None)
+        assert p.events == events
+        _same_row(p.row, row)
+
+
+def test_a_flagged_or_dead_members_household_built_again_gives_the_aggregates_own():
+    prepared = [r for r in (prepare_row(CTX, Row(1, d)) for d in generated()[:40]) if isinstance(r, Prepped)]
+    for i, p in enumerate(prepared):
+        reasons = [{"code": "civil_registry_not_found", "member_ref": p.refs[0]}] if i % 2 else []
+        deaths = [(p.refs[-1], date(2026, 9, 1))] if i % 3 == 0 else []
+        h = Household.register(p.household_id, p.village_code, p.facts(), Attributes.model_validate(p.attributes),
+                               p.pii, "import", clock=CLOCK)
+        h.checked(reasons, deaths, CHECKS, review_id=7 if reasons else None)
+        events, row = registration(h, p.attributes)
+        expected_events, expected_row = _through_the_aggregate(p, reasons, deaths, 7 if reasons else None)
+        assert events == expected_events
+        _same_row(row, expected_row)
+        assert [e[0] for e in events][-1] == ("HouseholdFlagged" if reasons else "HouseholdVerified")
