@@ -155,7 +155,7 @@ async def test_payments_over_time_per_approved_program(client):
     rows = [[" ".join(c.text_content().split()).replace("\xa0", " ") for c in tr.xpath("td")]
             for tr in table.xpath(".//tbody/tr")]
     assert rows[0][0] == "Sep 2026"
-    assert rows[0][2] == "Rp 15.000.000"
+    assert rows[0][2] == "Rp 15,000,000", "in English, English digit grouping"
     # November: 26 BPNT payments of 200,000; the return on the 25th is in November too
-    assert rows[2][1] == "Rp 5.000.000"
+    assert rows[2][1] == "Rp 5,000,000"
     assert re.search(r"Pangan Baru", page.text), "approved later, but listed in the program switch"

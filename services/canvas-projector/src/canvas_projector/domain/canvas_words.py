@@ -87,7 +87,7 @@ def _value(name: str, value: Any, lang: str) -> str:
     if name in _HOUSEHOLD_COUNTS:
         return small_count(int(value), lang)
     if name == "amount":
-        return rupiah(int(value))
+        return rupiah(int(value), lang)
     if name == "groups":
         return ", ".join(GROUPS[lang].get(g, g.replace("_", " ")) for g in value)
     if name == "strands":

@@ -31,6 +31,7 @@ CANVAS_STRINGS: dict[str, dict[str, str]] = {
         "ind_helix_complete_share": "Proyek yang melibatkan pemerintah, kampus dan industri sekaligus",
         "ind_registry_verified_share": "Rumah tangga terdaftar yang datanya sudah diperiksa",
         "maps_title": "Peta dan waktu", "maps_nav": "Peta",
+        "see_maps": "Peta cakupan dan pembayaran dari waktu ke waktu", "see_canvas": "Kanvas model bisnis",
         "maps_intro": "Sejauh mana bantuan menjangkau rumah tangga termiskin (desil 1\u20134 di DTSEN) di setiap "
                       "wilayah, dan kapan bantuan dibayarkan. Peta digambar di server: tanpa JavaScript.",
         "level": "Tingkat", "level_province": "Provinsi", "level_regency": "Kabupaten/kota",
@@ -74,6 +75,7 @@ CANVAS_STRINGS: dict[str, dict[str, str]] = {
         "ind_helix_complete_share": "Projects with government, campus and industry all involved",
         "ind_registry_verified_share": "Registered households whose data has been checked",
         "maps_title": "Maps and time", "maps_nav": "Maps",
+        "see_maps": "Coverage maps and payments over time", "see_canvas": "Business model canvas",
         "maps_intro": "How far aid reaches the poorest registered households (desil 1\u20134 in DTSEN) in each "
                       "area, and when it was paid. The maps are drawn on the server: no JavaScript needed.",
         "level": "Level", "level_province": "Provinces", "level_regency": "Regencies and cities",

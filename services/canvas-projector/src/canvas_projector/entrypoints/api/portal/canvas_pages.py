@@ -117,7 +117,7 @@ def _area_text(area: AreaFigures | None, lang: str) -> str:
         return w["hidden"]
     coverage = _share(area.coverage, lang)
     return (f"{number(area.households, lang)} {w['households_reached']}; {w['coverage']} {coverage}; "
-            f"{rupiah(area.per_household or 0)} / {w['households_reached']}")
+            f"{rupiah(area.per_household or 0, lang)} / {w['households_reached']}")
 
 
 async def _map(reached: Reached, level: str, measure: Measure, program: str | None,
@@ -133,12 +133,12 @@ async def _map(reached: Reached, level: str, measure: Measure, program: str | No
     svg = choropleth_svg(shapes, figures, measure, breaks, {b.code: _area_text(figures.get(b.code), lang)
                                                             for b in shapes}, title, w["attribution"])
     legend = legend_classes(breaks, (lambda b: f"{b * 100:.0f}%") if measure == "coverage"
-                            else (lambda b: rupiah(int(b))))
+                            else (lambda b: rupiah(int(b), lang)))
     legend += [(HIDDEN, w["hidden"]), (NO_DATA, w["no_data"])]
     rows = [{"name": names.get(a.code, a.code),
              "reached": small_count(a.households, lang) if a.households else "0",
              "registered": number(a.registered, lang), "coverage": _share(a.coverage, lang),
-             "per_household": rupiah(a.per_household) if a.per_household is not None else "\u2014"}
+             "per_household": rupiah(a.per_household, lang) if a.per_household is not None else "\u2014"}
             for a in sorted(areas, key=lambda a: names.get(a.code, a.code))]
     return svg, legend, rows
 
@@ -160,8 +160,8 @@ async def maps_page(request: Request, sql: ReadDep, level: Level = "province", m
     monthly = {names[c]: points for c, points in (await reached.monthly()).items() if c in names}
     months = months_between(min(m for s in monthly.values() for m, _ in s),
                             max(m for s in monthly.values() for m, _ in s)) if monthly else []
-    time_rows = [{"month": month_label(m, lang), "amounts": [rupiah(dict(s).get(m, 0)) for s in monthly.values()]}
-                 for m in months]
+    time_rows = [{"month": month_label(m, lang),
+                  "amounts": [rupiah(dict(s).get(m, 0), lang) for s in monthly.values()]} for m in months]
     chart = time_chart_svg(monthly, w["time_title"], lang) if monthly else ""
     query = f"level={level}&measure={measure}&program={chosen or 'platform'}&lang={lang}"
     return render(request, "maps.html", lang, w["maps_title"], w=w, programs=programs, chosen=chosen,
