@@ -48,7 +48,8 @@ class Owner:
         try:
             r = await self.http.request(method, f"{self.base_url}{path}", params=clean, json=body, headers=headers)
         except httpx.HTTPError as err:
-            raise OwnerRefused(self.service, 503, {"title": "unreachable", "detail": type(err).__name__}) from None
+            raise OwnerRefused(self.service, 503, {"title": "unreachable", "detail": f"{self.service} is unreachable "
+                                                  f"({type(err).__name__})"}) from None
         if r.status_code >= 400:
             try:
                 problem = r.json()
