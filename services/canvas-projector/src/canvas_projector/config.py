@@ -25,6 +25,9 @@ class Settings(KitSettings):
     tlog_seal_interval_s: float = 1.0
     #: IATI organisation identifier of the publisher: prefix of every activity id (see opendata/iati.py).
     iati_reporting_org_ref: str = Field(default="XI-IATI-GOTONG", pattern=r"^[A-Z]{2}-[A-Za-z0-9-]{2,60}$")
+    #: REGISTRY_URL, the public address of the registry, whose `/cek-status` page the portal's menu links to
+    #: ("check your aid"); `gotong up` sets it. Unset: no such link.
+    registry_url: str | None = None
 
     def production_problems(self) -> list[str]:
         problems = super().production_problems()

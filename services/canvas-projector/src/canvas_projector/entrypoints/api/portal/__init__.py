@@ -63,8 +63,10 @@ def render(request: Request, name: str, lang: str, title: str, status_code: int 
     and every page says when its data was read."""
     running = getattr(request.app.state, "runtime", None)
     read_at = running.clock.now() if running is not None else datetime.now(UTC)
+    registry = getattr(running.settings, "registry_url", None) if running is not None else None
     return templates.TemplateResponse(request, name, {
         "lang": lang, "t": STRINGS[lang], "title": title, "n": lambda value: number(value, lang),
         "rp": lambda value: rupiah(value, lang), "data_as_of": moment(read_at, lang),
-        "data_as_of_iso": read_at.astimezone(UTC).isoformat(timespec="seconds"), **context},
+        "data_as_of_iso": read_at.astimezone(UTC).isoformat(timespec="seconds"),
+        "status_check": f"{registry.rstrip('/')}/cek-status?lang={lang}" if registry else None, **context},
         status_code=status_code)

@@ -21,6 +21,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "strand_government": "Pemerintah", "strand_campus": "Kampus", "strand_industry": "Industri",
         "strand_community": "Komunitas",
         "canvas_title": "Business Model Canvas", "canvas": "Kanvas model bisnis", "as_of": "per tanggal",
+        "maps_nav": "Peta", "status_check_nav": "Cek status bantuan",
         "show": "Tampilkan",
         "canvas_intro": "Sembilan blok diisi dari peristiwa yang tercatat; setiap butir menyebut pendekatan dan "
                         "buktinya.",
@@ -101,6 +102,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "strand_government": "Government", "strand_campus": "Campus", "strand_industry": "Industry",
         "strand_community": "Community",
         "canvas_title": "Business Model Canvas", "canvas": "Business Model Canvas", "as_of": "as of",
+        "maps_nav": "Maps", "status_check_nav": "Check your aid",
         "show": "Show",
         "canvas_intro": "Nine blocks filled from recorded events; each item names its approach and its evidence.",
         "bmc_customer_segments": "Customer segments", "bmc_value_propositions": "Value propositions",
