@@ -51,6 +51,23 @@ class Delivered:
     offset: int
 
 
+class DeliveredBatch(list[Delivered]):
+    """What a batch handler gets: the events of one partition in order, and where that partition stands once
+    they are applied — `watermark`, the producer's watermark read in or before this batch (every event at or
+    before it has arrived on this partition), and `partitions`, every partition the topic has now.
+    A handler that needs every partition's progress (the transparency log's seal horizon) reads the others'
+    from `consumer_positions` and this one's from here: it is saved in the same transaction, after the handler."""
+
+    def __init__(self, messages: list[Delivered], *, consumer: str, topic: str, partition: int,
+                 watermark: Position, partitions: Sequence[int]) -> None:
+        super().__init__(messages)
+        self.consumer = consumer
+        self.topic = topic
+        self.partition = partition
+        self.watermark = watermark
+        self.partitions = tuple(partitions)
+
+
 class Handler(Protocol):
     async def __call__(self, conn: AsyncConnection, message: Delivered) -> None: ...
 
@@ -93,7 +110,7 @@ class EventConsumer:
     def __init__(self, engine: AsyncEngine, *, name: str, topics: Sequence[str], handler: Handler | None = None,
                  bootstrap: str, group_id: str | None = None, max_batch: int = 500,
                  dlq_enabled: bool = True, batch_handler: BatchHandler | None = None,
-                 broker_check_interval: float = 2.0) -> None:
+                 broker_check_interval: float = 2.0, max_partition_fetch_bytes: int = 1_048_576) -> None:
         if handler is None and batch_handler is None:
             raise ValueError("a consumer needs a handler or a batch_handler")
         self.engine = engine
@@ -105,6 +122,9 @@ class EventConsumer:
         self.bootstrap = bootstrap
         self.group_id = group_id
         self.max_batch = max_batch
+        # Kafka's default (1 MiB a partition per fetch) cuts a replay into small batches; a consumer whose handler
+        # works set-wise asks for more at once (Tansu serves 8 MiB fetches).
+        self.max_partition_fetch_bytes = max_partition_fetch_bytes
         self.dlq_enabled = dlq_enabled
         self.consumer: AIOKafkaConsumer | None = None
         self._dlq_producer: Any = None
@@ -168,7 +188,8 @@ class EventConsumer:
         consumer = AIOKafkaConsumer(
             bootstrap_servers=self.bootstrap, group_id=self.group_id, enable_auto_commit=False,
             auto_offset_reset="earliest", max_poll_records=self.max_batch, isolation_level="read_uncommitted",
-            fetch_max_wait_ms=200,
+            fetch_max_wait_ms=200, max_partition_fetch_bytes=self.max_partition_fetch_bytes,
+            fetch_max_bytes=max(52_428_800, 4 * self.max_partition_fetch_bytes),
         )
         await consumer.start()
         self.consumer = consumer
@@ -342,7 +363,9 @@ class EventConsumer:
             if collected:
                 assert self.batch_handler is not None
                 try:
-                    await self.batch_handler(conn, collected)
+                    await self.batch_handler(conn, DeliveredBatch(
+                        collected, consumer=self.name, topic=tp.topic, partition=tp.partition,
+                        watermark=tracking.watermark, partitions=self._partitions(tp.topic)))
                 except Exception as err:
                     if _transient(err):
                         raise
@@ -356,6 +379,15 @@ class EventConsumer:
         metrics.CONSUMER_SKIPPED.labels(self.name, tp.topic).inc(skipped)
         if stale:
             metrics.CONSUMER_STALE.labels(self.name, tp.topic).inc(stale)
+
+    def _partitions(self, topic: str) -> list[int]:
+        """Every partition the topic has (a group member reads only some; a horizon must count them all)."""
+        if self.consumer is None:
+            return []
+        known = self.consumer.partitions_for_topic(topic)
+        if known:
+            return sorted(known)
+        return sorted(tp.partition for tp in self.consumer.assignment() if tp.topic == topic)
 
     async def _handle(self, conn: AsyncConnection, message: Delivered) -> None:
         if self.handler is None:  # batch consumers apply one event at a time only to find a poison event

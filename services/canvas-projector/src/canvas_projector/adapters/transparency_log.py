@@ -41,6 +41,13 @@ class TransparencyLogTable:
         rows.sort(key=lambda r: (r[3], r[4]))
         return rows
 
+    async def known_keys(self, keys: Sequence[str]) -> set[str]:
+        """Which of `keys` are leaves or staged already."""
+        rows = await self.sql.fetch(
+            "SELECT record_key FROM tlog_leaves WHERE record_key = ANY($1::text[]) "
+            "UNION ALL SELECT record_key FROM tlog_staged WHERE record_key = ANY($1::text[])", keys)
+        return {r[0] for r in rows}
+
     async def lock(self) -> None:
         """One sealer at a time."""
         await self.sql.execute("LOCK TABLE tlog_leaves IN EXCLUSIVE MODE")

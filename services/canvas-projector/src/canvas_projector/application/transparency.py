@@ -13,18 +13,28 @@ from canvas_projector.domain import merkle
 from canvas_projector.domain import transparency as rules
 from canvas_projector.domain.transparency import SignedCheckpoint, TransparencyLog
 from gotong.domain.errors import ValidationFailed
-from gotong.eventstore.model import Position
+from gotong.eventstore.model import START, Position
 
 
-async def stage_payments(log: TransparencyLogTable, payments: Iterable[tuple[Position, PaymentRecorded]]) -> None:
+async def stage_payments(log: TransparencyLogTable, payments: Iterable[tuple[Position, PaymentRecorded]],
+                         horizon: Position | None = None) -> int:
     """Stage a batch of payments in one statement (replays run at tens of thousands of events a second); the
-    record is taken from the contract's validated fields. `payments` is read once: a generator that parses
-    each event as it is asked for keeps every payment hot in the cache (a second pass over a batch costs a
-    third more)."""
+    record is taken from the contract's validated fields.
+
+    With a `horizon` (how far every partition has been read, this batch included), stage and seal in one pass:
+    the batch's records at or before it become leaves at once with the staged records they follow, and only the
+    rest is staged. Returns how many leaves were appended."""
     staged = [(rules.record_key(p.payment_id, p.attempt, p.status), position, rules.public_record(vars(p)))
               for position, p in payments]
-    if staged:
-        await log.stage(staged)
+    if horizon is None or horizon == START:
+        if staged:
+            await log.stage(staged)
+        return 0
+    later = [r for r in staged if r[1] > horizon]
+    sealed = await seal(log, horizon, [r for r in staged if r[1] <= horizon])
+    if later:
+        await log.stage(later)
+    return sealed
 
 
 async def stage(log: TransparencyLogTable, record_key: str, position: Position, record: dict[str, Any]) -> None:
@@ -32,12 +42,17 @@ async def stage(log: TransparencyLogTable, record_key: str, position: Position, 
     await log.stage([(record_key, position, record)])
 
 
-async def seal(log: TransparencyLogTable, horizon: Position) -> int:
-    """Append staged records at or before `horizon` as leaves, in source order. Returns how many."""
+async def seal(log: TransparencyLogTable, horizon: Position,
+               fresh: Sequence[tuple[str, Position, dict[str, Any]]] = ()) -> int:
+    """Append staged records at or before `horizon` as leaves, in source order, with `fresh` records (at or
+    before it too) that skip staging: a fresh record whose key is a leaf or staged already changes nothing, as
+    if it had been staged. Returns how many leaves were appended."""
+    await log.lock()  # first: one sealer at a time, and each sees what the one before it sealed
     staged = await log.take_staged(horizon)
+    if fresh:
+        staged = rules.merge_fresh(staged, fresh, await log.known_keys([r[0] for r in fresh]))
     if not staged:
         return 0
-    await log.lock()
     size = await log.size()
     leaves, nodes = rules.seal(size, await log.nodes(rules.frontier(size)), staged)
     await log.append(leaves, nodes)

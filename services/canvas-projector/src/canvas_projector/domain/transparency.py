@@ -49,6 +49,22 @@ def public_record(payment: Mapping[str, Any]) -> dict[str, Any]:
 StagedRecord = Sequence[Any]
 
 
+def merge_fresh(staged: Sequence[StagedRecord], fresh: Sequence[tuple[str, tuple[int, int], Mapping[str, Any]]],
+                known_keys: set[str]) -> list[StagedRecord]:
+    """Staged records (in source order) and fresh ones (record key, source position, record) together, in source
+    order, as staged rows; a fresh record whose key is known (sealed or staged) already, or repeats an earlier
+    fresh one, is dropped (the first delivery wins, as when staging)."""
+    seen = known_keys | {r[0] for r in staged}
+    merged = list(staged)
+    for key, position, record in fresh:
+        if key not in seen:
+            seen.add(key)
+            merged.append((key, str(record["payment_id"]), canonical(record), position[0], position[1]))
+    if len(merged) != len(staged):
+        merged.sort(key=lambda r: (r[3], r[4]))
+    return merged
+
+
 def frontier(size: int) -> list[Node]:
     """The roots of the complete subtrees a tree of `size` leaves ends with: all that appending needs."""
     return [(level, (size >> level) - 1) for level in range(size.bit_length()) if size >> level & 1]
