@@ -35,6 +35,9 @@ OWN: dict[str, dict[str, Any]] = {
     "enterprise": {"consume_csr": False, "consume_registry": False},
     "partnership": {"overdue_check_interval_s": 0},
     "canvas-projector": {},
+    # its jobs off (the SLA job and the follow-up worker would call the registry and disbursement), and no public
+    # rate limit
+    "grievance": {"sla_interval_s": 3600, "follow_up_interval_s": 3600, "public_per_minute": 10**7},
 }
 
 

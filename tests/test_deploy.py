@@ -29,7 +29,9 @@ import yaml
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from gotong.launcher.run import peer_url_variable
 from gotong.service import discover_services
+from gotong.settings import audience_of
 
 ROOT = Path(__file__).resolve().parents[1]
 DEPLOY = ROOT / "deploy"
@@ -47,11 +49,13 @@ REQUIRED: dict[str, tuple[str, ...]] = {
     "enterprise": _KIT,
     "partnership": _KIT,
     "canvas-projector": (*_KIT, "TLOG_SIGNING_KEY"),
+    "grievance": (*_KIT, "GRIEVANCE_MASTER_SECRET", "GRIEVANCE_TOKEN_URL", "GRIEVANCE_CLIENT_ID",
+                  "GRIEVANCE_CLIENT_SECRET", "REGISTRY_URL", "DISBURSEMENT_URL"),
 }
 #: Of those, the secrets: they come from a Secret (Kubernetes) or the operator's environment (compose), never from
 #: a value written in a deployment file.
 SECRETS = frozenset({"DATABASE_URL", "REGISTRY_MASTER_SECRET", "DCI_SIGNING_KEY", "CHANNEL_SECRET",
-                     "TLOG_SIGNING_KEY", "CHANNEL_PUBLIC_KEYS"})
+                     "TLOG_SIGNING_KEY", "CHANNEL_PUBLIC_KEYS", "GRIEVANCE_MASTER_SECRET", "GRIEVANCE_CLIENT_SECRET"})
 SERVICES = tuple(REQUIRED)
 ONE_SHOT = frozenset({"migrate", "kafka-topics"})
 
@@ -191,6 +195,18 @@ def test_each_deployment_passes_the_production_check(name: str, monkeypatch: pyt
     assert settings.production_problems() == []
 
 
+@pytest.mark.parametrize("name", SERVICES)
+def test_a_service_finds_the_services_it_calls_by_their_kubernetes_service(name: str) -> None:
+    """`REGISTRY_URL`, `DISBURSEMENT_URL`, ... (what `gotong up` sets from the launcher's ports) name the peer's
+    Service in the namespace, which forwards to the peer's own port."""
+    env = _resolve_k8s_env(_service_container(name))
+    for peer in SERVICES:
+        if peer != name and peer_url_variable(peer) in env:
+            assert env[peer_url_variable(peer)] == f"http://{peer}.gotong.svc", f"{name}: {peer_url_variable(peer)}"
+            (port,) = _named("Service", peer)["spec"]["ports"]
+            assert port["targetPort"] == "http"
+
+
 def test_no_deployment_migrates_in_an_init_container():
     for doc in _kind("Deployment"):
         init = doc["spec"]["template"]["spec"].get("initContainers", [])
@@ -289,7 +305,7 @@ def _compose() -> dict[str, Any]:
 _INTERPOLATION = re.compile(r"\$\{(\w+)(?::?([?-])([^}]*))?\}")
 
 
-def test_compose_runs_six_services_on_kraft_kafka_with_a_database_each():
+def test_compose_runs_every_service_on_kraft_kafka_with_a_database_each():
     services = _compose()["services"]
     for name in SERVICES:
         port = discover_services()[name].port
@@ -297,6 +313,19 @@ def test_compose_runs_six_services_on_kraft_kafka_with_a_database_each():
         assert f"pg-{name}" in services
     assert {"kafka-1", "kafka-2", "kafka-3"} <= set(services)
     assert services["kafka-1"]["environment"]["KAFKA_PROCESS_ROLES"] == "broker,controller"
+
+
+def test_compose_issues_tokens_for_every_service_and_wires_the_peers_it_calls() -> None:
+    services = _compose()["services"]
+    audiences = services["auth"]["environment"]["GOTONG_AUTH_AUDIENCES"].split(",")
+    assert sorted(audiences) == sorted(audience_of(name) for name in SERVICES)
+    for name in SERVICES:
+        environment = services[name]["environment"]
+        assert environment["JWT_AUDIENCE"] == audience_of(name)
+        for peer in SERVICES:
+            if peer != name and peer_url_variable(peer) in environment:
+                port = discover_services()[peer].port
+                assert environment[peer_url_variable(peer)] == f"http://{peer}:{port}", name
 
 
 def test_compose_is_valid_against_the_compose_specification():

@@ -1,6 +1,8 @@
-"""The README's run command end to end: `gotong up` brings six services up on embedded servers, `gotong status`
-sees them, a token from the local token server works, and Ctrl-C stops every process."""
+"""The README's run command end to end: `gotong up` brings every announced service up on embedded servers, each
+told where its peers are, `gotong status` sees them, a token from the local token server works, a service's demo
+hook loads into the running system, and Ctrl-C stops every process."""
 
+import asyncio
 import contextlib
 import json
 import os
@@ -9,30 +11,51 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import httpx
 
 from gotong.infra.embedded import free_block, port_open
+from gotong.launcher.run import peer_url_variable
+from gotong.service import discover_services
 
-SERVICES = ["registry", "disbursement", "csr-ledger", "enterprise", "partnership", "canvas-projector"]
+#: Every service the launcher starts (the `gotong.services` entry points), at its port shifted by the base.
+SPECS = discover_services()
+SERVICES = sorted(SPECS)
+#: The services sit at base + (port - 8100); the broker and PostgreSQL take the two ports after the last one.
+TOP = max(spec.port for spec in SPECS.values()) - 8100
 
 
-def test_up_status_token_and_clean_stop(tmp_path: Path):
-    base = free_block(9)  # services at base .. base+6; the broker and PostgreSQL at base+7, base+8
+def _environ(pid: int) -> dict[str, str]:
+    raw = Path(f"/proc/{pid}/environ").read_bytes().split(b"\0")
+    return dict(item.decode().split("=", 1) for item in raw if b"=" in item)
+
+
+def test_up_status_token_and_clean_stop(tmp_path: Path) -> None:
+    base = free_block(TOP + 3)  # token server at base, services up to base+TOP; broker and PostgreSQL after them
     state = tmp_path / "state"
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "KAFKA_BOOTSTRAP_SERVERS")}
     gotong = [sys.executable, "-m", "gotong.cli.main"]
-    proc = subprocess.Popen([*gotong, "up", "--no-demo", "--state-dir", str(state), "--base-port", str(base),
-                             "--pg-port", str(base + 8), "--kafka-port", str(base + 7)],
-                            env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
+    output = tmp_path / "up.log"  # a file, not a pipe nobody reads while it runs (a full pipe would block it)
+    with output.open("wb") as out:
+        proc = subprocess.Popen([*gotong, "up", "--no-demo", "--state-dir", str(state), "--base-port", str(base),
+                                 "--pg-port", str(base + TOP + 2), "--kafka-port", str(base + TOP + 1)],
+                                env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
     try:
-        deadline = time.monotonic() + 180
+        deadline = time.monotonic() + 240
         while not (state / "run.json").exists():
-            assert proc.poll() is None, proc.stdout.read().decode()[-3000:]
-            assert time.monotonic() < deadline, "gotong up did not come up"
+            tail = output.read_text(errors="replace")[-3000:]
+            assert proc.poll() is None, tail
+            assert time.monotonic() < deadline, f"gotong up did not come up:\n{tail}"
             time.sleep(0.5)
         run = json.loads((state / "run.json").read_text())
-        assert sorted(run["services"]) == sorted(SERVICES)
+        assert sorted(run["services"]) == SERVICES
+        for name, svc in run["services"].items():
+            assert svc["url"] == f"http://127.0.0.1:{base + SPECS[name].port - 8100}", name
+            # every service is told where the others are, at whatever ports this run gave them
+            peers = _environ(svc["pid"])
+            for other, other_svc in run["services"].items():
+                assert peers[peer_url_variable(other)] == other_svc["url"], f"{name}: {peer_url_variable(other)}"
         with httpx.Client(timeout=5) as http:
             for name, svc in run["services"].items():
                 assert http.get(f"{svc['url']}/readyz").status_code == 200, name
@@ -58,6 +81,21 @@ def test_up_status_token_and_clean_stop(tmp_path: Path):
                                 data={"grant_type": "client_credentials", "audience": "another-app"})
             assert unknown.status_code == 400
             assert unknown.json()["error"] == "invalid_target"
+            # grievance's demo hook (what `gotong up` runs without --no-demo) loads into the running system, and
+            # the service started by the launcher serves its cases
+            grievance = SPECS["grievance"]
+            assert grievance.demo_data is not None
+            settings = grievance.settings(service_name="grievance", database_url=run["database_url"],
+                                          kafka_bootstrap_servers=run["kafka"]["bootstrap"])
+            asyncio.run(_await(grievance.demo_data(settings)))
+            officer = http.post(f"{run['auth']['url']}/oauth2/token", auth=(ops["client_id"], ops["client_secret"]),
+                                data={"grant_type": "client_credentials", "audience": "gotong-grievance"})
+            assert officer.status_code == 200, officer.text
+            cases = http.get(f"{run['services']['grievance']['url']}/v1/cases",
+                             headers={"Authorization": f"Bearer {officer.json()['access_token']}"})
+            assert cases.status_code == 200, cases.text
+            assert {c["kind"] for c in cases.json()["items"]} == {"sanggah", "payment_complaint", "data_correction",
+                                                                  "usul"}
         # A crashed service comes back by itself, and so does a broker that died (as a new, empty one).
         killed = run["services"]["partnership"]["pid"]
         os.kill(killed, signal.SIGKILL)
@@ -76,7 +114,7 @@ def test_up_status_token_and_clean_stop(tmp_path: Path):
         status = subprocess.run([*gotong, "status", "--state-dir", str(state)], env=env, capture_output=True,
                                 text=True, timeout=60)
         assert status.returncode == 0, status.stdout + status.stderr
-        assert status.stdout.count("ready") >= 6
+        assert status.stdout.count("ready") >= len(SERVICES)
         assert "NOT READY" not in status.stdout
         pids = [svc["pid"] for svc in run["services"].values()] + [run["auth"]["pid"], run["kafka"]["pid"]]
     finally:
@@ -89,8 +127,12 @@ def test_up_status_token_and_clean_stop(tmp_path: Path):
     assert proc.returncode == 0
     for pid in pids:
         assert not _alive(pid), f"process {pid} outlived the launcher"
-    assert not any(port_open("127.0.0.1", base + i) for i in range(7)), "ports are free again"
+    assert not any(port_open("127.0.0.1", base + i) for i in range(TOP + 1)), "ports are free again"
     assert not (state / "run.json").exists()
+
+
+async def _await(awaitable: Any) -> None:
+    await awaitable
 
 
 def _alive(pid: int) -> bool:

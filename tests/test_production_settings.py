@@ -28,6 +28,7 @@ OWN = {
     "csr-ledger": set(),
     "enterprise": set(),
     "partnership": set(),
+    "grievance": {"GRIEVANCE_MASTER_SECRET", "GRIEVANCE_TOKEN_URL", "GRIEVANCE_CLIENT_ID", "GRIEVANCE_CLIENT_SECRET"},
 }
 ALL_VARIABLES = KIT | set().union(*OWN.values()) | {"TLOG_SIGNING_KEY_PATH", "GOTONG_ENV", "AUTH_REQUIRED"}
 
@@ -60,6 +61,8 @@ def production_env() -> dict[str, str]:
         "CALLBACK_BASE_URL": "https://disbursement.example.go.id", "CHANNEL_SECRET": _b64(32),
         "CHANNEL_PUBLIC_KEYS": _channel_keys(),
         "TLOG_SIGNING_KEY": _pem(),
+        "GRIEVANCE_MASTER_SECRET": _b64(32), "GRIEVANCE_TOKEN_URL": "https://id.example.go.id/token",
+        "GRIEVANCE_CLIENT_ID": "grievance", "GRIEVANCE_CLIENT_SECRET": _b64(24),
     }
 
 

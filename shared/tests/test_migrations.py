@@ -76,10 +76,14 @@ async def assert_no_drift(spec: ServiceSpec, url: str) -> None:
     assert not found, "\n".join(describe(d) for d in found)
 
 
-def test_all_six_services_are_installed():
-    assert set(SERVICES) == {"registry", "disbursement", "csr-ledger", "enterprise", "partnership",
-                             "canvas-projector"}
-    assert len({s.port for s in SERVICES.values()}) == 6
+def test_every_service_is_installed_on_its_own_port():
+    assert {"registry", "disbursement", "csr-ledger", "enterprise", "partnership", "canvas-projector",
+            "grievance"} <= set(SERVICES)
+    assert len({s.port for s in SERVICES.values()}) == len(SERVICES)
+
+
+#: The services that existed at schema release 2026.11 (a dump of each is a fixture); later ones start at 0001.
+RELEASED_2026_11 = sorted(p.stem for p in RELEASE_2026_11.glob("*.sql"))
 
 
 @pytest.mark.parametrize("name", sorted(SERVICES))
@@ -101,7 +105,7 @@ async def test_a_database_built_at_revision_0001_keeps_its_rows_on_the_way_to_he
     await assert_no_drift(spec, url)
 
 
-@pytest.mark.parametrize("name", sorted(SERVICES))
+@pytest.mark.parametrize("name", RELEASED_2026_11)
 async def test_the_2026_11_release_database_keeps_its_rows_on_the_way_to_head(name, url):
     """The schema release 2026.11 (9f72ee3) built with `create_all` of its tables, dumped by pg_dump."""
     spec = SERVICES[name]
@@ -151,7 +155,7 @@ async def test_a_change_without_a_revision_is_drift(url):
     spec = SERVICES["disbursement"]
     await migrate(spec, url, "0002")  # the tables as first released: reference_id, no present_until, ...
     found = {describe(d) for d in await drift(spec, url)}
-    assert {"not_at_head: database at ['0002'], head ['0004']", "remove_column payments.reference_id",
+    assert {f"not_at_head: database at ['0002'], head ['{head(spec, url)}']", "remove_column payments.reference_id",
             "add_column households.present_until", "add_column consumer_positions.watermark_tx_id",
             "add_index households_merged_into on households"} <= found
     await migrate(spec, url)

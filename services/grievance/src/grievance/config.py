@@ -40,7 +40,10 @@ class Settings(KitSettings):
         problems = super().production_problems()
         if self.grievance_master_secret == DEV_MASTER_SECRET:
             problems.append("GRIEVANCE_MASTER_SECRET is not set (the default is a public development secret)")
-        if not (self.grievance_token_url and self.grievance_client_id and self.grievance_client_secret):
-            problems.append("GRIEVANCE_TOKEN_URL, GRIEVANCE_CLIENT_ID and GRIEVANCE_CLIENT_SECRET (the grievance "
-                            "service's own OAuth2 client) are not set")
+        for variable, value in (("GRIEVANCE_TOKEN_URL", self.grievance_token_url),
+                                ("GRIEVANCE_CLIENT_ID", self.grievance_client_id),
+                                ("GRIEVANCE_CLIENT_SECRET", self.grievance_client_secret)):
+            if not value:
+                problems.append(f"{variable} is not set (the grievance service's own OAuth2 client, with which it "
+                                "asks the registry and disbursement to act on upheld cases)")
         return problems
