@@ -27,9 +27,13 @@ import httpx
 import psutil
 
 from gotong.infra.embedded import EmbeddedPostgres, free_block, port_open
+from gotong.service import discover_services
 
 _PR_SET_PDEATHSIG = 1  # prctl(2), Linux
-SERVICES = ("registry", "disbursement", "csr-ledger", "enterprise", "partnership", "canvas-projector")
+#: Every installed service (`gotong up` starts them all), by port; each listens at base + its offset from 8100.
+_SPECS = discover_services()
+SERVICES = tuple(_SPECS)
+_OFFSET = {name: spec.port - 8100 for name, spec in _SPECS.items()}
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
 
@@ -58,7 +62,7 @@ class Line:
 @dataclass
 class System:
     root: Path  # the state folder (`--state-dir`)
-    base: int = field(default_factory=lambda: free_block(7))
+    base: int = field(default_factory=lambda: free_block(max(_OFFSET.values()) + 1))
     pg_port: int = field(default_factory=_free_port)
     kafka_port: int = field(default_factory=_free_port)
     channel_port: int = field(default_factory=_free_port)
@@ -175,7 +179,7 @@ class System:
         return data
 
     def url(self, service: str) -> str:
-        return f"http://127.0.0.1:{self.base + 1 + SERVICES.index(service)}"
+        return f"http://127.0.0.1:{self.base + _OFFSET[service]}"
 
     @property
     def token_url(self) -> str:

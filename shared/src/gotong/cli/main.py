@@ -27,7 +27,7 @@ def main() -> None:
 @click.option("--state-dir", default=DEFAULT_STATE, show_default=True, type=click.Path(file_okay=False),
               help="Database files, logs, keys and client secrets of the local system.")
 @click.option("--demo/--no-demo", default=True, show_default=True, help="Load demo data once all are ready.")
-@click.option("--base-port", default=8100, show_default=True, help="Token server port; services follow (+1..+6).")
+@click.option("--base-port", default=8100, show_default=True, help="Token server port; services at offsets from it.")
 @click.option("--pg-port", default=55432, show_default=True, help="Embedded PostgreSQL port (if free).")
 @click.option("--kafka-port", default=59092, show_default=True, help="Embedded broker port (if free).")
 @click.option("--host", default="127.0.0.1", show_default=True)
