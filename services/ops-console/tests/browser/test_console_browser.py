@@ -4,12 +4,13 @@ figures change without a reload when facts arrive (Server-Sent Events), no page 
 axe-core finds no serious or critical problem. Screenshots go to test-artifacts/."""
 
 import asyncio
+from datetime import UTC, datetime
 from pathlib import Path
 from uuid import uuid4
 
 import pytest
 import uvicorn
-from gotong_contracts import disbursement
+from gotong_contracts import disbursement, registry
 from playwright.async_api import Page, async_playwright
 
 from gotong.db import create_engine
@@ -58,16 +59,28 @@ async def running(database_url, kafka_bootstrap, tmp_path, token_app_for):
 
 
 async def publish_closed_cycle(test_infra, bootstrap: str, held: int) -> None:
-    """A closed cycle as disbursement publishes it: its outbox, its relay, its topic."""
-    url = await create_test_database(test_infra.database_url)
-    engine = create_engine(url, pool_size=2)
     fact = disbursement.CycleClosed(program_id="pkh", cycle_id=f"c-{uuid4().hex[:6]}", period="2026-Q4",
                                     paid_households=10, paid_amount=7_500_000, held_households=held,
                                     occurred_at="2026-12-01T05:00:00Z")
+    await publish(test_infra, bootstrap, "disbursement", fact)
+
+
+async def publish_flagged_household(test_infra, bootstrap: str, reason: str) -> None:
+    fact = registry.HouseholdChanged(household_ref=f"hh-{uuid4().hex[:8]}", household_version=1, change=reason,
+                                     village_code="32.73.01.1001", district_code="32.73.01", regency_code="32.73",
+                                     province_code="32", verification="flagged", members=[],
+                                     occurred_at=datetime.now(UTC).isoformat())
+    await publish(test_infra, bootstrap, "registry", fact)
+
+
+async def publish(test_infra, bootstrap: str, service: str, fact) -> None:
+    """A fact as its service publishes it: its outbox, its relay, its topic."""
+    url = await create_test_database(test_infra.database_url)
+    engine = create_engine(url, pool_size=2)
     async with PostgresEventStore(engine).transaction() as tx:
-        await tx.append_batch([AppendRequest(uuid4(), "cycle", 0, [EventData(fact.event_type,
-                                                                             fact.model_dump(mode="json"))])])
-    relay = OutboxRelay(engine, service="disbursement", bootstrap=bootstrap)
+        await tx.append_batch([AppendRequest(uuid4(), "fact", 0, [EventData(fact.event_type,
+                                                                            fact.model_dump(mode="json"))])])
+    relay = OutboxRelay(engine, service=service, bootstrap=bootstrap)
     await relay.drain()
     await relay.close()
     await engine.dispose()
@@ -115,6 +128,11 @@ async def test_an_officer_signs_in_on_a_phone_and_a_desktop_and_the_dashboard_is
             await page.wait_for_function(  # no reload: the figure changes by itself (Server-Sent Events)
                 "text => document.querySelector('[data-counter=held_households]').textContent === text",
                 arg=expected, timeout=60_000)
+            reason = f"moved_{n}"  # a reason the page has no row for yet: the script adds one
+            await publish_flagged_household(test_infra, kafka_bootstrap, reason)
+            await page.wait_for_function(
+                "key => (document.querySelector(`[data-counter='${key}']`) || {}).textContent === '1'",
+                arg=f"review_queue.{reason}.<1d", timeout=60_000)
             await page.screenshot(path=str(ARTIFACTS / f"console-dashboard-id-{device}.png"), full_page=True)
 
             for lang in ("id", "en"):

@@ -19,9 +19,33 @@
     }
     return typeof value === "number" ? value : 0;
   }
+  var AGES = ["<1d", "1-7d", "7-30d", ">30d"];
+  function addReasonRows(queue) {
+    // a reason the page did not know when it was rendered gets its own row (built with DOM calls, no HTML)
+    var body = document.querySelector("#review-table tbody");
+    if (!body) { return; }
+    Object.keys(queue).sort().forEach(function (reason) {
+      if (body.querySelector("[data-reason='" + CSS.escape(reason) + "']")) { return; }
+      var empty = body.querySelector("td[colspan]");
+      if (empty) { body.removeChild(empty.parentNode); }
+      var row = document.createElement("tr");
+      row.setAttribute("data-reason", reason);
+      var head = document.createElement("th");
+      head.setAttribute("scope", "row");
+      head.textContent = reason;
+      row.appendChild(head);
+      AGES.forEach(function (age) {
+        var cell = document.createElement("td");
+        cell.setAttribute("data-counter", "review_queue." + reason + "." + age);
+        row.appendChild(cell);
+      });
+      body.appendChild(row);
+    });
+  }
   var source = new EventSource("/dashboard/stream");
   source.addEventListener("counters", function (event) {
     var data = JSON.parse(event.data);
+    addReasonRows(data.review_queue || {});
     var cells = root.querySelectorAll("[data-counter]");
     for (var i = 0; i < cells.length; i++) {
       var text = format.format(lookup(data, cells[i].getAttribute("data-counter")));
