@@ -110,3 +110,33 @@ def test_a_flagged_or_dead_members_household_built_again_gives_the_aggregates_ow
         assert events == expected_events
         _same_row(row, expected_row)
         assert [e[0] for e in events][-1] == ("HouseholdFlagged" if reasons else "HouseholdVerified")
+
+
+class NothingRegistered:
+    """Index lookups of an empty register."""
+
+    async def nik_owners(self, nik_hashes):
+        return []
+
+    async def kk_owners(self, kk_hashes):
+        return []
+
+    async def name_match_owners(self, match_hashes, besides):
+        return []
+
+
+async def test_a_household_being_written_by_the_previous_batch_counts_as_registered():
+    from registry.adapters.civil_registry import DukcapilSimulator
+    from registry.application.verification import Candidate, verify
+
+    first, second = [r for r in (prepare_row(CTX, Row(1, d)) for d in generated()[20:40]) if isinstance(r, Prepped)][:2]
+    shared = first.indexes()
+    mine = second.indexes()
+    mine.niks[0] = (shared.niks[0][0], *mine.niks[0][1:])  # the same NIK as the first household's head
+    candidate = Candidate(second.household_id, mine, local=second.local())
+    alone = await verify(NothingRegistered(), [candidate], DukcapilSimulator(), CTX.today)
+    assert not any(r["code"] == "duplicate_nik" for r in alone[second.household_id].reasons)
+    beside = await verify(NothingRegistered(), [candidate], DukcapilSimulator(), CTX.today,
+                          writing=[(first.household_id, shared)])
+    assert {"code": "duplicate_nik", "member_ref": mine.niks[0][1], "other_households": str(first.household_id)} in \
+        beside[second.household_id].reasons

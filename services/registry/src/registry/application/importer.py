@@ -19,8 +19,10 @@ import hashlib
 import io
 from collections.abc import AsyncGenerator, Callable, Iterator
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
+from uuid import UUID
 
 import orjson
 from uuid6 import uuid7
@@ -41,6 +43,7 @@ from registry.application.import_prepare import (
     registration,
     reject_of,
 )
+from registry.application.personal import Indexes
 from registry.application.verification import CHECKS, Candidate, verify
 from registry.domain.household import Household
 from registry.domain.model import Attributes
@@ -137,25 +140,38 @@ def _csv_rows(f: io.BufferedReader, start: int) -> Iterator[Row]:
         yield current
 
 
-async def _write_batch(units: UnitOfWorkFactory, deps: Deps, sha: str, batch: list[Prepped], rejects: list[Reject],
-                       next_line: int, meta: EventMetadata, report: ImportReport) -> None:
-    """One batch, one transaction: the same checks and events as `register_household` (appended with the store's
-    batch call) and the same read rows, indexes and reviews its projectors write (by COPY)."""
+@dataclass
+class Checked:
+    """A batch after its checks: its events and read rows built, ready to write."""
+
+    batch: list[Prepped]
+    requests: list[AppendRequest] = field(default_factory=list)
+    households: list[tuple[Any, ...]] = field(default_factory=list)
+    keys: list[tuple[Any, ...]] = field(default_factory=list)
+    kks: list[tuple[Any, ...]] = field(default_factory=list)
+    niks: list[tuple[Any, ...]] = field(default_factory=list)
+    names: list[tuple[Any, ...]] = field(default_factory=list)
+    reviews: list[tuple[int, Any, list[dict[str, str]], Any]] = field(default_factory=list)
+    persons: int = 0
+    at: datetime | None = None
+
+    def indexes(self) -> list[tuple[UUID, Indexes]]:
+        return [(b.household_id, b.indexes()) for b in self.batch]
+
+
+async def _check_batch(units: UnitOfWorkFactory, deps: Deps, batch: list[Prepped], meta: EventMetadata,
+                       writing: list[tuple[UUID, Indexes]]) -> Checked:
+    """The same checks and events as `register_household`, for a batch. It runs while the previous batch is being
+    written (`writing`: its households, counted as in the register whether or not they have committed yet)."""
+    out = Checked(batch)
     async with units.begin(meta) as uow:
-        now = uow.clock.now()
+        out.at = now = uow.clock.now()
         index = {b.household_id: b.indexes() for b in batch}
         outcomes = await verify(uow.adapter(IndexLookups), [
             Candidate(b.household_id, index[b.household_id], local=b.local()) for b in batch],
-            deps.civil, uow.clock.today())
+            deps.civil, uow.clock.today(), writing=writing)
         review_ids = iter(await uow.adapter(ReviewQueue).next_ids(
             sum(1 for o in outcomes.values() if o.reasons)))
-        requests: list[AppendRequest] = []
-        households: list[tuple[Any, ...]] = []
-        keys: list[tuple[Any, ...]] = []
-        kks: list[tuple[Any, ...]] = []
-        niks: list[tuple[Any, ...]] = []
-        names: list[tuple[Any, ...]] = []
-        reviews: list[tuple[int, Any, list[dict[str, str]], Any]] = []
         for b in batch:
             hid = b.household_id
             outcome = outcomes[hid]
@@ -166,28 +182,73 @@ async def _write_batch(units: UnitOfWorkFactory, deps: Deps, sha: str, batch: li
                 review_id = next(review_ids) if h.opens_review(outcome.reasons) else None
                 reasons = h.checked(outcome.reasons, outcome.deaths, CHECKS, review_id=review_id)
                 if review_id is not None:
-                    reviews.append((review_id, hid, reasons, now))
+                    out.reviews.append((review_id, hid, reasons, now))
                 events, row = registration(h, b.attributes)
-            requests.append(AppendRequest(hid, Household.stream_type, 0, [
+            out.requests.append(AppendRequest(hid, Household.stream_type, 0, [
                 EventData(event_type, data, version, uuid7(), now, meta) for event_type, version, data in events]))
-            households.append(row)
-            keys.append((hid, b.wrapped_dek, deps.keyring.key_id))
+            out.households.append(row)
+            out.keys.append((hid, b.wrapped_dek, deps.keyring.key_id))
             i = index[hid]
-            kks.append((i.kk_hash, hid))
-            niks.extend((nh, hid, ref, True, check) for nh, ref, check in i.niks)
-            names.extend((mh, nh, hid, ref) for mh, nh, ref in i.names)
-            report.persons += len(b.members)
-        await uow.append_batch(requests)
+            out.kks.append((i.kk_hash, hid))
+            out.niks.extend((nh, hid, ref, True, check) for nh, ref, check in i.niks)
+            out.names.extend((mh, nh, hid, ref) for mh, nh, ref in i.names)
+            out.persons += len(b.members)
+    return out
+
+
+async def _write_batch(units: UnitOfWorkFactory, sha: str, checked: Checked, rejects: list[Reject], next_line: int,
+                       meta: EventMetadata, report: ImportReport) -> None:
+    """One batch, one transaction: its events (the store's batch append), read rows, indexes, reviews (by COPY),
+    rejects and the resume point, together."""
+    assert checked.at is not None
+    async with units.begin(meta) as uow:
+        await uow.append_batch(checked.requests)
         tables = uow.adapter(ImportTables)
-        await tables.write_households(keys=keys, rows=households, at=now, kks=kks, niks=niks, names=names)
-        if reviews:
-            await uow.adapter(ReviewQueue).copy_opened(reviews)
-        await tables.progress(sha, next_line=next_line, imported=len(batch),
+        await tables.write_households(keys=checked.keys, rows=checked.households, at=checked.at, kks=checked.kks,
+                                      niks=checked.niks, names=checked.names)
+        if checked.reviews:
+            await uow.adapter(ReviewQueue).copy_opened(checked.reviews)
+        await tables.progress(sha, next_line=next_line, imported=len(checked.batch),
                               rejects=[(r.line, r.field, r.reason) for r in rejects])
-    report.imported += len(batch)
-    report.flagged += len(reviews)
+    report.imported += len(checked.batch)
+    report.persons += checked.persons
+    report.flagged += len(checked.reviews)
     report.rejected += len(rejects)
     report.rejects.extend(rejects)
+
+
+class _Pipeline:
+    """Batches checked and written in file order, one batch checked while the one before it is written (the
+    resume point only moves forward)."""
+
+    def __init__(self, units: UnitOfWorkFactory, deps: Deps, sha: str, meta: EventMetadata,
+                 report: ImportReport) -> None:
+        self.units, self.deps, self.sha, self.meta, self.report = units, deps, sha, meta, report
+        self.writing: asyncio.Task[None] | None = None
+        self.written: Checked | None = None
+        self.checking: asyncio.Task[Checked] | None = None
+
+    async def add(self, batch: list[Prepped], rejects: list[Reject], next_line: int) -> None:
+        previous = self.written.indexes() if self.writing is not None and self.written is not None else []
+        self.checking = asyncio.create_task(_check_batch(self.units, self.deps, batch, self.meta, previous))
+        if self.writing is not None:
+            await self.writing
+        checked = await self.checking
+        self.written = checked
+        self.writing = asyncio.create_task(_write_batch(self.units, self.sha, checked, rejects, next_line, self.meta,
+                                                        self.report))
+
+    async def finish(self) -> None:
+        if self.writing is not None:
+            await self.writing
+
+    async def cancel(self) -> None:
+        """A failure must not leave a batch committing behind the caller's back."""
+        for task in (self.checking, self.writing):
+            if task is not None and not task.done():
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
 
 
 @contextlib.contextmanager
@@ -230,7 +291,7 @@ async def import_file(units: UnitOfWorkFactory, deps: Deps, path: Path, *, batch
         return report
     size = path.stat().st_size  # noqa: ASYNC240 - a CLI import reads its file as it goes
     ctx = PrepareContext(deps.keyring, deps.regions, units.clock.today(), units.clock)
-    writing: asyncio.Task[None] | None = None
+    pipeline = _Pipeline(units, deps, sha, meta, report)
     prepared: AsyncGenerator[list[Prepped | Reject]] | None = None
     try:
         with _fewer_collections(), path.open("rb") as f, \
@@ -246,23 +307,16 @@ async def import_file(units: UnitOfWorkFactory, deps: Deps, path: Path, *, batch
                         continue
                     batch.append(result)
                     if len(batch) >= batch_size:
-                        if writing is not None:
-                            await writing  # batches commit in file order: the resume point only moves forward
-                        writing = asyncio.create_task(_write_batch(
-                            units, deps, sha, batch, rejects, batch[-1].last_line + 1, meta, report))
+                        await pipeline.add(batch, rejects, batch[-1].last_line + 1)
                         batch, rejects = [], []
                         if progress:
                             progress(f.tell(), size)
-            if writing is not None:
-                await writing
-            await _write_batch(units, deps, sha, batch, rejects, 1 << 30, meta, report)
+            await pipeline.add(batch, rejects, 1 << 30)
+            await pipeline.finish()
     finally:
         if prepared is not None:
             await prepared.aclose()
-        if writing is not None and not writing.done():
-            writing.cancel()  # a failure here must not leave a batch committing behind the caller's back
-            with contextlib.suppress(asyncio.CancelledError):
-                await writing
+        await pipeline.cancel()
     async with units.begin(meta) as uow:
         await uow.adapter(ImportTables).finish(sha)
     if progress:

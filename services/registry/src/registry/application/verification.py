@@ -76,7 +76,9 @@ def _others(households: set[UUID], own: UUID) -> str:
 
 
 async def verify(lookups: IndexLookups, candidates: Sequence[Candidate], civil: CivilRegistry,
-                 today: date) -> dict[UUID, Outcome]:
+                 today: date, *, writing: Sequence[tuple[UUID, Indexes]] = ()) -> dict[UUID, Outcome]:
+    """The checks' outcome per candidate. `writing`: households being written by another transaction (the bulk
+    import's previous batch), counted as in the register whether or not that transaction has committed yet."""
     out = {c.household_id: Outcome() for c in candidates}
     ids = [c.household_id for c in candidates]
     local = [(c.household_id, c.local_checks(today)) for c in candidates]
@@ -88,7 +90,9 @@ async def verify(lookups: IndexLookups, candidates: Sequence[Candidate], civil: 
     for c in candidates:
         for h, ref, _ in c.index.niks:
             nik_owner[h].append((c.household_id, ref))
-    for nik_hash, owner in await lookups.nik_owners(list(nik_owner)):
+    found = await lookups.nik_owners(list(nik_owner))
+    found += [(h, hid) for hid, index in writing for h, _, _ in index.niks if h in nik_owner]
+    for nik_hash, owner in found:
         nik_owner[nik_hash].append((owner, ""))
     for owners in nik_owner.values():
         households = {hid for hid, _ in owners}
@@ -101,7 +105,9 @@ async def verify(lookups: IndexLookups, candidates: Sequence[Candidate], civil: 
     kk_owner: dict[bytes, set[UUID]] = defaultdict(set)
     for c in candidates:
         kk_owner[c.index.kk_hash].add(c.household_id)
-    for kk_hash, owner in await lookups.kk_owners(list(kk_owner)):
+    found = await lookups.kk_owners(list(kk_owner))
+    found += [(index.kk_hash, hid) for hid, index in writing if index.kk_hash in kk_owner]
+    for kk_hash, owner in found:
         kk_owner[kk_hash].add(owner)
     candidates_ids = set(out)
     for kk_owners in kk_owner.values():
@@ -114,7 +120,9 @@ async def verify(lookups: IndexLookups, candidates: Sequence[Candidate], civil: 
     for c in candidates:
         for mh, _, ref in c.index.names:
             match_owner[mh].append((c.household_id, ref))
-    for match_hash, owner in await lookups.name_match_owners(list(match_owner), ids):
+    found = await lookups.name_match_owners(list(match_owner), ids)
+    found += [(m, hid) for hid, index in writing for m, _, _ in index.names if m in match_owner]
+    for match_hash, owner in found:
         match_owner[match_hash].append((owner, ""))
     for owners in match_owner.values():
         households = {hid for hid, _ in owners}
