@@ -7,11 +7,11 @@ from typing import Annotated, Any
 from uuid import UUID
 
 from fastapi import APIRouter, Path, Query, Request
-from fastapi.responses import Response
+from fastapi.responses import RedirectResponse, Response
 
 from ops_console.adapters.owners import OwnerRefused
 from ops_console.entrypoints.web.officer import OfficerDep, checked_form
-from ops_console.entrypoints.web.owners import PAGE, act, field, owner, refused
+from ops_console.entrypoints.web.owners import KEY, PAGE, act, field, owner, refused
 from ops_console.entrypoints.web.render import page
 
 router = APIRouter(include_in_schema=False)
@@ -83,3 +83,36 @@ async def personal(request: Request, officer: OfficerDep, household_id: UUID) ->
         return refused(request, officer, err)
     return page(request, "household.html", officer=officer, h=found, household_id=household_id, personal=data,
                 purpose=purpose)
+
+
+MEMBER_ROWS = 4
+RELATIONS = ("kepala", "istri", "suami", "anak", "menantu", "cucu", "orang_tua", "mertua", "famili", "lainnya")
+
+
+@router.get("/register")
+async def new_household(request: Request, officer: OfficerDep) -> Response:
+    return page(request, "register.html", officer=officer, rows=range(MEMBER_ROWS), relations=RELATIONS)
+
+
+@router.post("/households")
+async def register(request: Request, officer: OfficerDep) -> Response:
+    """The registry decides everything (NIK checks, duplicates, verification); the console only passes the form
+    on. Nothing of it is logged; the answer names a refused field the registry's way (`members.0.nik`)."""
+    form = await checked_form(request, officer)
+    key = field(form, "idem")
+    if not KEY.match(key):
+        return page(request, "message.html", status_code=422, officer=officer, title_key="bad_input",
+                    message="idem: the form's idempotency key is missing or malformed; reload the page", back=True)
+    members = [{"nik": field(form, f"nik_{i}"), "name": field(form, f"name_{i}"), "sex": field(form, f"sex_{i}"),
+                "birth_date": field(form, f"birth_date_{i}"), "relation": field(form, f"relation_{i}")}
+               for i in range(MEMBER_ROWS) if field(form, f"nik_{i}") or field(form, f"name_{i}")]
+    body: dict[str, Any] = {"kk": field(form, "kk"), "village_code": field(form, "village_code"),
+                            "address": field(form, "address"), "members": members}
+    for optional in ("phone", "bank_account"):
+        if field(form, optional):
+            body[optional] = field(form, optional)
+    try:
+        answer = await owner(request, officer, "registry").post("/v1/households", body, idempotency_key=key)
+    except OwnerRefused as err:
+        return refused(request, officer, err)
+    return RedirectResponse(f"/households/{answer['household_ref']}?done=1", status_code=303)

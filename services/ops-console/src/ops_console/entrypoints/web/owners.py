@@ -16,7 +16,7 @@ from ops_console.entrypoints.web import i18n
 from ops_console.entrypoints.web.officer import Officer, checked_form
 from ops_console.entrypoints.web.render import page
 
-_KEY = re.compile(r"^[A-Za-z0-9-]{8,64}$")
+KEY = re.compile(r"^[A-Za-z0-9-]{8,64}$")
 PAGE = 20
 
 
@@ -38,7 +38,7 @@ async def act(request: Request, officer: Officer, service: str, path: str, *, bo
               params: dict[str, Any] | None = None, back: str) -> Response:
     form = await checked_form(request, officer)  # starlette keeps the parsed form: a route may read it first
     key = form.get("idem")
-    if not isinstance(key, str) or not _KEY.match(key):
+    if not isinstance(key, str) or not KEY.match(key):
         return page(request, "message.html", status_code=422, officer=officer, title_key="bad_input",
                     message="idem: the form's idempotency key is missing or malformed; reload the page", back=True)
     try:
