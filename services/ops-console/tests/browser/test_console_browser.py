@@ -29,7 +29,7 @@ AXE = Path(__file__).resolve().parents[1] / "fixtures" / "axe" / "axe.min.js"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 VIEWPORTS = {"phone-390": (390, 844), "desktop-1280": (1280, 800)}
-PAGES = ["/dashboard", "/allocations"]
+PAGES = ["/dashboard", "/allocations", "/register"]
 
 
 async def serve(app, port: int) -> tuple[uvicorn.Server, asyncio.Task]:
