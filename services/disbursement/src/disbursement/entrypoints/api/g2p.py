@@ -16,11 +16,17 @@ from pydantic import ValidationError
 from disbursement.adapters import g2p
 from disbursement.adapters.g2p_signature import SignatureRejected, digest, verify
 from disbursement.application.payments import SignedCallback, record_callback
+from disbursement.entrypoints.api.answers import G2pAck
 from disbursement.entrypoints.state import service
 from gotong.api.app import runtime
 from gotong.eventstore import EventMetadata
 
 router = APIRouter(prefix="/g2p", tags=["g2p-connect"])
+#: Refusals are G2P acknowledgements too (`application/json`, not problem+json), as the spec has them.
+REFUSALS: dict[int | str, dict[str, Any]] = {
+    400: {"model": G2pAck, "description": "ERR: not JSON, or not the action's message (err.request.bad)"},
+    401: {"model": G2pAck, "description": "ERR: signature missing, invalid, expired or of an unknown key"},
+    409: {"model": G2pAck, "description": "NACK: this message was accepted before (rjct.message_id.duplicate)"}}
 
 
 def _err(correlation: str, code: str, message: str, status: int,
@@ -54,7 +60,8 @@ async def _receive(request: Request, model: type[Any]) -> tuple[Any, SignedCallb
         digest=digest(raw["header"], raw["message"]), expires_at=datetime.fromtimestamp(signed.expires, UTC))
 
 
-@router.post("/on-disburse", summary="G2P Connect on-disburse: the channel reports payment outcomes")
+@router.post("/on-disburse", response_model=G2pAck, responses=REFUSALS,
+             summary="G2P Connect on-disburse: the channel reports payment outcomes")
 async def on_disburse(request: Request) -> JSONResponse:
     received = await _receive(request, g2p.OnDisburseEnvelope)
     if isinstance(received, JSONResponse):
@@ -63,7 +70,8 @@ async def on_disburse(request: Request) -> JSONResponse:
     return await _apply(request, envelope, callback, envelope.message.disbursements_status)
 
 
-@router.post("/disburse/txn/on-status", summary="G2P Connect txn on-status: answer to a txn/status query")
+@router.post("/disburse/txn/on-status", response_model=G2pAck, responses=REFUSALS,
+             summary="G2P Connect txn on-status: answer to a txn/status query")
 async def on_status(request: Request) -> JSONResponse:
     received = await _receive(request, g2p.OnTxnStatusEnvelope)
     if isinstance(received, JSONResponse):
