@@ -63,10 +63,16 @@ async def csr_companies(sql: ReadDep, fmt: str) -> Response:
     return _as(rows, _format(fmt), "csr-companies")
 
 
-@router.get("/iati-activities.xml", summary="IATI 2.03 activities: programs and company CSR funds")
+class XmlResponse(Response):
+    media_type = "application/xml"
+
+
+@router.get("/iati-activities.xml", response_class=XmlResponse, responses={200: {
+    "description": "an IATI 2.03 `iati-activities` document",
+    "content": {"application/xml": {"schema": {"type": "string"}}}}},
+            summary="IATI 2.03 activities: programs and company CSR funds")
 async def iati_activities(sql: ReadDep, state: StateDep, kit: RuntimeDep) -> Response:
     ref = state.settings.iati_reporting_org_ref
     activities = await queries.iati_activities(PaymentFigures(sql), Replicas(sql), ref)
     body = activities_xml(activities, kit.clock.now(), reporting_org=ref)
-    return Response(body, media_type="application/xml",
-                    headers={"Content-Disposition": 'attachment; filename="gotong-iati-activities.xml"'})
+    return XmlResponse(body, headers={"Content-Disposition": 'attachment; filename="gotong-iati-activities.xml"'})
