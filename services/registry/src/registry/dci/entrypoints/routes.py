@@ -29,6 +29,7 @@ from registry.dci.domain.schemas import (
     UnsubscribeRequest,
     envelope_body,
 )
+from registry.dci.entrypoints.answers import Jwks, OnSearch, TxnOnStatus
 from registry.dci.entrypoints.inbound import dci, receive
 
 router = APIRouter(prefix="/dci", tags=["DCI (ministries)"])
@@ -68,12 +69,14 @@ async def _callback(ctx: Dci, received: Received[Any], action: str) -> str:
         raise DciError("err.sender_uri.invalid", f"callback refused: {err}", field="header.sender_uri") from err
 
 
-@router.get("/.well-known/jwks.json", summary="The public keys that sign the registry's DCI messages (RFC 7517)")
+@router.get("/.well-known/jwks.json", response_model=Jwks,
+            summary="The public keys that sign the registry's DCI messages (RFC 7517)")
 async def jwks(request: Request) -> dict[str, Any]:
     return dci(request).signer.jwks()
 
 
-@router.post("/registry/sync/search", responses=ERRORS, openapi_extra=envelope_body(SearchRequest, "search"),
+@router.post("/registry/sync/search", response_model=OnSearch, responses=ERRORS,
+             openapi_extra=envelope_body(SearchRequest, "search"),
              summary="Search the register; the answer comes back signed")
 async def sync_search(request: Request) -> JSONResponse:
     received = await receive(request, "search", SearchRequest, SEARCH)
@@ -81,7 +84,8 @@ async def sync_search(request: Request) -> JSONResponse:
     return JSONResponse(await handlers.sync_search(runtime(request.app).units, ctx, received, correlation_id))
 
 
-@router.post("/registry/search", responses=ERRORS, openapi_extra=envelope_body(SearchRequest, "search"),
+@router.post("/registry/search", response_model=Ack, responses=ERRORS,
+             openapi_extra=envelope_body(SearchRequest, "search"),
              summary="Search asynchronously: ACK now, the signed answer is POSTed to on-search")
 async def async_search(request: Request) -> JSONResponse:
     received = await receive(request, "search", SearchRequest, SEARCH)
@@ -98,7 +102,7 @@ async def _status(request: Request, *, callback: bool) -> tuple[dict[str, Any], 
     return await handlers.txn_status(runtime(request.app).units, ctx, received, correlation_id, url), correlation_id
 
 
-@router.post("/registry/sync/txn/status", responses=ERRORS,
+@router.post("/registry/sync/txn/status", response_model=TxnOnStatus, responses=ERRORS,
              openapi_extra=envelope_body(TxnStatusRequest, "txn-status"),
              summary="Status of an earlier request, answered now")
 async def sync_txn_status(request: Request) -> JSONResponse:
@@ -106,14 +110,16 @@ async def sync_txn_status(request: Request) -> JSONResponse:
     return JSONResponse(body)
 
 
-@router.post("/registry/txn/status", responses=ERRORS, openapi_extra=envelope_body(TxnStatusRequest, "txn-status"),
+@router.post("/registry/txn/status", response_model=Ack, responses=ERRORS,
+             openapi_extra=envelope_body(TxnStatusRequest, "txn-status"),
              summary="Status of an earlier request: ACK now, the answer is POSTed to txn/on-status")
 async def txn_status(request: Request) -> JSONResponse:
     _, correlation_id = await _status(request, callback=True)
     return ack(correlation_id)
 
 
-@router.post("/registry/subscribe", responses=ERRORS, openapi_extra=envelope_body(SubscribeRequest, "subscribe"),
+@router.post("/registry/subscribe", response_model=Ack, responses=ERRORS,
+             openapi_extra=envelope_body(SubscribeRequest, "subscribe"),
              summary="Subscribe to registry events: ACK now, on-subscribe with the codes, then notify callbacks")
 async def subscribe(request: Request) -> JSONResponse:
     received = await receive(request, "subscribe", SubscribeRequest, SUBSCRIBE)
@@ -131,7 +137,7 @@ async def subscribe(request: Request) -> JSONResponse:
     return ack(correlation_id)
 
 
-@router.post("/registry/unsubscribe", responses=ERRORS,
+@router.post("/registry/unsubscribe", response_model=Ack, responses=ERRORS,
              openapi_extra=envelope_body(UnsubscribeRequest, "unsubscribe"),
              summary="End subscriptions by code: ACK now, the outcome is POSTed to on-unsubscribe")
 async def unsubscribe(request: Request) -> JSONResponse:
