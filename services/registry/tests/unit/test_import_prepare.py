@@ -13,6 +13,7 @@ from registry.adapters.crypto import KeyRing
 from registry.adapters.households import household_row
 from registry.adapters.reference import regions
 from registry.application.import_prepare import PrepareContext, Prepped, Reject, Row, prepare_row, registration
+from registry.application.personal import member_fact
 from registry.application.verification import CHECKS
 from registry.config import DEV_MASTER_SECRET
 from registry.domain.household import Household, validate_household
@@ -73,9 +74,11 @@ def test_the_rows_hold_every_defect_the_generator_plants_and_each_hand_made_erro
         10: "members", 11: "unknown", 12: f"members.{len(rows[12]['members']) - 1}.pregnant"}
 
 
-def _through_the_aggregate(p: Prepped, reasons, deaths, review_id) -> tuple[list, tuple]:
-    h = Household.register(p.household_id, p.village_code, p.facts(), Attributes.model_validate(p.attributes), p.pii,
-                           "import", clock=CLOCK)
+def _through_the_aggregate(p: Prepped, data: dict, reasons, deaths, review_id) -> tuple[list, tuple]:
+    """What the single path records for the row `data` (with the member references `p` drew)."""
+    given = HouseholdIn.model_validate(data)
+    facts = [member_fact(m, fact["member_ref"]) for m, fact in zip(given.members, p.members, strict=True)]
+    h = Household.register(p.household_id, p.village_code, facts, given.attributes, p.pii, "import", clock=CLOCK)
     h.checked(reasons, deaths, CHECKS, review_id=review_id)
     h.stamp_state("registered")
     return [(e.event_type, e.schema_version, e.to_data()) for e in h.pending_events], household_row(h)
@@ -89,24 +92,25 @@ def _same_row(a: tuple, b: tuple) -> None:
 
 
 def test_a_prepared_households_events_and_row_are_the_aggregates_own_when_every_check_passes():
-    prepared = [r for r in (prepare_row(CTX, Row(1, d)) for d in generated()) if isinstance(r, Prepped)]
+    prepared = [(r, d) for r, d in ((prepare_row(CTX, Row(1, d)), d) for d in generated()) if isinstance(r, Prepped)]
     assert len(prepared) > 200
-    for p in prepared:
-        events, row = _through_the_aggregate(p, [], [], None)
+    for p, data in prepared:
+        events, row = _through_the_aggregate(p, data, [], [], None)
         assert p.events == events
         _same_row(p.row, row)
 
 
 def test_a_flagged_or_dead_members_household_built_again_gives_the_aggregates_own():
-    prepared = [r for r in (prepare_row(CTX, Row(1, d)) for d in generated()[:40]) if isinstance(r, Prepped)]
-    for i, p in enumerate(prepared):
+    prepared = [(r, d) for r, d in ((prepare_row(CTX, Row(1, d)), d) for d in generated()[:40])
+                if isinstance(r, Prepped)]
+    for i, (p, data) in enumerate(prepared):
         reasons = [{"code": "civil_registry_not_found", "member_ref": p.refs[0]}] if i % 2 else []
         deaths = [(p.refs[-1], date(2026, 9, 1))] if i % 3 == 0 else []
         h = Household.register(p.household_id, p.village_code, p.facts(), Attributes.model_validate(p.attributes),
                                p.pii, "import", clock=CLOCK)
         h.checked(reasons, deaths, CHECKS, review_id=7 if reasons else None)
         events, row = registration(h, p.attributes)
-        expected_events, expected_row = _through_the_aggregate(p, reasons, deaths, 7 if reasons else None)
+        expected_events, expected_row = _through_the_aggregate(p, data, reasons, deaths, 7 if reasons else None)
         assert events == expected_events
         _same_row(row, expected_row)
         assert [e[0] for e in events][-1] == ("HouseholdFlagged" if reasons else "HouseholdVerified")
