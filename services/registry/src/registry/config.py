@@ -41,6 +41,13 @@ class Settings(KitSettings):
     dci_signing_key: str | None = Field(
         default=None, description="DCI_SIGNING_KEY, base64url of a 32-byte Ed25519 seed signing responses and "
                                   "callbacks; by default derived from the master secret (stable across restarts)")
+    dci_encryption_enabled: bool | None = Field(
+        default=None, description="DCI_ENCRYPTION_ENABLED: accept encrypted messages (JWE, `is_msg_encrypted`) and "
+                                  "encrypt answers to clients that registered an encryption key; default on locally, "
+                                  "off in production unless set (then DCI_ENCRYPTION_KEY is required)")
+    dci_encryption_key: str | None = Field(
+        default=None, description="DCI_ENCRYPTION_KEY, base64url of a 32-byte X25519 private key that clients encrypt "
+                                  "to; by default derived from the master secret (stable across restarts)")
     dci_clients_file: str | None = Field(default=None, description="JSON file listing the ministry clients")
     dci_clients: list[dict[str, object]] = Field(default=[], description="ministry clients inline (JSON)")
     dci_test_callback_origins: list[str] = Field(
@@ -67,6 +74,20 @@ class Settings(KitSettings):
             raise ValueError("DCI_SIGNING_KEY must be base64url of a 32-byte Ed25519 seed")
         return v
 
+    @field_validator("dci_encryption_key")
+    @classmethod
+    def _x25519_key(cls, v: str | None) -> str | None:
+        if v is not None and len(_b64url(v, "DCI_ENCRYPTION_KEY")) != 32:
+            raise ValueError("DCI_ENCRYPTION_KEY must be base64url of a 32-byte X25519 private key")
+        return v
+
+    @property
+    def dci_encryption(self) -> bool:
+        """Whether encrypted messages are accepted (DCI_ENCRYPTION_ENABLED, default: on unless in production)."""
+        if self.dci_encryption_enabled is None:
+            return self.gotong_env != "production"
+        return self.dci_encryption_enabled
+
     def production_problems(self) -> list[str]:
         problems = super().production_problems()
         if self.master_secret == DEV_MASTER_SECRET:
@@ -74,6 +95,9 @@ class Settings(KitSettings):
                             "base64url of at least 32 random bytes")
         if self.dci_enabled and not self.dci_signing_key:
             problems.append("DCI_SIGNING_KEY is not set (base64url of a 32-byte Ed25519 seed)")
+        if self.dci_enabled and self.dci_encryption and not self.dci_encryption_key:
+            problems.append("DCI_ENCRYPTION_KEY is not set although DCI_ENCRYPTION_ENABLED is "
+                            "(base64url of a 32-byte X25519 private key)")
         if self.dci_test_callback_origins:
             problems.append("DCI_TEST_CALLBACK_ORIGINS is for tests only")
         if not self.explicitly_set("civil_registry"):

@@ -52,8 +52,11 @@ def search_message(query_type: str, query: Any, *, reference_id: str = "ref-1", 
 async def verified_by_jwks(client: httpx.AsyncClient, body: dict[str, Any]) -> dict[str, Any]:
     """Verify a message the registry signed, using only its JWKS endpoint; returns the message."""
     jwks = (await client.get("/dci/.well-known/jwks.json")).json()
-    keys = {k["kid"]: load_public_key(k) for k in jwks["keys"]}
-    assert all(k["use"] == "sig" and k["alg"] == "EdDSA" and k["kty"] == "OKP" for k in jwks["keys"])
+    signing = [k for k in jwks["keys"] if k["use"] == "sig"]  # beside it, the encryption key (`use: enc`)
+    keys = {k["kid"]: load_public_key(k) for k in signing}
+    assert signing
+    assert all(k["alg"] == "EdDSA" and k["kty"] == "OKP" for k in signing)
+    assert all(k["use"] in ("sig", "enc") for k in jwks["keys"])
     verify(body["signature"], body["header"], body["message"], keys=keys, sender_id=REGISTRY_ID,
            now=int(time.time()), max_ttl_s=3600, skew_s=5)
     return body["message"]  # type: ignore[no-any-return]

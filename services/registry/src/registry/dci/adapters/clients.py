@@ -5,7 +5,8 @@ Clients come from `DCI_CLIENTS_FILE` (a JSON list) and/or `DCI_CLIENTS` (the sam
     [{"client_id": "kemenkes", "sender_id": "kemenkes.go.id",
       "keys": [{"key_id": "k1", "public_key": "<base64 of 32 raw bytes | PEM | OKP JWK>"}],
       "callback_base": "https://dci.kemenkes.go.id/dci", "callback_origins": ["https://dci.kemenkes.go.id"],
-      "scopes": ["dci:search", "dci:search:identity", "dci:subscribe"]}]
+      "scopes": ["dci:search", "dci:search:identity", "dci:subscribe"],
+      "encryption_key": {"kty": "OKP", "crv": "X25519", "x": "..."}}]
 
 `client_id` is the OAuth2 client of the bearer token; `sender_id` (default: the client id) the DCI sender.
 `scopes` caps what the client may get whatever its token says (omit it to trust the token alone).
@@ -27,6 +28,7 @@ from urllib.parse import urlsplit
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from pydantic import BaseModel, ConfigDict, Field
 
+from registry.dci.adapters.encryption import load_encryption_key
 from registry.dci.adapters.signature import load_public_key, thumbprint
 
 #: The marker scope of a sandbox client (see `DciClient.effective_scopes`).
@@ -52,6 +54,8 @@ class ClientConfig(BaseModel):
     scopes: list[str] | None = None
     jwks_url: str | None = None
     sandbox: bool = False
+    encryption_key: str | dict[str, Any] | None = Field(
+        default=None, description="its X25519 or RSA public key (JWK) that encrypted answers are encrypted to")
 
 
 def origin(url: str) -> str:
@@ -79,6 +83,8 @@ class DciClient:
     sandbox: bool = False
     #: why the client was revoked; None while it is active
     revoked: str | None = None
+    #: its public encryption key (X25519 or RSA JWK): answers to its encrypted messages are encrypted to it
+    encryption_key: dict[str, str] | None = None
 
     @classmethod
     def from_config(cls, cfg: ClientConfig) -> DciClient:
@@ -94,7 +100,8 @@ class DciClient:
         return cls(cfg.client_id, cfg.sender_id or cfg.client_id, keys,
                    cfg.callback_base.rstrip("/") if cfg.callback_base else None, frozenset(origins),
                    frozenset(cfg.scopes) if cfg.scopes is not None else None, jwks_url=cfg.jwks_url,
-                   sandbox=cfg.sandbox)
+                   sandbox=cfg.sandbox, encryption_key=load_encryption_key(cfg.encryption_key)
+                   if cfg.encryption_key is not None else None)
 
     def keys_at(self, now: datetime) -> dict[str, Ed25519PublicKey]:
         """The inline keys valid at `now`: a rotated-out key only until the end of its overlap window."""

@@ -29,7 +29,8 @@ def _client(row: asyncpg.Record, keys: list[asyncpg.Record]) -> DciClient:
     return DciClient(row["client_id"], row["sender_id"], public, row["callback_base"], frozenset(origins),
                      frozenset(scopes) if scopes is not None else None, key_until=until, jwks_url=row["jwks_url"],
                      sandbox=row["sandbox"], revoked=(row["revoked_reason"] or "revoked")
-                     if row["status"] == "revoked" else None)
+                     if row["status"] == "revoked" else None,
+                     encryption_key=jsonb(row["encryption_jwk"]) if row["encryption_jwk"] is not None else None)
 
 
 class DciClients:
@@ -57,7 +58,8 @@ class DciClients:
 
     async def add(self, *, client_id: str, sender_id: str, name: str | None, jwks_url: str | None,
                   callback_base: str | None, callback_origins: list[str], scopes: list[str] | None,
-                  sandbox: bool, keys: dict[str, dict[str, Any]], if_absent: bool = False) -> bool:
+                  sandbox: bool, keys: dict[str, dict[str, Any]], if_absent: bool = False,
+                  encryption_key: dict[str, str] | None = None) -> bool:
         """Insert a client and its keys; False if `if_absent` and it exists. A taken client or sender id is a
         `Conflict` naming the field."""
         taken = await self.sql.fetchrow("SELECT client_id, sender_id FROM dci_clients WHERE client_id = $1 OR "
@@ -70,9 +72,10 @@ class DciClients:
                            field="client_id" if same else "sender_id")
         await self.sql.execute(
             "INSERT INTO dci_clients (client_id, sender_id, name, jwks_url, callback_base, callback_origins, scopes, "
-            "sandbox) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)", client_id, sender_id, name, jwks_url, callback_base,
-            orjson.dumps(callback_origins).decode(), orjson.dumps(scopes).decode() if scopes is not None else None,
-            sandbox)
+            "sandbox, encryption_jwk) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)", client_id, sender_id, name,
+            jwks_url, callback_base, orjson.dumps(callback_origins).decode(),
+            orjson.dumps(scopes).decode() if scopes is not None else None, sandbox,
+            orjson.dumps(encryption_key).decode() if encryption_key is not None else None)
         for key_id, jwk in keys.items():
             await self.add_key(client_id, key_id, jwk)
         return True
@@ -83,6 +86,10 @@ class DciClients:
             "RETURNING key_id", client_id, key_id, orjson.dumps(jwk).decode())
         if done is None:
             raise Conflict(f"key {key_id} is already registered for this client", field="key_id")
+
+    async def set_encryption_key(self, client_id: str, jwk: dict[str, str] | None) -> None:
+        await self.sql.execute("UPDATE dci_clients SET encryption_jwk = $2, updated_at = now() WHERE client_id = $1",
+                               client_id, orjson.dumps(jwk).decode() if jwk is not None else None)
 
     async def close_keys(self, client_id: str, until: datetime) -> list[str]:
         """Every key of the client still valid after `until` now ends at `until`; returns their ids."""

@@ -189,6 +189,8 @@ class Signer:
         self.sender_id = sender_id
         self.ttl_s = ttl_s
         self.kid = thumbprint(key.public_key())
+        #: other public keys the JWKS publishes beside the signing key (the encryption key, `use: enc`)
+        self.also_published: list[dict[str, Any]] = []
 
     @classmethod
     def from_seed(cls, seed: bytes, sender_id: str) -> Signer:
@@ -202,4 +204,5 @@ class Signer:
                 f'headers="{SIGNED_HEADERS}", signature="{base64.b64encode(raw).decode()}"')
 
     def jwks(self) -> dict[str, Any]:
-        return {"keys": [{**public_jwk(self.key.public_key()), "kid": self.kid, "use": "sig", "alg": "EdDSA"}]}
+        return {"keys": [{**public_jwk(self.key.public_key()), "kid": self.kid, "use": "sig", "alg": "EdDSA"},
+                         *self.also_published]}

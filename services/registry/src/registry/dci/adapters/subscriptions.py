@@ -36,13 +36,14 @@ class DciSubscriptions:
 
     async def add(self, *, code: str, sender_id: str, client_id: str, reference_id: str, transaction_id: str,
                   reg_event_type: str, filter_type: str, sealed_filter: str, notify_record_type: str,
-                  scopes: frozenset[str], purpose: str, frequency: dict[str, str]) -> None:
+                  scopes: frozenset[str], purpose: str, frequency: dict[str, str], encrypted: bool = False) -> None:
         await self.sql.execute(
             "INSERT INTO dci_subscriptions (code, sender_id, client_id, reference_id, transaction_id, reg_event_type, "
-            "filter_type, filter, notify_record_type, scopes, purpose, frequency) "
-            "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+            "filter_type, filter, notify_record_type, scopes, purpose, frequency, encrypted) "
+            "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
             code, sender_id, client_id, reference_id, transaction_id, reg_event_type, filter_type, sealed_filter,
-            notify_record_type, orjson.dumps(sorted(scopes)).decode(), purpose, orjson.dumps(frequency).decode())
+            notify_record_type, orjson.dumps(sorted(scopes)).decode(), purpose, orjson.dumps(frequency).decode(),
+            encrypted)
 
     async def of(self, sender_id: str, *, codes: list[str] | None = None,
                  transaction_id: str | None = None) -> list[dict[str, Any]]:

@@ -36,6 +36,8 @@ dci_transactions = Table(
     Column("summary", JSONB, comment="per reference_id: status, reason, counts (never records)"),
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("encrypted", Boolean, nullable=False, server_default="false",
+           comment="asked encrypted: its answer and callback are encrypted to the client's key"),
     Index("dci_transactions_sender_txn", "sender_id", "transaction_id"),
     Index("dci_transactions_pending", "status", "created_at"),
 )
@@ -57,6 +59,8 @@ dci_subscriptions = Table(
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Column("ended_at", DateTime(timezone=True)),
     Column("frequency", JSONB, comment="EventFrequency: start_time, end_time, frequency (NULL: from created_at on)"),
+    Column("encrypted", Boolean, nullable=False, server_default="false",
+           comment="subscribed encrypted: its notifies are encrypted to the client's key"),
     Index("dci_subscriptions_active", "status", "reg_event_type"),
 )
 
@@ -99,6 +103,8 @@ dci_clients = Table(
     Column("revoked_reason", Text),
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Column("updated_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("encryption_jwk", JSONB,
+           comment="public X25519/RSA JWK answers are encrypted to; NULL: it cannot send encrypted messages"),
     comment="ministry clients of the DCI API, managed without a restart (gotong registry dci client ...)",
 )
 

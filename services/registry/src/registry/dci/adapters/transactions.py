@@ -25,12 +25,12 @@ class DciTransactions:
 
     async def add(self, *, correlation_id: str, sender_id: str, client_id: str, transaction_id: str, action: str,
                   status: str, request: str | None, scopes: frozenset[str], callback_url: str | None,
-                  summary: Any) -> None:
+                  summary: Any, encrypted: bool = False) -> None:
         await self.sql.execute(
             "INSERT INTO dci_transactions (correlation_id, sender_id, client_id, transaction_id, action, status, "
-            "request, scopes, callback_url, summary) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+            "request, scopes, callback_url, summary, encrypted) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
             correlation_id, sender_id, client_id, transaction_id, action, status, request,
-            orjson.dumps(sorted(scopes)).decode(), callback_url, orjson.dumps(summary).decode())
+            orjson.dumps(sorted(scopes)).decode(), callback_url, orjson.dumps(summary).decode(), encrypted)
 
     async def latest(self, sender_id: str, action: str, attribute: str, values: list[str]) -> dict[str, Any] | None:
         """The sender's latest transaction of `action` by transaction_id, correlation_id or reference_id_list."""

@@ -1,5 +1,6 @@
 """Onboarding of DCI clients without a restart: add one (its Ed25519 keys inline or a JWKS URL, callback
-origins, a cap on its scopes, the sandbox flag), list them, rotate a key with an overlap window, revoke one.
+origins, a cap on its scopes, the sandbox flag, its encryption key), list them, rotate a key with an overlap
+window, set its encryption key, revoke one.
 Every change is written with its audit line (who, when, what) in the same transaction.
 """
 
@@ -16,6 +17,8 @@ from gotong.domain.errors import Conflict, ValidationFailed
 from registry.dci.adapters.callbacks import CallbackPolicy
 from registry.dci.adapters.clients import SANDBOX, DciClient, origin
 from registry.dci.adapters.directory import DciClients
+from registry.dci.adapters.encryption import load_encryption_key
+from registry.dci.adapters.encryption import thumbprint as encryption_kid
 from registry.dci.adapters.jwks import check_url
 from registry.dci.adapters.signature import load_public_key, public_jwk, thumbprint
 
@@ -45,6 +48,16 @@ class ClientCreate(BaseModel):
     callback_origins: list[str] = Field(default=[], max_length=20)
     scopes: list[str] | None = Field(default=None, max_length=10)
     sandbox: bool = False
+    encryption_key: dict[str, str] | None = Field(
+        default=None, description="its public encryption key as a JWK: X25519 (kty OKP, crv X25519) or RSA "
+                                  "(≥ 2048 bits); answers to its encrypted messages are encrypted to it")
+
+
+class EncryptionKeySet(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    encryption_key: dict[str, str] | None = Field(
+        description="the client's public X25519 or RSA JWK; null removes it (it can no longer send encrypted)")
 
 
 class KeyRotate(BaseModel):
@@ -71,6 +84,15 @@ def _key(k: KeyIn, i: int) -> tuple[str, dict[str, Any]]:
     return k.key_id or thumbprint(key), public_jwk(key)
 
 
+def _encryption_key(value: dict[str, str] | None, field: str) -> dict[str, str] | None:
+    if value is None:
+        return None
+    try:
+        return load_encryption_key(value)
+    except ValueError as err:
+        raise ValidationFailed(f"{err} (a public X25519 or RSA JWK)", field=field) from err
+
+
 def public(client: DciClient, now: datetime) -> dict[str, Any]:
     """What the admin API and CLI show of a client (public keys only, never a secret)."""
     valid = client.keys_at(now)
@@ -80,7 +102,9 @@ def public(client: DciClient, now: datetime) -> dict[str, Any]:
             "status": "revoked" if client.revoked else "active", "revoked_reason": client.revoked,
             "keys": [{"key_id": kid, **public_jwk(key), "valid": kid in valid,
                       "valid_until": client.key_until[kid].isoformat() if kid in client.key_until else None}
-                     for kid, key in client.keys.items()]}
+                     for kid, key in client.keys.items()],
+            "encryption_key": {**client.encryption_key, "kid": encryption_kid(client.encryption_key)}
+            if client.encryption_key is not None else None}
 
 
 def _checked(body: ClientCreate, policy: CallbackPolicy) -> dict[str, Any]:
@@ -112,7 +136,8 @@ def _checked(body: ClientCreate, policy: CallbackPolicy) -> dict[str, Any]:
         if unknown:
             raise ValidationFailed(f"unknown scope(s) {', '.join(unknown)}; use {', '.join(sorted(DCI_SCOPES))}",
                                    field="scopes")
-    return {"keys": keys, "origins": sorted(set(origins))}
+    return {"keys": keys, "origins": sorted(set(origins)),
+            "encryption_key": _encryption_key(body.encryption_key, "encryption_key")}
 
 
 async def add(uow: UnitOfWork, policy: CallbackPolicy, body: ClientCreate, actor: str) -> dict[str, Any]:
@@ -122,10 +147,11 @@ async def add(uow: UnitOfWork, policy: CallbackPolicy, body: ClientCreate, actor
     await clients.add(client_id=body.client_id, sender_id=sender_id, name=body.name, jwks_url=body.jwks_url,
                       callback_base=body.callback_base.rstrip("/") if body.callback_base else None,
                       callback_origins=checked["origins"], scopes=sorted(set(body.scopes)) if body.scopes is not None
-                      else None, sandbox=body.sandbox, keys=checked["keys"])
+                      else None, sandbox=body.sandbox, keys=checked["keys"], encryption_key=checked["encryption_key"])
     await clients.audit(body.client_id, "add", actor, uow.clock.now(), {
         "sender_id": sender_id, "key_ids": sorted(checked["keys"]), "jwks_url": body.jwks_url,
-        "callback_origins": checked["origins"], "scopes": body.scopes, "sandbox": body.sandbox})
+        "callback_origins": checked["origins"], "scopes": body.scopes, "sandbox": body.sandbox,
+        "encryption_kid": encryption_kid(checked["encryption_key"]) if checked["encryption_key"] else None})
     return public(await clients.must(body.client_id), uow.clock.now())
 
 
@@ -137,7 +163,7 @@ async def seed(uow: UnitOfWork, seeds: list[DciClient]) -> int:
         if await clients.add(client_id=c.client_id, sender_id=c.sender_id, name=None, jwks_url=c.jwks_url,
                              callback_base=c.callback_base, callback_origins=sorted(c.callback_origins),
                              scopes=sorted(c.scopes) if c.scopes is not None else None, sandbox=c.sandbox,
-                             keys=keys, if_absent=True):
+                             keys=keys, if_absent=True, encryption_key=c.encryption_key):
             await clients.audit(c.client_id, "seed", "settings:DCI_CLIENTS", uow.clock.now(),
                                 {"sender_id": c.sender_id, "key_ids": sorted(keys)})
             added += 1
@@ -163,6 +189,20 @@ async def rotate_key(uow: UnitOfWork, client_id: str, body: KeyRotate, actor: st
     return public(await clients.must(client_id), now)
 
 
+async def set_encryption_key(uow: UnitOfWork, client_id: str, body: EncryptionKeySet, actor: str) -> dict[str, Any]:
+    """Register (or replace, or with null remove) the client's public encryption key; effective at once."""
+    clients = uow.adapter(DciClients)
+    client = await clients.must(client_id, lock=True)
+    if client.revoked:
+        raise Conflict("the client is revoked; register it again under a new client_id", field="client_id")
+    key = _encryption_key(body.encryption_key, "encryption_key")
+    await clients.set_encryption_key(client_id, key)
+    await clients.audit(client_id, "set-encryption-key", actor, uow.clock.now(),
+                        {"encryption_kid": encryption_kid(key) if key else None,
+                         "previous_kid": encryption_kid(client.encryption_key) if client.encryption_key else None})
+    return public(await clients.must(client_id), uow.clock.now())
+
+
 async def revoke(uow: UnitOfWork, client_id: str, body: ClientRevoke, actor: str) -> dict[str, Any]:
     clients = uow.adapter(DciClients)
     client = await clients.must(client_id, lock=True)
@@ -183,5 +223,5 @@ async def audit(uow: UnitOfWork, client_id: str | None) -> list[dict[str, Any]]:
     return [{**r, "at": r["at"].isoformat()} for r in rows]
 
 
-__all__ = ["SANDBOX", "ClientCreate", "ClientRevoke", "KeyRotate", "add", "audit", "listed", "revoke",
-           "rotate_key", "seed"]
+__all__ = ["SANDBOX", "ClientCreate", "ClientRevoke", "EncryptionKeySet", "KeyRotate", "add", "audit", "listed",
+           "revoke", "rotate_key", "seed", "set_encryption_key"]

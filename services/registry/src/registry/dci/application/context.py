@@ -22,6 +22,7 @@ from registry.config import Settings
 from registry.dci.adapters.callbacks import CallbackPolicy, CallbackSender
 from registry.dci.adapters.clients import ClientRegistry, DciClient
 from registry.dci.adapters.directory import ClientDirectory
+from registry.dci.adapters.encryption import Decrypter, encrypt
 from registry.dci.adapters.jwks import JwksCache
 from registry.dci.adapters.outbox import CallbackOutbox
 from registry.dci.adapters.signature import Signer
@@ -43,6 +44,10 @@ def now_iso() -> str:
     return datetime.now(UTC).isoformat()
 
 
+class EncryptionUnavailable(Exception):
+    """An answer asked for encrypted cannot be: the client has no encryption key (any more)."""
+
+
 @dataclass
 class Received(Generic[M]):
     """A message that passed the checks: who sent it, the scopes it may use, its header and message."""
@@ -52,6 +57,13 @@ class Received(Generic[M]):
     header: MsgHeader
     message: M
     digest: str
+    #: the message came encrypted (`is_msg_encrypted`): what answers it is encrypted to the client's key
+    encrypted: bool = False
+
+    @property
+    def encrypt_to(self) -> DciClient | None:
+        """The client whose key answers are encrypted to, or None (answered in clear)."""
+        return self.client if self.encrypted else None
 
 
 @dataclass
@@ -67,6 +79,8 @@ class Dci:
     policy: CallbackPolicy
     sender: CallbackSender
     jwks: JwksCache
+    #: the registry's encryption key (None: DCI_ENCRYPTION_ENABLED is off, encrypted messages are refused)
+    decrypter: Decrypter | None = None
     #: what signature windows and key overlap windows are checked against (tests move a FixedClock)
     clock: Clock = SYSTEM_CLOCK
     wake: asyncio.Event = field(default_factory=asyncio.Event)
@@ -82,8 +96,15 @@ class Dci:
         box_key = hmac.new(master, b"gotong-registry-dci-box", hashlib.sha256).digest()
         policy = CallbackPolicy(settings.dci_test_callback_origins)
         seeds = list(ClientRegistry.from_settings(settings).by_client.values())
-        return cls(settings, ClientDirectory(), seeds, Signer.from_seed(seed, settings.dci_sender_id),
-                   keyring, box_key, policy, CallbackSender(policy), JwksCache(policy))
+        signer = Signer.from_seed(seed, settings.dci_sender_id)
+        decrypter = None
+        if settings.dci_encryption:
+            decrypter = Decrypter.from_seed(
+                _secret(settings.dci_encryption_key) if settings.dci_encryption_key
+                else hmac.new(master, b"gotong-registry-dci-encryption", hashlib.sha256).digest())
+            signer.also_published.append(decrypter.jwk())
+        return cls(settings, ClientDirectory(), seeds, signer, keyring, box_key, policy, CallbackSender(policy),
+                   JwksCache(policy), decrypter)
 
     def seal(self, payload: Any, context: str) -> str:
         return seal(self.box_key, {"v": payload}, context.encode())
@@ -93,12 +114,20 @@ class Dci:
 
     def signed(self, *, action: str, receiver_id: str, status: str, total: int, completed: int,
                message: dict[str, Any], reason_code: str | None = None,
-               reason_message: str | None = None, meta: dict[str, Any] | None = None) -> dict[str, Any]:
-        """A message from the registry: callback header, the message, and the registry's signature."""
+               reason_message: str | None = None, meta: dict[str, Any] | None = None,
+               encrypt_to: DciClient | None = None) -> dict[str, Any]:
+        """A message from the registry: callback header, the message, and the registry's signature. With
+        `encrypt_to` (a client that asked encrypted) the message is encrypted to its key first, then signed as
+        sent; a client without a key is never sent in clear what it asked encrypted (`EncryptionUnavailable`)."""
+        if encrypt_to is not None:
+            if encrypt_to.encryption_key is None:
+                raise EncryptionUnavailable(f"client {encrypt_to.client_id} has no encryption key registered")
+            message = encrypt(message, encrypt_to.encryption_key)
         header = MsgCallbackHeader(
             message_id=str(uuid7()), message_ts=now_iso(), action=action, status=status,
             status_reason_code=reason_code, status_reason_message=reason_message, total_count=total,
             completed_count=completed, sender_id=self.signer.sender_id, receiver_id=receiver_id, meta=meta,
+            is_msg_encrypted=encrypt_to is not None,
         ).model_dump(exclude_none=True)
         return {"signature": self.signer.sign(header, message, int(time.time())), "header": header,
                 "message": message}

@@ -44,7 +44,7 @@ async def sync_search(units: UnitOfWorkFactory, ctx: Dci, received: Received[Sea
                                   summary=summary(response))
     n = len(response.search_response)
     return ctx.signed(action="on-search", receiver_id=received.client.sender_id, status=state, total=n,
-                      completed=n, message=response.model_dump(exclude_none=True))
+                      completed=n, message=response.model_dump(exclude_none=True), encrypt_to=received.encrypt_to)
 
 
 async def async_search(units: UnitOfWorkFactory, ctx: Dci, received: Received[SearchRequest], correlation_id: str,
@@ -70,7 +70,7 @@ async def txn_status(units: UnitOfWorkFactory, ctx: Dci, received: Received[TxnS
         body = ctx.signed(action="txn-on-status", receiver_id=received.client.sender_id,
                           status="succ" if found else "rjct", total=1, completed=1,
                           reason_message=None if found else "no transaction of yours matches",
-                          message=response.model_dump(exclude_none=True))
+                          message=response.model_dump(exclude_none=True), encrypt_to=received.encrypt_to)
         if url is not None:
             await ctx.enqueue(uow.adapter(CallbackOutbox), received.client, "txn-on-status", url, body,
                               correlation_id)
@@ -83,14 +83,15 @@ async def subscribe(units: UnitOfWorkFactory, ctx: Dci, received: Received[Subsc
     async with units.begin() as uow:
         await remember(uow, received, correlation_id)
         response = await subscriptions.subscribe(uow, ctx, received.client, received.scopes, received.message,
-                                                 correlation_id)
+                                                 correlation_id, encrypted=received.encrypted)
         items = response.subscribe_response
         state = "succ" if any(i.status == "succ" for i in items) else "rjct"
         await transactions.record(uow, received, correlation_id=correlation_id, action="subscribe", status=state,
                                   summary=[{**i.model_dump(exclude={"subscriptions"}, exclude_none=True),
                                             "codes": [s.code for s in i.subscriptions]} for i in items])
         body = ctx.signed(action="on-subscribe", receiver_id=received.client.sender_id, status=state,
-                          total=len(items), completed=len(items), message=response.model_dump(exclude_none=True))
+                          total=len(items), completed=len(items), message=response.model_dump(exclude_none=True),
+                          encrypt_to=received.encrypt_to)
         await ctx.enqueue(uow.adapter(CallbackOutbox), received.client, "on-subscribe", url, body, correlation_id)
 
 
@@ -104,5 +105,5 @@ async def unsubscribe(units: UnitOfWorkFactory, ctx: Dci, received: Received[Uns
         await transactions.record(uow, received, correlation_id=correlation_id, action="unsubscribe",
                                   status=response.status, summary=message)
         body = ctx.signed(action="on-unsubscribe", receiver_id=received.client.sender_id, status=response.status,
-                          total=1, completed=1, message=message)
+                          total=1, completed=1, message=message, encrypt_to=received.encrypt_to)
         await ctx.enqueue(uow.adapter(CallbackOutbox), received.client, "on-unsubscribe", url, body, correlation_id)

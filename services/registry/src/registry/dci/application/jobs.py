@@ -46,6 +46,11 @@ async def answer_searches(units: UnitOfWorkFactory, ctx: Dci) -> int:
             if client is None or client.revoked or row["callback_url"] is None:  # revoked since it asked
                 await queue.reject(row["correlation_id"])
                 continue
+            if row["encrypted"] and client.encryption_key is None:  # asked encrypted: never answered in clear
+                log.warning("dci async search %s rejected: client %s has no encryption key any more",
+                            row["correlation_id"], client.client_id)
+                await queue.reject(row["correlation_id"])
+                continue
             scopes = client.effective_scopes(frozenset(row["scopes"]))
             try:
                 async with uow.adapter(DciHouseholds).isolated():  # a failing search leaves the others be
@@ -57,7 +62,8 @@ async def answer_searches(units: UnitOfWorkFactory, ctx: Dci) -> int:
             state = overall(response.search_response)
             body = ctx.signed(action="on-search", receiver_id=client.sender_id, status=state,
                               total=len(response.search_response), completed=len(response.search_response),
-                              message=response.model_dump(exclude_none=True))
+                              message=response.model_dump(exclude_none=True),
+                              encrypt_to=client if row["encrypted"] else None)
             await ctx.enqueue(uow.adapter(CallbackOutbox), client, "on-search", row["callback_url"], body,
                               row["correlation_id"])
             await queue.answered(row["correlation_id"], state, summary(response))

@@ -6,6 +6,7 @@ against the household as the read model holds it when the notifier runs.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
@@ -41,6 +42,8 @@ from registry.dci.domain.schemas import (
 from registry.dci.domain.search import purpose_of
 from registry.dci.domain.subscriptions import EVENT_TYPES, event_type, kinds
 
+log = logging.getLogger("registry.dci")
+
 
 def frequency_of(requested: EventFrequency | None, since: datetime) -> dict[str, str]:
     """The subscription's `frequency`: as requested, or (none named) every event from `since` on, sent as it
@@ -71,7 +74,7 @@ def _info(row: Mapping[str, Any], filter_: Any, status: str = "subscribe") -> Su
 
 
 async def subscribe(uow: UnitOfWork, ctx: Dci, client: DciClient, scopes: frozenset[str],
-                    request: SubscribeRequest, correlation_id: str) -> SubscribeResponse:
+                    request: SubscribeRequest, correlation_id: str, *, encrypted: bool = False) -> SubscribeResponse:
     households, subscriptions = uow.adapter(DciHouseholds), uow.adapter(DciSubscriptions)
     items: list[SubscribeResponseItem] = []
     for item in request.subscribe_request:
@@ -111,7 +114,7 @@ async def subscribe(uow: UnitOfWork, ctx: Dci, client: DciClient, scopes: frozen
             code=code, sender_id=client.sender_id, client_id=client.client_id, reference_id=item.reference_id,
             transaction_id=request.transaction_id, reg_event_type=kind, filter_type=criteria.filter_type,
             sealed_filter=ctx.seal(criteria.filter, "dci-filter"), notify_record_type=criteria.notify_record_type,
-            scopes=scopes, purpose=purpose, frequency=frequency)
+            scopes=scopes, purpose=purpose, frequency=frequency, encrypted=encrypted)
         items.append(SubscribeResponseItem(reference_id=item.reference_id, timestamp=now_iso(), status="succ",
                                            subscriptions=[_info(row, criteria.filter)], locale=item.locale))
     return SubscribeResponse(transaction_id=request.transaction_id, correlation_id=correlation_id,
@@ -164,6 +167,10 @@ async def notify_batch(uow: UnitOfWork, ctx: Dci, events: list[RecordedEvent]) -
             url = ctx.callback_url(client, None, "notify") if client and not client.revoked else None
             if client is None or url is None:
                 continue
+            if sub.get("encrypted") and client.encryption_key is None:  # never in clear what was asked encrypted
+                log.warning("dci notify for subscription %s skipped: client %s has no encryption key any more",
+                            sub["code"], client.client_id)
+                continue
             scopes = client.effective_scopes(frozenset(sub["scopes"]))
             row = await _matching(uow, ctx, sub, event.stream_id, scopes)
             if row is None:
@@ -176,7 +183,8 @@ async def notify_batch(uow: UnitOfWork, ctx: Dci, events: list[RecordedEvent]) -
             body = ctx.signed(action="notify", receiver_id=client.sender_id, status="succ", total=1, completed=1,
                               message=message.model_dump(exclude_none=True),
                               meta={"subscription_code": sub["code"], "reg_event_type": sub["reg_event_type"],
-                                    "event_id": str(event.event_id)})
+                                    "event_id": str(event.event_id)},
+                              encrypt_to=client if sub.get("encrypted") else None)
             await ctx.enqueue(outbox, client, "notify", url, body, sub["code"])
             queued += 1
     return queued

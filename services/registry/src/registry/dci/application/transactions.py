@@ -17,7 +17,7 @@ async def record(uow: UnitOfWork, received: Received[Any], *, correlation_id: st
     await uow.adapter(DciTransactions).add(
         correlation_id=correlation_id, sender_id=received.client.sender_id, client_id=received.client.client_id,
         transaction_id=received.message.transaction_id, action=action, status=status, request=request,
-        scopes=received.scopes, callback_url=callback_url, summary=summary)
+        scopes=received.scopes, callback_url=callback_url, summary=summary, encrypted=received.encrypted)
 
 
 async def status(uow: UnitOfWork, ctx: Dci, sender_id: str, request: TxnStatusRequest,

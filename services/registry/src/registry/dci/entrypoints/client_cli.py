@@ -4,6 +4,7 @@ database (DATABASE_URL), without a restart of any registry instance. Every chang
     gotong registry dci client add kemensos --by admin-1 --public-key "$(jq -r .public_key kemensos.pub.json)" \\
         --key-id k1 --callback-base https://dci.kemensos.go.id/dci --scope dci:search --scope dci:subscribe
     gotong registry dci client rotate-key kemensos --by admin-1 --key-id k2 --public-key ... --overlap-hours 24
+    gotong registry dci client set-encryption-key kemensos --by admin-1 --encryption-key '{"kty": "OKP", ...}'
     gotong registry dci client revoke kemensos --by admin-1 --reason "contract ended"
     gotong registry dci client list / audit [CLIENT_ID]
 """
@@ -26,7 +27,7 @@ from gotong.eventstore.postgres import PostgresEventStore
 from registry.config import Settings
 from registry.dci.adapters.callbacks import CallbackPolicy
 from registry.dci.application import clients
-from registry.dci.application.clients import ClientCreate, ClientRevoke, KeyIn, KeyRotate
+from registry.dci.application.clients import ClientCreate, ClientRevoke, EncryptionKeySet, KeyIn, KeyRotate
 
 
 def _run(fn: Callable[[UnitOfWork, Settings], Awaitable[Any]]) -> Any:
@@ -67,6 +68,19 @@ def _public_key(value: str) -> str | dict[str, str]:
     return text
 
 
+def _jwk(value: str | None, option: str) -> dict[str, str] | None:
+    """An encryption key given as JWK JSON text."""
+    if value is None:
+        return None
+    try:
+        parsed = json.loads(value)
+    except json.JSONDecodeError as err:
+        raise click.ClickException(f"{option}: not valid JSON (a public X25519 or RSA JWK)") from err
+    if not isinstance(parsed, dict):
+        raise click.ClickException(f"{option}: a JWK is a JSON object")
+    return {str(k): str(v) for k, v in parsed.items()}
+
+
 def _echo(value: Any) -> None:
     click.echo(json.dumps(value, indent=2, ensure_ascii=False, default=str))
 
@@ -88,14 +102,17 @@ def client() -> None:
 @click.option("--callback-origin", "origins", multiple=True, help="another origin callbacks may go to")
 @click.option("--scope", "scopes", multiple=True, help="cap on its scopes (repeat; omit to trust its token)")
 @click.option("--sandbox", is_flag=True, help="searches and notifies see only synthetic/test households")
+@click.option("--encryption-key", default=None,
+              help="its public X25519 or RSA JWK (JSON): answers to its encrypted messages are encrypted to it")
 def add(client_id: str, actor: str, sender_id: str | None, name: str | None, public_key: str | None,
         key_id: str | None, jwks_url: str | None, callback_base: str | None, origins: tuple[str, ...],
-        scopes: tuple[str, ...], sandbox: bool) -> None:
+        scopes: tuple[str, ...], sandbox: bool, encryption_key: str | None) -> None:
     """Register CLIENT_ID (its OAuth2 client id) for the DCI API."""
     keys = [{"key_id": key_id, "public_key": _public_key(public_key)}] if public_key else []
     body = _model(ClientCreate, client_id=client_id, sender_id=sender_id, name=name, keys=keys, jwks_url=jwks_url,
                   callback_base=callback_base, callback_origins=list(origins),
-                  scopes=list(scopes) if scopes else None, sandbox=sandbox)
+                  scopes=list(scopes) if scopes else None, sandbox=sandbox,
+                  encryption_key=_jwk(encryption_key, "--encryption-key"))
     _echo(_run(lambda uow, s: clients.add(uow, CallbackPolicy(s.dci_test_callback_origins), body, f"cli:{actor}")))
 
 
@@ -124,6 +141,19 @@ def rotate_key(client_id: str, actor: str, public_key: str, key_id: str | None, 
     body = _model(KeyRotate, key=KeyIn(key_id=key_id, public_key=_public_key(public_key)),
                   old_valid_until=until, overlap_hours=overlap_hours)
     _echo(_run(lambda uow, _: clients.rotate_key(uow, client_id, body, f"cli:{actor}")))
+
+
+@client.command("set-encryption-key")
+@click.argument("client_id")
+@click.option("--by", "actor", required=True)
+@click.option("--encryption-key", default=None, help="its public X25519 or RSA JWK (JSON)")
+@click.option("--remove", is_flag=True, help="remove its key: it can no longer send encrypted messages")
+def set_encryption_key(client_id: str, actor: str, encryption_key: str | None, remove: bool) -> None:
+    """Register, replace or remove CLIENT_ID's public encryption key (effective at once)."""
+    if (encryption_key is None) == (not remove):
+        raise click.ClickException("give --encryption-key JWK or --remove")
+    body = _model(EncryptionKeySet, encryption_key=_jwk(encryption_key, "--encryption-key"))
+    _echo(_run(lambda uow, _: clients.set_encryption_key(uow, client_id, body, f"cli:{actor}")))
 
 
 @client.command("revoke")

@@ -3,8 +3,12 @@
 The checks run in this order and each refusal carries the spec's error code:
 `err.request.unauthorized`/`err.request.forbidden` (token, scope, unknown client), `err.request.bad`
 (unparsable envelope or message, wrong action, wrong total_count), `err.version.not_supported`,
-`err.sender_id.invalid`, `err.receiver_id.invalid`, `err.encryption.invalid` (encrypted messages are not
-supported), `err.signature.missing`/`err.signature.invalid` (unsigned, tampered, expired, unknown key).
+`err.sender_id.invalid`, `err.receiver_id.invalid`, `err.encryption.invalid` (an encrypted message while
+encryption is off or from a client without an encryption key, or not the spec's EncryptedMessage),
+`err.signature.missing`/`err.signature.invalid` (unsigned, tampered, expired, unknown key) — the signature
+covers `{header, message}` as sent, so an encrypted message's is checked before anything is decrypted —
+then `err.encryption.invalid` for a JWE that does not decrypt with the registry's key, and only then the
+(decrypted) message is validated.
 Endpoints that call back then check `sender_uri` (`err.sender_uri.invalid`, see `routes._callback`);
 sync endpoints ignore it, as the spec says it applies to async calls only.
 """
@@ -20,6 +24,7 @@ from pydantic import BaseModel, ValidationError
 from gotong.api.auth import InsufficientScope, Principal, Unauthorized, current_principal
 from gotong.observability.logging import scrub_text
 from registry.dci.adapters.clients import DciClient
+from registry.dci.adapters.encryption import EncryptionRejected, check_shape
 from registry.dci.adapters.jwks import JwksUnavailable
 from registry.dci.adapters.signature import SignatureRejected, digest, parse, verify
 from registry.dci.application.context import Dci, Received
@@ -121,8 +126,18 @@ async def receive(request: Request, action: str, model: type[M], *scopes: str) -
         raise DciError("err.request.bad", f"rjct.action.invalid: this endpoint takes action {action}",
                        field="header.action")
     if header.is_msg_encrypted:
-        raise DciError("err.encryption.invalid", "encrypted messages are not supported; send them signed in clear "
-                       "over TLS", field="header.is_msg_encrypted")
+        if ctx.decrypter is None:
+            raise DciError("err.encryption.invalid", "this registry does not accept encrypted messages "
+                           "(DCI_ENCRYPTION_ENABLED is off); send it signed in clear over TLS",
+                           field="header.is_msg_encrypted")
+        if client.encryption_key is None:
+            raise DciError("err.encryption.invalid", "this client has no encryption key registered, so its answers "
+                           "could not be encrypted: register its public X25519 or RSA JWK (encryption_key) first",
+                           field="header.is_msg_encrypted")
+        try:
+            check_shape(envelope.message)
+        except EncryptionRejected as err:
+            raise DciError("err.encryption.invalid", str(err), field="message") from err
     now = ctx.clock.now()
     keys = client.keys_at(now)
     if client.jwks_url and (key_id := _key_id(envelope.signature)) is not None and key_id not in client.keys:
@@ -142,8 +157,18 @@ async def receive(request: Request, action: str, model: type[M], *scopes: str) -
             raise DciUnauthorized(err.code, "the key named by kidId was rotated out (its overlap window ended)",
                                   field="signature") from err
         raise DciUnauthorized(err.code, err.message, field="signature") from err
+    plain = envelope.message
+    if header.is_msg_encrypted:
+        assert ctx.decrypter is not None
+        try:
+            plain = ctx.decrypter.decrypt(envelope.message)
+        except EncryptionRejected as err:
+            raise DciError("err.encryption.invalid", str(err), field="message") from err
+        if not isinstance(plain, dict):
+            raise DciError("err.encryption.invalid", "message: the decrypted message is not a JSON object",
+                           field="message")
     try:
-        message = model.model_validate(envelope.message)
+        message = model.model_validate(plain)
     except ValidationError as err:
         raise field_errors(list(err.errors()), "message") from err
     count = _items(message)
@@ -153,5 +178,6 @@ async def receive(request: Request, action: str, model: type[M], *scopes: str) -
     if count is not None and count > settings.dci_batch_max:
         raise DciError("err.request.bad", f"rjct.total_count.limit_exceeded: at most {settings.dci_batch_max} "
                        "requests per message", field="header.total_count")
-    return Received(client, effective, header, message, digest(raw["header"], raw["message"]))
+    return Received(client, effective, header, message, digest(raw["header"], raw["message"]),
+                    encrypted=header.is_msg_encrypted)
 
