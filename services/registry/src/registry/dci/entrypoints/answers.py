@@ -88,6 +88,9 @@ class DciClientView(Answer):
     status: Literal["active", "revoked"]
     revoked_reason: str | None
     keys: list[ClientKey]
+    encryption_key: dict[str, str] | None = Field(
+        description="its public encryption key (X25519 or RSA JWK, with `kid`) answers to its encrypted messages "
+                    "are encrypted to (None: it cannot send encrypted)")
 
 
 class ClientAudit(Answer):
