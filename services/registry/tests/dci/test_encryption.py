@@ -297,3 +297,35 @@ async def test_a_ministry_onboards_for_encryption_with_the_cli(client, callbacks
                                                str(answer_file)]))
     [record] = opened["search_response"][0]["data"]["reg_records"]
     assert record["group_identifier"][0]["identifier_value"] == out["household_ref"]
+
+
+async def test_the_admin_api_registers_replaces_and_removes_an_encryption_key(client, callbacks):
+    social = SecretMinistry("kemensos")
+    social.key, social.headers = SOCIAL.key, SOCIAL.headers
+    url = "/v1/dci/clients/kemensos/encryption-key"
+
+    def admin() -> dict[str, str]:
+        return DCI_ADMIN | {"Idempotency-Key": f"enc-{time.time_ns()}"}
+
+    for bad in (jwk.JWK.generate(kty="OKP", crv="Ed25519").export_public(as_dict=True),
+                social.enc.export_private(as_dict=True), {"kty": "OKP", "crv": "X25519"}):
+        r = await client.put(url, headers=admin(), json={"encryption_key": bad})
+        assert r.status_code == 422, r.text
+        assert r.json()["errors"][0]["field"] == "encryption_key"
+    assert (await client.put("/v1/dci/clients/nobody/encryption-key", headers=admin(),
+                             json={"encryption_key": social.public_enc()})).status_code == 404
+    r = await client.put(url, headers=admin(), json={"encryption_key": social.public_enc()})
+    assert r.status_code == 200, r.text
+    key = await registry_key(client)
+    message = search_message("expression", {"poverty_score": {"$le": 4}})
+    r = await client.post(SYNC, headers=social.headers, json=social.signed("search", seal(key, message)))
+    assert r.status_code == 200, r.text
+    assert social.open(await verified_by_jwks(client, r.json()))["search_response"][0]["status"] == "succ"
+
+    r = await client.put(url, headers=admin(), json={"encryption_key": None})  # removed: no more encrypted
+    assert r.status_code == 200, r.text
+    r = await client.post(SYNC, headers=social.headers, json=social.signed("search", seal(key, message)))
+    assert refusal(r, 400)["code"] == "err.encryption.invalid"
+    audit = (await client.get("/v1/dci/clients/audit", params={"client_id": "kemensos"}, headers=DCI_ADMIN)).json()
+    assert [a["details"]["encryption_kid"] for a in audit if a["action"] == "set-encryption-key"] == [
+        social.enc.thumbprint(), None]

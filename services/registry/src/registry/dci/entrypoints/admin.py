@@ -14,7 +14,7 @@ from gotong.api.auth import Principal, require_scopes
 from gotong.api.idempotency import CommandDep
 from gotong.api.problem import LIST_PROBLEMS, WRITE_PROBLEMS
 from registry.dci.application import clients
-from registry.dci.application.clients import ClientCreate, ClientRevoke, KeyRotate
+from registry.dci.application.clients import ClientCreate, ClientRevoke, EncryptionKeySet, KeyRotate
 from registry.dci.entrypoints.answers import ClientAudit, DciClientView
 from registry.dci.entrypoints.inbound import dci
 
@@ -56,6 +56,15 @@ async def audit(request: Request, _: Admin,
              summary="Rotate: add a key; the keys in use stay valid until old_valid_until (the overlap)")
 async def rotate_key(client_id: ClientId, body: KeyRotate, request: Request, cmd: CommandDep, who: Admin) -> Any:
     answer = await cmd.execute(lambda uow: clients.rotate_key(uow, client_id, body, _actor(who)))
+    dci(request).clients.invalidate()
+    return answer
+
+
+@router.put("/{client_id}/encryption-key", response_model=DciClientView, responses=WRITE_PROBLEMS,
+            summary="Register, replace or (null) remove the client's public encryption key (X25519 or RSA JWK)")
+async def set_encryption_key(client_id: ClientId, body: EncryptionKeySet, request: Request, cmd: CommandDep,
+                             who: Admin) -> Any:
+    answer = await cmd.execute(lambda uow: clients.set_encryption_key(uow, client_id, body, _actor(who)))
     dci(request).clients.invalidate()
     return answer
 
