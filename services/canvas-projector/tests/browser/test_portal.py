@@ -88,7 +88,11 @@ async def test_portal_pages_and_in_browser_receipt_verification(portal):
         result = page.locator("#result.ok")
         await result.wait_for(timeout=10_000)
         assert "Terverifikasi" in await result.inner_text()
-        assert "berindeks 5 dari 26" in await result.inner_text()
+        proved = await result.inner_text()
+        assert "catatan ke-6 dari 26 di transparansi.gotong.id/disbursements/v1 (indeks 5)" in proved
+        assert "Rp\u00a0750.000" in proved, "the amount, as Indonesian writes it"
+        assert "triwulan 4 tahun 2026" in proved
+        assert "Jawa Barat" in proved, "the region by name"
         await page.screenshot(path=str(ARTIFACTS / "portal-receipt-verified.png"), full_page=True)
 
         tampered = {**receipt, "record": {**receipt["record"], "amount": 7_500_000}}
@@ -96,7 +100,8 @@ async def test_portal_pages_and_in_browser_receipt_verification(portal):
         await page.click("button[type=submit]")
         failed = page.locator("#result.fail")
         await failed.wait_for(timeout=10_000)
-        assert "TIDAK terverifikasi" in await failed.inner_text()
+        assert "TIDAK terverifikasi: Catatan pembayaran ini tidak ada di log" in await failed.inner_text()
+        assert "inclusion" not in await failed.inner_text()
         await page.screenshot(path=str(ARTIFACTS / "portal-receipt-tampered.png"), full_page=True)
 
         await page.goto(f"{base}/")

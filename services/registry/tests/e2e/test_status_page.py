@@ -52,8 +52,12 @@ async def test_a_citizen_walks_the_region_steps_and_reads_the_answer_in_words(cl
     assert 'lang="en"' in english.text
     assert "Registered in DTSEN" in texts(english.text)
     assert "Rp\u00a0750,000" in english.text
-    for receipt in receipts:  # each paid item links to its receipt on the transparency portal
-        assert f'href="http://portal.test/v1/receipts/{receipt}?status=' in english.text
+    links = dict(re.findall(r'href="http://portal\.test/verifikasi\?payment=([0-9a-f-]{36})&amp;status=(\w+)&amp;'
+                            r'lang=en"', english.text))
+    assert set(links) == set(receipts), "each item: verify its receipt"
+    assert sorted(links.values()) == ["paid", "returned"]
+    for receipt, status in links.items():  # and download it, from the portal's receipt route
+        assert f'href="http://portal.test/transparency/receipts/{receipt}?status={status}"' in english.text
     assert 'href="http://portal.test/verifikasi?lang=en"' in english.text
 
 

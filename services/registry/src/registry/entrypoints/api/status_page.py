@@ -4,7 +4,8 @@ and English, on a cheap phone, without JavaScript.
 Two ways to ask, as the API: the village (province → regency → district → village, each step a plain GET form)
 and the full name, or NIK and name. The NIK and name are POSTed, never put in a URL. The answer says in plain
 words whether the household is registered, its desil and what that means, each program and period with the
-amount and status and a link to the payment's receipt on the transparency portal, and what to do next.
+amount and status, links to verify the payment's receipt on the transparency portal (its `/verifikasi` page
+fetches and checks it in the browser) and to download it, and what to do next.
 "Not found" and "the name does not match" are the same answer. Limited per client address (the connection's,
 never a forwarding header), with its own bucket beside the API's.
 """
@@ -28,6 +29,7 @@ from registry.entrypoints.api.public import StatusAnswer, StatusQuery, check_sta
 
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
 STYLE = (Path(__file__).parent / "templates" / "status.css").read_bytes()
+ICON = (Path(__file__).parent / "templates" / "favicon.svg").read_bytes()
 
 WORDS: dict[str, dict[str, str]] = {
     "id": {
@@ -45,7 +47,8 @@ WORDS: dict[str, dict[str, str]] = {
         "desil_none": "Belum ada peringkat kesejahteraan untuk keluarga ini.",
         "programs": "Bantuan yang tercatat", "no_programs": "Belum ada bantuan yang tercatat untuk keluarga ini.",
         "program": "Program", "period": "Periode", "amount": "Jumlah", "status": "Status", "receipt": "Bukti",
-        "see_receipt": "Unduh bukti", "verify": "Periksa keaslian bukti di portal transparansi",
+        "see_receipt": "Unduh bukti", "verify_receipt": "Periksa keaslian",
+        "verify": "Periksa keaslian bukti di portal transparansi",
         "next_steps": "Langkah selanjutnya",
         "object_office": "Data salah, atau bantuan tidak diterima? Sampaikan ke kantor desa/kelurahan atau Dinas "
         "Sosial kabupaten/kota, dengan membawa KTP dan Kartu Keluarga.",
@@ -70,7 +73,8 @@ WORDS: dict[str, dict[str, str]] = {
         "desil_none": "This family has no welfare ranking yet.",
         "programs": "Assistance on record", "no_programs": "No assistance is on record for this family yet.",
         "program": "Program", "period": "Period", "amount": "Amount", "status": "Status", "receipt": "Receipt",
-        "see_receipt": "Download receipt", "verify": "Verify a receipt on the transparency portal",
+        "see_receipt": "Download receipt", "verify_receipt": "Verify it",
+        "verify": "Verify a receipt on the transparency portal",
         "next_steps": "What next",
         "object_office": "Wrong data, or assistance not received? Tell the village office or the regency's social "
         "affairs office (Dinas Sosial), with your KTP and family card.",
@@ -129,6 +133,10 @@ def status_page_router(per_minute: int) -> APIRouter:
     @router.get("/cek-status/style.css")
     async def style() -> Response:
         return Response(STYLE, media_type="text/css", headers={"Cache-Control": "public, max-age=3600"})
+
+    @router.get("/cek-status/favicon.svg")
+    async def icon() -> Response:
+        return Response(ICON, media_type="image/svg+xml", headers={"Cache-Control": "public, max-age=86400"})
 
     @router.get("/cek-status", response_class=HTMLResponse)
     async def form(request: Request, lang: str | None = None) -> HTMLResponse:

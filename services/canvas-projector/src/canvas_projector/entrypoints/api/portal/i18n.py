@@ -47,9 +47,38 @@ STRINGS: dict[str, dict[str, str]] = {
         "verify_intro": "Tempel atau unggah tanda terima (JSON). Peramban Anda memeriksa tanda tangan checkpoint dan "
                         "bukti inklusi Merkle sendiri \u2014 tanpa mempercayai server kami.",
         "paste_receipt": "Tanda terima (JSON)", "or_upload": "atau unggah berkas", "verify_button": "Verifikasi",
-        "checking": "Memeriksa\u2026",
-        "verified": "Terverifikasi: catatan ini adalah entri berindeks {index} dari {size} di log {origin}.",
-        "not_verified": "TIDAK terverifikasi", "verify_note": "Kunci publik log:", "public_key": "kunci verifikasi",
+        # the verification page's script says these (keys without the `v_`)
+        "v_checking": "Memeriksa\u2026", "v_fetching": "Mengambil tanda terima pembayaran\u2026",
+        "v_ok": "Terverifikasi",
+        "v_ok_text": "Pembayaran ini tercatat di log transparansi: tanda tangan checkpoint cocok dengan kunci publik "
+                     "log, dan bukti Merkle menunjukkan catatan ini ada di dalamnya \u2014 persis seperti tertulis di "
+                     "bawah. Tidak satu angka pun dapat diubah tanpa verifikasi ini gagal.",
+        "v_program": "Program", "v_amount": "Jumlah", "v_period": "Periode", "v_region": "Wilayah",
+        "v_status": "Status", "v_checkpoint": "Checkpoint ditandatangani", "v_entry": "Entri di log",
+        "v_entry_text": "catatan ke-{n} dari {size} di {origin} (indeks {index})",
+        "v_quarter": "triwulan {q} tahun {y}",
+        "v_months": "Januari,Februari,Maret,April,Mei,Juni,Juli,Agustus,September,Oktober,November,Desember",
+        "v_status_paid": "sudah dibayar", "v_status_instructed": "diperintahkan untuk dibayar",
+        "v_status_failed": "gagal dikirim", "v_status_returned": "dikembalikan ke kas program",
+        "v_status_reissued": "dikirim ulang",
+        "v_fail": "TIDAK terverifikasi",
+        "v_why_json": "Teks ini bukan tanda terima: tidak dapat dibaca sebagai JSON. Tempel seluruh isi berkas tanda "
+                      "terima, dari { sampai }.",
+        "v_why_shape": "Tanda terima ini tidak lengkap: bagian \u201c{field}\u201d tidak ada atau tidak berbentuk "
+                       "yang benar.",
+        "v_why_signature": "Tanda tangan checkpoint tidak cocok dengan kunci publik log ini: checkpoint tidak "
+                           "diterbitkan oleh log ini, atau isinya diubah sesudah ditandatangani.",
+        "v_why_size": "Jumlah catatan yang disebut tanda terima berbeda dengan checkpoint-nya: tanda terima ini "
+                      "telah diubah.",
+        "v_why_inclusion": "Catatan pembayaran ini tidak ada di log di bawah checkpoint tersebut: isi catatan "
+                           "(misalnya jumlah, program, atau wilayah) atau buktinya telah diubah.",
+        "v_why_crypto": "Peramban ini tidak dapat memeriksa tanda tangan Ed25519. Coba peramban yang lebih baru.",
+        "v_why_key": "Kunci publik log tidak dapat diambil. Periksa sambungan internet, lalu coba lagi.",
+        "v_why_missing": "Belum ada tanda terima untuk pembayaran ini dengan status \u201c{status}\u201d: mungkin "
+                         "pembayarannya belum masuk checkpoint yang ditandatangani. Coba lagi nanti.",
+        "v_why_fetch": "Tanda terima tidak dapat diambil. Periksa sambungan internet, lalu coba lagi.",
+        "v_download": "Unduh tanda terima ini (JSON)",
+        "verify_note": "Kunci publik log:", "public_key": "kunci verifikasi",
         "checkpoints_title": "Riwayat checkpoint", "size": "Ukuran", "signed_at": "Ditandatangani",
         "signed_note": "Catatan bertanda tangan (C2SP)",
         "checkpoints_intro": "Setiap checkpoint ditandatangani dengan Ed25519 dan selalu konsisten dengan "
@@ -128,9 +157,34 @@ STRINGS: dict[str, dict[str, str]] = {
         "verify_intro": "Paste or upload a receipt (JSON). Your browser checks the checkpoint signature and the "
                         "Merkle inclusion proof itself \u2014 without trusting our servers.",
         "paste_receipt": "Receipt (JSON)", "or_upload": "or upload a file", "verify_button": "Verify",
-        "checking": "Checking\u2026",
-        "verified": "Verified: this record is the entry at index {index} of {size} in log {origin}.",
-        "not_verified": "NOT verified", "verify_note": "The log's public key:", "public_key": "verifier key",
+        "v_checking": "Checking\u2026", "v_fetching": "Fetching the payment's receipt\u2026",
+        "v_ok": "Verified",
+        "v_ok_text": "This payment is recorded in the transparency log: the checkpoint's signature matches the log's "
+                     "public key, and the Merkle proof shows this record is in it \u2014 exactly as written below. "
+                     "Not one figure can be changed without this check failing.",
+        "v_program": "Program", "v_amount": "Amount", "v_period": "Period", "v_region": "Region",
+        "v_status": "Status", "v_checkpoint": "Checkpoint signed", "v_entry": "Entry in the log",
+        "v_entry_text": "record {n} of {size} in {origin} (index {index})", "v_quarter": "Q{q} {y}",
+        "v_months": "January,February,March,April,May,June,July,August,September,October,November,December",
+        "v_status_paid": "paid", "v_status_instructed": "instructed for payment", "v_status_failed": "failed to send",
+        "v_status_returned": "returned to the program", "v_status_reissued": "sent again",
+        "v_fail": "NOT verified",
+        "v_why_json": "This text is not a receipt: it cannot be read as JSON. Paste the whole receipt file, from { "
+                      "to }.",
+        "v_why_shape": "This receipt is incomplete: its \u201c{field}\u201d part is missing or not of the right "
+                       "form.",
+        "v_why_signature": "The checkpoint's signature does not match this log's public key: the checkpoint was not "
+                           "published by this log, or it was changed after it was signed.",
+        "v_why_size": "The number of records the receipt gives differs from its checkpoint: the receipt was changed.",
+        "v_why_inclusion": "This payment record is not in the log under that checkpoint: the record (its amount, "
+                           "program or region, for example) or its proof was changed.",
+        "v_why_crypto": "This browser cannot check Ed25519 signatures. Try a newer browser.",
+        "v_why_key": "The log's public key could not be fetched. Check the internet connection and try again.",
+        "v_why_missing": "There is no receipt yet for this payment with status \u201c{status}\u201d: the payment may "
+                         "not be under a signed checkpoint yet. Try again later.",
+        "v_why_fetch": "The receipt could not be fetched. Check the internet connection and try again.",
+        "v_download": "Download this receipt (JSON)",
+        "verify_note": "The log's public key:", "public_key": "verifier key",
         "checkpoints_title": "Checkpoint history", "size": "Size", "signed_at": "Signed",
         "signed_note": "Signed note (C2SP)",
         "checkpoints_intro": "Every checkpoint is signed with Ed25519 and always consistent with the previous one.",

@@ -4,11 +4,12 @@ words, targeting by desil), region drill-down, CSR, social enterprises and Tripl
 from __future__ import annotations
 
 import base64
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 
+from canvas_projector.adapters.checkpoint_dates import CheckpointDates
 from canvas_projector.adapters.reached import Reached
 from canvas_projector.adapters.read_models import PaymentFigures, Replicas
 from canvas_projector.adapters.transparency_log import TransparencyLogTable
@@ -27,10 +28,13 @@ from canvas_projector.entrypoints.api.deps import Lang, ReadDep
 from canvas_projector.entrypoints.api.portal import bar_chart, moment, render
 from canvas_projector.entrypoints.api.portal.i18n import STRINGS
 from canvas_projector.entrypoints.state import StateDep
+from gotong.domain.bounds import INT64_MAX
 from gotong.domain.errors import NotFound
 from gotong.reference import region_names
 
 router = APIRouter(include_in_schema=False)
+#: The statuses a receipt can be asked for (as `/transparency/receipts/{payment_id}` takes them).
+RECEIPT_STATUS = "^(instructed|paid|failed|returned|reissued)$"
 
 
 async def overview_data(payments: PaymentFigures, lang: str) -> dict[str, Any]:
@@ -78,8 +82,28 @@ async def overview(request: Request, sql: ReadDep, lang: Lang = "id") -> HTMLRes
 
 
 @router.get("/verifikasi", response_class=HTMLResponse)
-async def verify_page(request: Request, lang: Lang = "id") -> HTMLResponse:
-    return render(request, "verify.html", lang, STRINGS[lang]["verify_title"])
+async def verify_page(request: Request, lang: Lang = "id", payment: Annotated[str, Query(max_length=100)] = "",
+                      status: Annotated[str, Query(pattern=RECEIPT_STATUS)] = "paid") -> HTMLResponse:
+    """Paste or upload a receipt, or name a payment (`?payment=<id>&status=paid`, the registry's status page links
+    so): the page's script fetches its receipt from this origin and verifies it in the browser."""
+    t = STRINGS[lang]
+    words = {k.removeprefix("v_"): v for k, v in t.items() if k.startswith("v_")}
+    return render(request, "verify.html", lang, t["verify_title"], payment=payment, status=status, words=words)
+
+
+@router.get("/verifikasi/konteks")
+async def verify_context(sql: ReadDep, lang: Lang = "id", region: Annotated[str, Query(max_length=40)] = "",
+                         program: Annotated[str, Query(max_length=100)] = "",
+                         size: Annotated[int, Query(ge=0, le=INT64_MAX)] = 0) -> dict[str, str]:
+    """Names for what a verified receipt proves (the record itself holds codes): the region's name from
+    village to province, the program's name, and when the receipt's checkpoint was signed (WIB)."""
+    names = region_names(4)
+    parts = region.split(".")
+    areas = [names[c] for c in (".".join(parts[:n]) for n in range(len(parts), 0, -1)) if c in names]
+    found = await Replicas(sql).program(program) if program else None
+    signed = await CheckpointDates(sql).signed_at(size) if size else None
+    return {"region": ", ".join(areas), "program": found["name"] if found else "",
+            "signed_at": moment(signed, lang) if signed else ""}
 
 
 @router.get("/checkpoint", response_class=HTMLResponse)
