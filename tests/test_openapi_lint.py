@@ -14,7 +14,7 @@ from gotong.service import discover_services
 
 SERVICES = discover_services()
 #: Services not yet held to typed answers (every other service's every route must answer a typed body).
-UNTYPED_SERVICES = ("grievance",)
+UNTYPED_SERVICES: tuple[str, ...] = ()
 TYPED_SERVICES = tuple(sorted(set(SERVICES) - set(UNTYPED_SERVICES)))
 #: Routes whose protocol has its own error format: the DCI endpoints answer errors in the DCI envelope, the G2P
 #: Connect callbacks in the G2P acknowledgement.

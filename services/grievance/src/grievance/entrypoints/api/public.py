@@ -18,6 +18,7 @@ from gotong.api.ratelimit import rate_limit
 from grievance.application import commands as c
 from grievance.application import queries as q
 from grievance.application.inputs import CaseSubmit
+from grievance.entrypoints.api.answers import Appealed, PublicStatus, Submitted
 from grievance.entrypoints.api.deps import DepsDep, read
 
 #: Every public caller acts as this principal: idempotency keys are theirs to pick at random.
@@ -30,19 +31,21 @@ def public_router(per_minute: int) -> APIRouter:
     router = APIRouter(prefix="/public", tags=["public"])
     limited = [rate_limit("grievance-public", per_minute=per_minute)]
 
-    @router.post("/cases", status_code=201, dependencies=limited, responses=problem_responses(403, 409, 422, 429),
+    @router.post("/cases", status_code=201, response_model=Submitted, dependencies=limited,
+                 responses=problem_responses(403, 409, 422, 429),
                  summary="Ajukan sanggah, pengaduan pembayaran atau perbaikan data (no login)")
     async def public_submit(body: CaseSubmit, request: Request, deps: DepsDep) -> Any:
         cmd = CommandContext(request, PUBLIC)
         return await cmd.execute(lambda uow: c.submit(uow, deps, body, channel="public", by=PUBLIC.subject),
                                  status_code=201)
 
-    @router.get("/cases/{tracking_number}", dependencies=limited, responses=problem_responses(404, 422, 429),
+    @router.get("/cases/{tracking_number}", response_model=PublicStatus, dependencies=limited,
+                responses=problem_responses(404, 422, 429),
                 summary="Cek status pengaduan: status and plain-language outcome only")
     async def public_status(tracking_number: Tracking, request: Request) -> Any:
         return await read(request, q.public_status, tracking_number)
 
-    @router.post("/cases/{tracking_number}/appeal", dependencies=limited,
+    @router.post("/cases/{tracking_number}/appeal", response_model=Appealed, dependencies=limited,
                  responses=problem_responses(404, 409, 422, 429), summary="Banding: once, after the decision")
     async def public_appeal(tracking_number: Tracking, request: Request) -> Any:
         cmd = CommandContext(request, PUBLIC)
