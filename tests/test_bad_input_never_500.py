@@ -3,10 +3,13 @@ byte, a lone surrogate, an integer past 64 bits, a wrong type, a calendar-edge d
 of the request plausible, path ids taken from the service's demo data), answers below 500 and logs no
 traceback; a NUL byte or a lone surrogate answers 422 problem+json naming the field with a token and without
 one, an integer past 64 bits where an integer belongs does so too; and every integer a request may carry is
-declared with bounds."""
+declared with bounds. A browser app (a service with `sign_in`, the ops console) has its pages walked too, signed out:
+a page that needs a session refuses with 303 (to the sign-in), 401 or 403 (422 for a NUL byte or a lone surrogate,
+refused before anyone asks who is calling), never 5xx, whatever the input."""
 
 from __future__ import annotations
 
+import copy
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -38,6 +41,8 @@ OWN: dict[str, dict[str, Any]] = {
     # its jobs off (the SLA job and the follow-up worker would call the registry and disbursement), and no public
     # rate limit
     "grievance": {"sla_interval_s": 3600, "follow_up_interval_s": 3600, "public_per_minute": 10**7},
+    # its dashboard consumer off; the walk goes signed out (no session cookie: a bearer token opens no page)
+    "ops-console": {"consumers_enabled": False},
 }
 
 
@@ -111,16 +116,71 @@ async def walking(service: str, test_infra: Any, kafka_bootstrap: str, tmp_path:
             await _seed(service, settings, monkeypatch)
             app.state.token_verifier = ISSUER.verifier()
             ids = await _existing_ids(app)
-            async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app),
-                                         base_url=f"http://{service}.test") as client:
+            async with _sign_in_provider(app, service, tmp_path), httpx.AsyncClient(
+                    transport=httpx.ASGITransport(app=app), base_url=f"http://{service}.test") as client:
                 yield Walk(service, client, ids)
     finally:
         await drop_database(url)
 
 
+@asynccontextmanager
+async def _sign_in_provider(app: Any, service: str, tmp_path: Any) -> AsyncIterator[None]:
+    """A browser app signs people in at the kit's token server (in process here, as `gotong up` runs it beside the
+    services), with the app as its public client: the sign-in pages then answer as they would, not 503."""
+    spec = SERVICES[service]
+    if spec.sign_in is None:
+        yield
+        return
+    from gotong.api.authorize import PublicClient, hash_password, parse_users
+    from gotong.api.token_server import create_token_app
+    from ops_console.adapters.oidc import OidcProvider
+
+    issuer = "http://auth.test"
+    users = parse_users([{"username": "walker", "name": "Walker", "roles": ["operator"],
+                          "password_hash": hash_password("walker-pw")}])
+    token_app = create_token_app([], tmp_path / "auth-key.pem", issuer, [], users=users, public_clients=[
+        PublicClient(client_id=service, redirect_uris=[f"http://{service}.test{spec.sign_in}"])])
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=token_app), base_url=issuer) as idp:
+        app.state.console_oidc = OidcProvider(issuer, service, None, idp)
+        yield
+
+
 async def _send(client: httpx.AsyncClient, probe: Probe, headers: dict[str, str]) -> httpx.Response:
     return await client.request(probe.method, probe.url, content=probe.body,
                                 headers={**probe.headers, **headers, "Idempotency-Key": uuid4().hex})
+
+
+def _walked_doc(app: Any, service: str) -> tuple[dict[str, Any], set[str]]:
+    """The OpenAPI document, and for a browser app its pages as well (left out of its document): the document to
+    walk and the templates of those pages."""
+    doc = app.openapi()
+    if SERVICES[service].sign_in is None:
+        return doc, set()
+    from fastapi.openapi.utils import get_openapi
+    from fastapi.routing import APIRoute
+
+    pages: list[APIRoute] = []
+
+    def collect(routes: Any) -> None:
+        for route in routes:
+            if isinstance(route, APIRoute) and not route.include_in_schema:
+                shown = copy.copy(route)
+                shown.include_in_schema = True
+                pages.append(shown)
+            elif hasattr(route, "original_router"):  # an included router (FastAPI keeps it whole)
+                assert not route.include_context.prefix, "pages under a prefix: add it to the walked paths"
+                collect(route.original_router.routes)
+
+    collect(app.routes)
+    extra = get_openapi(title=app.title, version=app.version, routes=pages)
+    schemas = {**doc.get("components", {}).get("schemas", {}), **extra.get("components", {}).get("schemas", {})}
+    return {**doc, "paths": {**doc["paths"], **extra["paths"]}, "components": {**doc.get("components", {}),
+                                                                               "schemas": schemas}}, set(extra["paths"])
+
+
+def _public_page(template: str) -> bool:
+    """A browser app's pages anyone may open: its start page and the sign-in flow."""
+    return template == "/" or template.startswith("/auth/")
 
 
 def _not_ready(probe: Probe, response: httpx.Response) -> bool:
@@ -142,12 +202,22 @@ async def test_no_route_answers_5xx_to_bad_input(service, test_infra, kafka_boot
                                                  caplog):
     caplog.set_level(logging.ERROR)
     async with walking(service, test_infra, kafka_bootstrap, tmp_path, monkeypatch) as walk:
-        doc = walk.client._transport.app.openapi()  # type: ignore[attr-defined]
+        documented = walk.client._transport.app.openapi()  # type: ignore[attr-defined]
+        doc, pages = _walked_doc(walk.client._transport.app, service)  # type: ignore[attr-defined]
         token = ISSUER.headers("walker", "*")  # every scope; minted here, so a long run cannot outlive it
         crashes: list[str] = []
         unnamed: list[str] = []
         named_nul: set[str] = set()  # where a NUL byte was refused naming its field: path, query, body
+        let_in: list[str] = []  # a page that needs a session, answered without one
         for probe in probes(doc, walk.ids):
+            if probe.template in pages:  # signed out: a bearer token opens no page
+                response = await _send(walk.client, probe, {})
+                if response.status_code >= 500:
+                    crashes.append(f"{probe} -> {response.status_code}")
+                elif not _public_page(probe.template) and response.status_code not in (303, 401, 403) and not (
+                        probe.kind in ("nul", "surrogate") and response.status_code == 422):  # refused before
+                    let_in.append(f"{probe} -> {response.status_code}")  # anyone asks who is calling
+                continue
             anonymous_too = probe.kind in ("nul", "surrogate")  # refused before anyone asks who is calling
             for headers in ((token, {}) if anonymous_too else (token,)):
                 response = await _send(walk.client, probe, headers)
@@ -161,9 +231,14 @@ async def test_no_route_answers_5xx_to_bad_input(service, test_infra, kafka_boot
         tracebacks = [r.getMessage() for r in caplog.records if r.exc_info]
         assert not crashes, "\n".join(crashes)
         assert not unnamed, "\n".join(unnamed)
+        assert not let_in, "\n".join(let_in)
         assert not tracebacks, tracebacks
-        has_body = any("requestBody" in op for item in doc["paths"].values() for op in item.values())
-        assert named_nul >= {"path", "query", *(["body"] if has_body else [])}
+        operations = [op for item in documented["paths"].values() for op in item.values() if isinstance(op, dict)]
+        has_body = any("requestBody" in op for op in operations)
+        carried = {p["in"] for op in operations for p in op.get("parameters", []) if p.get("in") in ("path", "query")}
+        assert named_nul >= {*carried, *(["body"] if has_body else [])}
+        if SERVICES[service].sign_in is None:
+            assert carried == {"path", "query"}, "an API takes ids in its paths and filters in its queries"
 
 
 def _names(response: httpx.Response, field: str, path: str = "") -> bool:

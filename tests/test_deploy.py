@@ -51,11 +51,15 @@ REQUIRED: dict[str, tuple[str, ...]] = {
     "canvas-projector": (*_KIT, "TLOG_SIGNING_KEY"),
     "grievance": (*_KIT, "GRIEVANCE_MASTER_SECRET", "GRIEVANCE_TOKEN_URL", "GRIEVANCE_CLIENT_ID",
                   "GRIEVANCE_CLIENT_SECRET", "REGISTRY_URL", "DISBURSEMENT_URL"),
+    "ops-console": (*_KIT, "OIDC_ISSUER", "OIDC_CLIENT_ID", "CONSOLE_PUBLIC_URL", "REGISTRY_URL", "DISBURSEMENT_URL",
+                    "CSR_LEDGER_URL", "ENTERPRISE_URL"),
 }
 #: Of those, the secrets: they come from a Secret (Kubernetes) or the operator's environment (compose), never from
 #: a value written in a deployment file.
 SECRETS = frozenset({"DATABASE_URL", "REGISTRY_MASTER_SECRET", "DCI_SIGNING_KEY", "CHANNEL_SECRET",
                      "TLOG_SIGNING_KEY", "CHANNEL_PUBLIC_KEYS", "GRIEVANCE_MASTER_SECRET", "GRIEVANCE_CLIENT_SECRET"})
+#: What the operator's env file gives compose besides the secrets: where browsers reach the ops console (https).
+OPERATOR = {"CONSOLE_PUBLIC_URL": "https://console.trial.example.go.id"}
 SERVICES = tuple(REQUIRED)
 ONE_SHOT = frozenset({"migrate", "kafka-topics"})
 
@@ -328,6 +332,29 @@ def test_compose_issues_tokens_for_every_service_and_wires_the_peers_it_calls() 
                 assert environment[peer_url_variable(peer)] == f"http://{peer}:{port}", name
 
 
+def test_compose_lets_people_sign_in_to_every_browser_app_at_its_public_address() -> None:
+    """What `gotong up` gives its token server for a service with `sign_in` (gotong.launcher.auth.sign_in_env):
+    the users (from the operator's env file), the roles' scopes, and a public client per browser app whose one
+    redirect URI is the app's public address + its sign-in path."""
+    from gotong.launcher.auth import role_scopes
+
+    services = _compose()["services"]
+    auth = services["auth"]["environment"]
+    assert re.fullmatch(r"\$\{GOTONG_AUTH_USERS:\?[^}]+\}", auth["GOTONG_AUTH_USERS"])
+    assert json.loads(auth["GOTONG_AUTH_ROLES"]) == role_scopes(discover_services().values())
+    fill = OPERATOR.__getitem__
+    clients = json.loads(_INTERPOLATION.sub(lambda m: fill(m.group(1)), auth["GOTONG_AUTH_PUBLIC_CLIENTS"]))
+    apps = {name: spec for name, spec in discover_services().items() if spec.sign_in}
+    assert {c["client_id"] for c in clients} == set(apps) == {"ops-console"}
+    for client in clients:
+        environment = services[client["client_id"]]["environment"]
+        public = _INTERPOLATION.sub(lambda m: fill(m.group(1)), environment["CONSOLE_PUBLIC_URL"])
+        assert public.startswith("https://")
+        assert client["redirect_uris"] == [public + apps[client["client_id"]].sign_in]
+        assert environment["OIDC_CLIENT_ID"] == client["client_id"]
+        assert environment["OIDC_ISSUER"] == services["auth"]["command"][-1]
+
+
 def test_compose_is_valid_against_the_compose_specification():
     import check_jsonschema  # noqa: F401 - it ships the compose schema
     import jsonschema
@@ -375,7 +402,7 @@ def _compose_env(name: str, tmp_path: Path) -> dict[str, str]:
     compose secrets written where the container would see them."""
     compose = _compose()
     service = compose["services"][name]
-    fill = {var: _sample_secret(var) for var in SECRETS} | {"POSTGRES_PASSWORD": secrets.token_urlsafe(16)}
+    fill = {var: _sample_secret(var) for var in SECRETS} | {"POSTGRES_PASSWORD": secrets.token_urlsafe(16)} | OPERATOR
     def value_of(match: re.Match[str]) -> str:
         return fill.get(match.group(1), match.group(3) if match.group(2) == "-" else "")
 

@@ -35,8 +35,10 @@ SERVICES = tuple(discover_services())
 #: Services that answer HTTP requests and scale on CPU; the projector scales on consumer lag (KEDA).
 LAG_SCALED = frozenset({"canvas-projector"})
 #: The services a service calls over HTTP, and nothing else: services learn from events, except grievance, whose
-#: follow-ups ask the owning services' APIs to act on an upheld case (services/grievance/README.md).
-CALLS: dict[str, frozenset[str]] = {"grievance": frozenset({"registry", "disbursement"})}
+#: follow-ups ask the owning services' APIs to act on an upheld case (services/grievance/README.md), and the ops
+#: console, whose desks act through the owning services' APIs with the officer's token (services/ops-console/README.md).
+CALLS: dict[str, frozenset[str]] = {"grievance": frozenset({"registry", "disbursement"}),
+                                    "ops-console": frozenset({"registry", "disbursement", "csr-ledger", "enterprise"})}
 
 
 @functools.cache

@@ -1,17 +1,20 @@
 """The README's run command end to end: `gotong up` brings every announced service up on embedded servers, each
 told where its peers are, `gotong status` sees them, a token from the local token server works, a service's demo
-hook loads into the running system, and Ctrl-C stops every process."""
+hook loads into the running system, a person signs in to the ops console at the token server (authorization code +
+PKCE, one of the demo users `gotong up` prints), and Ctrl-C stops every process."""
 
 import asyncio
 import contextlib
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
 import time
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import httpx
 
@@ -96,6 +99,7 @@ def test_up_status_token_and_clean_stop(tmp_path: Path) -> None:
             assert cases.status_code == 200, cases.text
             assert {c["kind"] for c in cases.json()["items"]} == {"sanggah", "payment_complaint", "data_correction",
                                                                   "usul"}
+        _sign_in_to_the_console(run, state, output)
         # A crashed service comes back by itself, and so does a broker that died (as a new, empty one).
         killed = run["services"]["partnership"]["pid"]
         os.kill(killed, signal.SIGKILL)
@@ -129,6 +133,52 @@ def test_up_status_token_and_clean_stop(tmp_path: Path) -> None:
         assert not _alive(pid), f"process {pid} outlived the launcher"
     assert not any(port_open("127.0.0.1", base + i) for i in range(TOP + 1)), "ports are free again"
     assert not (state / "run.json").exists()
+
+
+def _sign_in_to_the_console(run: dict[str, Any], state: Path, output: Path) -> None:
+    """The console `gotong up` started sends a browser to the token server's sign-in page as its public client;
+    a demo user (printed by `gotong up`, with the password) signs in and reaches the dashboard."""
+    console, auth = run["services"]["ops-console"]["url"], run["auth"]["url"]
+    deadline = time.monotonic() + 60
+    while "Ctrl-C stops everything." not in output.read_text(errors="replace"):
+        assert time.monotonic() < deadline, output.read_text(errors="replace")[-3000:]
+        time.sleep(0.5)
+    printed = output.read_text(errors="replace")
+    assert f"{console}/  (sign in as a person)" in printed
+    users = json.loads((state / "auth" / "users.json").read_text())["users"]
+    assert {u["roles"][0] for u in users} >= {"operator", "supervisor", "auditor"}
+    for user in users:
+        assert re.search(rf"^\s+{re.escape(user['username'])}\s+{re.escape(user['password'])}\s", printed, re.M), user
+    with httpx.Client(timeout=10) as browser:
+        assert browser.get(f"{console}/healthz").status_code == 200
+        start = browser.get(f"{console}/dashboard")
+        assert start.status_code == 303, start.text
+        assert start.headers["location"].startswith("/auth/sign-in")
+        go = browser.get(f"{console}{start.headers['location']}")
+        assert go.status_code == 303, go.text
+        authorize = go.headers["location"]
+        assert authorize.startswith(f"{auth}/oauth2/authorize?"), authorize
+        query = parse_qs(urlsplit(authorize).query)
+        assert query["client_id"] == ["ops-console"]
+        assert query["redirect_uri"] == [f"{console}/auth/callback"]
+        assert query["code_challenge_method"] == ["S256"]
+        form = browser.get(authorize)
+        assert form.status_code == 200, form.text
+        fields = dict(re.findall(r'name="(\w+)" value="([^"]*)"', form.text))
+        operator = next(u for u in users if u["roles"] == ["operator"])
+        back = browser.post(f"{auth}/oauth2/authorize",
+                            data={**fields, "username": operator["username"], "password": operator["password"]})
+        assert back.status_code == 303, back.text
+        assert back.headers["location"].startswith(f"{console}/auth/callback?")
+        signed_in = browser.get(back.headers["location"])
+        assert signed_in.status_code == 303, signed_in.text
+        assert signed_in.headers["location"] == "/dashboard"
+        # the session cookie is Secure: a browser sends it to http://127.0.0.1 (a secure context), httpx does not
+        cookie = signed_in.headers["set-cookie"]
+        assert "Secure" in cookie
+        assert "HttpOnly" in cookie
+        dashboard = browser.get(f"{console}/dashboard", headers={"Cookie": cookie.split(";")[0]})
+        assert dashboard.status_code == 200, dashboard.text
 
 
 async def _await(awaitable: Any) -> None:

@@ -29,6 +29,8 @@ OWN = {
     "enterprise": set(),
     "partnership": set(),
     "grievance": {"GRIEVANCE_MASTER_SECRET", "GRIEVANCE_TOKEN_URL", "GRIEVANCE_CLIENT_ID", "GRIEVANCE_CLIENT_SECRET"},
+    "ops-console": {"OIDC_ISSUER", "OIDC_CLIENT_ID", "CONSOLE_PUBLIC_URL", "REGISTRY_URL", "DISBURSEMENT_URL",
+                    "CSR_LEDGER_URL", "ENTERPRISE_URL"},
 }
 ALL_VARIABLES = KIT | set().union(*OWN.values()) | {"TLOG_SIGNING_KEY_PATH", "GOTONG_ENV", "AUTH_REQUIRED"}
 
@@ -63,6 +65,10 @@ def production_env() -> dict[str, str]:
         "TLOG_SIGNING_KEY": _pem(),
         "GRIEVANCE_MASTER_SECRET": _b64(32), "GRIEVANCE_TOKEN_URL": "https://id.example.go.id/token",
         "GRIEVANCE_CLIENT_ID": "grievance", "GRIEVANCE_CLIENT_SECRET": _b64(24),
+        "OIDC_ISSUER": "https://id.example.go.id", "OIDC_CLIENT_ID": "ops-console",
+        "CONSOLE_PUBLIC_URL": "https://console.example.go.id",
+        "REGISTRY_URL": "http://registry.gotong.svc", "DISBURSEMENT_URL": "http://disbursement.gotong.svc",
+        "CSR_LEDGER_URL": "http://csr-ledger.gotong.svc", "ENTERPRISE_URL": "http://enterprise.gotong.svc",
     }
 
 

@@ -1,20 +1,15 @@
 """The console against the real token server app (people sign in with authorization code + PKCE), a real
-PostgreSQL database built by the console's migrations, and the real broker."""
+PostgreSQL database built by the console's migrations (the kit's `database_url`), and the real broker."""
 
 import re
 from urllib.parse import urlsplit
-from uuid import uuid4
 
-import asyncpg
 import httpx
 import pytest
-from sqlalchemy.engine import make_url
 
 from gotong.api.authorize import PublicClient, hash_password, parse_users
 from gotong.api.token_server import create_token_app
-from gotong.db import asyncpg_dsn, drop_database, ensure_database
-from gotong.migrations import migrate
-from ops_console.bootstrap import create_app, service
+from ops_console.bootstrap import create_app
 from ops_console.config import Settings
 
 ISSUER = "http://auth.test"
@@ -31,40 +26,9 @@ ROLE_SCOPES = {"operator": ["registry:read", "registry:verify", "registry:regist
 
 @pytest.fixture
 def schema_service():
+    """Test databases hold the console's tables: the kit's plugin (`gotong.testing.plugin`) copies each from a
+    template its migrations built once per run, as for every announced service."""
     return "ops-console"
-
-
-@pytest.fixture(scope="session")
-def console_spec():
-    """The console's ServiceSpec; the kit's plugin finds it by its entry point once it is registered."""
-    return service
-
-
-_TEMPLATES: dict[str, str] = {}
-
-
-@pytest.fixture
-async def database_url(test_infra, console_spec):
-    """A fresh database copied from a template the console's migrations built at head, once per run (the kit
-    plugin's `database_url` does the same for services it finds by entry point)."""
-    server = test_infra.database_url
-    if server not in _TEMPLATES:
-        name = f"tmpl_ops_console_{uuid4().hex[:8]}"
-        await ensure_database(_named(server, name))
-        await migrate(console_spec, _named(server, name))
-        _TEMPLATES[server] = name
-    url = _named(server, f"t_{uuid4().hex[:16]}")
-    conn = await asyncpg.connect(asyncpg_dsn(server))
-    try:
-        await conn.execute(f'CREATE DATABASE "{make_url(url).database}" TEMPLATE "{_TEMPLATES[server]}"')
-    finally:
-        await conn.close()
-    yield url
-    await drop_database(url)
-
-
-def _named(server: str, database: str) -> str:
-    return make_url(server).set(database=database).render_as_string(hide_password=False)
 
 
 @pytest.fixture
