@@ -15,12 +15,13 @@ from canvas_projector.entrypoints.api.deps import ReadDep
 from canvas_projector.entrypoints.api.portal.canvas_pages import router as pages
 from gotong.api.answers import Answer
 from gotong.api.problem import problem_responses
+from gotong.messaging.topics import events_topic
 
 
 class Evidence(Answer):
     """What an item rests on: the topic that published it, how many records, how many rupiah, some keys."""
 
-    source: str = Field(examples=["disbursement.events"])
+    source: str = Field(examples=[events_topic("disbursement")])
     count: int
     amount: int
     keys: list[str]
