@@ -12,7 +12,7 @@ from canvas_projector.bootstrap import create_app
 from canvas_projector.config import Settings
 from gotong.infra.embedded import free_port
 
-from ..integration.seed_portal import seed
+from ..integration.seed_portal import seed  # noqa: TID252 - the seed both the integration and browser tests use
 from .test_portal import ARTIFACTS, CHROMIUM_ARGS
 
 STANDARD = ["key_partners", "key_activities", "key_resources", "value_propositions", "customer_relationships",
