@@ -24,6 +24,14 @@ tlog_leaves = Table(
     Column("appended_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
 )
 
+#: Which household each payment reached, for counting households: private, keyed by payment id, never served. The
+#: log's records leave the household out (since 2026-12), so no receipt leads to the same household's others.
+tlog_payment_households = Table(
+    "tlog_payment_households", metadata,
+    Column("payment_id", Text, primary_key=True),
+    Column("household_ref", Text, nullable=False),  # pseudonymous; only counted
+)
+
 tlog_nodes = Table(
     "tlog_nodes", metadata,
     Column("level", SmallInteger, primary_key=True),

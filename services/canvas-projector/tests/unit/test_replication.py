@@ -91,7 +91,9 @@ def payment(i: int, status: str = "paid", attempt: int = 1) -> PaymentRecorded:
 async def test_payments_are_staged_as_public_records_keyed_by_attempt_and_status():
     log = Recorder()
     await stage_payments(log, iter([(Position(1, 1), payment(1)), (Position(1, 2), payment(1, "paid", 2))]))  # type: ignore[arg-type]
-    [(method, (staged,))] = log.calls
+    [(remember, (households,)), (method, (staged,))] = log.calls
+    assert remember == "remember_households"
+    assert households == [("pay-1", "hh_00001"), ("pay-1", "hh_00001")], "the household, privately, for the counts"
     assert method == "stage"
     assert [(key, position) for key, position, _ in staged] == [("pay-1:1:paid", Position(1, 1)),
                                                                 ("pay-1:2:paid", Position(1, 2))]

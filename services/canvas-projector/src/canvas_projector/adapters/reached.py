@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Literal
 
+from canvas_projector.adapters.payment_households import RECORDS
 from canvas_projector.domain.canvas import Reach
 from canvas_projector.domain.maps import AreaFigures
 from gotong.adapters.sql import Sql
@@ -15,7 +16,7 @@ Level = Literal["province", "regency"]
 
 _NET_CASE = ("sum(CASE r->>'status' WHEN 'paid' THEN (r->>'amount')::bigint "
              "WHEN 'returned' THEN -(r->>'amount')::bigint ELSE 0 END)")
-_RECORDS = ("WITH r AS (SELECT convert_from(leaf, 'UTF8')::jsonb AS r FROM tlog_leaves), "
+_RECORDS = (f"WITH r AS ({RECORDS}), "
             "s AS (SELECT r FROM r WHERE (r->>'occurred_at')::timestamptz <= $1 AND ($2::text IS NULL "
             "OR r->>'program_code' = $2)) ")
 _AREA = {"province": "split_part(r->>'region_code', '.', 1)",

@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from canvas_projector.adapters.payment_households import RECORDS
 from canvas_projector.adapters.reached import Reached
 from canvas_projector.domain.canvas import Facts
 from canvas_projector.domain.figures import Group
@@ -18,7 +19,7 @@ _NET_CASE = ("sum(CASE r->>'status' WHEN 'paid' THEN (r->>'amount')::bigint "
              "WHEN 'returned' THEN -(r->>'amount')::bigint ELSE 0 END)")
 
 _AGGREGATE = f"""
-WITH records AS (SELECT convert_from(leaf, 'UTF8')::jsonb AS r FROM tlog_leaves),
+WITH records AS ({RECORDS}),
 net AS (
     SELECT r->>'household_ref' AS hh, r->>'{{group}}' AS g, {_NET_CASE} AS amount
     FROM records GROUP BY 1, 2)
@@ -27,7 +28,7 @@ FROM net GROUP BY g ORDER BY amount DESC
 """
 
 _NET = f"""
-WITH r AS (SELECT convert_from(leaf, 'UTF8')::jsonb AS r FROM tlog_leaves),
+WITH r AS ({RECORDS}),
 net AS (SELECT r->>'household_ref' AS hh, {{key}} AS g, {_NET_CASE} AS amount
         FROM r WHERE {{where}} GROUP BY 1, 2)
 SELECT g, count(*) FILTER (WHERE amount > 0) AS households, sum(amount)::bigint AS amount FROM net GROUP BY g
@@ -37,14 +38,14 @@ _PROVINCE = "split_part(r->>'region_code', '.', 1)"
 _REGENCY = "split_part(r->>'region_code', '.', 1) || '.' || split_part(r->>'region_code', '.', 2)"
 
 _BY_PROVINCE = f"""
-WITH r AS (SELECT convert_from(leaf, 'UTF8')::jsonb AS r FROM tlog_leaves),
+WITH r AS ({RECORDS}),
 net AS (SELECT split_part(r->>'region_code', '.', 1) AS province, r->>'household_ref' AS hh, {_NET_CASE} AS amount
         FROM r GROUP BY 1, 2)
 SELECT province, count(*) FILTER (WHERE amount > 0) AS households, sum(amount)::bigint AS amount FROM net GROUP BY 1
 """
 
 _BY_PROGRAM_PERIOD = f"""
-WITH r AS (SELECT convert_from(leaf, 'UTF8')::jsonb AS r FROM tlog_leaves)
+WITH r AS ({RECORDS})
 SELECT r->>'program_code' AS code, r->>'period' AS period, max((r->>'occurred_at')::timestamptz) AS last_at,
        min((r->>'occurred_at')::timestamptz) AS first_at, {_NET_CASE}::bigint AS amount
 FROM r GROUP BY 1, 2 ORDER BY 1, 2

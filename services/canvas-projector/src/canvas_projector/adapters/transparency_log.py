@@ -11,6 +11,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
+from canvas_projector.adapters.payment_households import PaymentHouseholds
 from canvas_projector.domain.transparency import LastCheckpoint, Node, SignedCheckpoint, StagedRecord, canonical
 from gotong.adapters.sql import Sql
 from gotong.eventstore.model import Position
@@ -32,6 +33,10 @@ class TransparencyLogTable:
             "ORDER BY k, o ON CONFLICT (record_key) DO NOTHING",
             [r[0] for r in records], [r[1].tx_id for r in records], [r[1].position for r in records],
             [str(r[2]["payment_id"]) for r in records], [canonical(r[2]) for r in records])
+
+    async def remember_households(self, pairs: Sequence[tuple[str, str]]) -> None:
+        """Which household each payment (id) reached: kept privately for the counts, never in a record."""
+        await PaymentHouseholds(self.sql).remember(pairs)
 
     async def take_staged(self, horizon: Position) -> list[StagedRecord]:
         """Remove and return the staged records at or before `horizon`, in source order."""

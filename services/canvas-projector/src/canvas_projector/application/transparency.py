@@ -23,7 +23,12 @@ async def stage_payments(log: TransparencyLogTable, payments: Iterable[tuple[Pos
 
     With a `horizon` (how far every partition has been read, this batch included), stage and seal in one pass:
     the batch's records at or before it become leaves at once with the staged records they follow, and only the
-    rest is staged. Returns how many leaves were appended."""
+    rest is staged. Returns how many leaves were appended.
+
+    The household each payment reached is remembered privately (the record leaves it out), for the counts."""
+    payments = list(payments)
+    if payments:
+        await log.remember_households([(p.payment_id, p.household_ref) for _, p in payments])
     staged = [(rules.record_key(p.payment_id, p.attempt, p.status), position, rules.public_record(vars(p)))
               for position, p in payments]
     if horizon is None or horizon == START:

@@ -20,9 +20,11 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from canvas_projector.domain import merkle
 from canvas_projector.domain.checkpoint import Checkpoint, open_note, sign, verifier_key
 
-#: What the public log shows of a payment: a pseudonymous household reference, never a person.
-RECORD_FIELDS = ("payment_id", "attempt", "household_ref", "program_id", "program_code", "cycle_id", "period",
-                 "amount", "region_code", "desil", "status", "occurred_at")
+#: What the public log shows of a payment: no person, and no household either, so that one receipt leads to no
+#: other receipt of the same household (households are counted from a private table keyed by payment id). Records
+#: sealed before 2026-12 keep the `household_ref` they were hashed with, so their receipts still verify.
+RECORD_FIELDS = ("payment_id", "attempt", "program_id", "program_code", "cycle_id", "period", "amount",
+                 "region_code", "desil", "status", "occurred_at")
 
 Node = tuple[int, int]  # (level, index): the complete subtree of 2**level leaves from leaf index * 2**level
 
