@@ -54,8 +54,9 @@ class Received(BaseModel):
     period: str = Field(examples=["2026-Q4"])
     status: str = Field(examples=["paid"], description="instructed, paid, failed, reissued or returned")
     amount: int | None = Field(default=None, description="rupiah", examples=[750000])
-    receipt: str | None = Field(default=None, description="the receipt reference: GET /v1/receipts/{receipt} on "
-                                                          "the transparency portal proves the payment")
+    receipt: str | None = Field(default=None, description="the receipt reference: GET /transparency/receipts/"
+                                                          "{receipt} on the transparency portal proves the payment; "
+                                                          "/verifikasi?payment={receipt} checks it in a browser")
 
 
 class StatusAnswer(BaseModel):
