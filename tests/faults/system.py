@@ -80,6 +80,9 @@ class System:
             "EMBEDDED_CHANNEL": "false",
             "CHANNEL_URL": f"http://127.0.0.1:{self.channel_port}",
             "CALLBACK_BASE_URL": self.url("disbursement"),
+            # The simulator signs its callbacks with the development key `gotong up` has disbursement trust
+            # (the same file in the state folder), as a channel's registered key would be.
+            "CHANNEL_DEV_KEY_PATH": str(self.root / "g2p" / "channel-dev-key.pem"),
             # A payment whose callback was lost is asked about sooner than the default 30 s.
             "STATUS_CHECK_AFTER_S": "8",
             "LOG_LEVEL": "WARNING",
