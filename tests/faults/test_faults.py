@@ -257,17 +257,20 @@ async def test_4_broker_restart_loses_its_memory(system: System, api: Api, world
         await world.pay(await world.open_and_approve(program, "2027-Q1", "2027-01-01"))
     await conclude(system, api, sc)
     assert _log_state["last"].size > before.size, "the log sealed nothing after the broker restart"
+    publishing: set[str] = set()  # services with events of their own (the ops console publishes none)
     async with databases(system) as db:
         for name, conn in db.items():
             epochs = {r[0] for r in await conn.fetch("SELECT broker_epoch FROM relay_checkpoints")}
-            assert epochs == {new}, (name, "relay", epochs, new)
+            if await conn.fetchval("SELECT EXISTS (SELECT 1 FROM events)"):
+                publishing.add(name)
+            assert epochs == ({new} if name in publishing else epochs & {new}), (name, "relay", epochs, new)
             epochs = {r[0] for r in await conn.fetch("SELECT DISTINCT broker_epoch FROM consumer_positions")}
             assert epochs <= {new}, (name, "consumers", epochs, new)
     republished = {s: await metric(api, s, "gotong_relay_republishes_total") for s in SERVICES}
     rereads = {s: await metric(api, s, "gotong_consumer_broker_changes_total") for s in SERVICES}
     sc.notes.append(f"new broker {new}: relays republished {republished}; consumers reread {rereads}; the log "
                     f"grew from {before.size} to {_log_state['last'].size} leaves")
-    assert all(n >= 1 for n in republished.values()), republished
+    assert all(republished[s] >= 1 for s in publishing), republished
 
 
 async def metric(api: Api, service: str, name: str) -> float:
@@ -283,13 +286,14 @@ async def test_5_postgres_fast_stop_and_start(system: System, api: Api, world: W
     since = time.monotonic()
     system.stop_postgres()
     sc.fault("pg_ctl stop -m fast, probes for 10 s, pg_ctl start")
-    answers: dict[str, list[int]] = {s: [] for s in SERVICES}
     # Clients that keep sending commands through the outage, retrying with their keys.
     retrying = asyncio.gather(repeat(6, 2, world.register_household), repeat(3, 1, world.deposit),
                               repeat(2, 1, world.register_enterprise), repeat(2, 1, world.register_partner))
     reads = {"registry": "/v1/households", "disbursement": "/v1/cycles", "csr-ledger": "/v1/companies",
              "enterprise": "/v1/enterprises", "partnership": "/v1/partners",
-             "canvas-projector": "/transparency/checkpoint"}
+             "canvas-projector": "/transparency/checkpoint", "grievance": "/v1/cases"}
+    # every service with an API of its own to read (the ops console only answers signed-in people)
+    answers: dict[str, list[int]] = {s: [] for s in reads}
     try:
         async with httpx.AsyncClient(timeout=15) as http:
             token = await api.token("ops-officer")
