@@ -40,7 +40,10 @@ class CycleApproved(IntegrationEvent):
 
 
 class PaymentRecorded(IntegrationEvent):
-    """Every status a payment reaches: instructed, paid, failed, returned, reissued."""
+    """Every status a payment reaches: instructed, paid, failed, returned, reissued. `amount` is what was
+    instructed (instructed, reissued, failed), what reached the household (paid) and what came back from it
+    (returned: the paid amount of the same attempt, always after its `paid`), so that paid minus returned is the
+    money that stayed with households."""
 
     event_type: ClassVar[str] = "PaymentRecorded"
     schema_version: ClassVar[int] = 1

@@ -102,13 +102,28 @@ def test_paid_short_is_paid_with_an_amount_mismatch_exception():
     assert (exc.status, exc.attempt) == ("open", 1)
 
 
-@pytest.mark.parametrize(("channel", "returned", "status"), [("rjct", False, "failed"), ("succ", True, "returned")])
-def test_failed_or_returned_keeps_the_instructed_amount_and_opens_an_exception(channel, returned, status):
+def test_a_failed_payment_keeps_the_instructed_amount_and_opens_an_exception():
     p = instructed()
-    p.report(report(channel, returned=returned), now=CLOCK.now())
-    assert (p.status, p.amount, p.confirmed_amount) == (status, 600_000, 0)
-    assert [e.kind for e in p.exceptions.values()] == [status]
+    p.report(report("rjct"), now=CLOCK.now())
+    assert (p.status, p.amount, p.confirmed_amount) == ("failed", 600_000, 0)
+    assert [e.kind for e in p.exceptions.values()] == ["failed"]
     assert p.pending_events[0].amount == 600_000  # type: ignore[attr-defined]
+
+
+def net(p: Payment) -> int:
+    """Every reader's rule (audit, projector, ledger): paid adds, returned takes back."""
+    sign = {"paid": 1, "returned": -1}
+    return sum(sign.get(e.status, 0) * e.amount for e in p.pending_events if isinstance(e, PaymentRecorded))
+
+
+def test_a_return_reported_before_any_success_records_the_payment_and_its_return():
+    p = instructed()
+    p.report(report("succ", amount=590_000, returned=True), now=CLOCK.now())
+    assert (p.status, p.amount, p.confirmed_amount) == ("returned", 600_000, 0)
+    recorded = [(e.status, e.amount) for e in p.pending_events if isinstance(e, PaymentRecorded)]
+    assert recorded == [("paid", 590_000), ("returned", 590_000)]
+    assert net(p) == 0
+    assert [e.kind for e in p.exceptions.values()] == ["returned"]
 
 
 def test_a_repeated_report_changes_nothing_and_opens_no_second_exception():
@@ -133,6 +148,21 @@ def test_a_paid_payment_returned_later_is_returned():
     p.report(report(), now=CLOCK.now())
     p.report(report(returned=True), now=CLOCK.now())
     assert (p.status, p.confirmed_amount) == ("returned", 0)
+    assert net(p) == 0
+
+
+def test_a_return_after_a_short_payment_takes_back_what_was_paid():
+    """The channel paid Rp 10.000 less than instructed and the money then came back: the return is the money
+    paid, not the money instructed (the ledger reverses what it booked; the audit must agree)."""
+    p = instructed()
+    p.report(report(amount=590_000), now=CLOCK.now())
+    p.report(report(returned=True), now=CLOCK.now())
+    assert [(e.status, e.amount) for e in p.pending_events if isinstance(e, PaymentRecorded)][-1] == \
+        ("returned", 590_000)
+    assert net(p) == 0
+    p.reissue(cycle_status="paying", by="ops-1", now=CLOCK.now())
+    p.report(report(attempt=2), now=CLOCK.now())
+    assert net(p) == p.confirmed_amount == 600_000
 
 
 def test_a_rejection_after_payment_is_a_conflicting_report_not_a_new_status():

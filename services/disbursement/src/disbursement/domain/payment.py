@@ -141,7 +141,15 @@ class Payment(Aggregate):
         """Apply the channel's report of one attempt: a new status (at most once per outcome) and, when ops must
         look, one exception per attempt and kind. A repeated or stale report changes nothing."""
         effect = apply_report(self.status, self.attempt, self.amount, report)
-        if effect.new_status is not None:
+        if effect.new_status == "returned":
+            # A return takes back what reached the household: the confirmed amount of a paid attempt. A return
+            # reported while the attempt still awaits the channel means it was paid and came back: both are
+            # recorded, so every reader's "paid adds, returned takes back" nets to zero.
+            if self.status in AWAITING:
+                self._record(self._event("paid", self.amount if report.amount is None else report.amount,
+                                         self.attempt, now))
+            self._record(self._event("returned", self.confirmed_amount or self.amount, self.attempt, now))
+        elif effect.new_status is not None:
             amount = effect.confirmed_amount if effect.new_status == "paid" and effect.confirmed_amount is not None \
                 else self.amount
             self._record(self._event(effect.new_status, amount, self.attempt, now))
