@@ -42,7 +42,8 @@ KUBERNETES_VERSION = "1.31.0"
 _KIT = ("DATABASE_URL", "KAFKA_BOOTSTRAP_SERVERS", "JWKS_URL", "JWT_ISSUER", "JWT_AUDIENCE")
 #: What each service must be given to start with GOTONG_ENV=production (the image's default).
 REQUIRED: dict[str, tuple[str, ...]] = {
-    "registry": (*_KIT, "REGISTRY_MASTER_SECRET", "DCI_SIGNING_KEY", "CIVIL_REGISTRY"),
+    "registry": (*_KIT, "REGISTRY_MASTER_SECRET", "DCI_SIGNING_KEY", "DCI_ENCRYPTION_ENABLED", "DCI_ENCRYPTION_KEY",
+                 "CIVIL_REGISTRY"),
     "disbursement": (*_KIT, "EMBEDDED_CHANNEL", "CHANNEL_URL", "CALLBACK_BASE_URL", "CHANNEL_SECRET",
                      "CHANNEL_PUBLIC_KEYS"),
     "csr-ledger": _KIT,
@@ -56,8 +57,9 @@ REQUIRED: dict[str, tuple[str, ...]] = {
 }
 #: Of those, the secrets: they come from a Secret (Kubernetes) or the operator's environment (compose), never from
 #: a value written in a deployment file.
-SECRETS = frozenset({"DATABASE_URL", "REGISTRY_MASTER_SECRET", "DCI_SIGNING_KEY", "CHANNEL_SECRET",
-                     "TLOG_SIGNING_KEY", "CHANNEL_PUBLIC_KEYS", "GRIEVANCE_MASTER_SECRET", "GRIEVANCE_CLIENT_SECRET"})
+SECRETS = frozenset({"DATABASE_URL", "REGISTRY_MASTER_SECRET", "DCI_SIGNING_KEY", "DCI_ENCRYPTION_KEY",
+                     "CHANNEL_SECRET", "TLOG_SIGNING_KEY", "CHANNEL_PUBLIC_KEYS", "GRIEVANCE_MASTER_SECRET",
+                     "GRIEVANCE_CLIENT_SECRET"})
 #: What the operator's env file gives compose besides the secrets: where browsers reach the ops console (https).
 OPERATOR = {"CONSOLE_PUBLIC_URL": "https://console.trial.example.go.id"}
 SERVICES = tuple(REQUIRED)
