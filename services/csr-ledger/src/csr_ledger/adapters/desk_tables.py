@@ -219,3 +219,22 @@ class Reports:
 
     async def gri(self, year: int | None = None) -> list[dict[str, Any]]:
         return [plain(r) for r in await self.sql.fetch(_GRI, year)]
+
+    async def allocations(self, limit: int, after: tuple[datetime, UUID] | None = None, *,
+                          status: str | None = None, company_id: UUID | None = None,
+                          target_kind: str | None = None, program: str | None = None) -> list[dict[str, Any]]:
+        """Allocations oldest first (the desk works a queue from its front); `after` is the (created_at, id) of
+        the previous page's last row. `program` is a program target's code or id, any case."""
+        rows = await self.sql.fetch(
+            "SELECT a.id, a.company_id, c.name AS company_name, a.target_kind, a.target_id, a.target_name, a.amount, "
+            "a.sdgs, a.region, a.status, a.maker, a.checker, a.created_at, a.decided_at "
+            "FROM allocations a JOIN companies c ON c.id = a.company_id "
+            "WHERE ($1::text IS NULL OR a.status = $1) AND ($2::uuid IS NULL OR a.company_id = $2) "
+            "AND ($3::text IS NULL OR a.target_kind = $3) "
+            "AND ($4::text IS NULL OR (a.target_kind = 'program' AND lower(a.target_id) = lower($4))) "
+            "AND ($5::timestamptz IS NULL OR (a.created_at, a.id) > ($5, $6::uuid)) "
+            "ORDER BY a.created_at, a.id LIMIT $7",
+            status, company_id, target_kind, program, after[0] if after else None, after[1] if after else None,
+            limit)
+        return [{**plain(r), "sdgs": list(r["sdgs"]), "created_at": r["created_at"].isoformat(),
+                 "decided_at": r["decided_at"].isoformat() if r["decided_at"] else None} for r in rows]

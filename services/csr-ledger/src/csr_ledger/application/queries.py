@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
 from csr_ledger.adapters.desk_tables import Reports
-from gotong.domain.errors import NotFound
+from gotong.domain.errors import NotFound, ValidationFailed
 
 
 async def company_totals(reports: Reports, company_id: UUID | None = None) -> list[dict[str, Any]]:
@@ -31,6 +32,18 @@ async def statement(reports: Reports, account_id: UUID, limit: int, after_seq: i
     if account is None:
         raise NotFound(f"account {account_id} does not exist", field="account_id")
     return {"account": account, "entries": await reports.entries(account_id, limit, after_seq)}
+
+
+async def allocations(reports: Reports, limit: int, after: Any = None, **filters: Any) -> list[dict[str, Any]]:
+    """A page of allocations, oldest first; `after` is the previous page's last (created_at, id) as the cursor
+    carries it (a cursor of another shape is refused, naming `cursor`)."""
+    start = None
+    if after is not None:
+        try:
+            start = (datetime.fromisoformat(after[0]), UUID(after[1]))
+        except (TypeError, ValueError, IndexError, KeyError) as err:
+            raise ValidationFailed("cursor is not one this API issued", field="cursor") from err
+    return await reports.allocations(limit, start, **filters)
 
 
 async def gri_disclosure(reports: Reports, year: int | None = None) -> list[dict[str, Any]]:

@@ -45,6 +45,25 @@ class AllocationDecided(Answer):
     status: str = Field(examples=["approved", "rejected"])
 
 
+class Allocation(Answer):
+    """An allocation as the desk sees it: who asked (`maker`), who decided (`checker`), and its state."""
+
+    id: str
+    company_id: str
+    company_name: str
+    target_kind: str = Field(examples=["program", "enterprise", "project"])
+    target_id: str
+    target_name: str
+    amount: int = Field(examples=[900_000_000])
+    sdgs: list[int] = []
+    region: str | None = None
+    status: str = Field(examples=["pending_approval", "approved", "rejected", "expired"])
+    maker: str
+    checker: str | None = None
+    created_at: str
+    decided_at: str | None = None
+
+
 class CompanyPublic(Answer):
     """A company's CSR totals in rupiah (no personal data)."""
 

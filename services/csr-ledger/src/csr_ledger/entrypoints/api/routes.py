@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, cast
+from typing import Annotated, Any, Literal, cast
 from uuid import UUID
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import PlainTextResponse
 
 from csr_ledger.adapters.desk_tables import Reports
@@ -13,10 +13,11 @@ from csr_ledger.application import commands as c
 from csr_ledger.application import queries as q
 from csr_ledger.config import Settings
 from csr_ledger.entrypoints.api import answers as a
+from gotong.api.answers import Page
 from gotong.api.app import RuntimeDep, runtime
 from gotong.api.auth import Principal, require_scopes
 from gotong.api.idempotency import CommandDep
-from gotong.api.pagination import PageDep
+from gotong.api.pagination import PageDep, link_header
 from gotong.api.problem import LIST_PROBLEMS, READ_PROBLEMS, problem_responses
 
 router = APIRouter(prefix="/v1", tags=["csr"])
@@ -74,6 +75,26 @@ async def request_allocation(company_id: UUID, body: c.RequestAllocation, cmd: C
     return await cmd.execute(lambda uow: c.request_allocation(
         uow, company_id, body, who.subject, s.allocation_approval_threshold, s.allocation_approval_timeout_s),
         status_code=201)
+
+
+AllocationStatus = Literal["pending_approval", "approved", "rejected", "expired"]
+
+
+@router.get("/allocations", response_model=Page[a.Allocation], dependencies=READ, responses=LIST_PROBLEMS,
+            summary="Allocations, oldest first, paged; filter by status (e.g. waiting for approval), company, "
+                    "kind of target, program")
+async def list_allocations(request: Request, response: Response, page: PageDep,
+                           status: AllocationStatus | None = None, company_id: UUID | None = None,
+                           target_kind: Literal["program", "enterprise", "project"] | None = None,
+                           program: Annotated[str | None, Query(min_length=1, max_length=60,
+                                                                description="a program's code or id")] = None
+                           ) -> dict[str, Any]:
+    items = await _read(request, lambda r: q.allocations(r, page.limit, page.after, status=status,
+                                                         company_id=company_id, target_kind=target_kind,
+                                                         program=program))
+    next_cursor = page.next_cursor([items[-1]["created_at"], items[-1]["id"]] if items else None, len(items))
+    response.headers.update(link_header(request, next_cursor))
+    return {"items": items, "next_cursor": next_cursor, "limit": page.limit}
 
 
 @router.post("/allocations/{allocation_id}/approve", response_model=a.AllocationDecided, responses=WRITE_ERRORS,
