@@ -102,6 +102,24 @@ class EnterpriseReads:
             "period = $2) ORDER BY period_start, period_kind, version", enterprise_id, period)
         return [plain(_metrics(r)) for r in rows]
 
+    async def report_queue(self, limit: int, after: tuple[datetime, UUID, int] | None = None, *,
+                           status: str | None = None, region: str | None = None,
+                           enterprise_id: UUID | None = None, period: str | None = None) -> list[dict[str, Any]]:
+        """Report versions across every enterprise, oldest submission first (a review queue works from its
+        front); `after` is the (submitted_at, report_id, version) of the previous page's last row."""
+        rows = await self.sql.fetch(
+            "SELECT r.report_id, r.version, r.enterprise_id, e.name AS enterprise_name, e.region_code, r.period, "
+            "r.period_kind, r.status, r.submitted_by, r.submitted_at, r.reviewed_by, r.reviewed_at "
+            "FROM impact_reports r JOIN enterprises e ON e.id = r.enterprise_id "
+            "WHERE ($1::text IS NULL OR r.status = $1) "
+            "AND ($2::text IS NULL OR e.region_code = $2 OR e.region_code LIKE $2 || '.%') "
+            "AND ($3::uuid IS NULL OR r.enterprise_id = $3) AND ($4::text IS NULL OR r.period = $4) "
+            "AND ($5::timestamptz IS NULL OR (r.submitted_at, r.report_id, r.version) > ($5, $6::uuid, $7::int)) "
+            "ORDER BY r.submitted_at, r.report_id, r.version LIMIT $8",
+            status, region, enterprise_id, period, after[0] if after else None, after[1] if after else None,
+            after[2] if after else None, limit)
+        return [plain(r) for r in rows]
+
     async def household_links(self, enterprise_id: UUID, limit: int, after: list[str] | None
                               ) -> list[dict[str, Any]]:
         rows = await self.sql.fetch(

@@ -3,6 +3,7 @@ history, figures and trends, household links, CSR grants and a portfolio summary
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
@@ -10,7 +11,7 @@ from enterprise.adapters.reads import EnterpriseReads
 from enterprise.application.regions import region_name
 from enterprise.domain import figures
 from enterprise.domain.reports import parse_period
-from gotong.domain.errors import NotFound
+from gotong.domain.errors import NotFound, ValidationFailed
 
 
 async def list_enterprises(reads: EnterpriseReads, limit: int, after: list[str] | None = None, *,
@@ -18,6 +19,22 @@ async def list_enterprises(reads: EnterpriseReads, limit: int, after: list[str] 
                            legal_form: str | None = None, name: str | None = None) -> list[dict[str, Any]]:
     """Ordered by name then id; `after` is the (name, id) of the last row of the previous page."""
     rows = await reads.enterprises(limit, after, region=region, status=status, legal_form=legal_form, name=name)
+    for r in rows:
+        r["region_name"] = region_name(r["region_code"])
+    return rows
+
+
+async def report_queue(reads: EnterpriseReads, limit: int, after: Any = None, *, period: str | None = None,
+                       **filters: Any) -> list[dict[str, Any]]:
+    """Impact report versions across enterprises, oldest submission first; `status="submitted"` is the review
+    queue. `after` is the cursor's (submitted_at, report_id, version); another shape is refused naming `cursor`."""
+    start = None
+    if after is not None:
+        try:
+            start = (datetime.fromisoformat(after[0]), UUID(after[1]), int(after[2]))
+        except (TypeError, ValueError, IndexError, KeyError) as err:
+            raise ValidationFailed("cursor is not one this API issued", field="cursor") from err
+    rows = await reads.report_queue(limit, start, period=parse_period(period).label if period else None, **filters)
     for r in rows:
         r["region_name"] = region_name(r["region_code"])
     return rows

@@ -47,6 +47,24 @@ class ReportVersion(Answer):
     metrics: dict[str, Any] | None = None
 
 
+class QueuedReport(Answer):
+    """One version of an enterprise's impact report, as a cross-enterprise review queue lists it."""
+
+    report_id: str
+    version: int
+    enterprise_id: str
+    enterprise_name: str
+    region_code: str
+    region_name: str | None = None
+    period: str = Field(examples=["2026-Q3", "2026"])
+    period_kind: str = Field(examples=["quarter", "year"])
+    status: str = Field(examples=["submitted", "accepted", "returned", "superseded"])
+    submitted_by: str
+    submitted_at: str
+    reviewed_by: str | None = None
+    reviewed_at: str | None = None
+
+
 class ImpactReport(Answer):
     """An impact report of one period with every version submitted (history kept)."""
 

@@ -11,7 +11,7 @@ from enterprise.adapters.reads import EnterpriseReads
 from enterprise.application import commands as c
 from enterprise.application import queries as q
 from enterprise.domain.catalogue import DERIVED_CODES, METRIC_CODES, REQUIRED, UNITS, EnterpriseStatus, LegalForm
-from enterprise.domain.reports import parse_period
+from enterprise.domain.reports import VersionStatus, parse_period
 from enterprise.entrypoints.api import answers as a
 from gotong.api.answers import Page
 from gotong.api.app import runtime
@@ -80,6 +80,24 @@ async def list_enterprises(request: Request, response: Response, page: PageDep,
 async def summary(request: Request,
                   region: Annotated[str | None, Query(max_length=20, pattern=r"^[\d.]+$")] = None) -> Any:
     return await _read(request, q.portfolio, region)
+
+
+@router.get("/reports", response_model=Page[a.QueuedReport], dependencies=READ, responses=READ_ERRORS,
+            summary="Impact report versions across every enterprise, oldest submission first, paged; "
+                    "status=submitted is the review queue")
+async def report_queue(request: Request, response: Response, page: PageDep,
+                       status: VersionStatus | None = None,
+                       region: Annotated[str | None, Query(max_length=20, pattern=r"^[\d.]+$")] = None,
+                       enterprise_id: UUID | None = None,
+                       period: Annotated[str | None, Query(max_length=10, description="'2026-Q3' or '2026'")] = None
+                       ) -> dict[str, Any]:
+    items = await _read(request, q.report_queue, page.limit, page.after, status=status, region=region,
+                        enterprise_id=enterprise_id, period=period)
+    last = items[-1] if items else None
+    next_cursor = page.next_cursor([last["submitted_at"], last["report_id"], last["version"]] if last else None,
+                                   len(items))
+    response.headers.update(link_header(request, next_cursor))
+    return {"items": items, "next_cursor": next_cursor, "limit": page.limit}
 
 
 @router.get("/metrics", response_model=a.MetricCatalogue, dependencies=READ, responses=LIST_PROBLEMS,
