@@ -8,7 +8,7 @@ from datetime import date
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Select, func, literal, or_, select, tuple_
 
 from gotong.adapters.sql import Sql
 from gotong.domain.errors import ValidationFailed
@@ -199,3 +199,27 @@ class PartnershipReads:
         if region:
             stmt = stmt.where(_in_region(projects.c.region_code, region))
         return await self._all(stmt.order_by(milestones.c.due_on, milestones.c.project_id))
+
+    async def milestones(self, *, limit: int, after: tuple[date, UUID, str] | None, state: str | None,
+                         as_of: date, region: str | None = None, project_id: UUID | None = None) -> list[Any]:
+        """Milestones by due date (then project, milestone); `state`: open, overdue (open past `as_of`, in a
+        running project) or done. `after` is the previous page's last (due_on, project_id, milestone_id)."""
+        stmt = (select(milestones, projects.c.title.label("project_title"), projects.c.region_code,
+                       projects.c.status.label("project_status"))
+                .join(projects, projects.c.id == milestones.c.project_id))
+        if state == "open":
+            stmt = stmt.where(milestones.c.done_on.is_(None))
+        elif state == "overdue":
+            stmt = stmt.where(milestones.c.done_on.is_(None), milestones.c.due_on < as_of,
+                              projects.c.status == "running")
+        elif state == "done":
+            stmt = stmt.where(milestones.c.done_on.is_not(None))
+        if region:
+            stmt = stmt.where(_in_region(projects.c.region_code, region))
+        if project_id:
+            stmt = stmt.where(milestones.c.project_id == project_id)
+        if after is not None:
+            stmt = stmt.where(tuple_(milestones.c.due_on, milestones.c.project_id, milestones.c.milestone_id)
+                              > tuple_(literal(after[0]), literal(after[1]), literal(after[2])))
+        return await self._all(stmt.order_by(milestones.c.due_on, milestones.c.project_id,
+                                             milestones.c.milestone_id).limit(limit))

@@ -8,7 +8,7 @@ from datetime import date
 from typing import Any
 from uuid import UUID
 
-from gotong.domain.errors import NotFound
+from gotong.domain.errors import NotFound, ValidationFailed
 from partnership.adapters.reads import PartnershipReads
 from partnership.application.regions import region_name
 from partnership.domain.helix import HelixAssessment, PartnerFacts, assess
@@ -132,6 +132,25 @@ async def overdue_milestones(reads: PartnershipReads, as_of: date, region: str |
     return [{"project_id": str(r.project_id), "project_title": r.project_title, "region_code": r.region_code,
              "milestone_id": r.milestone_id, "title": r.title, "due_on": r.due_on.isoformat(),
              "days_overdue": (as_of - r.due_on).days, "flagged": r.flagged_overdue} for r in rows]
+
+
+async def milestones_page(reads: PartnershipReads, *, limit: int, after: Any, state: str | None, as_of: date,
+                          region: str | None = None, project_id: UUID | None = None) -> list[dict[str, Any]]:
+    """A page of milestones across projects by due date; `days_overdue` for those open past `as_of`. `after` is
+    the cursor's (due_on, project_id, milestone_id); another shape is refused naming `cursor`."""
+    start = None
+    if after is not None:
+        try:
+            start = (date.fromisoformat(after[0]), UUID(after[1]), str(after[2]))
+        except (TypeError, ValueError, IndexError, KeyError) as err:
+            raise ValidationFailed("cursor is not one this API issued", field="cursor") from err
+    rows = await reads.milestones(limit=limit, after=start, state=state, as_of=as_of, region=region,
+                                  project_id=project_id)
+    return [{"project_id": str(r.project_id), "project_title": r.project_title, "region_code": r.region_code,
+             "project_status": r.project_status, "milestone_id": r.milestone_id, "title": r.title,
+             "due_on": r.due_on.isoformat(), "done_on": r.done_on.isoformat() if r.done_on else None,
+             "days_overdue": (as_of - r.due_on).days if r.done_on is None and r.due_on < as_of else 0,
+             "flagged": r.flagged_overdue} for r in rows]
 
 
 async def checks(reads: PartnershipReads, as_of: date, region: str | None = None) -> dict[str, Any]:

@@ -138,6 +138,13 @@ class OverdueMilestone(Answer):
     flagged: bool | None = None
 
 
+class MilestoneRow(OverdueMilestone):
+    """A milestone across projects: when it is due, when it was done, how many days it is overdue (0: not)."""
+
+    project_status: str = Field(examples=["running", "completed", "cancelled"])
+    done_on: str | None = None
+
+
 class Flagged(Answer):
     as_of: str
     flagged: list[dict[str, Any]]

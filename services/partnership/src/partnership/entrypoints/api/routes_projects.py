@@ -7,11 +7,11 @@ from datetime import date
 from typing import Any, Literal
 from uuid import UUID
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Request, Response
 
 from gotong.api.answers import Page
 from gotong.api.idempotency import CommandDep
-from gotong.api.pagination import PageDep
+from gotong.api.pagination import PageDep, link_header
 from gotong.application.uow import UnitOfWork
 from partnership.application import commands as c
 from partnership.application import inputs
@@ -149,6 +149,21 @@ async def cancel(project_id: UUID, body: inputs.CancelProject, cmd: CommandDep, 
             summary="Open milestones past their due date, as of a date, across running projects")
 async def overdue(request: Request, as_of: AsOf = None, region: Region = None) -> list[dict[str, Any]]:
     return await read(request, q.overdue_milestones, as_of_or_today(as_of), region)  # type: ignore[no-any-return]
+
+
+@router.get("/milestones", response_model=Page[a.MilestoneRow], dependencies=READ, responses=READ_ERRORS,
+            summary="Milestones across projects by due date, paged; state=overdue: open past due (as of a date) "
+                    "in running projects")
+async def list_milestones(request: Request, response: Response, page: PageDep,
+                          state: Literal["open", "overdue", "done"] | None = None, as_of: AsOf = None,
+                          region: Region = None, project_id: UUID | None = None) -> dict[str, Any]:
+    items = await read(request, q.milestones_page, limit=page.limit, after=page.after, state=state,
+                       as_of=as_of_or_today(as_of), region=region, project_id=project_id)
+    last = items[-1] if items else None
+    next_cursor = page.next_cursor([last["due_on"], last["project_id"], last["milestone_id"]] if last else None,
+                                   len(items))
+    response.headers.update(link_header(request, next_cursor))
+    return {"items": items, "next_cursor": next_cursor, "limit": page.limit}
 
 
 @router.post("/checks/overdue", response_model=a.Flagged, responses=WRITE_ERRORS,
