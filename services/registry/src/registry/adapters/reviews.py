@@ -71,13 +71,32 @@ class ReviewQueue:
                             ["id", "household_id", "reasons", "opened_at"])
 
     # -- reads -------------------------------------------------------------------------------------------
-    async def page(self, status: str | None, limit: int, offset: int) -> tuple[int, list[dict[str, Any]]]:
-        args: list[Any] = [status] if status else []
-        where = "WHERE status = $1" if status else ""
-        total = await self.sql.fetchval(f"SELECT count(*) FROM review_queue {where}", *args)
+    async def page(self, status: str | None, limit: int, offset: int, *, reason: str | None = None,
+                   region: str | None = None, opened_before: datetime | None = None
+                   ) -> tuple[int, list[dict[str, Any]]]:
+        """Oldest first. `reason`: a reason code any of its reasons has; `region`: a Kepmendagri code the
+        household's village is in (any level); `opened_before`: reviews at least that old."""
+        args: list[Any] = []
+
+        def arg(value: Any) -> str:
+            args.append(value)
+            return f"${len(args)}"
+
+        where = []
+        if status:
+            where.append(f"q.status = {arg(status)}")
+        if reason:
+            where.append(f"q.reasons @> jsonb_build_array(jsonb_build_object('code', {arg(reason)}::text))")
+        if region:
+            where.append(f"(h.village_code = {arg(region)} OR h.village_code LIKE {arg(region + '.%')})")
+        if opened_before:
+            where.append(f"q.opened_at < {arg(opened_before)}")
+        clause = f"WHERE {' AND '.join(where)}" if where else ""
+        joined = "LEFT JOIN households h USING (household_id)"
+        total = await self.sql.fetchval(
+            f"SELECT count(*) FROM review_queue q {joined if region else ''} {clause}", *args)
         rows = await self.sql.fetch(
-            f"SELECT q.*, h.verification, NOT EXISTS (SELECT 1 FROM review_queue l "
+            f"SELECT q.*, h.verification, h.village_code, NOT EXISTS (SELECT 1 FROM review_queue l "
             f"WHERE l.household_id = q.household_id AND l.id > q.id) AS latest FROM review_queue q "
-            f"LEFT JOIN households h USING (household_id) {where.replace('status', 'q.status')} "
-            f"ORDER BY q.id LIMIT {int(limit)} OFFSET {int(offset)}", *args)
+            f"{joined} {clause} ORDER BY q.id LIMIT {int(limit)} OFFSET {int(offset)}", *args)
         return int(total), [{**dict(r), "reasons": jsonb(r["reasons"])} for r in rows]

@@ -114,13 +114,15 @@ async def history(reads: HouseholdReads, household_id: UUID) -> list[dict[str, A
     return out
 
 
-async def review_queue(reviews: ReviewQueue, status: str | None, limit: int, offset: int) -> dict[str, Any]:
-    total, rows = await reviews.page(status, limit, offset)
+async def review_queue(reviews: ReviewQueue, status: str | None, limit: int, offset: int,
+                       **filters: Any) -> dict[str, Any]:
+    """`filters`: `reason`, `region`, `opened_before` (see `ReviewQueue.page`)."""
+    total, rows = await reviews.page(status, limit, offset, **filters)
     return {"total": total, "items": [
         {"id": r["id"], "household_ref": str(r["household_id"]), "reasons": r["reasons"],
          "status": r["status"], "proposed_by": r["proposed_by"], "proposal": r["proposal"],
          "decided_by": r["decided_by"], "opened_at": r["opened_at"].isoformat(),
-         "household_verification": r["verification"],
+         "household_verification": r["verification"], "village_code": r["village_code"],
          # the ways out: on the latest review of a household only (an older one was followed by another)
          "next": next_steps(r["household_id"], r["verification"] or "", r) if r["latest"] else []}
         for r in rows]}

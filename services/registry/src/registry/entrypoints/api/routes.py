@@ -13,7 +13,7 @@ erasure, history and the audit of personal-data reads. Every route needs a scope
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from typing import Annotated, Any
 from uuid import UUID
 
@@ -155,11 +155,20 @@ async def erase(household_id: UUID, body: c.Erase, cmd: CommandDep, _: Eraser) -
 
 
 @router.get("/reviews", response_model=Listing[a.Review], dependencies=READ, responses=LIST_PROBLEMS,
-            summary="The verification review queue")
+            summary="The verification review queue, oldest first; filter by status, reason, region and age")
 async def reviews(rt: RuntimeDep, status: Annotated[str | None, Query(pattern="^(open|proposed|decided)$")] = None,
+                  reason: Annotated[str | None, Query(pattern="^[a-z][a-z0-9_]{1,59}$",
+                                                      description="a reason code, e.g. duplicate_nik")] = None,
+                  region: Annotated[str | None, Query(pattern=r"^\d{2}(\.\d{2}){0,2}(\.\d{4})?$",
+                                                      description="Kepmendagri code; everything inside it")] = None,
+                  older_than_days: Annotated[int | None, Query(ge=0, le=36_500,
+                                                               description="opened at least this many days ago")
+                                             ] = None,
                   limit: Limit = 50, offset: Offset = 0) -> dict[str, Any]:
+    before = rt.clock.now() - timedelta(days=older_than_days) if older_than_days is not None else None
     async with rt.database.read() as sql:
-        return await q.review_queue(ReviewQueue(sql), status, limit, offset)
+        return await q.review_queue(ReviewQueue(sql), status, limit, offset, reason=reason, region=region,
+                                    opened_before=before)
 
 
 @router.post("/reviews/{review_id}/proposal", response_model=a.ReviewAnswer, responses=WRITE_ERRORS,
