@@ -71,3 +71,17 @@ async def test_bad_filters_and_cursors_name_the_field(client):  # noqa: F811
         assert field in [e["field"].removeprefix("query.") for e in r.json()["errors"]], r.json()
     r = await client.get("/v1/allocations", headers=auth("nobody", "enterprise:read"))
     assert r.status_code == 403
+
+
+async def test_a_companys_pledges_and_its_fund_account_for_the_desk(client):  # noqa: F811
+    cid = await company(client, nib="9120005555553")
+    r = await client.post(f"/v1/companies/{cid}/pledges", headers=OPS, json={
+        "amount": 2_500_000_000, "year": 2026, "themes": ["pendidikan"], "sdgs": [4], "regions": ["35"]})
+    assert r.status_code == 201, r.text
+    pledges = await client.get(f"/v1/companies/{cid}/pledges", headers=OPS)
+    assert [(p["year"], p["amount"], p["themes"]) for p in pledges.json()] == [(2026, 2_500_000_000, ["pendidikan"])]
+    [totals] = [c for c in (await client.get("/v1/companies", headers=OPS)).json() if c["id"] == cid]
+    statement = await client.get(f"/v1/accounts/{totals['fund_account_id']}/statement", headers=OPS)
+    assert statement.status_code == 200, statement.text
+    missing = await client.get("/v1/companies/00000000-0000-0000-0000-000000000000/pledges", headers=OPS)
+    assert (missing.status_code, missing.json()["errors"][0]["field"]) == (404, "company_id")

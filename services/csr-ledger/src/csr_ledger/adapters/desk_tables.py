@@ -156,7 +156,7 @@ class Programs:
 # -- reports --------------------------------------------------------------------------------------------------
 
 _COMPANY_TOTALS = f"""
-SELECT c.id, c.name, c.sector, c.tjsl_mandatory,
+SELECT c.id, c.name, c.sector, c.tjsl_mandatory, c.fund_account_id,
        coalesce((SELECT sum(amount) FROM pledges p WHERE p.company_id = c.id), 0) AS pledged,
        coalesce((SELECT sum(amount) FROM ledger_transfers t WHERE t.credit_account_id = c.fund_account_id
                  AND t.code = 'deposit'), 0) AS deposited,
@@ -219,6 +219,13 @@ class Reports:
 
     async def gri(self, year: int | None = None) -> list[dict[str, Any]]:
         return [plain(r) for r in await self.sql.fetch(_GRI, year)]
+
+    async def pledges(self, company_id: UUID) -> list[dict[str, Any]]:
+        rows = await self.sql.fetch("SELECT id, company_id, year, amount, themes, sdgs, regions, pledged_at "
+                                    "FROM pledges WHERE company_id = $1 ORDER BY year DESC, pledged_at DESC",
+                                    company_id)
+        return [{**plain(r), "themes": list(r["themes"]), "sdgs": list(r["sdgs"]), "regions": list(r["regions"]),
+                 "pledged_at": r["pledged_at"].isoformat()} for r in rows]
 
     async def allocations(self, limit: int, after: tuple[datetime, UUID] | None = None, *,
                           status: str | None = None, company_id: UUID | None = None,

@@ -27,6 +27,12 @@ async def company_report(reports: Reports, company_id: UUID) -> dict[str, Any]:
     return {**totals[0], "reach": await reports.reach(company_id), "by_sdg": await reports.allocated_by_sdg(company_id)}
 
 
+async def pledges(reports: Reports, company_id: UUID) -> list[dict[str, Any]]:
+    if not await reports.company_totals(company_id):
+        raise NotFound(f"company {company_id} is not registered", field="company_id")
+    return await reports.pledges(company_id)
+
+
 async def statement(reports: Reports, account_id: UUID, limit: int, after_seq: int = 0) -> dict[str, Any]:
     account = await reports.account(account_id)
     if account is None:

@@ -23,6 +23,13 @@ class PledgeMade(Answer):
     year: int
 
 
+class Pledge(PledgeMade):
+    themes: list[str] = []
+    sdgs: list[int] = []
+    regions: list[str] = []
+    pledged_at: str
+
+
 class DepositRecorded(Answer):
     transfer_id: str
     result: str = Field(examples=["ok", "exists"])
@@ -78,6 +85,7 @@ class CompanyPublic(Answer):
 
 
 class CompanyTotals(CompanyPublic):
+    fund_account_id: str | None = None
     awaiting_approval: int | None = None
     unallocated: int | None = None
     remaining: int | None = None

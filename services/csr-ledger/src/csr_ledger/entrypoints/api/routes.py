@@ -59,6 +59,12 @@ async def make_pledge(company_id: UUID, body: c.MakePledge, cmd: CommandDep, _: 
     return await cmd.execute(lambda uow: c.make_pledge(uow, company_id, body), status_code=201)
 
 
+@router.get("/companies/{company_id}/pledges", response_model=list[a.Pledge], dependencies=READ,
+            responses=READ_PROBLEMS, summary="A company's pledges, newest year first")
+async def list_pledges(company_id: UUID, request: Request) -> list[dict[str, Any]]:
+    return await _read(request, q.pledges, company_id)  # type: ignore[no-any-return]
+
+
 @router.post("/companies/{company_id}/deposits", response_model=a.DepositRecorded, status_code=201,
              responses=WRITE_ERRORS,
              summary="Record a deposit into the company's CSR fund (idempotent by transfer_id)")
