@@ -28,6 +28,7 @@ from registry.dci.demo import with_sandbox
 from registry.demo import load_demo
 from registry.entrypoints.api.deps import LifespanHook, RegistryState, registry_state
 from registry.entrypoints.api.public import FastStatusCheck, fast_status_lifespan, public_router
+from registry.entrypoints.api.requests import router as requests_router
 from registry.entrypoints.api.routes import router
 from registry.entrypoints.api.status_page import status_page_router
 from registry.entrypoints.cli import registry
@@ -73,7 +74,7 @@ def create_app(settings: Settings | None = None, deps: Deps | None = None) -> Fa
         hooks.append(_disbursement_consumers)
     hooks.append(_installed_parts)
     app = create_kit_app(settings, title="Gotong registry", version=VERSION, description=DESCRIPTION,
-                         routers=[router, public_router(settings.status_check_per_minute),
+                         routers=[router, requests_router, public_router(settings.status_check_per_minute),
                                   status_page_router(settings.status_check_per_minute)],
                          lifespan_hooks=tuple(hooks), projectors=projectors,
                          contract_mapper=publish_contract)

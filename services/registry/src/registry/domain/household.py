@@ -197,6 +197,16 @@ def _erased_v1_v2(data: dict[str, Any]) -> dict[str, Any]:
     return {"ground": "unspecified", "reference": None}
 
 
+#: Why an upheld grievance asks for a household's review: codes, never free text (the grievance's own text stays
+#: sealed in the grievance service, and who objected is never sent at all).
+GrievanceReason = Literal["inclusion", "desil", "reassessment", "data_correction"]
+GRIEVANCE_REASONS: dict[str, str] = {
+    "inclusion": "an upheld objection (sanggah): the household may not meet the criteria",
+    "desil": "an upheld objection (sanggah): the household's desil may be wrong",
+    "reassessment": "an upheld proposal (usul): the household is to be re-assessed",
+    "data_correction": "an upheld data correction: a member died, moved or was born",
+}
+
 ONE_HEAD = "a household has exactly one member with relation 'kepala'"
 
 
@@ -266,6 +276,8 @@ class Household(Aggregate):
         self.merged_into: str | None = None
         self.pii = ""
         self.review: Review | None = None
+        #: the grievance cases (ids) that flagged this household already: each one flags it once
+        self.grievance_cases: set[str] = set()
         if not hasattr(self, "clock"):
             self.clock: Clock = SYSTEM_CLOCK
 
@@ -468,6 +480,22 @@ class Household(Aggregate):
                                     "is reopened", field="household_id")
         self.flagged([{"code": "review_reopened", "detail": reason, "by": by}], review_id)
 
+    def flag_for_grievance(self, case_ref: str, reason: GrievanceReason, by: str,
+                           review_id: int | None = None) -> bool:
+        """An upheld grievance (a sanggah about inclusion or desil, an usul asking for a re-assessment) puts the
+        household in the review queue: a review opens with `review_id`, or the open one takes this reason too.
+        Once per grievance case: False (nothing recorded) when this case flagged it already. Whatever the
+        household's state (verified, flagged, rejected) a review decides; an erased or merged household refuses."""
+        self._live()
+        if case_ref in self.grievance_cases:
+            return False
+        if reason not in GRIEVANCE_REASONS:
+            raise ValidationFailed("one of " + ", ".join(GRIEVANCE_REASONS), field="reason")
+        flag = {"code": "grievance_upheld", "detail": reason, "case_ref": case_ref, "by": by}
+        current = self.open_review
+        self.flagged([*current.reasons, flag] if current is not None else [flag], review_id)
+        return True
+
     def ranked(self, desil: int, desil_province: int, score: float, rule_version: str, snapshot: str) -> None:
         self._live()
         self._record(HouseholdRanked(desil=desil, desil_province=desil_province, previous_desil=self.desil,
@@ -522,6 +550,7 @@ class Household(Aggregate):
 
     def apply_household_flagged(self, e: HouseholdFlagged) -> None:
         self.verification = "flagged"
+        self.grievance_cases.update(r["case_ref"] for r in e.reasons if r.get("case_ref"))
         current = self.open_review
         if current is None:
             self.review = Review(e.review_id, "open", list(e.reasons))
