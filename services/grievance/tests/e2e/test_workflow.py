@@ -3,6 +3,7 @@ through the owning service's API by the outbox worker (with the service's own to
 
 from __future__ import annotations
 
+import json
 from typing import Any
 from uuid import uuid4
 
@@ -62,10 +63,10 @@ async def test_an_upheld_sanggah_asks_the_registry_for_a_review_and_records_its_
     assert await work(client) == 1
     (call,) = owners.calls
     assert (call.method, str(call.url)) == (
-        "POST", "http://registry.test/v1/households/5b0e3c3e-8f7a-4c55-9d1e-0a4c2b8e9f11/review")
+        "POST", "http://registry.test/v1/households/5b0e3c3e-8f7a-4c55-9d1e-0a4c2b8e9f11/grievance-review")
     assert call.headers["authorization"] == "Bearer grievance-token"
     assert call.headers["idempotency-key"].startswith(f"grievance:{case_id}:")
-    assert call.read() == b'{"reason":"new_evidence"}'
+    assert json.loads(call.read()) == {"case_ref": case_id, "reason": "inclusion"}
     case = (await client.get(f"/v1/cases/{case_id}", headers=OFFICER)).json()
     assert (case["follow_up"], case["follow_up_result"]) == (None, "done")
     assert await work(client) == 0, "answered requests leave the outbox"
@@ -96,16 +97,26 @@ async def test_a_refusal_is_recorded_and_an_unreachable_service_is_asked_again(c
     assert full["status"] == "decided"
 
 
-async def test_an_upheld_usul_is_recorded_as_unsupported_without_a_call(client, owners):
+async def test_an_upheld_usul_asks_the_registry_for_a_registration_or_a_reassessment(client, owners):
     usul = {"kind": "usul", "category": "registration", "region_code": "53.71.04.1001",
             "details": {"description": "Janda lansia belum terdaftar"}}
     problem(await client.post("/v1/cases", json=usul, headers=auth("partner-app", "grievance:read")), 403)
     case_id = await investigated(client, usul)
     await upheld(client, case_id)
     assert await work(client) == 1
-    assert owners.calls == []
+    (call,) = owners.calls
+    assert str(call.url) == "http://registry.test/v1/registration-requests"
+    assert json.loads(call.read()) == {"region_code": "53.71.04.1001", "case_ref": case_id}
     case = (await client.get(f"/v1/cases/{case_id}", headers=OFFICER)).json()
-    assert case["follow_up_result"] == "unsupported"
+    assert case["follow_up_result"] == "done"
+
+    listed = {**usul, "category": "reassessment", "subject_ref": "5b0e3c3e-8f7a-4c55-9d1e-0a4c2b8e9f11"}
+    case_id = await investigated(client, listed)
+    await upheld(client, case_id)
+    assert await work(client) == 1
+    call = owners.calls[-1]
+    assert str(call.url).endswith("/v1/households/5b0e3c3e-8f7a-4c55-9d1e-0a4c2b8e9f11/grievance-review")
+    assert json.loads(call.read()) == {"case_ref": case_id, "reason": "reassessment"}
 
 
 async def test_a_rejection_needs_no_second_officer_and_a_case_has_one_appeal(client):

@@ -1,9 +1,10 @@
 """The owning services' APIs, called with the grievance service's own client-credentials token.
 
-- an upheld sanggah: the registry's `POST /v1/households/{id}/review` (reason `new_evidence`);
-- an upheld payment complaint: the disbursement's `POST /v1/payments/{id}/reissue`;
-- an upheld usul: the registry has no endpoint to request a registration (its `POST /v1/households` needs the
-  whole family card), so the answer is `unsupported` and a registrar takes the case from the queue.
+- an upheld sanggah, or an usul about a listed household: the registry's
+  `POST /v1/households/{id}/grievance-review` `{"case_ref", "reason"}` (the household enters its review queue);
+- an upheld usul about a household not in the register: the registry's `POST /v1/registration-requests`
+  `{"region_code", "case_ref"}` (a village officer completes it by registering the household);
+- an upheld payment complaint: the disbursement's `POST /v1/payments/{id}/reissue`.
 
 Every call carries an `Idempotency-Key` derived from the case and the decision, so a retry after a crash asks
 once. Only the status code and the problem's `type`/`code` are kept from an answer: no body is logged or stored.
@@ -63,9 +64,13 @@ class HttpOwners:
             code = str(problem.get("code") or problem.get("type") or "")[:80]
         return Answer(r.status_code, code)
 
-    async def registry_review(self, household_id: UUID, key: str) -> Answer:
-        return await self._post(f"{self.settings.registry_url}/v1/households/{household_id}/review",
-                                {"reason": "new_evidence"}, key)
+    async def registry_review(self, household_id: UUID, case_id: UUID, reason: str, key: str) -> Answer:
+        return await self._post(f"{self.settings.registry_url}/v1/households/{household_id}/grievance-review",
+                                {"case_ref": str(case_id), "reason": reason}, key)
+
+    async def registry_registration(self, region_code: str, case_id: UUID, key: str) -> Answer:
+        return await self._post(f"{self.settings.registry_url}/v1/registration-requests",
+                                {"region_code": region_code, "case_ref": str(case_id)}, key)
 
     async def disbursement_reissue(self, payment_id: UUID, key: str) -> Answer:
         return await self._post(f"{self.settings.disbursement_url}/v1/payments/{payment_id}/reissue", None, key)
