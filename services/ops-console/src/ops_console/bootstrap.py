@@ -21,7 +21,7 @@ from ops_console.adapters.oidc import OidcProvider
 from ops_console.config import VERSION, Settings
 from ops_console.entrypoints.consumers import TOPICS, dashboard_consumer
 from ops_console.entrypoints.live import live_lifespan
-from ops_console.entrypoints.web import auth, dashboard, desks_money, desks_registry
+from ops_console.entrypoints.web import auth, dashboard, desks_money, desks_partners, desks_registry
 from ops_console.entrypoints.web.officer import COOKIE, CsrfRefused, SignInNeeded
 from ops_console.entrypoints.web.render import STATIC, cookie_flags, page
 
@@ -51,7 +51,7 @@ def _clients(oidc_http: httpx.AsyncClient | None, owner_http: httpx.AsyncClient 
 
 def _install_pages(app: FastAPI) -> None:
     app.mount("/static", StaticFiles(directory=STATIC), name="console-static")
-    for router in (auth.router, dashboard.router, desks_registry.router, desks_money.router):
+    for router in (auth.router, dashboard.router, desks_registry.router, desks_money.router, desks_partners.router):
         app.include_router(router)
 
     @app.exception_handler(SignInNeeded)

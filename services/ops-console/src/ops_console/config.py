@@ -29,6 +29,7 @@ class Settings(KitSettings):
     disbursement_url: str = "http://127.0.0.1:8102"
     csr_ledger_url: str = "http://127.0.0.1:8103"
     enterprise_url: str = "http://127.0.0.1:8104"
+    partnership_url: str = "http://127.0.0.1:8105"
     owner_timeout_s: float = 15.0
     #: How often the dashboard's counters are read from the read model (changes go out by SSE).
     dashboard_refresh_s: float = 0.5
