@@ -29,6 +29,11 @@ class Settings(KitSettings):
     civil_mismatch_rate: float = Field(default=0.01, ge=0, le=1, description="Dukcapil simulator: mismatches")
     civil_not_found_rate: float = Field(default=0.002, ge=0, le=1, description="Dukcapil simulator: unknown NIKs")
     status_check_per_minute: int = Field(default=30, ge=1, description="public status check limit per client address")
+    status_challenge_bits: int = Field(
+        default=16, ge=1, le=40, description="STATUS_CHALLENGE_BITS, the proof of work asked of an address over the "
+                                             "limit on /cek-status: leading zero bits of SHA-256 (2^bits tries)")
+    status_challenge_ttl_s: int = Field(default=300, ge=10, description="STATUS_CHALLENGE_TTL_S, how long a "
+                                                                        "challenge may be solved and redeemed")
     canvas_projector_url: str | None = Field(
         default=None, description="CANVAS_PROJECTOR_URL, the transparency portal: the status page links each "
                                   "payment to its receipt there (`gotong up` sets it)")

@@ -48,6 +48,12 @@ class TokenBuckets:
             return True, int(bucket.tokens), (self.capacity - bucket.tokens) / self.rate
         return False, 0, (1 - bucket.tokens) / self.rate
 
+    def give_back(self, key: str) -> None:
+        """Return the token `take` just spent (a later layer refused the request, so it must not count)."""
+        bucket = self._buckets.get(key)
+        if bucket is not None:
+            bucket.tokens = min(float(self.capacity), bucket.tokens + 1)
+
     def _evict_full(self, now: float) -> None:
         # A bucket that has refilled holds no state worth keeping; if none has, forget them all (only ever
         # grants more, never less).

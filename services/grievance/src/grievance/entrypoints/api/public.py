@@ -1,8 +1,9 @@
 """The public channel (no login): submit a case, check it by tracking number, appeal once.
 
-Rate-limited per client address (the kit's `rate_limit`, keyed on the connection's peer address, never on a
-header the client writes). Nothing personal is ever answered: the status check gives the status and a
-plain-language outcome only.
+Rate-limited per client address by the kit's `shared_rate_limit`: keyed on the connection's peer address, never
+on a header the client writes; counted in the grievance database, so the limit holds across replicas, under a
+MAC of the address keyed from GRIEVANCE_MASTER_SECRET, never the address itself. Nothing personal is ever
+answered: the status check gives the status and a plain-language outcome only.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from fastapi import APIRouter, Path, Request
 from gotong.api.auth import Principal
 from gotong.api.idempotency import CommandContext
 from gotong.api.problem import problem_responses
-from gotong.api.ratelimit import rate_limit
+from gotong.api.shared_limits import shared_rate_limit
 from grievance.application import commands as c
 from grievance.application import queries as q
 from grievance.application.inputs import CaseSubmit
@@ -29,7 +30,7 @@ Tracking = Annotated[str, Path(pattern=r"^[A-Za-z]{3}-[0-9A-Za-z]{4}-[0-9A-Za-z]
 
 def public_router(per_minute: int) -> APIRouter:
     router = APIRouter(prefix="/public", tags=["public"])
-    limited = [rate_limit("grievance-public", per_minute=per_minute)]
+    limited = [shared_rate_limit("grievance-public", per_minute, secret=lambda s: s.grievance_master_secret)]
 
     @router.post("/cases", status_code=201, response_model=Submitted, dependencies=limited,
                  responses=problem_responses(403, 409, 422, 429),

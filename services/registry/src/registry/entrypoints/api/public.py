@@ -3,7 +3,11 @@
 Two ways to ask: the village (province → regency → district → village) and a full name, or NIK and name.
 The answer says only found or not, the desil and the programs received per period. "Not found" and "the name
 does not match the NIK" are the same answer, so the check cannot confirm whose NIK a number is. The body is
-POSTed so that no NIK or name ever sits in a URL or an access log. Limited per client address.
+POSTed so that no NIK or name ever sits in a URL or an access log.
+
+Limited per client address by the kit's `SharedLimiter` (counted in the registry's PostgreSQL, so the limit holds
+across replicas; the stored key is a MAC of the address under a key derived from REGISTRY_MASTER_SECRET, never
+the address). The hot path and the documented route count in the same bucket.
 """
 
 from __future__ import annotations
@@ -19,12 +23,19 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from gotong.api.answers import Answer
 from gotong.api.app import runtime
 from gotong.api.problem import problem_responses
-from gotong.api.ratelimit import TokenBuckets, rate_limit
+from gotong.api.shared_limits import SharedLimiter, client_address, shared_rate_limit
 from gotong.domain.errors import ValidationFailed
 from registry.adapters.crypto import KeyRing, normalise_name
 from registry.adapters.status import StatusCheck, StatusPool
 from registry.domain.identity import check_village
 from registry.entrypoints.api.deps import RegistryDep, RegistryState, registry_state
+
+STATUS_POLICY = "status-check"
+
+
+def limiter_secret(settings: Any) -> str:
+    """What the shared limits' and the challenges' keys are derived from: the registry's master secret."""
+    return str(settings.master_secret)
 
 
 class StatusQuery(BaseModel):
@@ -104,7 +115,7 @@ class FastStatusCheck:
 
     def __init__(self, app: ASGIApp, per_minute: int, holder: RegistryState | None = None) -> None:
         self.app = app
-        self.buckets = TokenBuckets(per_minute, max(1, per_minute // 6))
+        self.limiter = SharedLimiter(STATUS_POLICY, per_minute, secret=limiter_secret)
         self.pool: StatusPool | None = None
         if holder is not None:
             holder.fast_status_check = self  # so the app's lifespan can close the pool
@@ -125,9 +136,7 @@ class FastStatusCheck:
         except ValueError:
             await self.app(scope, _replay(body), send)  # the documented route explains what is wrong
             return
-        client = scope.get("client") or ("unknown", 0)
-        allowed, _, reset = self.buckets.take(client[0])
-        if not allowed:
+        if not (await self.limiter.take(scope["app"], client_address(scope))).allowed:
             await self.app(scope, _replay(body), send)  # the route's own limiter answers 429 with Retry-After
             return
         app = scope["app"]
@@ -172,7 +181,7 @@ def public_router(per_minute: int) -> APIRouter:
     router = APIRouter(prefix="/public", tags=["public"])
 
     @router.post("/status-check", response_model=StatusAnswer, responses=problem_responses(422, 429),
-                 dependencies=[rate_limit("status-check", per_minute=per_minute)],
+                 dependencies=[shared_rate_limit(STATUS_POLICY, per_minute, secret=limiter_secret)],
                  summary="Cek status: terdaftar?, desil, bantuan yang diterima (no login)")
     async def status_check(query: StatusQuery, request: Request) -> StatusAnswer:
         return await check_status(request, query)

@@ -6,8 +6,15 @@ and the full name, or NIK and name. The NIK and name are POSTed, never put in a 
 words whether the household is registered, its desil and what that means, each program and period with the
 amount and status, links to verify the payment's receipt on the transparency portal (its `/verifikasi` page
 fetches and checks it in the browser) and to download it, and what to do next.
-"Not found" and "the name does not match" are the same answer. Limited per client address (the connection's,
-never a forwarding header), with its own bucket beside the API's.
+"Not found" and "the name does not match" are the same answer.
+
+Limited per client address (the connection's, never a forwarding header the client writes) by the kit's
+`SharedLimiter`, counted in the registry's PostgreSQL so the limit holds across replicas, with its own policy
+beside the API's. An address over the limit gets a page, not a bare 429: it says in words when to try again
+(Retry-After) and carries a proof-of-work challenge (`gotong.api.proof_of_work`) that the kit's own `pow.js`,
+served from here, solves and resubmits with the same form; a solved challenge lets that one request through,
+once (replays are refused on every replica). The form's own fields travel back in the page as hidden inputs so
+that the browser can resubmit them; the page is `no-store`.
 """
 
 from __future__ import annotations
@@ -21,11 +28,12 @@ from fastapi.templating import Jinja2Templates
 from pydantic import ValidationError
 
 from gotong.api.app import runtime
-from gotong.api.ratelimit import TokenBuckets
+from gotong.api.proof_of_work import POW_SCRIPT, ChallengeRefused, ProofOfWork
+from gotong.api.shared_limits import SharedLimiter, client_address
 from gotong.domain.errors import DomainError
 from registry.config import Settings
 from registry.entrypoints.api.deps import registry_state
-from registry.entrypoints.api.public import StatusAnswer, StatusQuery, check_status
+from registry.entrypoints.api.public import StatusAnswer, StatusQuery, check_status, limiter_secret
 
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
 STYLE = (Path(__file__).parent / "templates" / "status.css").read_bytes()
@@ -54,6 +62,16 @@ WORDS: dict[str, dict[str, str]] = {
         "Sosial kabupaten/kota, dengan membawa KTP dan Kartu Keluarga.",
         "again": "Cek lagi", "too_many": "Terlalu banyak permintaan",
         "too_many_text": "Tunggu sekitar {s} detik, lalu coba lagi.", "invalid": "Periksa isian berikut",
+        "pow_lead": "Terlalu banyak permintaan dari alamat internet Anda. Agar bisa melanjutkan sekarang, browser "
+        "Anda mengerjakan satu soal hitungan kecil (tanpa layanan pihak ketiga), lalu mengirim ulang isian Anda.",
+        "pow_working": "Sedang memeriksa… halaman ini akan dikirim ulang sendiri dalam beberapa detik.",
+        "pow_noscript": "JavaScript tidak aktif, jadi soal tidak bisa dikerjakan. Tunggu sekitar {s} detik, lalu "
+        "tekan tombol di bawah.", "send_again": "Kirim ulang",
+        "pow_malformed": "Jawaban pemeriksaan tidak lengkap; soal baru diberikan.",
+        "pow_forged": "Soal pemeriksaan tidak dikenal (mungkin dari alamat lain); soal baru diberikan.",
+        "pow_expired": "Soal pemeriksaan sudah kedaluwarsa; soal baru diberikan.",
+        "pow_wrong": "Jawaban pemeriksaan salah; soal baru diberikan.",
+        "pow_used": "Soal pemeriksaan ini sudah pernah dipakai; soal baru diberikan.",
         "lang_other": "English", "lang_other_code": "en",
         "paid": "Sudah dibayar", "instructed": "Sedang diproses", "failed": "Gagal dikirim; akan dikirim ulang",
         "reissued": "Dikirim ulang", "returned": "Dikembalikan ke kas program",
@@ -80,6 +98,16 @@ WORDS: dict[str, dict[str, str]] = {
         "affairs office (Dinas Sosial), with your KTP and family card.",
         "again": "Check again", "too_many": "Too many requests",
         "too_many_text": "Wait about {s} seconds, then try again.", "invalid": "Please check",
+        "pow_lead": "Too many requests from your internet address. To go on now, your browser solves a small "
+        "arithmetic puzzle (no third-party service), then sends your form again.",
+        "pow_working": "Checking… this page will send itself again in a few seconds.",
+        "pow_noscript": "JavaScript is off, so the puzzle cannot be solved. Wait about {s} seconds, then press the "
+        "button below.", "send_again": "Send again",
+        "pow_malformed": "The check's answer was incomplete; here is a new puzzle.",
+        "pow_forged": "The check's puzzle was not issued here (or for another address); here is a new puzzle.",
+        "pow_expired": "The check's puzzle has expired; here is a new puzzle.",
+        "pow_wrong": "The check's answer is wrong; here is a new puzzle.",
+        "pow_used": "This puzzle has already been used; here is a new puzzle.",
         "lang_other": "Bahasa Indonesia", "lang_other_code": "id",
         "paid": "Paid", "instructed": "Being processed", "failed": "Failed; will be sent again",
         "reissued": "Sent again", "returned": "Returned to the program",
@@ -99,7 +127,17 @@ def money(amount: int, lang: str) -> str:
 
 def status_page_router(per_minute: int) -> APIRouter:
     router = APIRouter(include_in_schema=False)
-    buckets = TokenBuckets(per_minute, max(1, per_minute // 6))
+    limiter = SharedLimiter("cek-status", per_minute, secret=limiter_secret)
+    works: dict[int, ProofOfWork] = {}
+
+    def proof_of_work(request: Request) -> ProofOfWork:
+        settings = runtime(request.app).settings
+        assert isinstance(settings, Settings)
+        found = works.get(id(settings))
+        if found is None:
+            found = works[id(settings)] = ProofOfWork(limiter_secret(settings), settings.status_challenge_bits,
+                                                      settings.status_challenge_ttl_s)
+        return found
 
     def regions_under(request: Request, code: str | None) -> list[tuple[str, str]]:
         names = registry_state(request.app).deps.regions.names
@@ -138,24 +176,39 @@ def status_page_router(per_minute: int) -> APIRouter:
     async def icon() -> Response:
         return Response(ICON, media_type="image/svg+xml", headers={"Cache-Control": "public, max-age=86400"})
 
+    @router.get("/cek-status/pow.js")
+    async def pow_js() -> Response:
+        return Response(POW_SCRIPT, media_type="text/javascript", headers={"Cache-Control": "public, max-age=3600"})
+
     @router.get("/cek-status", response_class=HTMLResponse)
     async def form(request: Request, lang: str | None = None) -> HTMLResponse:
         return render(request, _lang(lang))
 
     @router.post("/cek-status", response_class=HTMLResponse)
     async def ask(request: Request, name: str = Form(""), nik: str = Form(""), village_code: str = Form(""),
-                  lang: str = Form("id")) -> HTMLResponse:
+                  lang: str = Form("id"), challenge: str = Form(""), counter: str = Form("")) -> HTMLResponse:
         language = _lang(lang)
-        client = request.client.host if request.client else "unknown"
-        allowed, _, reset = buckets.take(client)
-        if not allowed:
-            response = render(request, language, code=429, limited=max(1, round(reset)))
-            response.headers["Retry-After"] = str(max(1, round(reset)))
-            return response
         village = village_code.strip() or None
         parts = village.split(".") if village else []
         keep: dict[str, Any] = {"province": ".".join(parts[:1]) or None, "regency": ".".join(parts[:2]) or None,
                 "district": ".".join(parts[:3]) or None}
+        client = client_address(request.scope)
+        decision = await limiter.take(request.app, client)
+        if not decision.allowed:
+            work = proof_of_work(request)
+            refused: str | None = None
+            if counter:  # without JavaScript the form comes back unsolved: no refusal, just the page again
+                try:
+                    async with runtime(request.app).database.statement() as sql:
+                        await work.redeem(sql, challenge, counter, client)
+                except ChallengeRefused as err:
+                    refused = err.reason
+            if refused is not None or not counter:
+                response = render(request, language, code=429, limited=decision.retry_after,
+                                  challenge=work.issue(client), bits=work.bits, refused=refused,
+                                  again={"name": name, "nik": nik, "village_code": village_code}, **keep)
+                response.headers.update(limiter.headers(decision))
+                return response
         try:
             query = StatusQuery(name=name.strip(), nik=nik.strip() or None, village_code=village)
             answer: StatusAnswer = await check_status(request, query)

@@ -1,0 +1,236 @@
+"""Rate limits that hold across replicas: one counter per client in the service's own PostgreSQL.
+
+The in-process `TokenBuckets` (gotong.api.ratelimit) counts per replica, so N replicas allow N times the
+policy. `SharedLimiter` keeps the policy's state in the service's database, where every replica sees it:
+
+* **GCRA** (the generic cell rate algorithm, a token bucket written as one timestamp): each client key holds its
+  "theoretical arrival time" `tat`. A request at `now` is allowed when `max(tat, now) - now <= tau`, and then
+  moves `tat` on by one emission interval `T = 60 / per_minute`; `tau = (burst - 1) * T` lets `burst` requests
+  through at once. One atomic `INSERT ... ON CONFLICT DO UPDATE ... RETURNING` decides and records it, on the
+  database's clock (`statement_timestamp()`), so replicas with skewed clocks still agree.
+* **No addresses stored.** The key is HMAC-SHA256(the service's key, policy name, client address): an address
+  is personal data; the table holds only the MAC, which nobody without the service's secret can map back (a
+  plain hash of an IPv4 address is reversed by trying all 2^32).
+* **Unlogged table, cleaned.** `rate_limits` is UNLOGGED (no WAL: a crash forgets who was limited, which only
+  ever grants more); a row whose bucket has refilled holds nothing worth keeping and is deleted, by each
+  replica at most once a minute.
+* **A cheap first layer.** An in-process token bucket with the same policy refuses a flood before it costs a
+  database round trip; when the shared counter refuses, the local token is given back, so the local layer only
+  ever refuses what this replica alone has already seen allowed beyond the policy.
+
+The client is the connection's peer address (`scope["client"]`). `gotong serve` believes X-Forwarded-For only
+from FORWARDED_ALLOW_IPS (uvicorn's proxy-headers middleware rewrites the peer then); anything else a client
+writes in a header is its own words and buys no fresh budget.
+
+Wiring, one line per route: `dependencies=[shared_rate_limit("status-check", 30, secret=lambda s: s.master_secret)]`.
+A service that uses it adds `limits_metadata` to its env.py and a revision calling `create_shared_limit_tables(op)`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import sqlalchemy as sa
+from fastapi import Depends, FastAPI, Request
+from sqlalchemy import Boolean, Column, Double, LargeBinary, MetaData, Table
+from starlette.types import Scope
+
+from gotong.api.app import runtime
+from gotong.api.ratelimit import TokenBuckets, TooManyRequests
+from gotong.settings import KitSettings
+
+#: The tables of the shared limits, in their own metadata: a service that uses them passes it to its env.py.
+limits_metadata = MetaData()
+
+rate_limits = Table(
+    "rate_limits", limits_metadata,
+    Column("key", LargeBinary, primary_key=True,
+           comment="HMAC-SHA256(service key, policy | client address): never the address itself"),
+    Column("tat", Double, nullable=False, comment="GCRA theoretical arrival time, epoch seconds (database clock)"),
+    Column("seen", Double, nullable=False, comment="the last request, epoch seconds (database clock)"),
+    Column("allowed", Boolean, nullable=False, comment="whether the last request was allowed"),
+    prefixes=["UNLOGGED"],
+)
+
+used_challenges = Table(
+    "used_challenges", limits_metadata,
+    Column("nonce", LargeBinary, primary_key=True, comment="a proof-of-work challenge's nonce, redeemed once"),
+    Column("expires", Double, nullable=False, comment="the challenge's expiry, epoch seconds; deleted after"),
+)
+
+_TAKE = """
+INSERT INTO rate_limits AS r (key, tat, seen, allowed)
+VALUES ($1, extract(epoch FROM statement_timestamp())::float8 + $2::float8,
+        extract(epoch FROM statement_timestamp())::float8, true)
+ON CONFLICT (key) DO UPDATE SET
+    allowed = greatest(r.tat, excluded.seen) - excluded.seen <= $3::float8,
+    tat = CASE WHEN greatest(r.tat, excluded.seen) - excluded.seen <= $3::float8
+               THEN greatest(r.tat, excluded.seen) + $2::float8 ELSE r.tat END,
+    seen = excluded.seen
+RETURNING allowed, tat, seen
+"""
+_CLEAN_LIMITS = "DELETE FROM rate_limits WHERE tat < extract(epoch FROM statement_timestamp())::float8"
+_CLEAN_CHALLENGES = "DELETE FROM used_challenges WHERE expires < extract(epoch FROM statement_timestamp())::float8"
+
+
+class Queryable(Protocol):
+    """What the limiter needs of a connection: the kit's `Sql`, an asyncpg connection or pool."""
+
+    async def fetchrow(self, query: str, *args: Any) -> Any: ...
+
+    async def execute(self, query: str, *args: Any) -> Any: ...
+
+
+#: How a limiter finds its service's secret in the settings, e.g. `lambda s: s.master_secret`.
+SecretOf = Callable[[Any], str | bytes]
+
+
+def derive_key(secret: str | bytes, purpose: str) -> bytes:
+    """A 32-byte key for one purpose, from the service's secret (never the secret itself)."""
+    raw = secret.encode() if isinstance(secret, str) else secret
+    return hmac.new(raw, f"gotong.{purpose}.v1".encode(), hashlib.sha256).digest()
+
+
+def client_address(scope: Scope) -> str:
+    """The connection's peer (after uvicorn's proxy-headers middleware, which trusts FORWARDED_ALLOW_IPS only)."""
+    client = scope.get("client")
+    return str(client[0]) if client else "unknown"
+
+
+@dataclass(frozen=True)
+class Decision:
+    allowed: bool
+    remaining: int
+    #: allowed: seconds until the budget is full again; refused: seconds until one request is allowed again.
+    reset: float
+
+    @property
+    def retry_after(self) -> int:
+        return max(1, math.ceil(self.reset))
+
+
+class SharedLimiter:
+    """`per_minute` requests a minute per client, `burst` at once, counted in the service's PostgreSQL."""
+
+    def __init__(self, name: str, per_minute: int, burst: int | None = None, *, secret: SecretOf,
+                 local: bool = True, cleanup_every_s: float = 60.0) -> None:
+        self.name = name
+        self.per_minute = max(1, per_minute)
+        self.burst = max(1, burst or self.per_minute // 6)
+        self.interval = 60.0 / self.per_minute
+        self.tolerance = (self.burst - 1) * self.interval
+        self.secret = secret
+        self.local = TokenBuckets(self.per_minute, self.burst) if local else None
+        self.cleanup_every_s = cleanup_every_s
+        self._keys: dict[int, bytes] = {}
+        self._cleaned = -math.inf
+
+    def key(self, settings: KitSettings) -> bytes:
+        """The MAC key for client addresses, derived once per settings object from the service's secret."""
+        found = self._keys.get(id(settings))
+        if found is None:
+            found = self._keys[id(settings)] = derive_key(self.secret(settings), "shared-limits")
+        return found
+
+    def stored_key(self, settings: KitSettings, client: str) -> bytes:
+        """What `rate_limits.key` holds for a client under this policy."""
+        return hmac.new(self.key(settings), f"{self.name}\x00{client}".encode(), hashlib.sha256).digest()
+
+    async def take(self, app: FastAPI, client: str) -> Decision:
+        """Count one request of `client` (an address or another stable id) and say whether it may go on."""
+        if self.local is not None:
+            ok, _, reset = self.local.take(client)
+            if not ok:
+                return Decision(False, 0, reset)
+        rt = runtime(app)
+        async with rt.database.statement() as sql:
+            decision = await self.take_on(sql, self.stored_key(rt.settings, client))
+            await self.maybe_clean(sql)
+        if not decision.allowed and self.local is not None:
+            self.local.give_back(client)
+        return decision
+
+    async def take_on(self, sql: Queryable, key: bytes) -> Decision:
+        row = await sql.fetchrow(_TAKE, key, self.interval, self.tolerance)
+        allowed, tat, seen = bool(row["allowed"]), float(row["tat"]), float(row["seen"])
+        if allowed:
+            remaining = max(0, math.floor((self.tolerance - (tat - seen)) / self.interval + 1e-9) + 1)
+            return Decision(True, remaining, max(0.0, tat - seen))
+        return Decision(False, 0, max(0.0, tat - self.tolerance - seen))
+
+    async def maybe_clean(self, sql: Queryable, now: float | None = None) -> bool:
+        """Delete refilled buckets and expired challenges, at most once per `cleanup_every_s` per replica."""
+        now = time.monotonic() if now is None else now
+        if now - self._cleaned < self.cleanup_every_s:
+            return False
+        self._cleaned = now
+        await sql.execute(_CLEAN_LIMITS)
+        await sql.execute(_CLEAN_CHALLENGES)
+        return True
+
+    def headers(self, decision: Decision) -> dict[str, str]:
+        """The IETF RateLimit headers (draft-ietf-httpapi-ratelimit-headers), plus Retry-After when refused."""
+        out = {"RateLimit-Policy": f'"{self.name}";q={self.per_minute};w=60',
+               "RateLimit": f'"{self.name}";r={decision.remaining};t={math.ceil(decision.reset)}'}
+        if not decision.allowed:
+            out["Retry-After"] = str(decision.retry_after)
+        return out
+
+    def refusal(self, decision: Decision) -> TooManyRequests:
+        return TooManyRequests(f"retry after {decision.retry_after} s", headers=self.headers(decision))
+
+
+def shared_rate_limit(name: str, per_minute: int, burst: int | None = None, *, secret: SecretOf) -> Any:
+    """A route's policy that holds across replicas (keyed by the client's address), as a FastAPI dependency:
+
+    `@router.post("/public/cases", dependencies=[shared_rate_limit("public", 30, secret=lambda s: s.key)])`
+    """
+    limiter = SharedLimiter(name, per_minute, burst, secret=secret)
+
+    async def check(request: Request) -> None:
+        decision = await limiter.take(request.app, client_address(request.scope))
+        if not decision.allowed:
+            raise limiter.refusal(decision)
+
+    check.__name__ = f"shared_rate_limit_{name}"
+    return Depends(check)
+
+
+# --- frozen ops for the services' revisions (never edit: add a new function for later changes) -------------
+
+def create_shared_limit_tables(op: Any) -> None:
+    """`rate_limits` (unlogged) and `used_challenges`, as the revisions that first added them created them."""
+    op.create_table(
+        "rate_limits",
+        sa.Column("key", sa.LargeBinary(), nullable=False,
+                  comment="HMAC-SHA256(service key, policy | client address): never the address itself"),
+        sa.Column("tat", sa.Double(), nullable=False,
+                  comment="GCRA theoretical arrival time, epoch seconds (database clock)"),
+        sa.Column("seen", sa.Double(), nullable=False, comment="the last request, epoch seconds (database clock)"),
+        sa.Column("allowed", sa.Boolean(), nullable=False, comment="whether the last request was allowed"),
+        sa.PrimaryKeyConstraint("key"),
+        prefixes=["UNLOGGED"],
+    )
+    op.create_table(
+        "used_challenges",
+        sa.Column("nonce", sa.LargeBinary(), nullable=False,
+                  comment="a proof-of-work challenge's nonce, redeemed once"),
+        sa.Column("expires", sa.Double(), nullable=False,
+                  comment="the challenge's expiry, epoch seconds; deleted after"),
+        sa.PrimaryKeyConstraint("nonce"),
+    )
+
+
+def drop_shared_limit_tables(op: Any) -> None:
+    op.drop_table("used_challenges")
+    op.drop_table("rate_limits")
+
+
+__all__ = ["Decision", "SharedLimiter", "client_address", "create_shared_limit_tables", "derive_key",
+           "drop_shared_limit_tables", "limits_metadata", "rate_limits", "shared_rate_limit", "used_challenges"]
