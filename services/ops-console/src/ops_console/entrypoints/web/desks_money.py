@@ -20,7 +20,8 @@ from ops_console.entrypoints.web.render import page
 router = APIRouter(include_in_schema=False)
 Offset = Annotated[int, Query(ge=0, le=2**31 - 1)]
 CycleStep = Literal["compute", "review", "approve", "pay", "close", "reconcile"]
-CycleStatus = Literal["open", "computed", "reviewed", "approved", "paying", "closed", "reconciled"]
+#: "" is the filter form's "all" (a form sends the empty choice as an empty value).
+CycleStatus = Literal["open", "computed", "reviewed", "approved", "paying", "closed", "reconciled", ""]
 
 
 @router.get("/programs")
@@ -35,9 +36,9 @@ async def programs(request: Request, officer: OfficerDep) -> Response:
 @router.get("/cycles")
 async def cycles(request: Request, officer: OfficerDep,
                  program: Annotated[str | None, Query(max_length=60)] = None,
-                 status: CycleStatus | None = None, offset: Offset = 0) -> Response:
+                 status: CycleStatus = "", offset: Offset = 0) -> Response:
     try:
-        found = await owner(request, officer, "disbursement").get("/v1/cycles", program=program, status=status)
+        found = await owner(request, officer, "disbursement").get("/v1/cycles", program=program, status=status or None)
     except OwnerRefused as err:
         return refused(request, officer, err)
     items = found if isinstance(found, list) else []
