@@ -327,6 +327,7 @@ async def test_an_upheld_payment_complaint_reissues_a_failed_payment_that_is_pai
 
     async with runtime(w.disbursement).database.statement() as sql:
         row = await sql.fetchrow("SELECT status, attempt FROM payments WHERE payment_id = $1", UUID(payment_id))
+    assert row is not None
     assert (row["status"], row["attempt"]) == ("paid", 2)
     paid = [p for ref, p in w.channel.payouts.items() if ref.startswith(payment_id) and p.status != "rjct"]
     assert len(paid) == 1, "paid once"
