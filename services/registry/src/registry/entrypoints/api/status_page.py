@@ -62,8 +62,9 @@ WORDS: dict[str, dict[str, str]] = {
         "Sosial kabupaten/kota, dengan membawa KTP dan Kartu Keluarga.",
         "again": "Cek lagi", "too_many": "Terlalu banyak permintaan",
         "too_many_text": "Tunggu sekitar {s} detik, lalu coba lagi.", "invalid": "Periksa isian berikut",
-        "pow_lead": "Terlalu banyak permintaan dari alamat internet Anda. Agar bisa melanjutkan sekarang, browser "
-        "Anda mengerjakan satu soal hitungan kecil (tanpa layanan pihak ketiga), lalu mengirim ulang isian Anda.",
+        "pow_lead": "Permintaan dari alamat internet Anda melebihi batas. Agar bisa melanjutkan tanpa menunggu, "
+        "browser Anda (dengan JavaScript) mengerjakan satu soal hitungan kecil, tanpa layanan pihak ketiga, lalu "
+        "mengirim ulang isian Anda sendiri.",
         "pow_working": "Sedang memeriksa… halaman ini akan dikirim ulang sendiri dalam beberapa detik.",
         "pow_noscript": "JavaScript tidak aktif, jadi soal tidak bisa dikerjakan. Tunggu sekitar {s} detik, lalu "
         "tekan tombol di bawah.", "send_again": "Kirim ulang",
@@ -98,8 +99,9 @@ WORDS: dict[str, dict[str, str]] = {
         "affairs office (Dinas Sosial), with your KTP and family card.",
         "again": "Check again", "too_many": "Too many requests",
         "too_many_text": "Wait about {s} seconds, then try again.", "invalid": "Please check",
-        "pow_lead": "Too many requests from your internet address. To go on now, your browser solves a small "
-        "arithmetic puzzle (no third-party service), then sends your form again.",
+        "pow_lead": "Your internet address has gone over the limit. To go on without waiting, your browser (with "
+        "JavaScript) solves a small arithmetic puzzle, with no third-party service, then sends your form again by "
+        "itself.",
         "pow_working": "Checking… this page will send itself again in a few seconds.",
         "pow_noscript": "JavaScript is off, so the puzzle cannot be solved. Wait about {s} seconds, then press the "
         "button below.", "send_again": "Send again",
