@@ -23,6 +23,7 @@ from enterprise.application import commands as c
 from enterprise.application import queries as q
 from enterprise.config import Settings
 from enterprise.domain.enterprise import enterprise_id_for
+from enterprise.entrypoints.cli_desk import install
 from gotong.adapters.sql import Database
 from gotong.application.rebuild import rebuild as rebuild_read_tables
 from gotong.application.repository import Repository
@@ -60,7 +61,8 @@ def resolve(ref: str) -> UUID:
 
 @click.group("enterprise")
 def enterprise() -> None:
-    """Social enterprises: list, show, summary, report import (DATABASE_URL names the server)."""
+    """Social enterprises: list, show, summary, report import (DATABASE_URL names the server); register,
+    verify, activate, suspend, reinstate and report submit|queue|review through the running service's API."""
 
 
 @enterprise.command("list")
@@ -180,3 +182,6 @@ def rebuild(yes: bool) -> None:
     done = asyncio.run(go())
     counts = ", ".join(f"{n} {kind}s" for kind, n in sorted(done.aggregates.items()))
     click.echo(f"{done.events} events replayed; {counts or 'nothing'} rebuilt")
+
+
+install(enterprise, report)  # the desk's commands, through the running service's API
