@@ -24,6 +24,8 @@ from grievance.entrypoints.api.public import public_router
 from grievance.entrypoints.api.routes import router
 from grievance.entrypoints.cli import grievance
 from grievance.entrypoints.jobs import follow_up_job, owners_lifespan, sla_job
+from grievance.entrypoints.web.limits import page_limit
+from grievance.entrypoints.web.pages import pages_router
 
 DESCRIPTION = (
     "Grievances: usul (a village officer proposes a household), sanggah (objection to a household's inclusion or "
@@ -40,7 +42,8 @@ def create_app(settings: Settings | None = None, *, clock: Clock = SYSTEM_CLOCK,
     if jobs:
         hooks += [sla_job, follow_up_job]
     app = create_kit_app(settings, title="Gotong grievance", version=VERSION, description=DESCRIPTION,
-                         routers=[public_router(settings.public_per_minute), router], lifespan_hooks=hooks,
+                         routers=[public_router(settings.public_per_minute), router,
+                                  pages_router(page_limit(settings.public_per_minute))], lifespan_hooks=hooks,
                          projectors=projectors, clock=clock, contract_mapper=publish_contract)
     app.state.grievance = Deps(KeyRing.from_text(settings.grievance_master_secret))
     app.state.grievance_owners = None
@@ -70,4 +73,5 @@ service = ServiceSpec(
     cli=grievance,
     scopes=DemoScopes(officer=(), supervisor=("grievance:decide",)),
     environment=local_environment,
+    public_page="/pengaduan",
 )

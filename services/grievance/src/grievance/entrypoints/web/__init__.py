@@ -1,0 +1,1 @@
+"""The citizens' pages: server-rendered HTML for the public channel."""
