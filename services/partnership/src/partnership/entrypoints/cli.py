@@ -23,6 +23,7 @@ from partnership.application import commands as c
 from partnership.application import queries as q
 from partnership.application.regions import today
 from partnership.config import Settings
+from partnership.entrypoints.cli_desk import install
 
 KINDS = click.Choice(["partners", "agreements", "projects"])
 
@@ -50,7 +51,7 @@ def _json(data: Any) -> None:
 @click.group("partnership")
 def partnership() -> None:
     """Triple Helix partnerships: partners, agreements, projects and their checks (DATABASE_URL names the
-    server)."""
+    server); partner, agreement, project and milestone commands through the running service's API."""
 
 
 @partnership.command("list")
@@ -147,3 +148,6 @@ def rebuild(yes: bool) -> None:
 
     counts = asyncio.run(go())
     click.echo(", ".join(f"{n} {kind}s" for kind, n in counts.items()) + " rebuilt")
+
+
+install(partnership)  # the desk's write commands, through the running service's API
