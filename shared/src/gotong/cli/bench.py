@@ -24,6 +24,17 @@ def kit(single: int, events: int, batch_size: int) -> None:
     asyncio.run(bench_kit(single=single, batch_events=events, batch_size=batch_size, relay_events=events))
 
 
+@bench.command("limits")
+@click.option("--requests", default=20_000, show_default=True)
+@click.option("--concurrency", default=16, show_default=True)
+@click.option("--addresses", default=100_000, show_default=True, help="distinct client addresses")
+def limits(requests: int, concurrency: int, addresses: int) -> None:
+    """The shared rate limit's cost per request vs a plain PostgreSQL counter upsert and a round trip."""
+    from gotong.bench.limits import bench_limits
+
+    asyncio.run(bench_limits(requests, concurrency, addresses))
+
+
 def _add_service_benchmarks() -> None:
     """Services add `gotong bench <name>` through the entry point group `gotong.bench` (a click command)."""
     from importlib.metadata import entry_points
