@@ -14,10 +14,12 @@ from canvas_projector.entrypoints.api.canvas import router as canvas_router
 from canvas_projector.entrypoints.api.opendata import router as opendata_router
 from canvas_projector.entrypoints.api.portal import STATIC
 from canvas_projector.entrypoints.api.portal import errors as portal_errors
+from canvas_projector.entrypoints.api.portal.grievance_page import router as grievance_page_router
 from canvas_projector.entrypoints.api.portal.pages import router as portal_router
 from canvas_projector.entrypoints.api.transparency import router as transparency_router
 from canvas_projector.entrypoints.cli import cli
 from canvas_projector.entrypoints.consumers.catalog import catalog_consumer
+from canvas_projector.entrypoints.consumers.grievance import grievance_consumer
 from canvas_projector.entrypoints.consumers.network import network_consumer
 from canvas_projector.entrypoints.consumers.transparency import sealer_lifespan, transparency_consumer
 from canvas_projector.entrypoints.state import ProjectorState
@@ -40,10 +42,12 @@ def create_app(settings: Settings | None = None, *, consumers: bool = True) -> F
     settings = settings or Settings()
     hooks: list[LifespanHook] = [relay_lifespan]
     if consumers:
-        hooks.append(consumer_hook(transparency_consumer, catalog_consumer, network_consumer))
+        hooks.append(consumer_hook(transparency_consumer, catalog_consumer, network_consumer,
+                                   grievance_consumer))
     hooks.append(sealer_lifespan)
     app = create_kit_app(settings, title="Gotong canvas projector", version=VERSION, description=DESCRIPTION,
-                         routers=[transparency_router, opendata_router, canvas_router, portal_router],
+                         routers=[transparency_router, opendata_router, canvas_router, portal_router,
+                                  grievance_page_router],
                          lifespan_hooks=hooks)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     portal_errors.install(app)  # a browser gets an HTML page, an API client problem+json
@@ -58,7 +62,8 @@ service = ServiceSpec(
     migrations=Path(__file__).parent / "migrations",
     port=8106,
     cli=cli,
-    consumes=tuple(events_topic(s) for s in ("disbursement", "csr-ledger", "enterprise", "partnership", "registry")),
+    consumes=tuple(events_topic(s) for s in ("disbursement", "csr-ledger", "enterprise", "partnership", "registry",
+                                                        "grievance")),
     # a local run keeps the log's signing key with the run's state (created on first start)
     environment=lambda root: {"TLOG_SIGNING_KEY_PATH": str(root / "tlog" / "signing-key.pem")},
     public_page="/",

@@ -28,6 +28,8 @@ class Settings(KitSettings):
     #: REGISTRY_URL, the public address of the registry, whose `/cek-status` page the portal's menu links to
     #: ("check your aid"); `gotong up` sets it. Unset: no such link.
     registry_url: str | None = None
+    #: GRIEVANCE_URL, where citizens send a grievance (the accountability page links its form); `gotong up` sets it.
+    grievance_url: str | None = None
 
     def production_problems(self) -> list[str]:
         problems = super().production_problems()

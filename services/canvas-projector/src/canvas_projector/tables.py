@@ -1,6 +1,19 @@
 """The canvas-projector's own tables: the transparency log (staged records, leaves, tree nodes, checkpoints)."""
 
-from sqlalchemy import BigInteger, Column, DateTime, Index, LargeBinary, MetaData, SmallInteger, Table, Text, func
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    DateTime,
+    Index,
+    LargeBinary,
+    MetaData,
+    SmallInteger,
+    Table,
+    Text,
+    false,
+    func,
+)
 
 metadata = MetaData()
 
@@ -152,4 +165,34 @@ registry_households = Table(
     Column("erased", Text, nullable=False, server_default="false"),
     Column("changed_at", DateTime(timezone=True), nullable=False),
     Column("regency_code", Text),  # for the maps' denominator; None on rows written before revision 0006
+)
+
+#: Grievance cases from `grievance.events`, for the public accountability figures (codes and times only).
+grievance_cases = Table(
+    "proj_grievance_cases", metadata,
+    Column("case_id", Text, primary_key=True),
+    Column("kind", Text, nullable=False),
+    Column("category", Text, nullable=False),
+    Column("region_code", Text, nullable=False),
+    Column("received_at", DateTime(timezone=True), nullable=False),
+    Column("due_at", DateTime(timezone=True), nullable=False),
+    Column("decided_at", DateTime(timezone=True)),  # the first decision: time to decision is measured to it
+    Column("outcome", Text),  # the latest decision's (an appeal may overturn the first)
+    Column("breached", Boolean, nullable=False, server_default=false()),
+)
+
+#: Each leaf once more as typed columns for the payment figures (net: paid +, returned -, else 0), kept by
+#: triggers on `tlog_leaves` and `tlog_payment_households` (migration 0009): no figure parses the leaves' JSON.
+tlog_figures = Table(
+    "tlog_figures", metadata,
+    Column("idx", BigInteger, primary_key=True),
+    Column("household_ref", Text),
+    Column("program_code", Text),
+    Column("region_code", Text),
+    Column("province", Text),
+    Column("regency", Text),
+    Column("desil", Text),
+    Column("period", Text),
+    Column("occurred_at", DateTime(timezone=True)),
+    Column("net", BigInteger, nullable=False),
 )

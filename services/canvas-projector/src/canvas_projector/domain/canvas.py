@@ -14,6 +14,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, Literal, NamedTuple
 
 from canvas_projector.domain.canvas_words import describe
+from canvas_projector.domain.grievances import GrievanceFigures
 from gotong.domain.errors import NotFound
 
 Approach = Literal["dtsen", "csr", "social-enterprise", "triple-helix"]
@@ -45,6 +46,7 @@ STANDARD_ORDER = tuple(c.block for c in LAYOUT)
 DISBURSEMENT, CSR_LEDGER, ENTERPRISE, PARTNERSHIP, REGISTRY = (
     f"{service}.events" for service in ("disbursement", "csr-ledger", "enterprise", "partnership", "registry"))
 LOG = "canvas-projector transparency log"
+GRIEVANCE = "grievance.events"
 
 
 class Reach(NamedTuple):
@@ -109,6 +111,8 @@ class Facts:
     registered: int = 0
     verified: int = 0
     flagged: int = 0
+    # grievances: the figures the portal's accountability page shows (computed once, `GrievanceCases.figures`)
+    grievances: GrievanceFigures | None = None
 
 
 @dataclass
@@ -157,6 +161,10 @@ def build_canvas(facts: Facts, scope: str = "platform", as_of: str | None = None
             Evidence(CSR_LEDGER, facts.pledging_companies, facts.csr.get("pledge", 0),
                      tuple(facts.csr_keys.get("pledge", [])[:20])),
             pledging=facts.pledging_companies, companies=facts.companies)
+    if scope == "platform" and facts.grievances is not None and facts.grievances.total:
+        g = facts.grievances
+        add("customer_relationships", "grievances", "dtsen", Evidence(GRIEVANCE, g.total),
+            cases=g.total, decided=g.decided, median=g.median_days, share=g.upheld_share)
     state_budget = sum(facts.paid.get(p["code"], Reach()).amount for p in programs if p["funding_source"] != "csr")
     if state_budget:
         add("revenue_streams", "state_budget", "dtsen", Evidence(DISBURSEMENT, 0, state_budget), amount=state_budget)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from canvas_projector.domain.figures import MIN_CELL, number, rupiah, small_count
+from canvas_projector.domain.grievances import days, percent
 
 GROUPS = {
     "id": {"women": "perempuan", "disabled": "penyandang disabilitas", "youth": "pemuda", "elderly": "lansia",
@@ -50,6 +51,8 @@ WORDS: dict[str, dict[str, str]] = {
         "aid_paid": "Bantuan yang disalurkan: {amount}",
         "enterprise_grants": "Hibah untuk usaha sosial: {amount}",
         "csr_spending": "Belanja program dari dana CSR: {amount}",
+        "grievances": "Warga dapat menyanggah dan mengadu, dengan batas waktu jawaban: {cases} pengaduan, {decided} "
+                      "sudah diputuskan (median {median}; {share} dibenarkan)",
     },
     "en": {
         "recipients": "{households} households received aid in {provinces} provinces, chosen from the national "
@@ -76,16 +79,22 @@ WORDS: dict[str, dict[str, str]] = {
         "aid_paid": "Aid paid out: {amount}",
         "enterprise_grants": "Grants to social enterprises: {amount}",
         "csr_spending": "Program spending from CSR funds: {amount}",
+        "grievances": "Citizens can object and complain, with a deadline for the answer: {cases} cases, {decided} "
+                      "decided (median {median}; {share} upheld)",
     },
 }
 
-#: Counts of households: published only when they cannot point at anyone.
-_HOUSEHOLD_COUNTS = ("households", "graduations", "flagged")
+#: Counts of households (and of grievance cases): published only when they cannot point at anyone.
+_HOUSEHOLD_COUNTS = ("households", "graduations", "flagged", "cases", "decided")
 
 
 def _value(name: str, value: Any, lang: str) -> str:
     if name in _HOUSEHOLD_COUNTS:
         return small_count(int(value), lang)
+    if name == "median":  # days to a decision; None when too few cases were decided
+        return days(value, lang)
+    if name == "share":
+        return percent(value, lang)
     if name == "amount":
         return rupiah(int(value), lang)
     if name == "groups":
