@@ -4,9 +4,10 @@ net amount is positive."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
+from canvas_projector.adapters.grievance_cases import GrievanceCases
 from canvas_projector.adapters.payment_households import RECORDS
 from canvas_projector.adapters.reached import Reached
 from canvas_projector.domain.canvas import Facts
@@ -168,6 +169,7 @@ class CanvasFacts:
         facts.programs = [dict(r) for r in await d.fetch(
             "SELECT code, name, funding_source FROM proj_programs WHERE defined_at <= $1 ORDER BY code", until)]
         facts.platform, facts.paid = await Reached(d).reach(until)
+        facts.grievances = await GrievanceCases(d).figures(min(until, datetime.now(UTC)))
         facts.log_size = int(await d.fetchval("SELECT count(*) FROM tlog_leaves"))
         facts.checkpoint_size = int(await d.fetchval("SELECT coalesce(max(size), 0) FROM tlog_checkpoints"))
         flows = await d.fetch("SELECT kind, flow_key, amount FROM proj_csr_flows WHERE occurred_at <= $1", until)
