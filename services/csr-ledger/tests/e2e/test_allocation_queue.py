@@ -63,7 +63,8 @@ async def test_allocations_to_a_program_are_found_by_its_code_in_any_case(client
 
 async def test_bad_filters_and_cursors_name_the_field(client):  # noqa: F811
     for params, field in (({"status": "waiting"}, "status"), ({"company_id": "nope"}, "company_id"),
-                          ({"cursor": "!!"}, "cursor"), ({"cursor": "WzFd"}, "cursor"), ({"limit": 0}, "limit"),
+                          ({"cursor": "!!"}, "cursor"), ({"cursor": "WzFd"}, "cursor"),
+                          ({"cursor": "WyIyMDI2LTAxLTAxVDAwOjAwOjAwKzAwOjAwIiw1XQ"}, "cursor"), ({"limit": 0}, "limit"),
                           ({"target_kind": "household"}, "target_kind")):
         r = await client.get("/v1/allocations", headers=OPS, params=params)
         assert r.status_code == 422, (params, r.text)

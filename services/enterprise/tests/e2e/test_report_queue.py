@@ -2,7 +2,13 @@
 filtered by region, enterprise and period, paged by cursor; a reviewed version leaves the queue; bad filters and
 cursors are refused naming the field."""
 
+from uuid import UUID
+
+from gotong.api.pagination import encode_cursor
+
 from .test_enterprise_flow import METRICS, OPS, REVIEWER, active, auth, client, problem  # noqa: F401 (fixture)
+
+TIME = "2026-01-01T00:00:00+00:00"
 
 
 async def submit(client, eid, period):  # noqa: F811
@@ -46,6 +52,7 @@ async def test_reports_waiting_for_review_across_enterprises(client):  # noqa: F
 async def test_bad_queue_filters_name_the_field(client):  # noqa: F811
     for params, field in (({"status": "waiting"}, "query.status"), ({"region": "jawa"}, "query.region"),
                           ({"period": "2026-Q5"}, "period"), ({"enterprise_id": "x"}, "query.enterprise_id"),
-                          ({"cursor": "WyJ4Il0"}, "cursor")):
+                          ({"cursor": "WyJ4Il0"}, "cursor"),
+                          ({"cursor": encode_cursor([TIME, str(UUID(int=0)), 2**40])}, "cursor")):
         problem(await client.get("/v1/enterprises/reports", headers=OPS, params=params), 422, field)
     problem(await client.get("/v1/enterprises/reports", headers=auth("x", "csr-ledger:read")), 403)

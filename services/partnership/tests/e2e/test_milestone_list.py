@@ -44,7 +44,7 @@ async def test_overdue_milestones_across_projects_paged_and_filtered(api, helix)
 async def test_bad_milestone_filters_name_the_field(api, client):
     for params, field in (({"state": "late"}, "query.state"), ({"region": "jatim"}, "query.region"),
                           ({"as_of": "kemarin"}, "query.as_of"), ({"project_id": "x"}, "query.project_id"),
-                          ({"cursor": "WzFd"}, "cursor")):
+                          ({"cursor": "WzFd"}, "cursor"), ({"cursor": "WyIyMDI2LTAxLTAxIiw1LCJ4Il0"}, "cursor")):
         r = await client.get("/v1/milestones", params=params, headers=api.OPS)
         assert r.status_code == 422, (params, r.text)
         assert r.headers["content-type"].startswith("application/problem+json")

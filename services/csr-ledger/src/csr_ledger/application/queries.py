@@ -46,7 +46,7 @@ async def allocations(reports: Reports, limit: int, after: Any = None, **filters
     start = None
     if after is not None:
         try:
-            start = (datetime.fromisoformat(after[0]), UUID(after[1]))
+            start = (datetime.fromisoformat(after[0]), UUID(str(after[1])))
         except (TypeError, ValueError, IndexError, KeyError) as err:
             raise ValidationFailed("cursor is not one this API issued", field="cursor") from err
     return await reports.allocations(limit, start, **filters)

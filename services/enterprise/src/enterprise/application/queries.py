@@ -11,6 +11,7 @@ from enterprise.adapters.reads import EnterpriseReads
 from enterprise.application.regions import region_name
 from enterprise.domain import figures
 from enterprise.domain.reports import parse_period
+from gotong.domain.bounds import INT32_MAX
 from gotong.domain.errors import NotFound, ValidationFailed
 
 
@@ -31,7 +32,9 @@ async def report_queue(reads: EnterpriseReads, limit: int, after: Any = None, *,
     start = None
     if after is not None:
         try:
-            start = (datetime.fromisoformat(after[0]), UUID(after[1]), int(after[2]))
+            start = (datetime.fromisoformat(after[0]), UUID(str(after[1])), int(after[2]))
+            if not 1 <= start[2] <= INT32_MAX:
+                raise ValueError("no such version")
         except (TypeError, ValueError, IndexError, KeyError) as err:
             raise ValidationFailed("cursor is not one this API issued", field="cursor") from err
     rows = await reads.report_queue(limit, start, period=parse_period(period).label if period else None, **filters)

@@ -141,7 +141,7 @@ async def milestones_page(reads: PartnershipReads, *, limit: int, after: Any, st
     start = None
     if after is not None:
         try:
-            start = (date.fromisoformat(after[0]), UUID(after[1]), str(after[2]))
+            start = (date.fromisoformat(after[0]), UUID(str(after[1])), str(after[2]))
         except (TypeError, ValueError, IndexError, KeyError) as err:
             raise ValidationFailed("cursor is not one this API issued", field="cursor") from err
     rows = await reads.milestones(limit=limit, after=start, state=state, as_of=as_of, region=region,
