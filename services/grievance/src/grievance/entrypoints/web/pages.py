@@ -11,6 +11,7 @@ Limited per client address by the `limit` hook the router is built with (the sam
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 from collections.abc import Awaitable, Callable
@@ -27,7 +28,7 @@ from fastapi.templating import Jinja2Templates
 from pydantic import ValidationError
 
 from gotong.api.auth import Principal
-from gotong.api.idempotency import CommandContext
+from gotong.api.idempotency import CommandContext, RequestInFlight
 from gotong.domain.errors import DomainError, NotFound
 from gotong.reference import region_names
 from grievance.application import commands as c
@@ -52,8 +53,13 @@ FIELDS = {"region_code": "region_code", "category": "category", "subject_ref": "
           "details.description": "description", "details.names": "names", "reporter.name": "reporter_name",
           "reporter.phone": "reporter_phone", "reporter": "reporter_name", "anonymous": "anonymous",
           "Idempotency-Key": "form"}
+#: The fields in the order the form shows them (the error summary follows it).
+ORDER = ("region_code", "category", "subject_ref", "description", "names", "anonymous", "reporter_name",
+         "reporter_phone", "form")
 FORM_FIELDS = ("category", "subject_ref", "description", "names", "anonymous", "reporter_name", "reporter_phone")
 
+#: How many times (0.2 s apart) a repeated submission waits for the first one with its key to finish.
+IN_FLIGHT_WAITS = 25
 #: The limiter hook: the seconds to wait when this client is over the limit, else None.
 Limit = Callable[[Request], Awaitable[int | None]]
 
@@ -141,6 +147,17 @@ def _precheck(kind: str, form: dict[str, str]) -> set[str]:
     return wrong
 
 
+async def _once(cmd: FormCommand, fn: Any) -> Response:
+    """Run the submission; a double click's second request waits for the first (the same key) and answers with
+    its case, rather than telling a citizen the form is busy."""
+    for _ in range(IN_FLIGHT_WAITS):
+        try:
+            return await cmd.execute(fn, status_code=201)
+        except RequestInFlight:
+            await asyncio.sleep(0.2)
+    return await cmd.execute(fn, status_code=201)
+
+
 def pages_router(limit: Limit) -> APIRouter:
     router = APIRouter(include_in_schema=False)
 
@@ -224,12 +241,12 @@ def pages_router(limit: Limit) -> APIRouter:
         except ValidationError as err:
             fields |= {_field(e["loc"]) for e in err.errors()}
         if fields:
-            return form_page(request, lang, slug, code=422, errors=sorted(fields), values=values)
+            return form_page(request, lang, slug, code=422, errors=sorted(fields, key=ORDER.index), values=values)
         deps = request.app.state.grievance
         try:
-            answer = await FormCommand(request, PUBLIC, key).execute(
-                lambda uow: c.submit(uow, deps, body, channel="public", by=PUBLIC.subject), status_code=201)
-        except DomainError as err:  # the key itself (reused with another form, or in flight)
+            answer = await _once(FormCommand(request, PUBLIC, key),
+                                 lambda uow: c.submit(uow, deps, body, channel="public", by=PUBLIC.subject))
+        except DomainError as err:  # the key itself: reused with another form, or still in flight
             return form_page(request, lang, slug, code=err.status, errors=[FIELDS.get(err.field or "", "form")],
                              values=values)
         data = json.loads(bytes(answer.body))

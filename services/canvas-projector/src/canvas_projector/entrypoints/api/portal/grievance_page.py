@@ -8,7 +8,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
 from canvas_projector.adapters.grievance_cases import GrievanceCases
-from canvas_projector.domain.figures import MIN_CELL, small_count
+from canvas_projector.domain.figures import MIN_CELL, number, small_count
 from canvas_projector.domain.grievances import OTHERS, days, percent
 from canvas_projector.entrypoints.api.deps import Lang, ReadDep
 from canvas_projector.entrypoints.api.portal import render
@@ -64,8 +64,10 @@ async def grievances_page(request: Request, sql: ReadDep, lang: Lang = "id") -> 
                   total=small_count(found.total, lang), decided=small_count(found.decided, lang),
                   median=days(found.median_days, lang), breach=percent(found.breach_rate, lang),
                   upheld=percent(found.upheld_share, lang), min_cell=MIN_CELL,
-                  breach_of=w["breach_of"].format(n=small_count(found.breached, lang),
-                                                  base=small_count(found.deadline_base, lang)),
-                  upheld_of=w["upheld_of"].format(n=small_count(found.upheld, lang),
-                                                  base=small_count(found.decided, lang)),
+                  # the share over a published base shows its numerator anyway: both, or neither
+                  breach_of=w["breach_of"].format(n=number(found.breached, lang), base=number(found.deadline_base,
+                                                                                              lang))
+                  if found.breach_rate is not None else "",
+                  upheld_of=w["upheld_of"].format(n=number(found.upheld, lang), base=number(found.decided, lang))
+                  if found.upheld_share is not None else "",
                   form=f"{grievance.rstrip('/')}/pengaduan?lang={lang}" if grievance else None)
