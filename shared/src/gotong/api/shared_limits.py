@@ -142,16 +142,23 @@ class SharedLimiter:
         """What `rate_limits.key` holds for a client under this policy."""
         return hmac.new(self.key(settings), f"{self.name}\x00{client}".encode(), hashlib.sha256).digest()
 
-    async def take(self, app: FastAPI, client: str) -> Decision:
-        """Count one request of `client` (an address or another stable id) and say whether it may go on."""
+    async def take(self, app: FastAPI, client: str, sql: Queryable | None = None) -> Decision:
+        """Count one request of `client` (an address or another stable id) and say whether it may go on.
+
+        On `sql` if given (e.g. a hot path's own asyncpg pool), else on a connection of the app's database.
+        """
         if self.local is not None:
             ok, _, reset = self.local.take(client)
             if not ok:
                 return Decision(False, 0, reset)
         rt = runtime(app)
-        async with rt.database.statement() as sql:
+        if sql is not None:
             decision = await self.take_on(sql, self.stored_key(rt.settings, client))
             await self.maybe_clean(sql)
+        else:
+            async with rt.database.statement() as statement:
+                decision = await self.take_on(statement, self.stored_key(rt.settings, client))
+                await self.maybe_clean(statement)
         if not decision.allowed and self.local is not None:
             self.local.give_back(client)
         return decision

@@ -46,10 +46,14 @@ class StatusPool:
         self.max_size = max_size
         self.pool: asyncpg.Pool | None = None
 
-    async def lookup(self, key: bytes, by_nik: bool) -> Any:
+    async def connections(self) -> asyncpg.Pool:
+        """The pool, opened on first use (the hot path's rate limit counts on it too)."""
         if self.pool is None:
             self.pool = await asyncpg.create_pool(asyncpg_dsn(self.database_url), min_size=1, max_size=self.max_size)
-        return await StatusCheck(self.pool).lookup(key, by_nik)
+        return self.pool
+
+    async def lookup(self, key: bytes, by_nik: bool) -> Any:
+        return await StatusCheck(await self.connections()).lookup(key, by_nik)
 
     async def close(self) -> None:
         if self.pool is not None:

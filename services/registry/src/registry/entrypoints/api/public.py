@@ -136,12 +136,12 @@ class FastStatusCheck:
         except ValueError:
             await self.app(scope, _replay(body), send)  # the documented route explains what is wrong
             return
-        if not (await self.limiter.take(scope["app"], client_address(scope))).allowed:
-            await self.app(scope, _replay(body), send)  # the route's own limiter answers 429 with Retry-After
-            return
         app = scope["app"]
         if self.pool is None:
             self.pool = StatusPool(runtime(app).settings.service_database_url)
+        if not (await self.limiter.take(app, client_address(scope), await self.pool.connections())).allowed:
+            await self.app(scope, _replay(body), send)  # the route's own limiter answers 429 with Retry-After
+            return
         key, by_nik = lookup_key(registry_state(app).keyring, query)
         row = await self.pool.lookup(key, by_nik)
         payload = answer(row).model_dump_json().encode()
