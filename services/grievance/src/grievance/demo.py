@@ -1,9 +1,11 @@
 """Demo cases for `gotong up` (fictional people and references): an anonymous sanggah just received, a payment
 complaint under field verification with evidence, a data correction rejected and closed, and an usul whose
-upholding awaits a second officer."""
+upholding awaits a second officer; behind them a month of 24 earlier cases (`demo_history`) so the portal's
+accountability figures have enough cases to show."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID, uuid5
 
@@ -16,6 +18,7 @@ from grievance.adapters.sealing import KeyRing
 from grievance.adapters.tables import projectors
 from grievance.application import commands as c
 from grievance.application.inputs import CaseSubmit, Details, Evidence, Investigate, Proposal, Reporter, Triage
+from grievance.demo_history import load_history
 
 NAMESPACE = UUID("0b7d3c1e-5f4a-4e8b-9c2d-7a6f1e0d3b58")
 
@@ -66,5 +69,6 @@ async def load_demo(settings: Any) -> None:
             await c.triage(uow, uid, Triage(officer="demo-officer"), "demo-officer")
             await c.investigate(uow, uid, Investigate(), "demo-officer")
             await c.propose(uow, uid, Proposal(outcome="upheld", reason_code="verified_in_field"), "demo-officer")
+        await load_history(units.store, projectors, deps, datetime.now(UTC))
     finally:
         await engine.dispose()
