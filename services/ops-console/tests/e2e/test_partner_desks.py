@@ -164,6 +164,8 @@ async def test_the_partners_desks_with_each_officers_own_token(desks, idp, sign_
         assert "PT Semen Nusantara Tbk" in csr.text
         assert "Rp 5.000.000.000" in csr.text
         assert "Rp 1.250.000.000" in csr.text, "the amount awaiting approval"
+        assert "PT Semen Nusantara Tbk" in (await ani.get("/csr?q=semen")).text
+        assert "PT Semen Nusantara Tbk" not in (await ani.get("/csr?q=perbankan")).text
         company = await ani.get(f"/csr/companies/{ids['company']}")
         assert company.status_code == 200, company.text
         assert "Rp 7.500.000.000" in company.text

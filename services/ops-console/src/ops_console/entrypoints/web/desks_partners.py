@@ -34,6 +34,7 @@ WORDS: dict[str, tuple[str, str]] = {
     "partners": ("Meja mitra", "Partners' desks"),
     "csr_desk": ("Meja CSR", "CSR desk"),
     "companies": ("Perusahaan", "Companies"),
+    "search_company": ("Cari nama atau sektor", "Search name or sector"),
     "company": ("Perusahaan", "Company"),
     "sector": ("Sektor", "Sector"),
     "tjsl": ("Wajib TJSL", "TJSL duty"),
@@ -113,14 +114,18 @@ def chosen(value: str | None, default: str) -> str | None:
 
 
 @router.get("/csr")
-async def companies(request: Request, officer: OfficerDep, offset: Offset = 0) -> Response:
+async def companies(request: Request, officer: OfficerDep, offset: Offset = 0,
+                    q: Annotated[str, Query(max_length=100)] = "") -> Response:
+    """The ledger lists every company (a few hundred at most) with its totals; the desk searches and pages it."""
     try:
         found = await owner(request, officer, "csr-ledger").get("/v1/companies")
     except OwnerRefused as err:
         return refused(request, officer, err)
-    items = found if isinstance(found, list) else []
+    wanted = q.strip().casefold()
+    items = [c for c in found if not wanted or wanted in f"{c.get('name')} {c.get('sector')}".casefold()] \
+        if isinstance(found, list) else []
     return show(request, "csr_companies.html", officer, items=items[offset:offset + PAGE], total=len(items),
-                offset=offset, page_size=PAGE)
+                offset=offset, page_size=PAGE, q=q)
 
 
 @router.get("/csr/companies/{company_id}")
