@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import re
 
+import httpx
 from sqlalchemy import text
 
-from .conftest import OFFICER
+from grievance.bootstrap import create_app
+
+from .conftest import OFFICER, settings
 
 HOUSEHOLD = "5b0e3c3e-8f7a-4c55-9d1e-0a4c2b8e9f11"
 
@@ -104,3 +107,18 @@ async def test_an_unknown_or_malformed_tracking_number_is_named(client):
     assert r.status_code == 422
     assert "GRV-XXXX-XXXX-XXXX" in r.text
     assert "3273010101800001" not in r.text
+
+
+
+async def test_the_form_shares_the_public_apis_budget_and_says_when_to_come_back(database_url, kafka_bootstrap):
+    """One request a minute per address: the API's takes it, so the page (whatever forwarded header it sends)
+    answers 429 in words with Retry-After."""
+    app = create_app(settings(database_url, kafka_bootstrap, public_per_minute=1), jobs=False)
+    async with app.router.lifespan_context(app), httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="http://grievance") as c:
+        assert (await c.get("/public/cases/GRV-0000-0000-0000")).status_code == 404
+        r = await c.post("/pengaduan/lacak", data={"nomor": "GRV-0000-0000-0000", "lang": "en"},
+                         headers={"X-Forwarded-For": "203.0.113.7"})
+        assert r.status_code == 429
+        assert "Too many requests" in r.text
+        assert int(r.headers["retry-after"]) >= 1
