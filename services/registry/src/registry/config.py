@@ -34,6 +34,9 @@ class Settings(KitSettings):
                                              "limit on /cek-status: leading zero bits of SHA-256 (2^bits tries)")
     status_challenge_ttl_s: int = Field(default=300, ge=10, description="STATUS_CHALLENGE_TTL_S, how long a "
                                                                         "challenge may be solved and redeemed")
+    grievance_url: str | None = Field(
+        default=None, description="GRIEVANCE_URL, the grievance service: the status page's answer links its form for "
+                                  "a complaint or an objection (`gotong up` sets it)")
     canvas_projector_url: str | None = Field(
         default=None, description="CANVAS_PROJECTOR_URL, the transparency portal: the status page links each "
                                   "payment to its receipt there (`gotong up` sets it)")

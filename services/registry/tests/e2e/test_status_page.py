@@ -59,6 +59,13 @@ async def test_a_citizen_walks_the_region_steps_and_reads_the_answer_in_words(cl
     for receipt, status in links.items():  # and download it, from the portal's receipt route
         assert f'href="http://portal.test/transparency/receipts/{receipt}?status={status}"' in english.text
     assert 'href="http://portal.test/verifikasi?lang=en"' in english.text
+    assert "grievance.test" not in english.text, "no grievance service configured: no link to one"
+
+    monkeypatch.setattr(runtime(client.app).settings, "grievance_url", "http://grievance.test/")
+    linked = await client.post("/cek-status", data={"nik": head["nik"], "name": head["name"], "lang": "en"})
+    assert 'href="http://grievance.test/pengaduan?lang=en"' in linked.text, "the answer links the grievance form"
+    for receipt in receipts:  # a payment complaint about this payment, its number filled in
+        assert f'href="http://grievance.test/pengaduan/pembayaran?lang=en&amp;ref={receipt}"' in linked.text
 
 
 async def test_not_found_and_name_mismatch_are_the_same_page(client):

@@ -58,6 +58,8 @@ WORDS: dict[str, dict[str, str]] = {
         "see_receipt": "Unduh bukti", "verify_receipt": "Periksa keaslian",
         "verify": "Periksa keaslian bukti di portal transparansi",
         "next_steps": "Langkah selanjutnya",
+        "complain": "Sampaikan pengaduan atau sanggahan secara daring (tanpa login)",
+        "complain_payment": "Laporkan masalah",
         "object_office": "Data salah, atau bantuan tidak diterima? Sampaikan ke kantor desa/kelurahan atau Dinas "
         "Sosial kabupaten/kota, dengan membawa KTP dan Kartu Keluarga.",
         "again": "Cek lagi", "too_many": "Terlalu banyak permintaan",
@@ -95,6 +97,8 @@ WORDS: dict[str, dict[str, str]] = {
         "see_receipt": "Download receipt", "verify_receipt": "Verify it",
         "verify": "Verify a receipt on the transparency portal",
         "next_steps": "What next",
+        "complain": "Send a complaint or an objection online (no login)",
+        "complain_payment": "Report a problem",
         "object_office": "Wrong data, or assistance not received? Tell the village office or the regency's social "
         "affairs office (Dinas Sosial), with your KTP and family card.",
         "again": "Check again", "too_many": "Too many requests",
@@ -166,7 +170,8 @@ def status_page_router(per_minute: int) -> APIRouter:
         assert isinstance(settings, Settings)
         response = templates.TemplateResponse(request, "status.html", {
             "w": WORDS[lang], "lang": lang, "chosen": chosen, "lists": lists, "money": money,
-            "portal": (settings.canvas_projector_url or "").rstrip("/"), **context}, status_code=code)
+            "portal": (settings.canvas_projector_url or "").rstrip("/"),
+            "grievance": (settings.grievance_url or "").rstrip("/"), **context}, status_code=code)
         response.headers["Cache-Control"] = "no-store"
         return response
 
