@@ -17,10 +17,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 from collections import Counter
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from aiokafka import AIOKafkaConsumer, ConsumerRebalanceListener, TopicPartition
@@ -52,19 +53,25 @@ class Delivered:
 
 
 class DeliveredBatch(list[Delivered]):
-    """What a batch handler gets: the events of one partition in order, and where that partition stands once
-    they are applied — `watermark`, the producer's watermark read in or before this batch (every event at or
-    before it has arrived on this partition), and `partitions`, every partition the topic has now.
+    """What a batch handler gets: the events of one poll of one topic (every partition the poll brought, each
+    partition's events in order), and where those partitions stand once they are applied — `watermarks`, for
+    each partition in the batch the producer's watermark read in or before it (every event at or before it has
+    arrived on that partition), and `partitions`, every partition the topic has now.
     A handler that needs every partition's progress (the transparency log's seal horizon) reads the others'
-    from `consumer_positions` and this one's from here: it is saved in the same transaction, after the handler."""
+    from `consumer_positions` and these from here: they are saved in the same transaction, after the handler.
+    (`partition` and `watermark` build a batch of one partition.)"""
 
-    def __init__(self, messages: list[Delivered], *, consumer: str, topic: str, partition: int,
-                 watermark: Position, partitions: Sequence[int]) -> None:
+    def __init__(self, messages: list[Delivered], *, consumer: str, topic: str, partitions: Sequence[int],
+                 watermarks: Mapping[int, Position] | None = None, partition: int | None = None,
+                 watermark: Position = START) -> None:
         super().__init__(messages)
         self.consumer = consumer
         self.topic = topic
-        self.partition = partition
-        self.watermark = watermark
+        if watermarks is None:
+            if partition is None:
+                raise ValueError("a batch needs its partitions' watermarks")
+            watermarks = {partition: watermark}
+        self.watermarks = dict(watermarks)
         self.partitions = tuple(partitions)
 
 
@@ -73,8 +80,9 @@ class Handler(Protocol):
 
 
 class BatchHandler(Protocol):
-    """Applies many events in one go (a replay at tens of thousands of events a second needs set-wise writes).
-    Must give the same result as applying them one by one, in order."""
+    """Applies many events in one go (a replay at tens of thousands of events a second needs set-wise writes):
+    every partition of one poll, in one transaction with their positions. Must give the same result as applying
+    them one by one, in order. To find a poison event it is also called with one event (a plain list)."""
 
     async def __call__(self, conn: AsyncConnection, messages: list[Delivered]) -> None: ...
 
@@ -85,6 +93,19 @@ class _Tracking:
     source: Position
     watermark: Position = START
     broker: str | None = None  # cluster id of the broker `offset` counts on
+
+
+@dataclass
+class _Pass:
+    """One partition's records in one transaction: where it stands, and what reading them found."""
+
+    tp: TopicPartition
+    tracking: _Tracking
+    collected: list[Delivered] = field(default_factory=list)
+    dead: list[tuple[ConsumerRecord[Any, Any], BaseException]] = field(default_factory=list)
+    applied: int = 0
+    skipped: int = 0
+    stale: int = 0
 
 
 class BrokerChanged(Exception):
@@ -241,13 +262,14 @@ class EventConsumer:
         batches = await self.consumer.getmany(timeout_ms=timeout_ms, max_records=self.max_batch)
         # Asked after the fetch: if the broker we knew still answers, these records came from it.
         await self._check_broker(force=any(batches.values()))
-        seen = 0
-        for tp, records in batches.items():
-            if records:
-                await self._apply_with_retry(tp, records)
-                seen += len(records)
+        ready = {tp: records for tp, records in sorted(batches.items()) if records}
+        if self.batch_handler is not None and ready:  # every partition of the poll in one transaction
+            await self._with_retry(lambda: self._apply_poll(ready))
+        else:
+            for tp, records in ready.items():
+                await self._with_retry(functools.partial(self._apply, tp, records))
         self._update_lag()
-        return seen
+        return sum(len(records) for records in ready.values())
 
     async def _check_broker(self, *, force: bool) -> None:
         now = asyncio.get_running_loop().time()
@@ -287,11 +309,11 @@ class EventConsumer:
             if high is not None and nxt is not None:
                 metrics.CONSUMER_LAG.labels(self.name, tp.topic, str(tp.partition)).set(max(high - nxt, 0))
 
-    async def _apply_with_retry(self, tp: TopicPartition, records: list[ConsumerRecord[Any, Any]]) -> None:
+    async def _with_retry(self, apply: Callable[[], Awaitable[None]]) -> None:
         delay = 0.2
         while True:
             try:
-                await self._apply(tp, records)
+                await apply()
                 return
             except Exception as err:
                 if not _transient(err):
@@ -307,42 +329,85 @@ class EventConsumer:
         except _Poison:
             await self._apply_batch(tp, records, isolate=True)
 
-    async def _apply_batch(self, tp: TopicPartition, records: list[ConsumerRecord[Any, Any]], *,
-                           isolate: bool) -> None:
-        applied = skipped = 0
-        dead: list[tuple[ConsumerRecord[Any, Any], BaseException]] = []
-        collected: list[Delivered] = []  # batch mode: applied together after the loop
-        stale = 0
+    async def _apply_poll(self, ready: dict[TopicPartition, list[ConsumerRecord[Any, Any]]]) -> None:
+        """A batch consumer applies all partitions of a poll together (one transaction, one handler call a
+        topic): a handler that seals up to what every partition has passed sees them all at once. A poison event
+        rolls it all back; then each partition is applied alone, one event at a time, to set the culprit aside."""
+        try:
+            await self._apply_together(ready)
+        except _Poison:
+            for tp, records in ready.items():
+                await self._apply_batch(tp, records, isolate=True)
+
+    async def _apply_together(self, ready: dict[TopicPartition, list[ConsumerRecord[Any, Any]]]) -> None:
+        assert self.batch_handler is not None
+        passes: list[_Pass] = []
         async with self.database.transaction() as sql:
-            conn = sql.connection
-            tracking = await self._load_tracking(sql, tp, lock=True) or _Tracking(0, START)
-            for record in records:
-                redelivered = record.offset < tracking.offset
-                tracking.offset = record.offset + 1
-                if self.broker and _published_for(record) not in (None, self.broker):
-                    stale += 1  # reached this broker before the relay noticed it; its republished copy counts
+            for tp, records in ready.items():
+                p = _Pass(tp, await self._load_tracking(sql, tp, lock=True) or _Tracking(0, START))
+                for record in records:
+                    message = self._admit(p, record)
+                    if message is not None:
+                        p.collected.append(message)
+                        if message.event.position is not None:
+                            p.tracking.source = message.event.position
+                        p.applied += 1
+                passes.append(p)
+            for topic in dict.fromkeys(p.tp.topic for p in passes):
+                mine = [p for p in passes if p.tp.topic == topic]
+                messages = [m for p in mine for m in p.collected]
+                if not messages:
                     continue
                 try:
-                    message = Delivered(decode(record.value, record.headers), tp.topic, tp.partition, record.offset)
+                    await self.batch_handler(sql.connection, DeliveredBatch(
+                        messages, consumer=self.name, topic=topic, partitions=self._partitions(topic),
+                        watermarks={p.tp.partition: p.tracking.watermark for p in mine}))
                 except Exception as err:
-                    if not redelivered:
-                        dead.append((record, err))
-                    continue
-                position = message.event.position
-                if message.event.type == WATERMARK_TYPE:  # producer progress, not an event for the handler
-                    if position is not None:
-                        tracking.watermark = max(tracking.watermark, position)
-                    continue
-                # Events from a Gotong relay carry their store position: that decides, whatever the offsets
-                # (a broker restart renumbers them). Others fall back to the Kafka offset.
-                if (position <= tracking.source) if position is not None else redelivered:
-                    skipped += 1
-                    continue
-                if self.batch_handler is not None and not isolate:
-                    collected.append(message)
-                    if position is not None:
-                        tracking.source = position
-                    applied += 1
+                    if _transient(err):
+                        raise
+                    raise _Poison from err
+            for p in passes:
+                await self._finish(sql, p)
+        for p in passes:
+            self._account(p)
+
+    def _admit(self, p: _Pass, record: ConsumerRecord[Any, Any]) -> Delivered | None:
+        """Move the partition past `record`; the event to apply, or None (published for another broker, not a
+        CloudEvent — set aside as dead unless redelivered —, a watermark, or applied before)."""
+        tracking = p.tracking
+        redelivered = record.offset < tracking.offset
+        tracking.offset = record.offset + 1
+        if self.broker and _published_for(record) not in (None, self.broker):
+            p.stale += 1  # reached this broker before the relay noticed it; its republished copy counts
+            return None
+        try:
+            message = Delivered(decode(record.value, record.headers), p.tp.topic, p.tp.partition, record.offset)
+        except Exception as err:
+            if not redelivered:
+                p.dead.append((record, err))
+            return None
+        position = message.event.position
+        if message.event.type == WATERMARK_TYPE:  # producer progress, not an event for the handler
+            if position is not None:
+                tracking.watermark = max(tracking.watermark, position)
+            return None
+        # Events from a Gotong relay carry their store position: that decides, whatever the offsets (a broker
+        # restart renumbers them). Others fall back to the Kafka offset.
+        if (position <= tracking.source) if position is not None else redelivered:
+            p.skipped += 1
+            return None
+        return message
+
+    async def _apply_batch(self, tp: TopicPartition, records: list[ConsumerRecord[Any, Any]], *,
+                           isolate: bool) -> None:
+        """One partition in one transaction, one event at a time (with `isolate`, each in a savepoint: a
+        poison event is set aside and the rest applied)."""
+        async with self.database.transaction() as sql:
+            conn = sql.connection
+            p = _Pass(tp, await self._load_tracking(sql, tp, lock=True) or _Tracking(0, START))
+            for record in records:
+                message = self._admit(p, record)
+                if message is None:
                     continue
                 try:
                     if isolate:
@@ -355,30 +420,28 @@ class EventConsumer:
                         raise
                     if not isolate:
                         raise _Poison from err
-                    dead.append((record, err))
+                    p.dead.append((record, err))
                     continue
-                if position is not None:
-                    tracking.source = position
-                applied += 1
-            if collected:
-                assert self.batch_handler is not None
-                try:
-                    await self.batch_handler(conn, DeliveredBatch(
-                        collected, consumer=self.name, topic=tp.topic, partition=tp.partition,
-                        watermark=tracking.watermark, partitions=self._partitions(tp.topic)))
-                except Exception as err:
-                    if _transient(err):
-                        raise
-                    raise _Poison from err
-            for record, error in dead:
-                await self._dead_letter(sql, tp, record, error)
-            await self._save_tracking(sql, tp, tracking)
-        self._next_offsets[tp] = tracking.offset
-        self.applied += applied
-        metrics.CONSUMER_APPLIED.labels(self.name, tp.topic).inc(applied)
-        metrics.CONSUMER_SKIPPED.labels(self.name, tp.topic).inc(skipped)
-        if stale:
-            metrics.CONSUMER_STALE.labels(self.name, tp.topic).inc(stale)
+                if message.event.position is not None:
+                    p.tracking.source = message.event.position
+                p.applied += 1
+            await self._finish(sql, p)
+        self._account(p)
+
+    async def _finish(self, sql: Sql, p: _Pass) -> None:
+        for record, error in p.dead:
+            await self._dead_letter(sql, p.tp, record, error)
+        await self._save_tracking(sql, p.tp, p.tracking)
+
+    def _account(self, p: _Pass) -> None:
+        """After the commit: where the partition stands, and the counts."""
+        tp = p.tp
+        self._next_offsets[tp] = p.tracking.offset
+        self.applied += p.applied
+        metrics.CONSUMER_APPLIED.labels(self.name, tp.topic).inc(p.applied)
+        metrics.CONSUMER_SKIPPED.labels(self.name, tp.topic).inc(p.skipped)
+        if p.stale:
+            metrics.CONSUMER_STALE.labels(self.name, tp.topic).inc(p.stale)
 
     def _partitions(self, topic: str) -> list[int]:
         """Every partition the topic has (a group member reads only some; a horizon must count them all)."""
@@ -484,7 +547,7 @@ async def _close_quietly(what: str, closing: Awaitable[Any], timeout: float = 10
 
 
 def _published_for(record: ConsumerRecord[Any, Any]) -> str | None:
-    for key, value in record.headers or ():
+    for key, value in reversed(record.headers or ()):  # the relay adds it last
         if key == BROKER_HEADER:
             return bytes(value).decode()
     return None

@@ -137,6 +137,7 @@ class OutboxRelay:
         mapper: ContractMapper | None = None,
         producer_overrides: dict[str, Any] | None = None,
         watermarks: bool = True,
+        watermark_every: int = 5_000,
         partitions: int = 6,
         replication_factor: int = 1,
         broker_check_interval: float = 2.0,
@@ -164,7 +165,11 @@ class OutboxRelay:
         self._last_lag_update = 0.0
         self._partitions: dict[bytes, int] = {}
         self.watermarks = watermarks
+        # Through a backlog too, a watermark every this many events: a consumer replaying it seals as it reads
+        # instead of staging everything until the relay caught up.
+        self.watermark_every = watermark_every
         self._watermark_sent = START
+        self._published_at_watermark = 0
         self._partition_count: int | None = None
 
     # -- leadership and checkpoint -------------------------------------------------------------------
@@ -372,8 +377,12 @@ class OutboxRelay:
     def _watermark_due(self) -> bool:
         return self.watermarks and self.state.checkpoint not in (self._watermark_sent, START)
 
+    def _backlog_watermark_due(self) -> bool:
+        return self._watermark_due() and self.state.published - self._published_at_watermark >= self.watermark_every
+
     async def _send_watermark(self) -> None:
-        """When caught up, tell every partition how far the relay has published (see `encode_watermark`)."""
+        """When caught up (and every `watermark_every` events of a backlog), tell every partition how far the
+        relay has published (see `encode_watermark`)."""
         if not self._watermark_due():
             return
         producer = await self._ensure_producer()
@@ -386,6 +395,7 @@ class OutboxRelay:
                    for p in range(self._partition_count)]
         await asyncio.gather(*futures)
         self._watermark_sent = self.state.checkpoint
+        self._published_at_watermark = self.state.published
 
     async def publish(self, events: list[RecordedEvent]) -> Position:
         """Send a batch and wait; return the position up to which every event was acknowledged."""
@@ -416,6 +426,9 @@ class OutboxRelay:
                 sent = await self._send(events) if events else None
                 if in_flight is not None:
                     await self._settle(in_flight)
+                    if sent is not None and self._backlog_watermark_due():  # after what is in flight: still true
+                        await self._check_broker(force=True)
+                        await self._send_watermark()
                 in_flight = sent
                 total += len(events)
                 await self._update_lag()
