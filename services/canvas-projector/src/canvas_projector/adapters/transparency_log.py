@@ -11,6 +11,8 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
+import asyncpg
+
 from canvas_projector.adapters.payment_households import PaymentHouseholds
 from canvas_projector.domain.transparency import LastCheckpoint, Node, SignedCheckpoint, StagedRecord, canonical
 from gotong.adapters.sql import Sql
@@ -56,6 +58,15 @@ class TransparencyLogTable:
     async def lock(self) -> None:
         """One sealer at a time."""
         await self.sql.execute("LOCK TABLE tlog_leaves IN EXCLUSIVE MODE")
+
+    async def try_lock(self) -> bool:
+        """The sealer's lock if no one holds it now; False (and nothing changed) if another sealer does."""
+        try:
+            async with self.sql.savepoint():
+                await self.sql.execute("LOCK TABLE tlog_leaves IN EXCLUSIVE MODE NOWAIT")
+        except asyncpg.LockNotAvailableError:
+            return False
+        return True
 
     async def append(self, leaves: Iterable[Sequence[Any]], nodes: Iterable[Sequence[Any]]) -> None:
         await self.sql.copy("tlog_leaves", leaves, ("idx", "record_key", "payment_id", "leaf"))

@@ -3,7 +3,7 @@ answer proofs and receipts. The rules are the domain's; the rows come from `Tran
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from gotong_contracts.disbursement import PaymentRecorded
@@ -16,27 +16,35 @@ from gotong.domain.errors import ValidationFailed
 from gotong.eventstore.model import START, Position
 
 
-async def stage_payments(log: TransparencyLogTable, payments: Iterable[tuple[Position, PaymentRecorded]],
+async def stage_payments(log: TransparencyLogTable,
+                         payments: Iterable[tuple[Position, Mapping[str, Any] | PaymentRecorded]],
                          horizon: Position | None = None) -> int:
-    """Stage a batch of payments in one statement (replays run at tens of thousands of events a second); the
-    record is taken from the contract's validated fields.
+    """Stage a batch of payments in one statement (replays run at tens of thousands of events a second); each
+    payment is its PaymentRecorded contract (or that contract's validated fields), and the record is taken from them.
 
     With a `horizon` (how far every partition has been read, this batch included), stage and seal in one pass:
     the batch's records at or before it become leaves at once with the staged records they follow, and only the
-    rest is staged. Returns how many leaves were appended.
+    rest is staged — unless the sealer holds the log: then all is staged rather than waiting for it (every
+    record of the batch is past the horizon the sealer works to, so the order of the leaves is the same).
+    Returns how many leaves were appended.
 
     The household each payment reached is remembered privately (the record leaves it out), for the counts."""
-    payments = list(payments)
-    if payments:
-        await log.remember_households([(p.payment_id, p.household_ref) for _, p in payments])
-    staged = [(rules.record_key(p.payment_id, p.attempt, p.status), position, rules.public_record(vars(p)))
-              for position, p in payments]
+    fields: list[tuple[Position, Mapping[str, Any]]] = [
+        (position, p if isinstance(p, Mapping) else vars(p)) for position, p in payments]
+    if fields:
+        await log.remember_households([(p["payment_id"], p["household_ref"]) for _, p in fields])
+    staged = [(rules.record_key(p["payment_id"], p["attempt"], p["status"]), position, rules.public_record(p))
+              for position, p in fields]
     if horizon is None or horizon == START:
         if staged:
             await log.stage(staged)
         return 0
+    if not await log.try_lock():  # the sealer is at work: stage all, it (or the next batch) seals them
+        if staged:
+            await log.stage(staged)
+        return 0
     later = [r for r in staged if r[1] > horizon]
-    sealed = await seal(log, horizon, [r for r in staged if r[1] <= horizon])
+    sealed = await seal(log, horizon, [r for r in staged if r[1] <= horizon], locked=True)
     if later:
         await log.stage(later)
     return sealed
@@ -48,11 +56,12 @@ async def stage(log: TransparencyLogTable, record_key: str, position: Position, 
 
 
 async def seal(log: TransparencyLogTable, horizon: Position,
-               fresh: Sequence[tuple[str, Position, dict[str, Any]]] = ()) -> int:
+               fresh: Sequence[tuple[str, Position, dict[str, Any]]] = (), *, locked: bool = False) -> int:
     """Append staged records at or before `horizon` as leaves, in source order, with `fresh` records (at or
     before it too) that skip staging: a fresh record whose key is a leaf or staged already changes nothing, as
-    if it had been staged. Returns how many leaves were appended."""
-    await log.lock()  # first: one sealer at a time, and each sees what the one before it sealed
+    if it had been staged. Returns how many leaves were appended. (`locked`: the caller holds the lock.)"""
+    if not locked:
+        await log.lock()  # first: one sealer at a time, and each sees what the one before it sealed
     staged = await log.take_staged(horizon)
     if fresh:
         staged = rules.merge_fresh(staged, fresh, await log.known_keys([r[0] for r in fresh]))
