@@ -43,10 +43,10 @@ STANDARD_ORDER = tuple(c.block for c in LAYOUT)
 
 #: Where evidence comes from: the topics of the services that published it (the kit's `events_topic(name)`; the
 #: domain does not import the messaging kit).
-DISBURSEMENT, CSR_LEDGER, ENTERPRISE, PARTNERSHIP, REGISTRY = (
-    f"{service}.events" for service in ("disbursement", "csr-ledger", "enterprise", "partnership", "registry"))
+DISBURSEMENT, CSR_LEDGER, ENTERPRISE, PARTNERSHIP, REGISTRY, GRIEVANCE = (
+    f"{service}.events" for service in ("disbursement", "csr-ledger", "enterprise", "partnership", "registry",
+                                        "grievance"))
 LOG = "canvas-projector transparency log"
-GRIEVANCE = "grievance.events"
 
 
 class Reach(NamedTuple):
