@@ -104,6 +104,8 @@ class Review(Answer):
     decided_by: str | None = None
     opened_at: str
     household_verification: str | None = None
+    village_code: str | None = Field(default=None, examples=["35.78.01.1001"],
+                                     description="the household's village (Kepmendagri), what `region` filters")
     next: list[Link] = []
 
 
