@@ -187,12 +187,20 @@ tlog_figures = Table(
     "tlog_figures", metadata,
     Column("idx", BigInteger, primary_key=True),
     Column("household_ref", Text),
-    Column("program_code", Text),
+    Column("program_code", Text, index=True),
     Column("region_code", Text),
-    Column("province", Text),
+    Column("province", Text, index=True),
     Column("regency", Text),
     Column("desil", Text),
     Column("period", Text),
     Column("occurred_at", DateTime(timezone=True)),
     Column("net", BigInteger, nullable=False),
+)
+
+#: How often each replica that changes in place has changed (a statement trigger counts; migration 0009): the
+#: portal remembers figures over it until its count moves.
+change_counters = Table(
+    "proj_change_counters", metadata,
+    Column("table_name", Text, primary_key=True),
+    Column("changes", BigInteger, nullable=False, server_default="0"),
 )

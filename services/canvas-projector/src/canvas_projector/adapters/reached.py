@@ -7,40 +7,36 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Literal
 
-from canvas_projector.adapters.payment_households import RECORDS
+from canvas_projector.adapters import log_figures
 from canvas_projector.domain.canvas import Reach
 from canvas_projector.domain.maps import AreaFigures
 from gotong.adapters.sql import Sql
 
 Level = Literal["province", "regency"]
 
-_NET_CASE = ("sum(CASE r->>'status' WHEN 'paid' THEN (r->>'amount')::bigint "
-             "WHEN 'returned' THEN -(r->>'amount')::bigint ELSE 0 END)")
-_RECORDS = (f"WITH r AS ({RECORDS}), "
-            "s AS (SELECT r FROM r WHERE (r->>'occurred_at')::timestamptz <= $1 AND ($2::text IS NULL "
-            "OR r->>'program_code' = $2)) ")
-_AREA = {"province": "split_part(r->>'region_code', '.', 1)",
-         "regency": "split_part(r->>'region_code', '.', 1) || '.' || split_part(r->>'region_code', '.', 2)"}
+#: The payments up to $1 (of program $2, or all): the log's leaves as typed rows (`tlog_figures`, kept with the
+#: leaves: net = paid +, returned -, else 0; the household from the private table).
+_RECORDS = ("WITH s AS (SELECT * FROM tlog_figures WHERE occurred_at <= $1 AND ($2::text IS NULL "
+            "OR program_code = $2)) ")
+_AREA = {"province": "province", "regency": "regency"}
 
-_REACH = _RECORDS + f"""
-, net AS (SELECT r->>'program_code' AS code, r->>'household_ref' AS hh,
-                 split_part(r->>'region_code', '.', 1) AS province, {_NET_CASE} AS amount FROM s GROUP BY 1, 2, 3)
+_REACH = _RECORDS + """
+, net AS (SELECT program_code AS code, household_ref AS hh, province, sum(net) AS amount FROM s GROUP BY 1, 2, 3)
 SELECT grouping(code) AS everything, code, count(DISTINCT hh) FILTER (WHERE amount > 0) AS households,
        coalesce(sum(amount), 0)::bigint AS amount,
        count(DISTINCT province) FILTER (WHERE amount > 0) AS provinces
 FROM net GROUP BY GROUPING SETS ((code), ())
 """
 
-_BY_AREA = _RECORDS + f"""
-, net AS (SELECT {{area}} AS area, r->>'household_ref' AS hh, {_NET_CASE} AS amount FROM s GROUP BY 1, 2)
+_BY_AREA = _RECORDS + """
+, net AS (SELECT {area} AS area, household_ref AS hh, sum(net) AS amount FROM s GROUP BY 1, 2)
 SELECT area, count(*) FILTER (WHERE amount > 0) AS households, coalesce(sum(amount), 0)::bigint AS amount
 FROM net GROUP BY 1
 """
 
-_MONTHLY = _RECORDS + f"""
-SELECT r->>'program_code' AS code,
-       to_char((r->>'occurred_at')::timestamptz AT TIME ZONE 'Asia/Jakarta', 'YYYY-MM') AS month,
-       {_NET_CASE}::bigint AS amount
+_MONTHLY = _RECORDS + """
+SELECT program_code AS code, to_char(occurred_at AT TIME ZONE 'Asia/Jakarta', 'YYYY-MM') AS month,
+       sum(net)::bigint AS amount
 FROM s GROUP BY 1, 2 ORDER BY 1, 2
 """
 
@@ -56,7 +52,7 @@ class Reached:
     async def reach(self, until: datetime = EVERYTHING) -> tuple[Reach, dict[str, Reach]]:
         """The whole platform's reach (each household once) and each program's."""
         platform, programs = Reach(), {}
-        for r in await self.sql.fetch(_REACH, until, None):
+        for r in await log_figures.fetch(self.sql, _REACH, until, None):
             reach = Reach(r["households"], r["amount"], r["provinces"])
             if r["everything"]:
                 platform = reach
@@ -67,22 +63,23 @@ class Reached:
     async def by_area(self, level: Level, program: str | None = None,
                       until: datetime = EVERYTHING) -> dict[str, tuple[int, int]]:
         """Area code ("32" or "32.73") -> (households reached, net rupiah)."""
-        rows = await self.sql.fetch(_BY_AREA.replace("{area}", _AREA[level]), until, program)
+        rows = await log_figures.fetch(self.sql, _BY_AREA.replace("{area}", _AREA[level]), until, program)
         return {r["area"]: (r["households"], r["amount"]) for r in rows}
 
     async def monthly(self, until: datetime = EVERYTHING) -> dict[str, list[tuple[str, int]]]:
         """Program code -> [(month "2026-11" in WIB, net rupiah paid that month)], oldest first."""
         out: dict[str, list[tuple[str, int]]] = {}
-        for r in await self.sql.fetch(_MONTHLY, until, None):
+        for r in await log_figures.fetch(self.sql, _MONTHLY, until, None):
             out.setdefault(r["code"], []).append((r["month"], r["amount"]))
         return out
 
     async def registered_poorest(self, level: Level, until: datetime = EVERYTHING) -> dict[str, int]:
         """Area code -> households in the register ranked desil 1-4 (not erased)."""
         column = "province_code" if level == "province" else "regency_code"
-        rows = await self.sql.fetch(
-            f"SELECT {column} AS area, count(*) AS n FROM proj_registry_households WHERE erased = 'false' "
-            f"AND desil BETWEEN 1 AND 4 AND changed_at <= $1 AND {column} IS NOT NULL GROUP BY 1", until)
+        rows = await log_figures.fetch(
+            self.sql, f"SELECT {column} AS area, count(*) AS n FROM proj_registry_households WHERE erased = 'false' "
+            f"AND desil BETWEEN 1 AND 4 AND changed_at <= $1 AND {column} IS NOT NULL GROUP BY 1", until,
+            register=True)
         return {r["area"]: r["n"] for r in rows}
 
     async def areas(self, level: Level, program: str | None = None,

@@ -7,8 +7,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+from canvas_projector.adapters import log_figures
 from canvas_projector.adapters.grievance_cases import GrievanceCases
-from canvas_projector.adapters.payment_households import RECORDS
 from canvas_projector.adapters.reached import Reached
 from canvas_projector.domain.canvas import Facts
 from canvas_projector.domain.figures import Group
@@ -16,40 +16,28 @@ from gotong.adapters.sql import Sql
 
 Row = dict[str, Any]
 
-_NET_CASE = ("sum(CASE r->>'status' WHEN 'paid' THEN (r->>'amount')::bigint "
-             "WHEN 'returned' THEN -(r->>'amount')::bigint ELSE 0 END)")
-
-_AGGREGATE = f"""
-WITH records AS ({RECORDS}),
-net AS (
-    SELECT r->>'household_ref' AS hh, r->>'{{group}}' AS g, {_NET_CASE} AS amount
-    FROM records GROUP BY 1, 2)
+#: Over `tlog_figures`: each leaf as typed columns (net = paid +, returned -, else 0; the household from the
+#: private table), kept with the leaves, so no figure parses a record.
+_AGGREGATE = """
+WITH net AS (SELECT household_ref AS hh, {group} AS g, sum(net) AS amount FROM tlog_figures GROUP BY 1, 2)
 SELECT g, count(DISTINCT hh) FILTER (WHERE amount > 0) AS households, sum(amount)::bigint AS amount
 FROM net GROUP BY g ORDER BY amount DESC
 """
 
-_NET = f"""
-WITH r AS ({RECORDS}),
-net AS (SELECT r->>'household_ref' AS hh, {{key}} AS g, {_NET_CASE} AS amount
-        FROM r WHERE {{where}} GROUP BY 1, 2)
+_NET = """
+WITH net AS (SELECT household_ref AS hh, {key} AS g, sum(net) AS amount FROM tlog_figures WHERE {where} GROUP BY 1, 2)
 SELECT g, count(*) FILTER (WHERE amount > 0) AS households, sum(amount)::bigint AS amount FROM net GROUP BY g
 """
 
-_PROVINCE = "split_part(r->>'region_code', '.', 1)"
-_REGENCY = "split_part(r->>'region_code', '.', 1) || '.' || split_part(r->>'region_code', '.', 2)"
-
-_BY_PROVINCE = f"""
-WITH r AS ({RECORDS}),
-net AS (SELECT split_part(r->>'region_code', '.', 1) AS province, r->>'household_ref' AS hh, {_NET_CASE} AS amount
-        FROM r GROUP BY 1, 2)
+_BY_PROVINCE = """
+WITH net AS (SELECT province, household_ref AS hh, sum(net) AS amount FROM tlog_figures GROUP BY 1, 2)
 SELECT province, count(*) FILTER (WHERE amount > 0) AS households, sum(amount)::bigint AS amount FROM net GROUP BY 1
 """
 
-_BY_PROGRAM_PERIOD = f"""
-WITH r AS ({RECORDS})
-SELECT r->>'program_code' AS code, r->>'period' AS period, max((r->>'occurred_at')::timestamptz) AS last_at,
-       min((r->>'occurred_at')::timestamptz) AS first_at, {_NET_CASE}::bigint AS amount
-FROM r GROUP BY 1, 2 ORDER BY 1, 2
+_BY_PROGRAM_PERIOD = """
+SELECT program_code AS code, period, max(occurred_at) AS last_at, min(occurred_at) AS first_at,
+       sum(net)::bigint AS amount
+FROM tlog_figures GROUP BY 1, 2 ORDER BY 1, 2
 """
 
 
@@ -63,35 +51,36 @@ class PaymentFigures:
         """Per value of a record field (`program_code`, `region_code`), largest amount first."""
         if field not in ("program_code", "region_code"):
             raise ValueError(f"not a grouping field: {field}")
-        rows = await self.sql.fetch(_AGGREGATE.replace("{group}", field))
+        rows = await log_figures.fetch(self.sql, _AGGREGATE.replace("{group}", field))
         return [(r["g"], r["households"], r["amount"] or 0) for r in rows]
 
     async def records(self) -> int:
-        return int(await self.sql.fetchval("SELECT count(*) FROM tlog_leaves"))
+        # leaves are dense from 0: the primary key's end is their number (count(*) would read every leaf)
+        return int(await self.sql.fetchval("SELECT coalesce(max(idx) + 1, 0) FROM tlog_leaves"))
 
     async def _groups(self, key: str, where: str, *args: Any) -> list[Group]:
-        rows = await self.sql.fetch(_NET.format(key=key, where=where), *args)
+        rows = await log_figures.fetch(self.sql, _NET.format(key=key, where=where), *args)
         return [(r["g"] or "-", r["households"], r["amount"] or 0) for r in rows]
 
     async def program_by_desil(self, code: str) -> list[Group]:
-        return await self._groups("coalesce(r->>'desil', '-')", "r->>'program_code' = $1", code)
+        return await self._groups("coalesce(desil, '-')", "program_code = $1", code)
 
     async def program_by_province(self, code: str) -> list[Group]:
-        return await self._groups(_PROVINCE, "r->>'program_code' = $1", code)
+        return await self._groups("province", "program_code = $1", code)
 
     async def by_province(self) -> list[Group]:
-        return await self._groups(_PROVINCE, "true")
+        return await self._groups("province", "true")
 
     async def province_by_regency(self, province: str) -> list[Group]:
-        return await self._groups(_REGENCY, f"{_PROVINCE} = $1", province)
+        return await self._groups("regency", "province = $1", province)
 
     async def per_province(self) -> list[Row]:
         """Open data: province, households, amount (unpooled)."""
-        return [dict(r) for r in await self.sql.fetch(_BY_PROVINCE)]
+        return [dict(r) for r in await log_figures.fetch(self.sql, _BY_PROVINCE)]
 
     async def per_program_period(self) -> list[Row]:
         """Open data: code, period, first_at, last_at, amount."""
-        return [dict(r) for r in await self.sql.fetch(_BY_PROGRAM_PERIOD)]
+        return [dict(r) for r in await log_figures.fetch(self.sql, _BY_PROGRAM_PERIOD)]
 
 
 class Replicas:
@@ -170,7 +159,7 @@ class CanvasFacts:
             "SELECT code, name, funding_source FROM proj_programs WHERE defined_at <= $1 ORDER BY code", until)]
         facts.platform, facts.paid = await Reached(d).reach(until)
         facts.grievances = await GrievanceCases(d).figures(min(until, datetime.now(UTC)))
-        facts.log_size = int(await d.fetchval("SELECT count(*) FROM tlog_leaves"))
+        facts.log_size = await PaymentFigures(d).records()
         facts.checkpoint_size = int(await d.fetchval("SELECT coalesce(max(size), 0) FROM tlog_checkpoints"))
         flows = await d.fetch("SELECT kind, flow_key, amount FROM proj_csr_flows WHERE occurred_at <= $1", until)
         for f in flows:
@@ -215,10 +204,9 @@ class CanvasFacts:
         facts.project_budget = sum(r["budget"] for r in projects)
         facts.contributions_delivered = sum(r["delivered"] for r in projects)
         facts.project_keys = [r["project_id"] for r in projects]
-        reg = await d.fetchrow(
-            "SELECT count(*) AS n, count(*) FILTER (WHERE verification = 'verified') AS verified, "
+        reg = (await log_figures.fetch(
+            d, "SELECT count(*) AS n, count(*) FILTER (WHERE verification = 'verified') AS verified, "
             "count(*) FILTER (WHERE verification IN ('flagged', 'rejected', 'under_review')) AS flagged "
-            "FROM proj_registry_households WHERE erased = 'false' AND changed_at <= $1", until)
-        assert reg is not None
+            "FROM proj_registry_households WHERE erased = 'false' AND changed_at <= $1", until, register=True))[0]
         facts.registered, facts.verified, facts.flagged = reg["n"], reg["verified"], reg["flagged"]
         return facts
