@@ -10,6 +10,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
+from canvas_projector.adapters import log_figures
 from canvas_projector.adapters.geo import boundaries
 from canvas_projector.adapters.reached import Reached
 from canvas_projector.adapters.read_models import CanvasFacts, Replicas
@@ -122,7 +123,15 @@ def _area_text(area: AreaFigures | None, lang: str) -> str:
 
 async def _map(reached: Reached, level: str, measure: Measure, program: str | None,
                lang: str) -> tuple[str, list[tuple[str, str]], list[dict[str, str]]]:
-    """The map SVG, its legend and its table rows."""
+    """The map SVG, its legend and its table rows: drawn once per position of the log and the register (it is
+    drawn from nothing else; a regency map is hundreds of kilobytes of SVG)."""
+    return await log_figures.remembered(  # type: ignore[no-any-return]
+        reached.sql, ("map", level, measure, program, lang), lambda: _draw_map(reached, level, measure, program, lang),
+        register=True)
+
+
+async def _draw_map(reached: Reached, level: str, measure: Measure, program: str | None,
+                    lang: str) -> tuple[str, list[tuple[str, str]], list[dict[str, str]]]:
     w = CANVAS_STRINGS[lang]
     areas = await reached.areas("province" if level == "province" else "regency", program)
     figures = {a.code: a for a in areas}
