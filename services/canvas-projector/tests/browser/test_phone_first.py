@@ -27,7 +27,7 @@ from .test_portal import ARTIFACTS, CHROMIUM_ARGS
 AXE = Path(__file__).parent / "fixtures" / "axe" / "axe.min.js"
 VIEWPORTS = {"phone-360": (360, 740), "phone-390": (390, 844), "desktop-1280": (1280, 800)}
 PAGES = ["/", "/verifikasi", "/checkpoint", "/wilayah", "/wilayah/35", "/program/PKH", "/csr", "/usaha-sosial",
-         "/kemitraan", "/kanvas", "/peta", "/halaman-yang-tidak-ada"]
+         "/kemitraan", "/kanvas", "/peta", "/pengaduan-publik", "/halaman-yang-tidak-ada"]
 #: 14 provinces with enough households each to be published: more than a chart draws (12).
 PROVINCES = {"11": 10, "12": 11, "13": 12, "14": 13, "15": 14, "16": 15, "17": 16, "18": 17, "19": 18, "21": 19,
              "31": 20, "32": 21, "33": 22, "35": 40}
