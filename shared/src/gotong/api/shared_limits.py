@@ -64,7 +64,7 @@ used_challenges = Table(
     Column("expires", Double, nullable=False, comment="the challenge's expiry, epoch seconds; deleted after"),
 )
 
-_TAKE = """
+TAKE_SQL = """
 INSERT INTO rate_limits AS r (key, tat, seen, allowed)
 VALUES ($1, extract(epoch FROM statement_timestamp())::float8 + $2::float8,
         extract(epoch FROM statement_timestamp())::float8, true)
@@ -147,10 +147,9 @@ class SharedLimiter:
 
         On `sql` if given (e.g. a hot path's own asyncpg pool), else on a connection of the app's database.
         """
-        if self.local is not None:
-            ok, _, reset = self.local.take(client)
-            if not ok:
-                return Decision(False, 0, reset)
+        refused = self.local_refusal(client)
+        if refused is not None:
+            return refused
         rt = runtime(app)
         if sql is not None:
             decision = await self.take_on(sql, self.stored_key(rt.settings, client))
@@ -159,12 +158,31 @@ class SharedLimiter:
             async with rt.database.statement() as statement:
                 decision = await self.take_on(statement, self.stored_key(rt.settings, client))
                 await self.maybe_clean(statement)
-        if not decision.allowed and self.local is not None:
-            self.local.give_back(client)
+        self.settle(client, decision)
         return decision
 
+    def local_refusal(self, client: str) -> Decision | None:
+        """The in-process layer: a refusal without a round trip, or None (then ask the shared count)."""
+        if self.local is not None:
+            ok, _, reset = self.local.take(client)
+            if not ok:
+                return Decision(False, 0, reset)
+        return None
+
+    def settle(self, client: str, decision: Decision) -> None:
+        """After the shared count decided: a refused request gives the in-process layer its token back."""
+        if not decision.allowed and self.local is not None:
+            self.local.give_back(client)
+
     async def take_on(self, sql: Queryable, key: bytes) -> Decision:
-        row = await sql.fetchrow(_TAKE, key, self.interval, self.tolerance)
+        return self.decide(await sql.fetchrow(TAKE_SQL, *self.params(key)))
+
+    def params(self, key: bytes) -> tuple[bytes, float, float]:
+        """$1..$3 of `TAKE_SQL` (a hot path may run it as a CTE beside its own query, in one round trip)."""
+        return key, self.interval, self.tolerance
+
+    def decide(self, row: Any) -> Decision:
+        """The decision from `TAKE_SQL`'s row (`allowed`, `tat`, `seen`)."""
         allowed, tat, seen = bool(row["allowed"]), float(row["tat"]), float(row["seen"])
         if allowed:
             remaining = max(0, math.floor((self.tolerance - (tat - seen)) / self.interval + 1e-9) + 1)
@@ -239,5 +257,5 @@ def drop_shared_limit_tables(op: Any) -> None:
     op.drop_table("rate_limits")
 
 
-__all__ = ["Decision", "SharedLimiter", "client_address", "create_shared_limit_tables", "derive_key",
+__all__ = ["TAKE_SQL", "Decision", "SharedLimiter", "client_address", "create_shared_limit_tables", "derive_key",
            "drop_shared_limit_tables", "limits_metadata", "rate_limits", "shared_rate_limit", "used_challenges"]
