@@ -10,7 +10,7 @@ from sqlalchemy import text
 
 from grievance.bootstrap import create_app
 
-from .conftest import OFFICER, settings
+from .conftest import OFFICER, OFFICER2, settings
 
 HOUSEHOLD = "5b0e3c3e-8f7a-4c55-9d1e-0a4c2b8e9f11"
 
@@ -122,3 +122,30 @@ async def test_the_form_shares_the_public_apis_budget_and_says_when_to_come_back
         assert r.status_code == 429
         assert "Too many requests" in r.text
         assert int(r.headers["retry-after"]) >= 1
+
+
+async def test_a_decided_case_is_appealed_once_from_the_tracking_page(client):
+    key = form_key((await client.get("/pengaduan/sanggah")).text)
+    sent = await client.post("/pengaduan/sanggah", data=sanggah_form(key))
+    tracking = re.search(r'id="tracking-number">(GRV-[0-9A-Z-]{14})<', sent.text).group(1)
+    case = next(c for c in (await client.get("/v1/cases", headers=OFFICER)).json()["items"]
+                if c["tracking_number"] == tracking)
+    for path, body in (("triage", {"officer": "officer-bandung"}), ("investigation", {}),
+                       ("proposal", {"outcome": "rejected", "reason_code": "not_verified"}), ("decision", None)):
+        r = await client.post(f"/v1/cases/{case['id']}/{path}", json=body,
+                              headers=OFFICER2 if path == "decision" else OFFICER)
+        assert r.status_code == 200, r.text
+    decided = await client.post("/pengaduan/lacak", data={"nomor": tracking, "lang": "en"})
+    assert "Field verification did not confirm the case." in decided.text
+    appeal = {"nomor": tracking, "lang": "en", "idempotency_key": form_key(decided.text)}
+    first = await client.post("/pengaduan/lacak/banding", data=appeal)
+    assert first.status_code == 200, first.text
+    assert 'id="appeal-done"' in first.text
+    assert "Being verified." in first.text
+    assert 'action="/pengaduan/lacak/banding"' not in first.text, "one appeal: no second form"
+    assert 'href="/pengaduan/lacak?lang=id"' in first.text, "the language switch opens a page, not the POST"
+    again = await client.post("/pengaduan/lacak/banding", data=appeal)  # the same form twice: one appeal
+    assert again.status_code == 200
+    other = await client.post("/pengaduan/lacak/banding", data={**appeal, "idempotency_key": "another"})
+    assert other.status_code == 409
+    assert 'id="appeal-refused"' in other.text

@@ -212,7 +212,32 @@ def pages_router(limit: Limit) -> APIRouter:
             answer = await read(request, q.public_status, number)
         except NotFound:
             return _render(request, "track.html", lang, code=404, errors=["nomor"], unknown=True, nomor=number)
-        return _render(request, "track.html", lang, answer=answer, nomor=number)
+        return _render(request, "track.html", lang, answer=answer, nomor=number, key=str(uuid4()))
+
+    @router.post("/pengaduan/lacak/banding", response_class=HTMLResponse)
+    async def appeal(request: Request) -> HTMLResponse:
+        """An appeal, once, after the decision: the case is investigated again with a new deadline."""
+        await request.body()  # cached first: the idempotency store fingerprints the same bytes
+        form = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
+        lang = lang_of(form.get("lang"))
+        number = form.get("nomor", "").strip().upper()
+        key = form.get("idempotency_key", "").strip()
+        wait = await limit(request)
+        if wait is not None:
+            return _limited(request, lang, "track.html", wait, nomor=number)
+        if not re.fullmatch(TRACKING, number) or not key or len(key) > 100 or not key.isprintable():
+            return _render(request, "track.html", lang, code=422, errors=["nomor"])
+        try:
+            answer = await _once(FormCommand(request, PUBLIC, key), lambda uow: c.public_appeal(uow, number))
+        except DomainError:
+            answer = None
+        refused = answer is None or answer.status_code >= 400
+        try:
+            status = await read(request, q.public_status, number)
+        except NotFound:
+            return _render(request, "track.html", lang, code=404, errors=["nomor"], unknown=True, nomor=number)
+        return _render(request, "track.html", lang, code=409 if refused else 200, answer=status, nomor=number,
+                       appeal_refused=refused, appealed_now=not refused, key=str(uuid4()))
 
     @router.get("/pengaduan/{slug}", response_class=HTMLResponse)
     async def kind_form(request: Request, slug: str, lang: str | None = None) -> HTMLResponse:

@@ -86,8 +86,12 @@ WORDS: dict[str, dict[str, str]] = {
         "kind": "Jenis", "status": "Status", "received_on": "Diterima", "outcome": "Keputusan",
         "upheld": "Pengaduan diterima (dibenarkan)", "rejected": "Pengaduan ditolak",
         "appealed": "Sudah diajukan banding.",
-        "appeal_hint": "Tidak setuju dengan keputusan? Anda dapat mengajukan banding satu kali di kantor "
-        "desa/kelurahan atau Dinas Sosial dengan menyebut nomor pengaduan ini.",
+        "appeal": "Banding", "appeal_send": "Ajukan banding",
+        "appeal_hint": "Tidak setuju dengan keputusan? Anda dapat mengajukan banding satu kali: pengaduan "
+        "diperiksa lagi dan dijawab dalam 14 hari.",
+        "appeal_done": "Banding diterima: pengaduan diperiksa lagi.",
+        "appeal_refused": "Banding tidak dapat diajukan sekarang (sudah pernah, atau tindak lanjut keputusan "
+        "belum selesai). Coba lagi nanti atau datang ke kantor desa/kelurahan.",
         "too_many": "Terlalu banyak permintaan", "too_many_text": "Tunggu sekitar {s} detik, lalu coba lagi.",
         "footer": "Pengaduan · Gotong",
     },
@@ -164,8 +168,12 @@ WORDS: dict[str, dict[str, str]] = {
         "kind": "Kind", "status": "Status", "received_on": "Received", "outcome": "Decision",
         "upheld": "Upheld", "rejected": "Rejected",
         "appealed": "An appeal was made.",
-        "appeal_hint": "Disagree with the decision? You may appeal once at the village office or the social "
-        "affairs office, quoting this tracking number.",
+        "appeal": "Appeal", "appeal_send": "Appeal",
+        "appeal_hint": "Disagree with the decision? You may appeal once: the case is examined again and answered "
+        "within 14 days.",
+        "appeal_done": "Appeal received: the case is examined again.",
+        "appeal_refused": "The appeal cannot be made now (it was made already, or the decision's follow-up has not "
+        "finished). Try again later or go to the village office.",
         "too_many": "Too many requests", "too_many_text": "Wait about {s} seconds, then try again.",
         "footer": "Grievances · Gotong",
     },
