@@ -347,7 +347,8 @@ async def serve(url: str, key_pem: str) -> AsyncIterator[str]:
            "TLOG_SEAL_INTERVAL_S": "3600", "OTEL_SDK_DISABLED": "true"}
     server = subprocess.Popen(  # noqa: ASYNC220 - started once, before anything is measured
         [sys.executable, "-m", "uvicorn", "--factory", "canvas_projector.bench_portal:portal_app", "--host",
-         "127.0.0.1", "--port", str(port), "--no-access-log", "--log-level", "warning"], env=env)
+         "127.0.0.1", "--port", str(port), "--no-access-log", "--log-level", "warning",
+         "--timeout-keep-alive", "3600"], env=env)  # idle clients wait while a page is first computed
     base = f"http://127.0.0.1:{port}"
     try:
         async with httpx.AsyncClient(base_url=base) as probe:
