@@ -32,7 +32,7 @@ class Settings(KitSettings):
     partnership_url: str = "http://127.0.0.1:8105"
     owner_timeout_s: float = 15.0
     #: How often the dashboard's counters are read from the read model (changes go out by SSE).
-    dashboard_refresh_s: float = 0.5
+    dashboard_refresh_s: float = 0.25
     consumers_enabled: bool = True
 
     @property

@@ -62,7 +62,7 @@ def test_counters_group_by_reason_and_age_and_sum_held_households():
     c = Counters.build([("cycle", "paying", "", 2, 0), ("exception", "failed", "attempt 1", 3, 0),
                         ("held", "held", "", 2, 1_500), ("allocation", "pending_approval", "PKH", 1, 0),
                         ("approval", "enterprise_verification", "enterprise_verification", 4, 0)],
-                       [("duplicate_nik", NOW - timedelta(days=2)), ("duplicate_nik", NOW)], NOW, 5, 7)
+                       [("duplicate_nik", "1-7d", 1), ("duplicate_nik", "<1d", 1)], NOW, 5, 7)
     assert c.cycles == {"paying": 2}
     assert c.exceptions_open == {"failed": 3}
     assert c.held_households == 1_500
@@ -85,3 +85,4 @@ def test_a_session_ends_when_idle_or_when_the_token_expires():
     assert ended(fresh, NOW, idle) is None
     assert ended(SessionTimes(NOW - timedelta(minutes=31), NOW + timedelta(minutes=5)), NOW, idle) == "idle"
     assert ended(SessionTimes(NOW, NOW), NOW, idle) == "token"
+

@@ -20,6 +20,21 @@ console_items = Table(
     Column("version", BigInteger, nullable=False, server_default=text("0")),
 )
 Index("console_items_kind_state", console_items.c.kind, console_items.c.state)
+# A kind's list in keyset order and the review queue counted by reason and age, both from the index alone.
+Index("console_items_kind_since", console_items.c.kind, console_items.c.since, console_items.c.item_id,
+      postgresql_include=["state", "reason"])
+
+# Kept by the trigger `console_items_count` (migration 0005) in the transaction that changes an item: per kind,
+# state and reason (reviews also per hour opened), how many items and their amount. Rows may fall to n = 0.
+console_counts = Table(
+    "console_counts", metadata,
+    Column("kind", Text, primary_key=True),
+    Column("state", Text, primary_key=True),
+    Column("reason", Text, primary_key=True),
+    Column("hour", DateTime(timezone=True), primary_key=True),
+    Column("n", BigInteger, nullable=False),
+    Column("amount", BigInteger, nullable=False),
+)
 
 console_paid_minutes = Table(
     "console_paid_minutes", metadata,

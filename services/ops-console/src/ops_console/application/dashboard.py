@@ -3,6 +3,7 @@ dashboard counts (domain.operations decides which), applied through the read-mod
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Protocol
 
@@ -21,7 +22,7 @@ from ops_console.domain.operations import (
 
 
 class ReadModelPort(Protocol):
-    async def apply(self, change: Change) -> None: ...
+    async def apply_all(self, changes: Sequence[Change]) -> None: ...
 
     async def counters(self, now: datetime) -> Counters: ...
 
@@ -52,8 +53,12 @@ def changes_of(fact: IntegrationEvent) -> list[Change]:
     return []
 
 
-async def record_fact(model: ReadModelPort, fact: IntegrationEvent) -> int:
-    changes = changes_of(fact)
-    for change in changes:
-        await model.apply(change)
+async def record_facts(model: ReadModelPort, facts: Sequence[IntegrationEvent]) -> int:
+    """The changes of facts in their order, applied together (one consumer batch, one transaction)."""
+    changes = [change for fact in facts for change in changes_of(fact)]
+    await model.apply_all(changes)
     return len(changes)
+
+
+async def record_fact(model: ReadModelPort, fact: IntegrationEvent) -> int:
+    return await record_facts(model, [fact])

@@ -8,8 +8,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from ops_console.domain.operations import age_bucket
-
 
 @dataclass(frozen=True)
 class ItemRow:
@@ -35,8 +33,9 @@ class Counters:
         return sum(sum(ages.values()) for ages in self.review_queue.values())
 
     @classmethod
-    def build(cls, groups: Iterable[tuple[str, str, str, int, int]], reviews: Iterable[tuple[str, datetime]],
+    def build(cls, groups: Iterable[tuple[str, str, str, int, int]], reviews: Iterable[tuple[str, str, int]],
               now: datetime, paid_now: int, paid_before: int) -> Counters:
+        """`reviews`: (reason, age bucket, count), as the read model counts them (`age_bucket`)."""
         cycles: Counter[str] = Counter()
         approvals: Counter[str] = Counter()
         exceptions: Counter[str] = Counter()
@@ -53,10 +52,9 @@ class Counters:
             elif kind == "held":
                 held += int(amount)
         queue: dict[str, dict[str, int]] = {}
-        for reason, since in reviews:
+        for reason, bucket, n in reviews:
             ages = queue.setdefault(reason or "-", {})
-            bucket = age_bucket(since, now)
-            ages[bucket] = ages.get(bucket, 0) + 1
+            ages[bucket] = ages.get(bucket, 0) + n
         return cls(dict(cycles), dict(approvals), queue, dict(exceptions), paid_now, paid_before, held)
 
     def as_json(self) -> dict[str, Any]:

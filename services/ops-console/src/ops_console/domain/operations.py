@@ -98,9 +98,14 @@ def may_move(kept_state: str, new_state: str) -> bool:
     return CYCLE_ORDER.get(new_state, 0) > CYCLE_ORDER.get(kept_state, 0)
 
 
+OLDEST_BUCKET = ">30d"
+
+
 def age_bucket(since: datetime, now: datetime) -> str:
+    """How long a review has waited. The dashboard counts reviews by the hour they opened (the read model keeps
+    counts per hour), so there `since` is the start of that hour: an age is at most an hour generous."""
     waited = now - since
     for name, limit in AGE_BUCKETS:
         if waited < limit:
             return name
-    return ">30d"
+    return OLDEST_BUCKET

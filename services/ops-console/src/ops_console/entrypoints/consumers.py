@@ -15,7 +15,7 @@ from gotong.api.app import runtime
 from gotong.messaging.consumer import Delivered, EventConsumer
 from gotong.messaging.topics import events_topic
 from ops_console.adapters.read_model import ReadModel
-from ops_console.application.dashboard import record_fact
+from ops_console.application.dashboard import record_facts
 
 CONSUMER = "ops-console.dashboard"
 CONTRACTS: dict[str, dict[str, Any]] = {
@@ -25,14 +25,19 @@ CONTRACTS: dict[str, dict[str, Any]] = {
 TOPICS = list(CONTRACTS)
 
 
-async def on_event(conn: AsyncConnection, message: Delivered) -> None:
-    e = message.event
-    fact = parse_contract(e.event_type, e.schema_version, e.data, CONTRACTS.get(message.topic, {}))
-    if fact is not None:
-        await record_fact(ReadModel(await Sql.over(conn)), fact)
+async def on_events(conn: AsyncConnection, messages: list[Delivered]) -> None:
+    """A batch of one partition's facts, in order, in one transaction with the consumer's positions."""
+    facts = []
+    for message in messages:
+        e = message.event
+        fact = parse_contract(e.event_type, e.schema_version, e.data, CONTRACTS.get(message.topic, {}))
+        if fact is not None:
+            facts.append(fact)
+    if facts:
+        await record_facts(ReadModel(await Sql.over(conn)), facts)
 
 
 def dashboard_consumer(app: Any) -> EventConsumer:
     kit = runtime(app)
-    return EventConsumer(kit.engine, name=CONSUMER, topics=TOPICS, handler=on_event,
+    return EventConsumer(kit.engine, name=CONSUMER, topics=TOPICS, batch_handler=on_events,
                          bootstrap=kit.settings.kafka_bootstrap_servers)

@@ -4,6 +4,7 @@ social enterprises' impact reports waiting for review. Every step is the owning 
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
@@ -96,14 +97,26 @@ async def resolve(request: Request, officer: OfficerDep, exception_id: UUID) -> 
 
 
 @router.get("/allocations")
-async def allocations(request: Request, officer: OfficerDep, offset: Offset = 0) -> Response:
+async def allocations(request: Request, officer: OfficerDep,
+                      after: Annotated[str | None, Query(max_length=200, pattern=r"^[^|]+\|[^|]+$")] = None
+                      ) -> Response:
     """The CSR ledger has no list of allocations in its API: the waiting ones come from its published
-    `AllocationDecided` facts, kept in the console's read model; the decision goes to the ledger's API."""
+    `AllocationDecided` facts, kept in the console's read model; the decision goes to the ledger's API. Pages
+    by a (since, id) cursor: the next page costs what the first does, however long the list."""
+    cursor = None
+    if after:
+        since, item = after.split("|", 1)
+        try:
+            cursor = (datetime.fromisoformat(since), item)
+        except ValueError:
+            return page(request, "message.html", status_code=422, officer=officer, title_key="bad_input",
+                        message="after: not a cursor this list gave out", back=True)
     kit = runtime(request.app)
     async with kit.database.read() as sql:
-        items = await ReadModel(sql).items("allocation")
-    return page(request, "allocations.html", officer=officer, items=items[offset:offset + PAGE], total=len(items),
-                offset=offset, page_size=PAGE)
+        total, items = await ReadModel(sql).page("allocation", limit=PAGE, after=cursor)
+    following = f"{items[-1].since.isoformat()}|{items[-1].item_id}" if len(items) == PAGE else None
+    return page(request, "allocations.html", officer=officer, items=items, total=total, next_after=following,
+                after=after or "")
 
 
 @router.post("/allocations/{allocation_id}/{decision}")

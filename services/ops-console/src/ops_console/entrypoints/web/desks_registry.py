@@ -19,6 +19,11 @@ ReviewId = Annotated[int, Path(ge=1, le=2**63 - 1)]
 ReviewStatus = Annotated[str | None, Query(pattern="^(open|proposed|decided)?$")]
 
 
+#: The registry's review reasons (its verification rules), offered in the filter before any page shows them.
+REASONS = ("changed_after_rejection", "civil_registry_mismatch", "civil_registry_not_found", "duplicate_kk",
+           "duplicate_nik", "grievance_upheld", "head_too_young", "probable_duplicate", "review_reopened")
+
+
 def reason_names(reasons: Any) -> list[str]:
     names = []
     for r in reasons or []:
@@ -31,19 +36,22 @@ def reason_names(reasons: Any) -> list[str]:
 
 @router.get("/reviews")
 async def reviews(request: Request, officer: OfficerDep, status: ReviewStatus = None,
-                  reason: Annotated[str | None, Query(max_length=60)] = None,
+                  reason: Annotated[str | None, Query(pattern="^([a-z][a-z0-9_]{1,59})?$")] = None,
+                  region: Annotated[str | None, Query(pattern=r"^(\d{2}(\.\d{2}){0,2}(\.\d{4})?)?$")] = None,
+                  older_than_days: Annotated[str | None, Query(pattern="^(1|7|30)?$")] = None,
                   offset: Annotated[int, Query(ge=0, le=2**31 - 1)] = 0) -> Response:
+    """The registry filters (status, reason, region, age) and counts; the console shows its page."""
     try:
-        found = await owner(request, officer, "registry").get("/v1/reviews", status=status, limit=PAGE,
-                                                              offset=offset)
+        found = await owner(request, officer, "registry").get(
+            "/v1/reviews", status=status, reason=reason, region=region, older_than_days=older_than_days,
+            limit=PAGE, offset=offset)
     except OwnerRefused as err:
         return refused(request, officer, err)
     items = [{**r, "reason_names": reason_names(r.get("reasons"))} for r in found.get("items", [])]
-    reasons = sorted({n for r in items for n in r["reason_names"]})
-    if reason:
-        items = [r for r in items if reason in r["reason_names"]]
+    reasons = sorted({*REASONS, *(n for r in items for n in r["reason_names"]), *([reason] if reason else [])})
     return page(request, "reviews.html", officer=officer, items=items, total=found.get("total", 0), offset=offset,
-                page_size=PAGE, status=status or "", reason=reason or "", reasons=reasons)
+                page_size=PAGE, status=status or "", reason=reason or "", reasons=reasons, region=region or "",
+                older_than_days=older_than_days or "")
 
 
 @router.post("/reviews/{review_id}/propose")
