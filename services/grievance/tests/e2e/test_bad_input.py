@@ -29,7 +29,7 @@ async def test_no_route_answers_5xx_to_bad_input(database_url, kafka_bootstrap, 
         await load_demo(runtime(app).settings)
         async with app.state.engine.connect() as conn:
             case_id, tracking = (await conn.execute(text(
-                "SELECT id::text, tracking_number FROM cases WHERE kind = 'sanggah'"))).one()
+                "SELECT id::text, tracking_number FROM cases WHERE kind = 'sanggah' LIMIT 1"))).one()
         token = ISSUER.headers("walker", "grievance:read grievance:write grievance:decide")
         crashes, unnamed = [], []
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://grievance") as client:
