@@ -4,9 +4,11 @@ consumed by the canvas-projector's grievance consumer, give figures that count e
 portal stored names a person or a tracking number."""
 
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from canvas_projector.adapters.grievance_cases import GrievanceCases
 from canvas_projector.entrypoints.consumers.grievance import CONSUMER, on_event
@@ -26,7 +28,8 @@ def schema_service() -> str:
     return "canvas-projector"
 
 
-async def test_the_demo_cases_reach_the_portal_figures_once(engine, test_infra, kafka_bootstrap, unique_name):
+async def test_the_demo_cases_reach_the_portal_figures_once(engine: AsyncEngine, test_infra: Any, kafka_bootstrap: str,
+                                                           unique_name: str) -> None:
     topic = f"{unique_name}.events"
     await ensure_topics(kafka_bootstrap, [topic, f"{topic}.dlq"], partitions=3)
     grievance_url = await create_test_database(test_infra.database_url, "grievance")

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import SimpleNamespace
-from typing import Any
+from typing import Any, cast
 from uuid import uuid4
 
 import pytest
@@ -30,6 +30,7 @@ from canvas_projector.entrypoints.consumers.grievance import on_event
 from gotong.api.app import runtime
 from gotong.db import drop_database
 from gotong.infra.embedded import free_port
+from gotong.messaging.consumer import Delivered
 from gotong.messaging.topics import dlq_topic, ensure_topics, events_topic
 from gotong.testing.plugin import create_test_database
 from grievance.bootstrap import create_app as create_grievance
@@ -91,7 +92,7 @@ async def feed_portal(portal: Any) -> None:
             message = SimpleNamespace(topic=events_topic("grievance"), event=SimpleNamespace(
                 event_type=fact.event_type, schema_version=fact.schema_version, data=fact.model_dump(mode="json")))
             async with runtime(portal).database.transaction() as sql:
-                await on_event(sql.connection, message)
+                await on_event(sql.connection, cast(Delivered, message))
 
 
 @pytest.fixture
