@@ -126,7 +126,9 @@ async def test_1_kill_9_of_each_service_under_load(system: System, api: Api, wor
                         f"{time.monotonic() - since:.1f} s")
 
     async def kill_when(service: str, ready: Callable[[], bool]) -> None:
-        await until(ready, f"load on {service}")
+        # The load's pace is the machine's: on a busy 2-core machine 60 registrations with the registry killed
+        # three times on the way can take minutes.
+        await until(ready, f"load on {service}", timeout=600)
         await kill_and_see_restart(system, sc, service)
 
     load = asyncio.gather(
@@ -264,8 +266,11 @@ async def test_4_broker_restart_loses_its_memory(system: System, api: Api, world
             if await conn.fetchval("SELECT EXISTS (SELECT 1 FROM events)"):
                 publishing.add(name)
             assert epochs == ({new} if name in publishing else epochs & {new}), (name, "relay", epochs, new)
-            epochs = {r[0] for r in await conn.fetch("SELECT DISTINCT broker_epoch FROM consumer_positions")}
-            assert epochs <= {new}, (name, "consumers", epochs, new)
+            # Every consumer rereads from the new broker; a partition's position moves to it when the relay's
+            # republished records reach it, which on a busy machine may come after the figures agree.
+            await eventually(lambda conn=conn: conn.fetch("SELECT DISTINCT broker_epoch FROM consumer_positions"),
+                             lambda rows: {r[0] for r in rows} <= {new}, timeout=180, interval=0.5,
+                             what=f"{name}'s consumers reading from the new broker {new}")
     republished = {s: await metric(api, s, "gotong_relay_republishes_total") for s in SERVICES}
     rereads = {s: await metric(api, s, "gotong_consumer_broker_changes_total") for s in SERVICES}
     sc.notes.append(f"new broker {new}: relays republished {republished}; consumers reread {rereads}; the log "
