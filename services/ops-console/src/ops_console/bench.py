@@ -293,8 +293,11 @@ async def time_raw(urls: dict[str, str], requests: int) -> dict[str, list[float]
     return found
 
 
-def flagged_fact(n: int, run: str) -> tuple[bytes, bytes, list[tuple[str, bytes]]]:
-    """A `HouseholdChanged` (flagged) as the registry's relay publishes it: a CloudEvent, its store position."""
+def flagged_fact(n: int, run: str, tx_id: int) -> tuple[bytes, bytes, list[tuple[str, bytes]]]:
+    """A `HouseholdChanged` (flagged) as the registry's relay publishes it: a CloudEvent, its store position —
+    the n-th event of one real transaction id of the server (consumers skip what is at or before a position they
+    applied, and every database of one server shares the transaction counter: a made-up far-future id would hide
+    every later event on a shared topic)."""
     ref = uuid4()
     data = {"household_ref": str(ref), "household_version": 1, "change": REASONS[n % 4],
             "village_code": "32.73.01.1001", "district_code": "32.73.01", "regency_code": "32.73",
@@ -303,7 +306,7 @@ def flagged_fact(n: int, run: str) -> tuple[bytes, bytes, list[tuple[str, bytes]
     event = RecordedEvent(stream_id=ref, stream_type="Household", version=1,
                           event_id=uuid4(), event_type="HouseholdChanged", schema_version=1, data=data,
                           occurred_at=datetime.now(UTC), metadata=EventMetadata(correlation_id=None),
-                          position=Position(10**12 + n, 0))
+                          position=Position(tx_id, n))
     return encode("registry", event, data=data)
 
 
@@ -336,7 +339,7 @@ async def produce_at(bootstrap: str, topic: str, rate: int, seconds: float,
     return sent
 
 
-async def live_latency(officer: Session, bootstrap: str, s: Sizes) -> tuple[list[float], int]:
+async def live_latency(officer: Session, bootstrap: str, s: Sizes, tx_id: int) -> tuple[list[float], int]:
     """Facts produced to registry.events while the dashboard's stream is open; per fact, produce → first frame
     whose review total counts it."""
     frames: list[tuple[float, int]] = []
@@ -357,7 +360,7 @@ async def live_latency(officer: Session, bootstrap: str, s: Sizes) -> tuple[list
         base = frames[0][1]
         total = int(s.rate * s.seconds)
         sent = await produce_at(bootstrap, events_topic("registry"), s.rate, s.seconds,
-                                lambda n: flagged_fact(n, "live"))
+                                lambda n: flagged_fact(n, "live", tx_id))
         deadline = time.monotonic() + max(120.0, s.seconds * 10)
         while (not frames or frames[-1][1] < base + total) and time.monotonic() < deadline:
             if listener.done():
@@ -450,7 +453,12 @@ async def bench_console(s: Sizes) -> Figures:
             figures.ours = await time_pages(officer, s.requests)
             figures.raw = await time_raw(urls, s.requests)
             console.print(f"  live: {s.rate:,} facts/s for {s.seconds:.0f}s to registry.events, one dashboard open")
-            figures.live, figures.produced = await live_latency(officer, srv.kafka_bootstrap, s)
+            tx_conn = await asyncpg.connect(plain(urls["registry"]))
+            try:
+                tx_id = int(await tx_conn.fetchval("SELECT pg_current_xact_id()::text::bigint"))
+            finally:
+                await tx_conn.close()
+            figures.live, figures.produced = await live_latency(officer, srv.kafka_bootstrap, s, tx_id)
             figures.live_raw = await raw_kafka_latency(srv.kafka_bootstrap, s)
     return figures
 
