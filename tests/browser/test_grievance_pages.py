@@ -7,10 +7,8 @@ critical. Screenshots in `test-artifacts/`.
 The grievance service and the portal are served by uvicorn on free ports over real PostgreSQL (a database each);
 the portal's figures come from grievance facts fed to its consumer's handler."""
 
-import asyncio
 import re
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -19,7 +17,6 @@ from typing import Any, cast
 from uuid import uuid4
 
 import pytest
-import uvicorn
 from gotong_contracts import grievance as contract
 from playwright.async_api import Page, async_playwright
 from sqlalchemy import text
@@ -33,6 +30,7 @@ from gotong.infra.embedded import free_port
 from gotong.messaging.consumer import Delivered
 from gotong.messaging.topics import dlq_topic, ensure_topics, events_topic
 from gotong.testing.plugin import create_test_database
+from gotong.testing.serving import serving
 from grievance.bootstrap import create_app as create_grievance
 from grievance.config import Settings as GrievanceSettings
 
@@ -59,20 +57,6 @@ class Served:
     grievance: str
     portal: str
     app: Any
-
-
-@asynccontextmanager
-async def serving(app: Any, port: int) -> AsyncIterator[None]:
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None, lifespan="off"))
-    task = asyncio.create_task(server.serve())
-    while not server.started:
-        assert not task.done(), "uvicorn did not start"
-        await asyncio.sleep(0.02)
-    try:
-        yield
-    finally:
-        server.should_exit = True
-        await task
 
 
 async def feed_portal(portal: Any) -> None:

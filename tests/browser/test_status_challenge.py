@@ -6,20 +6,18 @@ the challenge page fits the screen and axe-core finds nothing serious or critica
 The registry is served by uvicorn on a free port over a real PostgreSQL; one request a minute per address, so
 the second ask is over the limit however slowly the machine runs."""
 
-import asyncio
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
 import pytest
-import uvicorn
 from playwright.async_api import Page, async_playwright
 
 from gotong.db import drop_database
 from gotong.infra.embedded import free_port
 from gotong.messaging.topics import dlq_topic, ensure_topics, events_topic
 from gotong.testing.plugin import create_test_database
+from gotong.testing.serving import serving
 from registry.adapters.civil_registry import DukcapilSimulator
 from registry.adapters.crypto import KeyRing
 from registry.application.commands import Deps
@@ -32,20 +30,6 @@ AXE = ROOT / "services" / "canvas-projector" / "tests" / "browser" / "fixtures" 
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 NIK, NAME = "3273011705900001", "Siti Aminah"
-
-
-@asynccontextmanager
-async def serving(app: Any, port: int) -> AsyncIterator[None]:
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None, lifespan="off"))
-    task = asyncio.create_task(server.serve())
-    while not server.started:
-        assert not task.done(), "uvicorn did not start"
-        await asyncio.sleep(0.02)
-    try:
-        yield
-    finally:
-        server.should_exit = True
-        await task
 
 
 @pytest.fixture

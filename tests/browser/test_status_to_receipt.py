@@ -8,11 +8,9 @@ Both services are served by uvicorn on free ports over real PostgreSQL (a databa
 registered through the registry's API, its payment reaches the registry through the disbursement-event
 consumer's handler and the portal's transparency log through its staging, sealed under a signed checkpoint."""
 
-import asyncio
 import json
 import re
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from types import SimpleNamespace
@@ -21,7 +19,6 @@ from uuid import uuid4
 
 import httpx
 import pytest
-import uvicorn
 from gotong_contracts.disbursement import PaymentRecorded
 from playwright.async_api import Page, async_playwright
 
@@ -38,6 +35,7 @@ from gotong.infra.embedded import free_port
 from gotong.messaging.consumer import Delivered
 from gotong.messaging.topics import dlq_topic, ensure_topics, events_topic
 from gotong.testing.plugin import create_test_database
+from gotong.testing.serving import serving
 from gotong.testing.tokens import TokenIssuer
 from registry.adapters.civil_registry import DukcapilSimulator
 from registry.adapters.crypto import KeyRing
@@ -77,20 +75,6 @@ class Served:
     name: str
     payment_id: str
     signed_at: Any
-
-
-@asynccontextmanager
-async def serving(app: Any, port: int) -> AsyncIterator[None]:
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_config=None, lifespan="off"))
-    task = asyncio.create_task(server.serve())
-    while not server.started:
-        assert not task.done(), "uvicorn did not start"
-        await asyncio.sleep(0.02)
-    try:
-        yield
-    finally:
-        server.should_exit = True
-        await task
 
 
 @pytest.fixture
