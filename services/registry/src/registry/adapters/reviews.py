@@ -2,6 +2,7 @@
 
 A household has at most one review not yet decided; a flag while one is open gives it the new reasons (and drops
 a proposal); otherwise a review opens under the id its event carries (allocated from the table's sequence).
+How many reviews there are per status and reason is kept by triggers in `review_counts` (migration 0010).
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ import orjson
 from gotong.adapters.sql import Sql, jsonb
 
 SEQUENCE = "review_queue_id_seq"
+#: Filtered by region or age, a page counts its reviews only this far (or just past itself): beyond, "at least".
+COUNTED_UP_TO = 10_000
 
 
 class ReviewQueue:
@@ -73,9 +76,10 @@ class ReviewQueue:
     # -- reads -------------------------------------------------------------------------------------------
     async def page(self, status: str | None, limit: int, offset: int, *, reason: str | None = None,
                    region: str | None = None, opened_before: datetime | None = None
-                   ) -> tuple[int, list[dict[str, Any]]]:
-        """Oldest first. `reason`: a reason code any of its reasons has; `region`: a Kepmendagri code the
-        household's village is in (any level); `opened_before`: reviews at least that old."""
+                   ) -> tuple[int, bool, list[dict[str, Any]]]:
+        """Oldest first, with how many there are and whether that is exact. `reason`: a reason code any of its
+        reasons has; `region`: a Kepmendagri code the household's village is in (any level); `opened_before`:
+        reviews at least that old."""
         args: list[Any] = []
 
         def arg(value: Any) -> str:
@@ -93,10 +97,23 @@ class ReviewQueue:
             where.append(f"q.opened_at < {arg(opened_before)}")
         clause = f"WHERE {' AND '.join(where)}" if where else ""
         joined = "LEFT JOIN households h USING (household_id)"
-        total = await self.sql.fetchval(
-            f"SELECT count(*) FROM review_queue q {joined if region else ''} {clause}", *args)
         rows = await self.sql.fetch(
             f"SELECT q.*, h.verification, h.village_code, NOT EXISTS (SELECT 1 FROM review_queue l "
             f"WHERE l.household_id = q.household_id AND l.id > q.id) AS latest FROM review_queue q "
             f"{joined} {clause} ORDER BY q.id LIMIT {int(limit)} OFFSET {int(offset)}", *args)
-        return int(total), [{**dict(r), "reasons": jsonb(r["reasons"])} for r in rows]
+        items = [{**dict(r), "reasons": jsonb(r["reasons"])} for r in rows]
+        if region is None and opened_before is None:
+            return await self.counted(status, reason), True, items
+        up_to = max(COUNTED_UP_TO, offset + limit + 1)
+        found = int(await self.sql.fetchval(
+            f"SELECT count(*) FROM (SELECT 1 FROM review_queue q {joined if region else ''} {clause} "
+            f"LIMIT {int(up_to)}) AS upto", *args))
+        return found, found < up_to, items
+
+    async def counted(self, status: str | None, reason: str | None) -> int:
+        """How many reviews have the status (None: any) and the reason code (None: any), from the counts the
+        triggers keep (migration 0010): a few rows however long the queue."""
+        total = await self.sql.fetchval(
+            "SELECT coalesce(sum(n), 0) FROM review_counts WHERE reason = $1 AND ($2::text IS NULL OR status = $2)",
+            reason or "", status)
+        return int(total)

@@ -100,6 +100,14 @@ review_queue = Table(
     Column("decided_at", DateTime(timezone=True)),
 )
 
+review_counts = Table(
+    "review_counts", metadata,
+    Column("status", Text, primary_key=True),
+    Column("reason", Text, primary_key=True, comment="a reason code, or '' for every review"),
+    Column("slot", SmallInteger, primary_key=True, comment="the writing connection's pid modulo 16"),
+    Column("n", BigInteger, nullable=False),
+)
+
 pii_access_log = Table(
     "pii_access_log", metadata,
     Column("id", BigInteger, primary_key=True, autoincrement=True),

@@ -117,8 +117,8 @@ async def history(reads: HouseholdReads, household_id: UUID) -> list[dict[str, A
 async def review_queue(reviews: ReviewQueue, status: str | None, limit: int, offset: int,
                        **filters: Any) -> dict[str, Any]:
     """`filters`: `reason`, `region`, `opened_before` (see `ReviewQueue.page`)."""
-    total, rows = await reviews.page(status, limit, offset, **filters)
-    return {"total": total, "items": [
+    total, exact, rows = await reviews.page(status, limit, offset, **filters)
+    return {"total": total, "total_relation": "eq" if exact else "gte", "items": [
         {"id": r["id"], "household_ref": str(r["household_id"]), "reasons": r["reasons"],
          "status": r["status"], "proposed_by": r["proposed_by"], "proposal": r["proposal"],
          "decided_by": r["decided_by"], "opened_at": r["opened_at"].isoformat(),

@@ -6,11 +6,11 @@ their pseudonymous member reference.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import Field
 
-from gotong.api.answers import Answer, Link
+from gotong.api.answers import Answer, Link, Listing
 
 
 class HouseholdSummary(Answer):
@@ -107,6 +107,14 @@ class Review(Answer):
     village_code: str | None = Field(default=None, examples=["35.78.01.1001"],
                                      description="the household's village (Kepmendagri), what `region` filters")
     next: list[Link] = []
+
+
+class ReviewListing(Listing[Review]):
+    """A page of the review queue. By status and reason the total is exact (kept as reviews change); filtered
+    by region or age it is counted up to 10,000 (or just past this page) and `total_relation` says `gte`."""
+
+    total_relation: Literal["eq", "gte"] = Field(
+        default="eq", description="`eq`: there are `total` reviews; `gte`: there are at least `total`")
 
 
 class ReviewAnswer(Answer):

@@ -154,7 +154,7 @@ async def erase(household_id: UUID, body: c.Erase, cmd: CommandDep, _: Eraser) -
     return await cmd.execute(lambda uow: c.erase(uow, household_id, body))
 
 
-@router.get("/reviews", response_model=Listing[a.Review], dependencies=READ, responses=LIST_PROBLEMS,
+@router.get("/reviews", response_model=a.ReviewListing, dependencies=READ, responses=LIST_PROBLEMS,
             summary="The verification review queue, oldest first; filter by status, reason, region and age")
 async def reviews(rt: RuntimeDep, status: Annotated[str | None, Query(pattern="^(open|proposed|decided)$")] = None,
                   reason: Annotated[str | None, Query(pattern="^[a-z][a-z0-9_]{1,59}$",
