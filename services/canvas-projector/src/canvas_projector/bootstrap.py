@@ -6,14 +6,15 @@ from __future__ import annotations
 from pathlib import Path
 
 from fastapi import FastAPI
-from fastapi.staticfiles import StaticFiles
 
 from canvas_projector.adapters.signing_key import load_log
 from canvas_projector.config import VERSION, Settings
+from canvas_projector.entrypoints.api import page_cache
 from canvas_projector.entrypoints.api.canvas import router as canvas_router
 from canvas_projector.entrypoints.api.opendata import router as opendata_router
 from canvas_projector.entrypoints.api.portal import STATIC
 from canvas_projector.entrypoints.api.portal import errors as portal_errors
+from canvas_projector.entrypoints.api.portal.assets import PortalAssets
 from canvas_projector.entrypoints.api.portal.grievance_page import router as grievance_page_router
 from canvas_projector.entrypoints.api.portal.pages import router as portal_router
 from canvas_projector.entrypoints.api.transparency import router as transparency_router
@@ -49,8 +50,9 @@ def create_app(settings: Settings | None = None, *, consumers: bool = True) -> F
                          routers=[transparency_router, opendata_router, canvas_router, portal_router,
                                   grievance_page_router],
                          lifespan_hooks=hooks)
-    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    app.mount("/static", PortalAssets(directory=STATIC), name="static")
     portal_errors.install(app)  # a browser gets an HTML page, an API client problem+json
+    page_cache.install(app)  # public pages made once per change of the read model
     app.state.projector = ProjectorState(settings, load_log(settings))
     return app
 
