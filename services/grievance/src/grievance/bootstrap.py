@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from fastapi import FastAPI
+from starlette.middleware import Middleware
 
 from gotong.api.app import LifespanHook
 from gotong.api.app import create_app as create_kit_app
@@ -20,6 +21,7 @@ from grievance.application.commands import Deps
 from grievance.application.publishing import publish_contract
 from grievance.config import VERSION, Settings
 from grievance.demo import load_demo
+from grievance.entrypoints.api.fast import FastSubmit, fast_submit_lifespan
 from grievance.entrypoints.api.public import public_router
 from grievance.entrypoints.api.routes import router
 from grievance.entrypoints.cli import grievance
@@ -38,7 +40,7 @@ DESCRIPTION = (
 def create_app(settings: Settings | None = None, *, clock: Clock = SYSTEM_CLOCK, jobs: bool = True) -> FastAPI:
     """`jobs=False` leaves the SLA job and the follow-up worker out (tests drive them by hand)."""
     settings = settings or Settings()
-    hooks: list[LifespanHook] = [relay_lifespan, owners_lifespan]
+    hooks: list[LifespanHook] = [relay_lifespan, owners_lifespan, fast_submit_lifespan]
     if jobs:
         hooks += [sla_job, follow_up_job]
     app = create_kit_app(settings, title="Gotong grievance", version=VERSION, description=DESCRIPTION,
@@ -47,6 +49,9 @@ def create_app(settings: Settings | None = None, *, clock: Clock = SYSTEM_CLOCK,
                          projectors=projectors, clock=clock, contract_mapper=publish_contract)
     app.state.grievance = Deps(KeyRing.from_text(settings.grievance_master_secret))
     app.state.grievance_owners = None
+    app.state.grievance_fast_submit = None
+    # the public submission's hot path, inside the kit's metrics, rate limit and size limit
+    app.user_middleware.append(Middleware(FastSubmit, per_minute=settings.public_per_minute, state=app.state))
     return app
 
 

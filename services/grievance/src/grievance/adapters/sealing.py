@@ -55,17 +55,20 @@ def unseal(dek: bytes, case_id: UUID, text: str) -> dict[str, Any]:
     return dict(value)
 
 
+def new_case_key(keyring: KeyRing) -> tuple[bytes, bytes]:
+    """A new case's data key, and the same key wrapped by the master key (what `case_keys` stores)."""
+    dek = AESGCM.generate_key(bit_length=256)
+    return dek, keyring.wrap(dek)
+
+
 class CaseKeys:
     """The `case_keys` table, on the unit of work's transaction."""
 
     def __init__(self, sql: Sql) -> None:
         self.sql = sql
 
-    async def create(self, keyring: KeyRing, case_id: UUID) -> bytes:
-        dek = AESGCM.generate_key(bit_length=256)
-        await self.sql.execute("INSERT INTO case_keys (case_id, wrapped_key) VALUES ($1, $2)", case_id,
-                               keyring.wrap(dek))
-        return dek
+    async def store(self, case_id: UUID, wrapped: bytes) -> None:
+        await self.sql.execute("INSERT INTO case_keys (case_id, wrapped_key) VALUES ($1, $2)", case_id, wrapped)
 
     async def get(self, keyring: KeyRing, case_id: UUID) -> bytes | None:
         wrapped = await self.sql.fetchval("SELECT wrapped_key FROM case_keys WHERE case_id = $1", case_id)

@@ -9,6 +9,7 @@ live in `kit_metadata`."""
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import (
     Boolean,
@@ -93,31 +94,36 @@ def _ts(iso: str | None) -> datetime | None:
     return datetime.fromisoformat(iso) if iso else None
 
 
-@projectors.state(Case)
-async def save_case(sql: Sql, c: Case) -> None:
+#: The columns of a `cases` row, in the order `case_row` gives them.
+CASE_COLUMNS = (
+    "id", "tracking_number", "kind", "category", "channel", "region_code", "status", "officer", "subject_ref",
+    "anonymous", "evidence", "proposed_outcome", "proposed_by", "outcome", "reason_code", "decided_by", "appealed",
+    "follow_up", "follow_up_result", "erased", "received_at", "due_at", "warn_at", "warned", "breached",
+    "decided_at", "closed_at", "version")
+_UPDATED = [c for c in CASE_COLUMNS
+            if c not in ("id", "tracking_number", "kind", "category", "channel", "region_code", "subject_ref",
+                         "anonymous", "received_at")]
+_SAVE_CASE = (
+    f"INSERT INTO cases ({', '.join(CASE_COLUMNS)}) "
+    f"VALUES ({', '.join(f'${i}' for i in range(1, len(CASE_COLUMNS) + 1))}) "
+    f"ON CONFLICT (id) DO UPDATE SET {', '.join(f'{c} = excluded.{c}' for c in _UPDATED)}")
+
+
+def case_row(c: Case) -> tuple[Any, ...]:
+    """The case's `cases` row (codes and references only), in `CASE_COLUMNS` order."""
     due = datetime.fromisoformat(c.due_at)
     proposal = c.proposal
     last = c.follow_ups[-1]["result"] if c.follow_ups else None
-    await sql.execute(
-        """
-        INSERT INTO cases (id, tracking_number, kind, category, channel, region_code, status, officer, subject_ref,
-                           anonymous, evidence, proposed_outcome, proposed_by, outcome, reason_code, decided_by,
-                           appealed, follow_up, follow_up_result, erased, received_at, due_at, warn_at, warned,
-                           breached, decided_at, closed_at, version)
-        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21,
-                $22, $23, $24, $25, $26, $27, $28)
-        ON CONFLICT (id) DO UPDATE SET status = excluded.status, officer = excluded.officer,
-            evidence = excluded.evidence, proposed_outcome = excluded.proposed_outcome,
-            proposed_by = excluded.proposed_by, outcome = excluded.outcome, reason_code = excluded.reason_code,
-            decided_by = excluded.decided_by, appealed = excluded.appealed, follow_up = excluded.follow_up,
-            follow_up_result = excluded.follow_up_result, erased = excluded.erased, due_at = excluded.due_at,
-            warn_at = excluded.warn_at, warned = excluded.warned, breached = excluded.breached,
-            decided_at = excluded.decided_at, closed_at = excluded.closed_at, version = excluded.version
-        """, c.id, c.tracking_number, c.kind, c.category, c.channel, c.region_code, c.status, c.officer,
-        c.subject_ref, c.anonymous, len(c.evidence), proposal.outcome if proposal else None,
-        proposal.proposed_by if proposal else None, c.outcome, c.reason_code, c.decided_by, c.appealed,
-        c.follow_up, last, c.erased, _ts(c.received_at), due, due - WARN_BEFORE, c.warned_for == c.due_at,
-        c.breached_for == c.due_at, _ts(c.decided_at), _ts(c.closed_at), c.version)
+    return (c.id, c.tracking_number, c.kind, c.category, c.channel, c.region_code, c.status, c.officer,
+            c.subject_ref, c.anonymous, len(c.evidence), proposal.outcome if proposal else None,
+            proposal.proposed_by if proposal else None, c.outcome, c.reason_code, c.decided_by, c.appealed,
+            c.follow_up, last, c.erased, _ts(c.received_at), due, due - WARN_BEFORE, c.warned_for == c.due_at,
+            c.breached_for == c.due_at, _ts(c.decided_at), _ts(c.closed_at), c.version)
+
+
+@projectors.state(Case)
+async def save_case(sql: Sql, c: Case) -> None:
+    await sql.execute(_SAVE_CASE, *case_row(c))
 
 
 @projectors.on(events, CaseDecided)

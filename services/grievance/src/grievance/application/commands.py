@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 from uuid import UUID, uuid4
 
@@ -11,7 +12,7 @@ from gotong.application.repository import Repository
 from gotong.application.uow import UnitOfWork
 from gotong.domain.errors import Forbidden, NotFound
 from grievance.adapters.reads import CaseReads
-from grievance.adapters.sealing import CaseKeys, KeyRing, seal, unseal
+from grievance.adapters.sealing import CaseKeys, KeyRing, new_case_key, seal, unseal
 from grievance.application.inputs import CaseSubmit, Evidence, Investigate, Proposal, Triage
 from grievance.application.regions import check_region
 from grievance.domain.case import REGION, Case
@@ -45,21 +46,34 @@ def summary(case: Case) -> dict[str, Any]:
             "follow_up": case.follow_up, "follow_ups": case.follow_ups, "version": case.version}
 
 
-async def submit(uow: UnitOfWork, deps: Deps, body: CaseSubmit, *, channel: Channel, by: str) -> dict[str, Any]:
+def receive(deps: Deps, body: CaseSubmit, *, channel: Channel, by: str, now: datetime,
+            dek: bytes) -> Case:
+    """The new case, its personal fields sealed under `dek` (not saved: `submit` saves it; the public hot path
+    writes it in one statement)."""
     case_id = uuid4()
     if REGION.fullmatch(body.region_code):  # a malformed code is the aggregate's to refuse
         check_region(body.region_code)
-    dek = await uow.adapter(CaseKeys).create(deps.keyring, case_id)
     reporter = body.reporter.model_dump() if body.reporter is not None and not body.anonymous else None
-    case = Case.receive(
+    return Case.receive(
         case_id, kind=body.kind, category=body.category, channel=channel, region_code=body.region_code,
         tracking_number=tracking_number(), subject_ref=body.subject_ref, anonymous=body.anonymous,
         sealed_details=seal(dek, case_id, body.details.model_dump()),
         sealed_reporter=seal(dek, case_id, reporter) if reporter is not None else None,
-        submitted_by=by, now=uow.clock.now())
-    await uow.save(case)
+        submitted_by=by, now=now)
+
+
+def submitted(case: Case, channel: Channel) -> dict[str, Any]:
+    """The answer to a submission: the public gets the tracking number, status and due date, not the id."""
     answer = {"tracking_number": case.tracking_number, "status": case.status, "due_at": case.due_at}
     return answer if channel == "public" else {"id": str(case.id), **answer}
+
+
+async def submit(uow: UnitOfWork, deps: Deps, body: CaseSubmit, *, channel: Channel, by: str) -> dict[str, Any]:
+    dek, wrapped = new_case_key(deps.keyring)
+    case = receive(deps, body, channel=channel, by=by, now=uow.clock.now(), dek=dek)
+    await uow.adapter(CaseKeys).store(case.id, wrapped)
+    await uow.save(case)
+    return submitted(case, channel)
 
 
 async def _case(uow: UnitOfWork, case_id: UUID) -> Case:
