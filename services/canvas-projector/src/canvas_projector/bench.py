@@ -250,12 +250,13 @@ async def _live_lag(store: Any, producer_engine: Any, engine: Any, consumer: Any
 
 
 @click.command("projector")
-@click.option("--leaves", default=1_000_000, show_default=True)
+@click.option("--leaves", default=1_000_000, show_default=True, help="Leaves for proof latency and sealing (0: skip).")
 @click.option("--sealed", default=100_000, show_default=True)
 @click.option("--proofs", default=2000, show_default=True)
 @click.option("--replay", default=100_000, show_default=True, help="Events to replay from a topic (0: skip).")
 def projector(leaves: int, sealed: int, proofs: int, replay: int) -> None:
     """Transparency log: proof latency at a million leaves, sealing rate vs raw COPY, replay rate vs raw consume."""
-    asyncio.run(bench_projector(leaves, sealed, proofs))
+    if leaves:
+        asyncio.run(bench_projector(leaves, sealed, proofs))
     if replay:
         asyncio.run(bench_replay(replay))
