@@ -3,7 +3,10 @@ writes from the leaves' JSON — for payments sealed in one pass and from stagin
 record that still carries its household, one without any — and any other writer of the leaves still gets them
 from the trigger, even after the log appended in the same transaction."""
 
+from typing import Any
 from uuid import uuid4
+
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from canvas_projector.adapters.transparency_log import TransparencyLogTable
 from canvas_projector.application import transparency
@@ -32,20 +35,20 @@ WRITTEN = ("SELECT idx, household_ref, program_code, region_code, province, rege
            "FROM tlog_figures")
 
 
-def delivered(data: dict, position: Position, partition: int = 0) -> Delivered:
+def delivered(data: dict[str, Any], position: Position, partition: int = 0) -> Delivered:
     event = CloudEvent(id=str(uuid4()), source="/gotong/disbursement", type="id.gotong.disbursement.PaymentRecorded.v1",
                        time=None, subject=str(uuid4()), data=data, position=position)
     return Delivered(event, TOPIC, partition, position.position)
 
 
-async def figures(sql: Sql) -> tuple[list[tuple], list[tuple]]:
+async def figures(sql: Sql) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
     """(what the log wrote, what the trigger would have written), ordered by leaf."""
     written = [tuple(r) for r in await sql.fetch(WRITTEN + " ORDER BY idx")]
     expected = [tuple(r) for r in await sql.fetch(BY_THE_TRIGGER + " ORDER BY n.idx")]
     return written, expected
 
 
-async def test_the_logs_figures_are_the_triggers_rows(engine):
+async def test_the_logs_figures_are_the_triggers_rows(engine: AsyncEngine) -> None:
     varied = [payment(1), payment(2), payment(2, "returned"), payment(2, "reissued", 2), payment(2, "paid", 2),
               {**payment(3), "desil": None, "region_code": "35"}, payment(4, "failed")]
     async with Database(engine).transaction() as sql:
@@ -74,7 +77,7 @@ async def test_the_logs_figures_are_the_triggers_rows(engine):
     assert [r[9] for r in written if r[1] == "hh_00002"] == [750_000, -750_000, 0, 750_000]
 
 
-async def test_another_writer_of_the_leaves_still_gets_the_figures_from_the_trigger(engine):
+async def test_another_writer_of_the_leaves_still_gets_the_figures_from_the_trigger(engine: AsyncEngine) -> None:
     async with Database(engine).transaction() as sql:
         log = TransparencyLogTable(sql)
         await transparency.stage(log, "pay-1:1:paid", Position(1, 1), public_record(payment(1)))
