@@ -31,7 +31,6 @@ MilestoneState = Literal["", "overdue", "open", "done"]
 
 #: This desk's words, Bahasa Indonesia first (the console's shared words come from `i18n`).
 WORDS: dict[str, tuple[str, str]] = {
-    "partners": ("Meja mitra", "Partners' desks"),
     "csr_desk": ("Meja CSR", "CSR desk"),
     "companies": ("Perusahaan", "Companies"),
     "search_company": ("Cari nama atau sektor", "Search name or sector"),
@@ -85,6 +84,8 @@ WORDS: dict[str, tuple[str, str]] = {
     "as_of": ("Per tanggal", "As of"),
     "first_page": ("Halaman pertama", "First page"),
     "version": ("Versi", "Version"),
+    "live_queue": ("antrean langsung dari peristiwa yang diterbitkan", "the live queue from published events"),
+    "by_enterprise": ("Laporan per usaha sosial", "Reports by social enterprise"),
 }
 
 

@@ -40,7 +40,8 @@ async def reviews(request: Request, officer: OfficerDep, status: ReviewStatus = 
                   region: Annotated[str | None, Query(pattern=r"^(\d{2}(\.\d{2}){0,2}(\.\d{4})?)?$")] = None,
                   older_than_days: Annotated[str | None, Query(pattern="^(1|7|30)?$")] = None,
                   offset: Annotated[int, Query(ge=0, le=2**31 - 1)] = 0) -> Response:
-    """The registry filters (status, reason, region, age) and counts; the console shows its page."""
+    """The registry filters (status, reason, region, age) and counts; the console shows its page. Filtered by
+    region or age the registry counts only so far and says so (`total_relation: gte`): "of at least N"."""
     try:
         found = await owner(request, officer, "registry").get(
             "/v1/reviews", status=status, reason=reason, region=region, older_than_days=older_than_days,
@@ -49,7 +50,8 @@ async def reviews(request: Request, officer: OfficerDep, status: ReviewStatus = 
         return refused(request, officer, err)
     items = [{**r, "reason_names": reason_names(r.get("reasons"))} for r in found.get("items", [])]
     reasons = sorted({*REASONS, *(n for r in items for n in r["reason_names"]), *([reason] if reason else [])})
-    return page(request, "reviews.html", officer=officer, items=items, total=found.get("total", 0), offset=offset,
+    return page(request, "reviews.html", officer=officer, items=items, total=found.get("total", 0),
+                at_least=found.get("total_relation") == "gte", offset=offset,
                 page_size=PAGE, status=status or "", reason=reason or "", reasons=reasons, region=region or "",
                 older_than_days=older_than_days or "")
 
