@@ -53,7 +53,7 @@ REQUIRED: dict[str, tuple[str, ...]] = {
     "grievance": (*_KIT, "GRIEVANCE_MASTER_SECRET", "GRIEVANCE_TOKEN_URL", "GRIEVANCE_CLIENT_ID",
                   "GRIEVANCE_CLIENT_SECRET", "REGISTRY_URL", "DISBURSEMENT_URL"),
     "ops-console": (*_KIT, "OIDC_ISSUER", "OIDC_CLIENT_ID", "CONSOLE_PUBLIC_URL", "REGISTRY_URL", "DISBURSEMENT_URL",
-                    "CSR_LEDGER_URL", "ENTERPRISE_URL"),
+                    "CSR_LEDGER_URL", "ENTERPRISE_URL", "PARTNERSHIP_URL"),
 }
 #: Of those, the secrets: they come from a Secret (Kubernetes) or the operator's environment (compose), never from
 #: a value written in a deployment file.

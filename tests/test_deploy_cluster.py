@@ -38,7 +38,8 @@ LAG_SCALED = frozenset({"canvas-projector"})
 #: follow-ups ask the owning services' APIs to act on an upheld case (services/grievance/README.md), and the ops
 #: console, whose desks act through the owning services' APIs with the officer's token (services/ops-console/README.md).
 CALLS: dict[str, frozenset[str]] = {"grievance": frozenset({"registry", "disbursement"}),
-                                    "ops-console": frozenset({"registry", "disbursement", "csr-ledger", "enterprise"})}
+                                    "ops-console": frozenset({"registry", "disbursement", "csr-ledger", "enterprise",
+                                                              "partnership"})}
 
 
 @functools.cache

@@ -30,7 +30,7 @@ OWN = {
     "partnership": set(),
     "grievance": {"GRIEVANCE_MASTER_SECRET", "GRIEVANCE_TOKEN_URL", "GRIEVANCE_CLIENT_ID", "GRIEVANCE_CLIENT_SECRET"},
     "ops-console": {"OIDC_ISSUER", "OIDC_CLIENT_ID", "CONSOLE_PUBLIC_URL", "REGISTRY_URL", "DISBURSEMENT_URL",
-                    "CSR_LEDGER_URL", "ENTERPRISE_URL"},
+                    "CSR_LEDGER_URL", "ENTERPRISE_URL", "PARTNERSHIP_URL"},
 }
 ALL_VARIABLES = KIT | set().union(*OWN.values()) | {"TLOG_SIGNING_KEY_PATH", "GOTONG_ENV", "AUTH_REQUIRED"}
 
@@ -69,6 +69,7 @@ def production_env() -> dict[str, str]:
         "CONSOLE_PUBLIC_URL": "https://console.example.go.id",
         "REGISTRY_URL": "http://registry.gotong.svc", "DISBURSEMENT_URL": "http://disbursement.gotong.svc",
         "CSR_LEDGER_URL": "http://csr-ledger.gotong.svc", "ENTERPRISE_URL": "http://enterprise.gotong.svc",
+        "PARTNERSHIP_URL": "http://partnership.gotong.svc",
     }
 
 

@@ -7,6 +7,8 @@ from importlib.metadata import version
 from gotong.settings import KitSettings
 
 VERSION = version("gotong-ops-console")
+#: The owning services whose APIs the desks call (`<SERVICE>_URL`); production names each one not set.
+OWNERS = ("registry", "disbursement", "csr-ledger", "enterprise", "partnership")
 
 
 class Settings(KitSettings):
@@ -48,8 +50,8 @@ class Settings(KitSettings):
         if not self.explicitly_set("console_public_url") or not (self.console_public_url or "").startswith(
                 "https://"):
             problems.append("CONSOLE_PUBLIC_URL is not set to the console's https:// address (the redirect URI)")
-        for field, env in (("registry_url", "REGISTRY_URL"), ("disbursement_url", "DISBURSEMENT_URL"),
-                           ("csr_ledger_url", "CSR_LEDGER_URL"), ("enterprise_url", "ENTERPRISE_URL")):
+        for service in OWNERS:
+            field = service.replace("-", "_") + "_url"
             if not self.explicitly_set(field):
-                problems.append(f"{env} is not set (the owning service's API)")
+                problems.append(f"{field.upper()} is not set (the {service} API the desks call)")
         return problems
