@@ -29,7 +29,9 @@ AXE = Path(__file__).resolve().parents[1] / "fixtures" / "axe" / "axe.min.js"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 VIEWPORTS = {"phone-390": (390, 844), "desktop-1280": (1280, 800)}
-PAGES = ["/dashboard", "/allocations", "/register"]
+PAGES = ["/dashboard", "/allocations", "/register", "/csr/allocations", "/impact-reports", "/milestones"]
+MENU = ["/dashboard", "/reviews", "/cycles", "/exceptions", "/csr", "/csr/allocations", "/impact-reports",
+        "/milestones"]
 
 
 async def serve(app, port: int) -> tuple[uvicorn.Server, asyncio.Task]:
@@ -86,6 +88,21 @@ async def publish(test_infra, bootstrap: str, service: str, fact) -> None:
     await engine.dispose()
 
 
+async def tabbed_menu(page: Page) -> list[str]:
+    """The menu's links in the order Tab reaches them from the top of the page, each one visible when focused."""
+    await page.locator("body").focus()
+    reached: list[str] = []
+    for _ in range(40):
+        await page.keyboard.press("Tab")
+        href = await page.evaluate("(e => e.closest('header nav') && e.getAttribute('href'))(document.activeElement)")
+        if href:
+            assert await page.locator(f'header nav a[href="{href}"]').is_visible(), href
+            reached.append(href)
+        elif reached:
+            break
+    return reached
+
+
 async def serious_violations(page: Page, base: str) -> list[str]:
     await page.add_script_tag(url=f"{base}/__axe.min.js")
     result = await page.evaluate("async () => (await axe.run(document, {resultTypes: ['violations']})).violations")
@@ -121,6 +138,7 @@ async def test_an_officer_signs_in_on_a_phone_and_a_desktop_and_the_dashboard_is
             assert await page.locator("html").get_attribute("lang") == "id"
             assert await page.locator("main#main").count() == 1
             assert await page.locator("nav[aria-label]").count() == 1
+            assert await tabbed_menu(page) == MENU, f"every desk reached by Tab at {width}px"
 
             held = await page.inner_text("[data-counter=held_households]")
             await publish_closed_cycle(test_infra, kafka_bootstrap, 1_500)
