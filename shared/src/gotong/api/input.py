@@ -99,7 +99,10 @@ def json_leaves(value: Any, where: tuple[Any, ...] = ("body",)) -> Iterator[Leaf
 
 def query_leaves(scope: Scope) -> list[Leaf]:
     """The query string as Starlette reads it (names count: a NUL in a name is as bad as in a value)."""
-    pairs = parse_qsl(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True)
+    query = scope.get("query_string", b"")
+    if not query:
+        return []
+    pairs = parse_qsl(query.decode("latin-1"), keep_blank_values=True)
     return [leaf for name, value in pairs for leaf in ((f"query.{name}", name), (f"query.{name}", value))]
 
 
@@ -249,12 +252,11 @@ class InputGuard:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        media_type = _media_type(scope)
         body_messages: list[Message] = []
         body: list[Leaf] = []
         json_numbers = False
         if scope.get("method") in ("POST", "PUT", "PATCH", "DELETE") and (
-                _is_json(media_type) or media_type == "application/x-www-form-urlencoded"):
+                _is_json(media_type := _media_type(scope)) or media_type == "application/x-www-form-urlencoded"):
             body_messages, raw = await _read_body(receive)
             body, json_numbers = body_leaves(raw, media_type)
         url = [*query_leaves(scope), *_path_flaws(scope)]

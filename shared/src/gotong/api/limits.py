@@ -30,7 +30,7 @@ class BodySizeLimit:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        declared = dict(scope.get("headers") or []).get(b"content-length")
+        declared = next((v for k, v in scope.get("headers") or () if k == b"content-length"), None)
         if declared is not None and declared.strip().isdigit() and int(declared) > self.max_bytes:
             await self._reject(scope, receive, send)
             return

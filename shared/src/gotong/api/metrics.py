@@ -30,6 +30,8 @@ class HttpMetrics:
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
+        # each label set's counter and histogram, looked up once (labels() takes a lock and builds a key)
+        self._series: dict[tuple[str, str, str], tuple[Any, Any]] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -54,5 +56,8 @@ class HttpMetrics:
             template = getattr(route, "path", None) or UNMATCHED
             if template not in _NOT_COUNTED:
                 labels = (template, scope["method"], str(status))
-                REQUESTS.labels(*labels).inc()
-                LATENCY.labels(*labels).observe(time.perf_counter() - started)
+                series = self._series.get(labels)
+                if series is None:
+                    series = self._series[labels] = (REQUESTS.labels(*labels), LATENCY.labels(*labels))
+                series[0].inc()
+                series[1].observe(time.perf_counter() - started)

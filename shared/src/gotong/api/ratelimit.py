@@ -32,6 +32,7 @@ class TokenBuckets:
         self.rate = per_minute / 60.0
         self.max_keys = max_keys
         self._buckets: dict[str, _Bucket] = {}
+        self._policies: dict[str, tuple[bytes, bytes]] = {}
 
     def take(self, key: str, now: float | None = None) -> tuple[bool, int, float]:
         """(allowed, remaining, seconds until full again — or, when refused, until a token is back)."""
@@ -63,8 +64,10 @@ class TokenBuckets:
             del self._buckets[k]
 
     def headers(self, name: str, remaining: int, reset: float) -> list[tuple[bytes, bytes]]:
-        return [(b"ratelimit-policy", f'"{name}";q={self.per_minute};w=60'.encode()),
-                (b"ratelimit", f'"{name}";r={remaining};t={math.ceil(reset)}'.encode())]
+        policy = self._policies.get(name)
+        if policy is None:  # the same for every answer: made once per name
+            policy = self._policies[name] = (b"ratelimit-policy", f'"{name}";q={self.per_minute};w=60'.encode())
+        return [policy, (b"ratelimit", f'"{name}";r={remaining};t={math.ceil(reset)}'.encode())]
 
 
 def _client_ip(scope: Scope) -> str:
@@ -79,7 +82,7 @@ async def client_key(scope: Scope) -> str:
     that does not verify counts against the address (the request is refused with 401 later anyway), so
     nobody can spend another client's budget with a forged token, nor escape their own by minting new ones.
     """
-    auth = dict(scope.get("headers") or []).get(b"authorization", b"").decode("latin-1")
+    auth = next((v for k, v in scope.get("headers") or () if k == b"authorization"), b"").decode("latin-1")
     scheme, _, token = auth.partition(" ")
     app = scope.get("app")
     verifier = getattr(getattr(app, "state", None), "token_verifier", None)

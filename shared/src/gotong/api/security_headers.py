@@ -21,7 +21,6 @@ from fastapi import FastAPI, Request
 from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html, get_swagger_ui_oauth2_redirect_html
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
-from starlette.datastructures import MutableHeaders
 from starlette.routing import BaseRoute, Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -47,6 +46,8 @@ class SecurityHeaders:
     def __init__(self, app: ASGIApp, csp: str = CSP) -> None:
         self.app = app
         self.headers = security_headers(csp)
+        # as they go on the wire (lower-case names), made once
+        self._raw = [(name.lower().encode("latin-1"), value.encode("latin-1")) for name, value in self.headers]
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -55,10 +56,10 @@ class SecurityHeaders:
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                headers = MutableHeaders(scope=message)
-                for name, value in self.headers:
-                    if name not in headers:
-                        headers.append(name, value)
+                raw = list(message.get("headers") or ())
+                present = {name.lower() for name, _ in raw}
+                raw += [header for header in self._raw if header[0] not in present]
+                message["headers"] = raw
             await send(message)
 
         await self.app(scope, receive, send_with_headers)

@@ -75,11 +75,57 @@ def instrument_asyncpg() -> None:
 
 
 def instrument_app(app: Any, untraced: tuple[str, ...] = ()) -> None:
-    """Trace every request except health, readiness, metrics and the `untraced` URL patterns (regexes)."""
+    """Trace every request except health, readiness, metrics and the `untraced` URL patterns (regexes).
+
+    While spans are recorded (an exporter is set), every request goes through OpenTelemetry's ASGI middleware.
+    While they are not, it would still name each request's span by matching it against every route and wrap every
+    message sent, for a span nobody sees: the request then only continues the caller's trace (or starts one) in a
+    span that is not recorded, so the ids still travel into the outbox (`TraceContext`)."""
     from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
 
     if not getattr(app, "_is_instrumented_by_opentelemetry", False):
         FastAPIInstrumentor.instrument_app(app, excluded_urls=",".join(["healthz", "readyz", "metrics", *untraced]))
+        traced_stack = app.build_middleware_stack
+
+        def build_middleware_stack() -> Any:
+            return TraceContext.around(traced_stack())
+
+        app.build_middleware_stack = build_middleware_stack
+
+
+class TraceContext:
+    """ASGI: OpenTelemetry's instrumented stack while spans are recorded; else the same stack without its tracing
+    middleware, the request running in an unrecorded span that continues the caller's `traceparent`."""
+
+    def __init__(self, traced: Any, untraced: Any) -> None:
+        self.traced = traced
+        self.untraced = untraced
+
+    @classmethod
+    def around(cls, stack: Any) -> Any:
+        """The instrumented stack (ServerErrorMiddleware > OpenTelemetryMiddleware > the app's own stack) with the
+        way round its tracing middleware; the stack as is when it is not built that way."""
+        from opentelemetry.instrumentation.asgi import OpenTelemetryMiddleware
+
+        inner = getattr(stack, "app", None)
+        if not isinstance(inner, OpenTelemetryMiddleware):
+            return stack
+        return cls(stack, inner.app)
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if _sampler.recording or scope["type"] != "http":
+            await self.traced(scope, receive, send)
+            return
+        carrier = {name.decode("latin-1"): value.decode("latin-1") for name, value in scope.get("headers") or ()
+                   if name in (b"traceparent", b"tracestate")}
+        parent = propagate.extract(carrier) if carrier else None
+        span = tracer.start_span(f"{scope.get('method', 'GET')} request", context=parent,
+                                 kind=trace.SpanKind.SERVER)
+        token = otel_context.attach(trace.set_span_in_context(span, parent))
+        try:
+            await self.untraced(scope, receive, send)
+        finally:
+            otel_context.detach(token)
 
 
 def current_traceparent() -> str | None:
