@@ -4,15 +4,26 @@ A scratch database (embedded PostgreSQL unless DATABASE_URL is set) gets the pro
 payments spread over provinces and regencies by population, four programs and twelve monthly periods (a few
 returned and failed), their leaves and complete-subtree nodes, checkpoints really signed as the log grew (each
 proved consistent with the last), the register's households and the CSR, enterprise and partnership replicas.
-Then the portal's app runs under uvicorn in a subprocess (consumers off: nothing changes while it is measured) and
-`--concurrency` httpx clients drive each page in turn. Goal per page: p99 < 100 ms. Baselines in the same run:
-the static stylesheet through the same server and client, and a raw PostgreSQL `SELECT 1` at the same
-concurrency."""
+Then the portal's app runs under uvicorn in a subprocess as `gotong serve` runs it (one process, uvloop and
+httptools, so one core; `--workers N` runs N; consumers off: nothing changes while it is measured).
+
+How the load is made: `--load-processes` separate client processes (2 by default; none of them the bench's own,
+which only hands out the requests and gathers the figures) share `--concurrency` keep-alive HTTP/1.1 connections
+(50: 25 each), each a small raw-asyncio client that sends its next GET when the last answer has been read whole
+(Content-Length or chunked) and times it from the first byte written to the last byte read. Each page's requests
+are drawn beforehand (those that take an argument get a different one each request) and split over the processes,
+which start together. On a 2-core machine the server, the client processes and PostgreSQL share the two cores:
+the figures are those of a saturated machine, not of the server alone.
+
+Goal per page: p99 < 100 ms. Baselines in the same run: the static stylesheet through the same server and client,
+and a raw PostgreSQL `SELECT 1` at the same concurrency (from the bench's process, asyncpg)."""
 
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import contextlib
+import multiprocessing
 import os
 import random
 import shutil
@@ -287,27 +298,95 @@ def pages(data: dict[str, Any], rng: random.Random) -> list[tuple[str, Callable[
     ]
 
 
-async def load(client: httpx.AsyncClient, name: str, path: Callable[[], str], requests: int,
-               concurrency: int) -> Figures:
-    """`requests` GETs over `concurrency` clients, each sending its next request when the last one answered."""
+async def _answer(reader: asyncio.StreamReader) -> tuple[int, bytes]:
+    """One HTTP/1.1 answer off a keep-alive connection: (status, body), the body by Content-Length or chunked."""
+    head = await reader.readuntil(b"\r\n\r\n")
+    lines = head.split(b"\r\n")
+    status = int(lines[0].split(b" ", 2)[1])
+    headers = {name.strip().lower(): value.strip() for name, _, value in
+               (line.partition(b":") for line in lines[1:] if line)}
+    if b"content-length" in headers:
+        return status, await reader.readexactly(int(headers[b"content-length"]))
+    if headers.get(b"transfer-encoding", b"").lower() != b"chunked":
+        return status, b""
+    chunks = []
+    while size := int((await reader.readuntil(b"\r\n")).split(b";", 1)[0], 16):
+        chunks.append(await reader.readexactly(size))
+        await reader.readexactly(2)
+    await reader.readuntil(b"\r\n")
+    return status, b"".join(chunks)
+
+
+async def _drive(host: str, port: int, targets: list[str], connections: int,
+                 start_at: float) -> tuple[list[float], int, list[str], float, float]:
+    """`targets` over `connections` keep-alive connections, each sending its next GET when the last answer is in:
+    (latencies, body bytes, failures, first start, last end) on the machine's monotonic clock."""
+    remaining = iter(targets)
     latencies: list[float] = []
+    failures: list[str] = []
     size = 0
-    remaining = iter(range(requests))
+    opened = [await asyncio.open_connection(host, port) for _ in range(connections)]
+    await asyncio.sleep(max(0.0, start_at - time.perf_counter()))  # every process starts together
+    began = time.perf_counter()
 
-    async def worker() -> None:
+    async def connection(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         nonlocal size
-        for _ in remaining:
-            target = path()
+        for target in remaining:
             started = time.perf_counter()
-            response = await client.get(target)
+            writer.write(f"GET {target} HTTP/1.1\r\nHost: {host}:{port}\r\nAccept: */*\r\n\r\n".encode())
+            status, body = await _answer(reader)
             latencies.append(time.perf_counter() - started)
-            if response.status_code != 200:
-                raise RuntimeError(f"{target} answered {response.status_code}: {response.text[:200]}")
-            size += len(response.content)
+            if status != 200:
+                failures.append(f"{target} answered {status}: {body[:200]!r}")
+            size += len(body)
 
-    with Timer() as t:
-        await asyncio.gather(*(worker() for _ in range(concurrency)))
-    return Figures(name, requests, t.seconds, latencies, size)
+    await asyncio.gather(*(connection(r, w) for r, w in opened))
+    ended = time.perf_counter()
+    for _, writer in opened:
+        writer.close()
+    return latencies, size, failures, began, ended
+
+
+def drive(host: str, port: int, targets: list[str], connections: int,
+          start_at: float) -> tuple[list[float], int, list[str], float, float]:
+    """`_drive` in a client process of its own (the pool's entry point)."""
+    return asyncio.run(_drive(host, port, targets, connections, start_at))
+
+
+def ready(_: int) -> int:
+    """A client process is up (the pool's warm-up)."""
+    return os.getpid()
+
+
+class Load:
+    """Client processes that drive the server; the bench's process only hands out requests and gathers figures."""
+
+    def __init__(self, base: str, processes: int) -> None:
+        host, _, port = base.removeprefix("http://").partition(":")
+        self.host, self.port, self.processes = host, int(port), processes
+        self.pool = concurrent.futures.ProcessPoolExecutor(processes, mp_context=multiprocessing.get_context("spawn"))
+        # every process started and this module imported before anything is timed
+        list(self.pool.map(ready, range(processes * 4)))
+
+    def close(self) -> None:
+        self.pool.shutdown(cancel_futures=True)
+
+    async def run(self, name: str, path: Callable[[], str], requests: int, concurrency: int) -> Figures:
+        """`requests` GETs over `concurrency` connections spread over the client processes."""
+        targets = [path() for _ in range(requests)]
+        shares = [n for n in (concurrency // self.processes + (i < concurrency % self.processes)
+                              for i in range(self.processes)) if n]
+        cut = [requests * sum(shares[:i]) // concurrency for i in range(len(shares) + 1)]
+        start_at = time.perf_counter() + 0.5  # time for every process to open its connections
+        loop = asyncio.get_running_loop()
+        done = await asyncio.gather(*(loop.run_in_executor(self.pool, drive, self.host, self.port,
+                                                           targets[cut[i]:cut[i + 1]], shares[i], start_at)
+                                      for i in range(len(shares))))
+        failures = [f for d in done for f in d[2]]
+        if failures:
+            raise RuntimeError(f"{len(failures)} of {requests} requests failed, e.g. {failures[0]}")
+        seconds = max(d[4] for d in done) - min(d[3] for d in done)
+        return Figures(name, requests, seconds, [x for d in done for x in d[0]], sum(d[1] for d in done))
 
 
 async def raw_select(url: str, requests: int, concurrency: int) -> Figures:
@@ -338,8 +417,9 @@ def free_port() -> int:
 
 
 @contextlib.asynccontextmanager
-async def serve(url: str, key_pem: str) -> AsyncIterator[str]:
-    """uvicorn (one process, as `gotong serve` runs it) on the portal's app; yields its base URL."""
+async def serve(url: str, key_pem: str, workers: int = 1) -> AsyncIterator[str]:
+    """uvicorn on the portal's app as `gotong serve` runs it (one process, uvloop and httptools when installed), or
+    `workers` processes; yields its base URL."""
     port = free_port()
     env = {**os.environ, "DATABASE_URL": url, "TLOG_SIGNING_KEY": key_pem, "TLOG_ORIGIN": ORIGIN,
            "TLOG_KEY_NAME": KEY_NAME, "RELAY_ENABLED": "false", "AUTH_REQUIRED": "false",
@@ -348,7 +428,9 @@ async def serve(url: str, key_pem: str) -> AsyncIterator[str]:
     server = subprocess.Popen(  # noqa: ASYNC220 - started once, before anything is measured
         [sys.executable, "-m", "uvicorn", "--factory", "canvas_projector.bench_portal:portal_app", "--host",
          "127.0.0.1", "--port", str(port), "--no-access-log", "--log-level", "warning",
-         "--timeout-keep-alive", "3600"], env=env)  # idle clients wait while a page is first computed
+         "--no-proxy-headers",  # as `gotong serve` runs it unless FORWARDED_ALLOW_IPS names proxies
+         "--timeout-keep-alive", "3600",  # idle clients wait while a page is first computed
+         "--workers", str(workers)], env=env)
     base = f"http://127.0.0.1:{port}"
     try:
         async with httpx.AsyncClient(base_url=base) as probe:
@@ -387,43 +469,40 @@ def postgres() -> Iterator[str]:
 
 
 async def bench_portal(payments: int, concurrency: int, requests: int, warmup: int = 1,
-                       only: str | None = None) -> list[Figures]:
+                       only: str | None = None, workers: int = 1, load_processes: int = 2) -> list[Figures]:
     load_avg = os.getloadavg()
-    console.print(f"gotong bench portal: {payments:,} payments, {concurrency} concurrent clients, {requests:,} "
-                  f"requests per page (load average {load_avg[0]:.2f} {load_avg[1]:.2f} {load_avg[2]:.2f}, "
-                  f"{os.cpu_count()} CPUs)")
+    console.print(f"gotong bench portal: {payments:,} payments, {concurrency} concurrent clients in "
+                  f"{load_processes} client processes, {requests:,} requests per page, server {workers} process(es) "
+                  f"(load average {load_avg[0]:.2f} {load_avg[1]:.2f} {load_avg[2]:.2f}, {os.cpu_count()} CPUs)")
     key = Ed25519PrivateKey.generate()
     key_pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
                                 serialization.NoEncryption()).decode()
     tlog = TransparencyLog(ORIGIN, KEY_NAME, key)
     results: list[Figures] = []
+    first: dict[str, float] = {}
     rng = random.Random(3)
     with postgres() as server_url:
         async with scratch_database(server_url, "bench_portal", "canvas-projector") as url:
             data = await fill(url, payments, tlog)
             results.append(await raw_select(url, requests, concurrency))
-            async with serve(url, key_pem) as base:
-                limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
-                async with httpx.AsyncClient(base_url=base, limits=limits, timeout=600) as client:
-                    first = {}
+            async with serve(url, key_pem, workers) as base:
+                load = Load(base, load_processes)
+                try:
                     targets: list[tuple[str, Callable[[], str]]] = [
-                        ("/static/style.css (baseline)", lambda: "/static/style.css"),
-                               *pages(data, rng)]
+                        ("/static/style.css (baseline)", lambda: "/static/style.css"), *pages(data, rng)]
                     if only:
                         targets = [t for t in targets if only in t[0] or "baseline" in t[0]]
                     for name, path in targets:
                         # the first answer after start (what a cold server pays once), then a warm-up
-                        started = time.perf_counter()
-                        response = await client.get(path())
-                        first[name] = (time.perf_counter() - started) * 1000
-                        if response.status_code != 200:
-                            raise RuntimeError(f"{name} answered {response.status_code}: {response.text[:300]}")
+                        first[name] = (await load.run(name, path, 1, 1)).latencies[0] * 1000
                         if warmup:
-                            await load(client, name, path, min(requests, concurrency * warmup), concurrency)
-                        figures = await load(client, name, path, requests, concurrency)
+                            await load.run(name, path, min(requests, concurrency * warmup), concurrency)
+                        figures = await load.run(name, path, requests, concurrency)
                         results.append(figures)
                         console.print(f"  {name}: first {first[name]:,.0f} ms; {figures.rate:,.0f} req/s, "
                                       f"p50 {figures.quantile(0.5):,.1f} ms, p99 {figures.quantile(0.99):,.1f} ms")
+                finally:
+                    load.close()
     report(results, first, concurrency, load_avg)
     return results
 
@@ -464,6 +543,12 @@ def report(results: list[Figures], first: dict[str, float], concurrency: int,
 @click.option("--concurrency", default=50, show_default=True, help="Concurrent HTTP clients.")
 @click.option("--requests", default=1000, show_default=True, help="Requests per page.")
 @click.option("--page", "only", default=None, help="Only the pages whose name contains this (and the baselines).")
-def portal(payments: int, concurrency: int, requests: int, only: str | None) -> None:
+@click.option("--workers", default=1, show_default=True,
+              help="Server processes (`gotong serve` runs one: one core).")
+@click.option("--load-processes", default=2, show_default=True,
+              help="Client processes sharing the concurrent connections.")
+def portal(payments: int, concurrency: int, requests: int, only: str | None, workers: int,
+           load_processes: int) -> None:
     """Every portal page over HTTP with a million payments in the log: req/s, p50, p99 (goal p99 < 100 ms)."""
-    asyncio.run(bench_portal(payments, concurrency, requests, only=only))
+    asyncio.run(bench_portal(payments, concurrency, requests, only=only, workers=workers,
+                             load_processes=load_processes))

@@ -45,14 +45,16 @@ VERSION_SQL = (
     "WHERE d.datname = current_database()")
 
 #: The public paths whose GET answers depend only on the read model and their query string.
-CACHED_PATHS = frozenset({"/", "/verifikasi", "/checkpoint", "/wilayah", "/csr", "/usaha-sosial", "/kemitraan",
-                          "/kanvas", "/kanvas.svg", "/peta", "/peta.svg", "/pengaduan-publik", "/canvas",
-                          "/transparency/checkpoint", "/transparency/checkpoints", "/transparency/key"})
+CACHED_PATHS = frozenset({
+    "/", "/verifikasi", "/verifikasi/konteks", "/checkpoint", "/wilayah", "/csr", "/usaha-sosial", "/kemitraan",
+    "/kanvas", "/kanvas.svg", "/peta", "/peta.svg", "/pengaduan-publik", "/canvas", "/transparency/checkpoint",
+    "/transparency/checkpoints", "/transparency/key"})
 CACHED_PREFIXES = ("/program/", "/wilayah/", "/opendata/")
 #: Browsers and proxies may reuse an answer this long, then revalidate it with its ETag.
 CACHE_CONTROL = b"public, max-age=30, must-revalidate"
-#: Answers kept (a page per language and query); a larger answer than MAX_BYTES is not kept.
-LIMIT = 512
+#: Bytes of answers kept (a page per language and query; the names for a receipt are a few hundred bytes each,
+#: so thousands of them fit); the least recently asked go first. A larger answer than MAX_BYTES is not kept.
+BUDGET = 64 * 1024 * 1024
 MAX_BYTES = 8 * 1024 * 1024
 
 
@@ -110,10 +112,11 @@ class PageCache:
     """ASGI middleware, innermost: a GET of a cached path answered from memory while the data's version is the one
     the answer was made at (`read_version` reads it)."""
 
-    def __init__(self, app: ASGIApp, read_version: Callable[[], Awaitable[Hashable]], limit: int = LIMIT) -> None:
+    def __init__(self, app: ASGIApp, read_version: Callable[[], Awaitable[Hashable]], budget: int = BUDGET) -> None:
         self.app = app
         self.version = DataVersion(read_version)
-        self.limit = limit
+        self.budget = budget
+        self._bytes = 0
         self._answers: OrderedDict[Hashable, Answer] = OrderedDict()
         self._making: dict[Hashable, asyncio.Future[Answer | None]] = {}
 
@@ -193,10 +196,11 @@ class PageCache:
         return Answer(version, start["status"], headers, body, etag, scope.get("route"))
 
     def _keep(self, key: Hashable, answer: Answer) -> None:
-        self._answers[key] = answer  # the latest made wins (an older version is made again on its next request)
-        self._answers.move_to_end(key)
-        while len(self._answers) > self.limit:
-            self._answers.popitem(last=False)
+        known = self._answers.pop(key, None)  # the latest made wins (an older version is made again when asked)
+        self._bytes += len(answer.body) - (len(known.body) if known is not None else 0)
+        self._answers[key] = answer
+        while self._bytes > self.budget and self._answers:
+            self._bytes -= len(self._answers.popitem(last=False)[1].body)
 
 
 def _keepable(start: Message) -> bool:
