@@ -29,8 +29,8 @@ async def stage_payments(log: TransparencyLogTable,
     Returns how many leaves were appended.
 
     The household each payment reached is remembered privately (the record leaves it out), for the counts."""
-    fields: list[tuple[Position, Mapping[str, Any]]] = [
-        (position, p if isinstance(p, Mapping) else vars(p)) for position, p in payments]
+    fields: list[tuple[Position, Mapping[str, Any]]] = [  # a dict first: an ABC check costs more than the rest
+        (position, p if type(p) is dict or isinstance(p, Mapping) else vars(p)) for position, p in payments]
     if fields:
         await log.remember_households([(p["payment_id"], p["household_ref"]) for _, p in fields])
     staged = [(rules.record_key(p["payment_id"], p["attempt"], p["status"]), position, rules.public_record(p))
@@ -114,11 +114,13 @@ def horizon(watermarks: dict[int, Position], partitions: Sequence[int]) -> Posit
 
 async def seal_and_sign(log: TransparencyLogTable, progress: ConsumerProgress, tlog: TransparencyLog,
                         consumer: str, topic: str, partitions: Sequence[int]) -> int:
-    """Seal what every partition has passed, then sign a checkpoint if the log grew."""
+    """Seal what every partition has passed, then sign a checkpoint if the log grew — unless the consumer is
+    sealing a batch in one pass just now: then nothing, and the next round does it. (Waiting for it would queue
+    the sealer's lock ahead of the consumer's next batch, which would then stage all it could have sealed.)"""
     upto = horizon(await progress.watermarks(consumer, topic, partitions), partitions)
-    if upto is None:
+    if upto is None or not await log.try_lock():
         return 0
-    sealed = await seal(log, upto)
+    sealed = await seal(log, upto, locked=True)
     await sign_checkpoint(log, tlog)
     return sealed
 
