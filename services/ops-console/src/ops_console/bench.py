@@ -147,7 +147,8 @@ async def fill_console(url: str, s: Sizes) -> None:
 RAW = {
     "/dashboard": ("console", "SELECT kind, state, reason, count(*), sum(amount) FROM console_items "
                               "WHERE state <> 'gone' GROUP BY 1, 2, 3"),
-    "/reviews?status=open": ("registry", "SELECT (SELECT count(*) FROM review_queue WHERE status = 'open'), q.*, "
+    "/reviews?status=open": ("registry", "SELECT (SELECT sum(n) FROM review_counts WHERE status = 'open' AND "
+                                         "reason = ''), q.*, "
                                          "h.verification FROM review_queue q LEFT JOIN households h "
                                          "USING (household_id) WHERE q.status = 'open' ORDER BY q.id LIMIT 20"),
     "/cycles": ("disbursement", "SELECT * FROM cycles ORDER BY cycle_id LIMIT 20"),
