@@ -71,7 +71,6 @@ person_index = Table(
     Column("name_check", LargeBinary, comment="blind(NIK | normalised name): the public NIK + name check"),
     UniqueConstraint("nik_hash", "household_id", name="person_index_once_per_household"),
     Index("person_index_household", "household_id"),
-    Index("person_index_nik", "nik_hash"),
     Index("person_index_name_check", "name_check"),
 )
 
