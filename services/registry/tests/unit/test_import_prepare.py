@@ -9,10 +9,19 @@ from pydantic import ValidationError
 
 from gotong.domain.clock import FixedClock
 from gotong.domain.errors import DomainError
+from gotong.eventstore.codec import dumps
 from registry.adapters.crypto import KeyRing
 from registry.adapters.households import household_row
 from registry.adapters.reference import regions
-from registry.application.import_prepare import PrepareContext, Prepped, Reject, Row, prepare_row, registration
+from registry.application.import_prepare import (
+    PrepareContext,
+    Prepped,
+    Reject,
+    Row,
+    fragments,
+    prepare_row,
+    registration,
+)
 from registry.application.personal import member_fact
 from registry.application.verification import CHECKS
 from registry.config import DEV_MASTER_SECRET
@@ -96,8 +105,17 @@ def test_a_prepared_households_events_and_row_are_the_aggregates_own_when_every_
     assert len(prepared) > 200
     for p, data in prepared:
         events, row = _through_the_aggregate(p, data, [], [], None)
-        assert p.events == events
+        assert p.payloads() == events
         _same_row(p.row, row)
+
+
+def test_the_events_encoded_in_the_worker_are_written_as_the_same_json():
+    prepared = [r for r in (prepare_row(CTX, Row(1, d)) for d in generated()[:40]) if isinstance(r, Prepped)]
+    assert prepared
+    for p in prepared:
+        for (_, _, data), (_, _, payload) in zip(p.events, p.payloads(), strict=True):
+            assert orjson.loads(dumps(fragments(data))) == payload
+            assert dumps(fragments(data)) == dumps(payload)
 
 
 def test_a_flagged_or_dead_members_household_built_again_gives_the_aggregates_own():

@@ -18,6 +18,7 @@ from datetime import date
 from typing import Any, NamedTuple
 from uuid import UUID
 
+import orjson
 from pydantic import ValidationError
 from uuid6 import uuid7
 
@@ -55,28 +56,55 @@ class Reject:
 
 
 Payload = tuple[str, int, dict[str, Any]]  # event type, schema version, data
+Encoded = tuple[str, int, dict[str, bytes]]  # event type, schema version, data with each value as JSON
+
+
+def encode(payload: Payload) -> Encoded:
+    """An event's data with each top-level value encoded as JSON where it is made (a worker process): bytes
+    travel back to the importing process without pickling every nested dict, and go into the event store's
+    JSON as they are (`orjson.Fragment`)."""
+    event_type, version, data = payload
+    return event_type, version, {k: orjson.dumps(v) for k, v in data.items()}
+
+
+def fragments(data: dict[str, bytes]) -> dict[str, orjson.Fragment]:
+    """`encode`'s data as the event store writes it (the same JSON as the payload it came from)."""
+    return {k: orjson.Fragment(v) for k, v in data.items()}
 
 
 class Prepped(NamedTuple):
     """A good household, sealed and indexed, with its events and read row as they are when every check passes
     (most households): the batch that finds otherwise builds them again through the aggregate. Plain values
-    only, so that it comes back from a worker process cheaply."""
+    and JSON only, so that it comes back from a worker process cheaply."""
 
     last_line: int                  # the household's last line in the file
     household_id: UUID
     wrapped_dek: bytes
     village_code: str
     pii: str
-    members: list[dict[str, Any]]   # the facts, as JSON
-    attributes: dict[str, Any]      # as JSON
     kk_hash: bytes
     refs: list[str]                 # the indexed members (all of them: nobody has left a new household)
     niks: bytes                     # per indexed member: 16 bytes NIK hash, 16 bytes NIK+name check
     names: bytes                    # per indexed member: 16 bytes match hash, 16 bytes name hash
     reasons: list[dict[str, str]]   # the household's own (`Local`)
     civil: list[tuple[str, CivilQuery]]
-    events: list[Payload]           # if every check passes
-    row: tuple[Any, ...]            # if every check passes
+    events: list[Encoded]           # if every check passes
+    row: tuple[Any, ...]            # if every check passes: its members and attributes are the facts', as JSON
+
+    @property
+    def members(self) -> list[dict[str, Any]]:
+        """The facts, as JSON (the read row's: nobody has died or left a new household)."""
+        members: list[dict[str, Any]] = orjson.loads(self.row[7])
+        return members
+
+    @property
+    def attributes(self) -> dict[str, Any]:
+        attributes: dict[str, Any] = orjson.loads(self.row[8])
+        return attributes
+
+    def payloads(self) -> list[Payload]:
+        """The events as `registration` gives them (decoded)."""
+        return [(t, v, {k: orjson.loads(b) for k, b in data.items()}) for t, v, data in self.events]
 
     def indexes(self) -> Indexes:
         n, m = self.niks, self.names
@@ -159,17 +187,17 @@ def prepare_row(ctx: PrepareContext, row: Row) -> Prepped | Reject:
     except (ValidationError, DomainError, ValueError) as err:
         return reject_of(row, err)
     facts = {f.member_ref: f for f in p.facts}
-    local = local_checks(p.personal, facts, ctx.clock.today())
+    local = local_checks(p.personal, facts, ctx.today)
     h = Household.register(p.household_id, p.village_code, p.facts, data.attributes, p.pii, "import",
                            clock=ctx.clock)
     h.checked([], [], CHECKS)  # as if every check passed; the batch builds it again when one did not
     attributes = data.attributes.model_dump(mode="json")
     events, household = registration(h, attributes)
     index = p.index
-    return Prepped(row.last_line, p.household_id, p.wrapped_dek, p.village_code, p.pii, events[0][2]["members"],
-                   attributes, index.kk_hash, [ref for _, ref, _ in index.niks],
+    return Prepped(row.last_line, p.household_id, p.wrapped_dek, p.village_code, p.pii,
+                   index.kk_hash, [ref for _, ref, _ in index.niks],
                    b"".join(n + c for n, _, c in index.niks), b"".join(m + n for m, n, _ in index.names),
-                   local.reasons, local.civil, events, household)
+                   local.reasons, local.civil, [encode(e) for e in events], household)
 
 
 _worker_context: PrepareContext | None = None

@@ -17,7 +17,7 @@ import csv
 import gc
 import hashlib
 import io
-from collections.abc import AsyncGenerator, Callable, Iterator
+from collections.abc import AsyncGenerator, Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -40,6 +40,7 @@ from registry.application.import_prepare import (
     Reject,
     Row,
     default_workers,
+    fragments,
     registration,
     reject_of,
 )
@@ -154,9 +155,17 @@ class Checked:
     reviews: list[tuple[int, Any, list[dict[str, str]], Any]] = field(default_factory=list)
     persons: int = 0
     at: datetime | None = None
+    index: dict[UUID, Indexes] = field(default_factory=dict)  # each household's blind indexes, unpacked once
 
     def indexes(self) -> list[tuple[UUID, Indexes]]:
-        return [(b.household_id, b.indexes()) for b in self.batch]
+        return list(self.index.items())
+
+    def sort_index_rows(self) -> None:
+        """Each index table's rows in the order of its random key (the blind hashes), so that the COPY's B-tree
+        insertions walk the leaf pages in order rather than jump across them."""
+        self.kks.sort()
+        self.niks.sort()
+        self.names.sort()
 
 
 async def _check_batch(units: UnitOfWorkFactory, deps: Deps, batch: list[Prepped], meta: EventMetadata,
@@ -166,7 +175,7 @@ async def _check_batch(units: UnitOfWorkFactory, deps: Deps, batch: list[Prepped
     out = Checked(batch)
     async with units.begin(meta) as uow:
         out.at = now = uow.clock.now()
-        index = {b.household_id: b.indexes() for b in batch}
+        out.index = index = {b.household_id: b.indexes() for b in batch}
         outcomes = await verify(uow.adapter(IndexLookups), [
             Candidate(b.household_id, index[b.household_id], local=b.local()) for b in batch],
             deps.civil, uow.clock.today(), writing=writing)
@@ -175,15 +184,19 @@ async def _check_batch(units: UnitOfWorkFactory, deps: Deps, batch: list[Prepped
         for b in batch:
             hid = b.household_id
             outcome = outcomes[hid]
-            events, row = b.events, b.row
+            row = b.row
+            events: Sequence[tuple[str, int, Mapping[str, Any]]]
             if outcome.reasons or outcome.deaths:  # not what the worker assumed: through the aggregate again
-                h = Household.register(hid, b.village_code, b.facts(), Attributes.model_validate(b.attributes), b.pii,
+                attributes = b.attributes
+                h = Household.register(hid, b.village_code, b.facts(), Attributes.model_validate(attributes), b.pii,
                                        "import", clock=uow.clock)
                 review_id = next(review_ids) if h.opens_review(outcome.reasons) else None
                 reasons = h.checked(outcome.reasons, outcome.deaths, CHECKS, review_id=review_id)
                 if review_id is not None:
                     out.reviews.append((review_id, hid, reasons, now))
-                events, row = registration(h, b.attributes)
+                events, row = registration(h, attributes)
+            else:
+                events = [(event_type, version, fragments(data)) for event_type, version, data in b.events]
             out.requests.append(AppendRequest(hid, Household.stream_type, 0, [
                 EventData(event_type, data, version, uuid7(), now, meta) for event_type, version, data in events]))
             out.households.append(row)
@@ -192,7 +205,8 @@ async def _check_batch(units: UnitOfWorkFactory, deps: Deps, batch: list[Prepped
             out.kks.append((i.kk_hash, hid))
             out.niks.extend((nh, hid, ref, True, check) for nh, ref, check in i.niks)
             out.names.extend((mh, nh, hid, ref) for mh, nh, ref in i.names)
-            out.persons += len(b.members)
+            out.persons += len(b.refs)
+    out.sort_index_rows()
     return out
 
 
