@@ -101,7 +101,8 @@ def reviews(ctx: click.Context, status: str, limit: int, as_json: bool) -> None:
                                            for x in r.get("reasons") or ())} for r in page.get("items", [])]
 
     emit(out, as_json=as_json, rows=None if as_json else rows,
-         title=f"{status} reviews ({number(out.get('total', 0))})",
+         title=f"{status} reviews ({'at least ' if out.get('total_relation') == 'gte' else ''}"
+               f"{number(out.get('total', 0))})",
          columns=("id", "household_ref", "status", "reasons", "opened_at", "proposed_by"))
 
 
