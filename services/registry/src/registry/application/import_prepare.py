@@ -87,7 +87,7 @@ class Prepped(NamedTuple):
     niks: bytes                     # per indexed member: 16 bytes NIK hash, 16 bytes NIK+name check
     names: bytes                    # per indexed member: 16 bytes match hash, 16 bytes name hash
     reasons: list[dict[str, str]]   # the household's own (`Local`)
-    civil: list[tuple[str, CivilQuery]]
+    civil: list[tuple[str, str, str, int, str]]  # whom to ask Dukcapil: ref, NIK, name, birth date ordinal, sex
     events: list[Encoded]           # if every check passes
     row: tuple[Any, ...]            # if every check passes: its members and attributes are the facts', as JSON
 
@@ -113,7 +113,8 @@ class Prepped(NamedTuple):
                        [(m[i * 32:i * 32 + 16], m[i * 32 + 16:i * 32 + 32], ref) for i, ref in enumerate(self.refs)])
 
     def local(self) -> Local:
-        return Local(self.reasons, self.civil)
+        return Local(self.reasons, [(ref, CivilQuery(nik, name, date.fromordinal(born), sex))
+                                    for ref, nik, name, born, sex in self.civil])
 
     def facts(self) -> list[MemberFact]:
         return [MemberFact.model_validate(m) for m in self.members]
@@ -197,7 +198,8 @@ def prepare_row(ctx: PrepareContext, row: Row) -> Prepped | Reject:
     return Prepped(row.last_line, p.household_id, p.wrapped_dek, p.village_code, p.pii,
                    index.kk_hash, [ref for _, ref, _ in index.niks],
                    b"".join(n + c for n, _, c in index.niks), b"".join(m + n for m, n, _ in index.names),
-                   local.reasons, local.civil, [encode(e) for e in events], household)
+                   local.reasons, [(ref, q.nik, q.name, q.birth_date.toordinal(), q.sex) for ref, q in local.civil],
+                   [encode(e) for e in events], household)
 
 
 _worker_context: PrepareContext | None = None
