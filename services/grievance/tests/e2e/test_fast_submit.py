@@ -5,26 +5,31 @@ nothing written when the limit refuses; anything unusual answered by the documen
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 from uuid import uuid4
 
+import httpx
 import orjson
 from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from .conftest import OFFICER2, problem, sanggah
 
+Client = httpx.AsyncClient
 SECRETS = ("Sutrisno", "Wibowo", "3273010101800001", "Rina", "Kartika", "3273014202900002", "081234567890")
 
 
-async def rows(engine, sql: str, **params):
+async def rows(engine: AsyncEngine, sql: str, **params: Any) -> list[Any]:
     async with engine.connect() as conn:
-        return (await conn.execute(text(sql), params)).all()
+        return list((await conn.execute(text(sql), params)).all())
 
 
-async def test_a_keyed_submission_commits_its_key_answer_case_and_event_together(client, engine):
+async def test_a_keyed_submission_commits_key_answer_case_and_event_as_one(client: Client, engine: AsyncEngine) -> None:
     key = str(uuid4())
     r = await client.post("/public/cases", json=sanggah(anonymous=False), headers={"Idempotency-Key": key})
     assert r.status_code == 201, r.text
-    assert client.app.state.grievance_fast_submit.pool is not None, "answered by the hot path"
+    fast = client.app.state.grievance_fast_submit  # type: ignore[attr-defined]
+    assert fast.pool is not None, "answered by the hot path"
     tracking = r.json()["tracking_number"]
     (stored,) = await rows(engine, "SELECT state, response_status, response_body, locked_until FROM "
                                    "idempotency_keys WHERE principal = 'public' AND key = :k", k=key)
@@ -50,7 +55,7 @@ async def test_a_keyed_submission_commits_its_key_answer_case_and_event_together
     assert shown.json()["status"] == "received"
 
 
-async def test_concurrent_duplicates_make_one_case_and_all_get_its_answer(client, engine):
+async def test_concurrent_duplicates_make_one_case_and_all_get_its_answer(client: Client, engine: AsyncEngine) -> None:
     key = {"Idempotency-Key": str(uuid4())}
     answers = await asyncio.gather(*(client.post("/public/cases", json=sanggah(), headers=key) for _ in range(6)))
     done = [a for a in answers if a.status_code == 201]
@@ -65,7 +70,7 @@ async def test_concurrent_duplicates_make_one_case_and_all_get_its_answer(client
     assert again.json() == done[0].json()
 
 
-async def test_a_refused_limit_writes_nothing(client, engine):
+async def test_a_refused_limit_writes_nothing(client: Client, engine: AsyncEngine) -> None:
     """60 a minute, 10 at once (the e2e settings): the 11th and later are 429 and leave no key and no case."""
     answers = [await client.post("/public/cases", json=sanggah(), headers={"Idempotency-Key": str(uuid4())})
                for _ in range(14)]
@@ -78,7 +83,7 @@ async def test_a_refused_limit_writes_nothing(client, engine):
     assert len(await rows(engine, "SELECT 1 FROM idempotency_keys")) == allowed
 
 
-async def test_a_key_left_by_a_crashed_holder_goes_the_documented_way(client, engine):
+async def test_a_key_left_by_a_crashed_holder_goes_the_documented_way(client: Client, engine: AsyncEngine) -> None:
     """A reservation whose holder died (no one holds its lock): the hot path writes nothing for it and the
     documented route takes the key over at once."""
     key = str(uuid4())
@@ -92,7 +97,7 @@ async def test_a_key_left_by_a_crashed_holder_goes_the_documented_way(client, en
     assert await rows(engine, "SELECT 1 FROM cases") == []
 
 
-async def test_bad_input_with_a_key_is_the_routes_problem_naming_the_field(client, engine):
+async def test_bad_input_with_a_key_is_the_routes_problem_naming_the_field(client: Client, engine: AsyncEngine) -> None:
     key = {"Idempotency-Key": str(uuid4())}
     p = problem(await client.post("/public/cases", json=sanggah(region_code="32.73.01.9999"), headers=key), 422,
                 "region_code")

@@ -177,8 +177,8 @@ class FastSubmit:
                 *self.limiter.params(self.limiter.stored_key(rt.settings, client)), case.id, wrapped,
                 case.stream_type, event.event_id, event.event_type, event.schema_version, dumps(event.data),
                 event.occurred_at, meta.correlation_id, meta.actor, meta.traceparent, *case_row(case)[1:])
-        except asyncpg.UniqueViolationError:  # a tracking number drawn twice: the route draws another
-            return False
+        except (asyncpg.UniqueViolationError, asyncpg.DataError):  # nothing was written: the route draws another
+            return False  # tracking number, or names the field PostgreSQL could not take
         decision = self.limiter.decide(row)
         self.limiter.settle(client, decision)
         if not decision.allowed:
