@@ -417,14 +417,15 @@ def free_port() -> int:
 
 
 @contextlib.asynccontextmanager
-async def serve(url: str, key_pem: str, workers: int = 1) -> AsyncIterator[str]:
+async def serve(url: str, key_pem: str, workers: int = 1, pool: int = 10) -> AsyncIterator[str]:
     """uvicorn on the portal's app as `gotong serve` runs it (one process, uvloop and httptools when installed), or
-    `workers` processes; yields its base URL."""
+    `workers` processes, with a database pool of `pool` connections per process (DATABASE_POOL_SIZE); yields its
+    base URL."""
     port = free_port()
     env = {**os.environ, "DATABASE_URL": url, "TLOG_SIGNING_KEY": key_pem, "TLOG_ORIGIN": ORIGIN,
            "TLOG_KEY_NAME": KEY_NAME, "RELAY_ENABLED": "false", "AUTH_REQUIRED": "false",
            "RATE_LIMIT_PER_MINUTE": "1000000000", "RATE_LIMIT_BURST": "1000000000", "LOG_LEVEL": "WARNING",
-           "TLOG_SEAL_INTERVAL_S": "3600", "OTEL_SDK_DISABLED": "true"}
+           "TLOG_SEAL_INTERVAL_S": "3600", "OTEL_SDK_DISABLED": "true", "DATABASE_POOL_SIZE": str(pool)}
     server = subprocess.Popen(  # noqa: ASYNC220 - started once, before anything is measured
         [sys.executable, "-m", "uvicorn", "--factory", "canvas_projector.bench_portal:portal_app", "--host",
          "127.0.0.1", "--port", str(port), "--no-access-log", "--log-level", "warning",
@@ -485,7 +486,9 @@ async def bench_portal(payments: int, concurrency: int, requests: int, warmup: i
         async with scratch_database(server_url, "bench_portal", "canvas-projector") as url:
             data = await fill(url, payments, tlog)
             results.append(await raw_select(url, requests, concurrency))
-            async with serve(url, key_pem, workers) as base:
+            # a pool as large as the clients: the kit's pool closes every connection past `pool` when it comes
+            # back, so a smaller one connects and disconnects PostgreSQL on most requests that read the database
+            async with serve(url, key_pem, workers, pool=max(10, -(-concurrency // workers))) as base:
                 load = Load(base, load_processes)
                 try:
                     targets: list[tuple[str, Callable[[], str]]] = [

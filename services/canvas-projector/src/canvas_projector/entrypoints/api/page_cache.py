@@ -9,6 +9,8 @@ position (each consumer moves its position in the transaction that changes the m
 that ask while a version query runs share the next one, so the check costs one round trip per batch of requests,
 and an answer is never older than the request.
 
+A remembered page says its data was read when the page was made: still true, since nothing changed after.
+
 The remembered answer carries a strong ETag (a hash of its bytes) and `Cache-Control`, so a browser or a proxy
 revalidates with `If-None-Match` and gets a 304 without the page. Only complete 200 answers are kept, nothing
 personal is among them (the portal shows no personal data), and each one is kept as the route made it: the kit's
