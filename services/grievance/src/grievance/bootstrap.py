@@ -21,7 +21,7 @@ from grievance.application.commands import Deps
 from grievance.application.publishing import publish_contract
 from grievance.config import VERSION, Settings
 from grievance.demo import load_demo
-from grievance.entrypoints.api.fast import FastSubmit, fast_submit_lifespan
+from grievance.entrypoints.api.fast import FastSubmit, fast_submit_lifespan, submission_route
 from grievance.entrypoints.api.public import public_router
 from grievance.entrypoints.api.routes import router
 from grievance.entrypoints.cli import grievance
@@ -43,15 +43,17 @@ def create_app(settings: Settings | None = None, *, clock: Clock = SYSTEM_CLOCK,
     hooks: list[LifespanHook] = [relay_lifespan, owners_lifespan, fast_submit_lifespan]
     if jobs:
         hooks += [sla_job, follow_up_job]
+    public = public_router(settings.public_per_minute)
     app = create_kit_app(settings, title="Gotong grievance", version=VERSION, description=DESCRIPTION,
-                         routers=[public_router(settings.public_per_minute), router,
+                         routers=[public, router,
                                   pages_router(page_limit(settings.public_per_minute))], lifespan_hooks=hooks,
                          projectors=projectors, clock=clock, contract_mapper=publish_contract)
     app.state.grievance = Deps(KeyRing.from_text(settings.grievance_master_secret))
     app.state.grievance_owners = None
     app.state.grievance_fast_submit = None
     # the public submission's hot path, inside the kit's metrics, rate limit and size limit
-    app.user_middleware.append(Middleware(FastSubmit, per_minute=settings.public_per_minute, state=app.state))
+    app.user_middleware.append(Middleware(FastSubmit, per_minute=settings.public_per_minute,
+                                          route=submission_route(public), state=app.state))
     return app
 
 

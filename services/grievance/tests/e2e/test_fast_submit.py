@@ -50,6 +50,8 @@ async def test_a_keyed_submission_commits_key_answer_case_and_event_as_one(clien
     assert sealed.status_code == 200, sealed.text
     assert sealed.json()["details"]["names"] == ["Sutrisno Wibowo"], "sealed under the key stored with the case"
     assert sealed.json()["reporter"]["name"] == "Rina Kartika"
+    metrics = (await client.get("/metrics")).text
+    assert 'gotong_http_requests_total{method="POST",route="/public/cases",status="201"}' in metrics
     shown = await client.get(f"/public/cases/{tracking}")
     assert shown.status_code == 200
     assert shown.json()["status"] == "received"

@@ -25,8 +25,11 @@ from uuid import UUID
 
 import asyncpg
 import orjson
+from fastapi import APIRouter
+from fastapi.routing import APIRoute
 from pydantic import ValidationError
 from starlette.responses import Response
+from starlette.routing import BaseRoute
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from uuid6 import uuid7
 
@@ -127,10 +130,11 @@ def _metadata(scope: Scope, key: str) -> EventMetadata:
 class FastSubmit:
     """`POST /public/cases` in one statement; everything else, and anything unusual, to the app inside."""
 
-    def __init__(self, app: ASGIApp, per_minute: int, state: Any = None) -> None:
+    def __init__(self, app: ASGIApp, per_minute: int, route: BaseRoute, state: Any = None) -> None:
         self.app = app
         self.limiter = SharedLimiter(LIMIT_NAME, per_minute, secret=limiter_secret)
         self.pool: SubmitPool | None = None
+        self.route = route
         if state is not None:
             state.grievance_fast_submit = self  # so the app's lifespan can close the pool
 
@@ -187,6 +191,7 @@ class FastSubmit:
             scope[COUNTED] = True
             return False
         await self.limiter.maybe_clean(pool)
+        scope["route"] = self.route  # the kit's metrics count it under the documented route's template
         await send({"type": "http.response.start", "status": 201, "headers": [
             (b"content-type", b"application/json"), (b"content-length", str(len(answer)).encode())]})
         await send({"type": "http.response.body", "body": answer})
@@ -219,6 +224,11 @@ def _replay(body: bytes, rest: Receive | None) -> Receive:
     return replayed
 
 
+def submission_route(public: APIRouter) -> BaseRoute:
+    """The documented `POST /public/cases` of the public router (the hot path answers under its name)."""
+    return next(r for r in public.routes if isinstance(r, APIRoute) and r.path == PATH and "POST" in (r.methods or ()))
+
+
 @contextlib.asynccontextmanager
 async def fast_submit_lifespan(app: Any) -> AsyncIterator[None]:
     yield
@@ -227,4 +237,4 @@ async def fast_submit_lifespan(app: Any) -> AsyncIterator[None]:
         await fast.close()
 
 
-__all__ = ["SUBMIT", "FastSubmit", "fast_submit_lifespan"]
+__all__ = ["SUBMIT", "FastSubmit", "fast_submit_lifespan", "submission_route"]
