@@ -4,9 +4,15 @@ import asyncio
 import hashlib
 from uuid import UUID, uuid4
 
+import asyncpg
 import httpx
+import orjson
 import pytest
+from fastapi import Response
 from sqlalchemy import text
+
+from gotong.api.idempotency import request_fingerprint, store_answer_sql, stored_headers
+from gotong.db import asyncpg_dsn
 
 from .conftest import bearer, count_events, probe
 
@@ -226,3 +232,28 @@ async def test_events_carry_actor_correlation_key_and_traceparent(client, engine
     assert rows[0].traceparent.startswith("00-")
     assert rows[1].idempotency_key is None
     assert rows[1].correlation_id.version == 7, "a fresh uuid7 instead of the bad header"
+
+
+async def test_an_answer_stored_in_one_statement_is_replayed_and_guards_its_key(client, engine):
+    """A hot path that knows its answer stores key and answer at once (`store_answer_sql`, fingerprinted with
+    `request_fingerprint`): the same request is replayed by `CommandContext` without running the command, another
+    body is 422, and a second store for the key writes nothing."""
+    raw = orjson.dumps(BODY)
+    answer = orjson.dumps({"id": str(uuid4()), "stored": "in one statement"})
+    args = ("ops-1", "k-one", "POST", "/things", request_fingerprint("POST", "/things", "", raw), 201,
+            stored_headers(Response(b"", media_type="application/json")), answer)
+    conn = await asyncpg.connect(asyncpg_dsn(str(engine.url.render_as_string(hide_password=False))))
+    try:
+        assert await conn.fetchval(store_answer_sql(), *args) == 1
+        assert await conn.fetchval(store_answer_sql(), *args) is None, "the key exists: nothing stored"
+        assert await conn.fetchval(store_answer_sql("false"), "ops-1", "k-two", *args[2:]) is None
+    finally:
+        await conn.close()
+    r = await client.post("/things", headers={**keyed("k-one"), "content-type": "application/json"}, content=raw)
+    assert r.status_code == 201
+    assert r.headers["idempotent-replayed"] == "true"
+    assert r.content == answer
+    assert probe.calls == 0, "the command did not run"
+    other = await client.post("/things", headers=keyed("k-one"), json={**BODY, "amount": 6})
+    assert other.status_code == 422
+    assert await key_rows(engine) == [("k-one", "done")]
