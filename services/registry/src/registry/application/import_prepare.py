@@ -227,10 +227,13 @@ def default_workers() -> int:
 
 class Preparer:
     """Prepares rows in `workers` processes (0: in this process), `chunk` households per task, at most two tasks
-    per worker in flight (memory stays bounded however big the file)."""
+    per worker or `ahead` households in flight, whichever is more (memory stays bounded however big the file).
+    `ahead` lets the workers go on while the consumer waits (the importer: a batch's size, so that the next batch
+    is prepared while one is checked and the one before written)."""
 
-    def __init__(self, ctx: PrepareContext, *, workers: int, chunk: int = 256) -> None:
+    def __init__(self, ctx: PrepareContext, *, workers: int, chunk: int = 256, ahead: int = 0) -> None:
         self.ctx, self.workers, self.chunk = ctx, workers, chunk
+        self.in_flight = max(2 * workers, -(-ahead // chunk))
         self._pool: ProcessPoolExecutor | None = None
 
     def __enter__(self) -> Preparer:
@@ -252,7 +255,7 @@ class Preparer:
         pending: deque[asyncio.Future[list[Prepped | Reject]]] = deque()
         for chunk in _chunks(rows, self.chunk):
             pending.append(loop.run_in_executor(self._pool, _prepare_chunk, chunk))
-            if len(pending) >= 2 * self.workers:
+            if len(pending) >= self.in_flight:
                 yield await pending.popleft()
         while pending:
             yield await pending.popleft()

@@ -17,6 +17,7 @@ import csv
 import gc
 import hashlib
 import io
+from collections import deque
 from collections.abc import AsyncGenerator, Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -211,15 +212,21 @@ async def _check_batch(units: UnitOfWorkFactory, deps: Deps, batch: list[Prepped
 
 
 async def _write_batch(units: UnitOfWorkFactory, sha: str, checked: Checked, rejects: list[Reject], next_line: int,
-                       meta: EventMetadata, report: ImportReport) -> None:
+                       meta: EventMetadata, report: ImportReport, after: asyncio.Task[None] | None = None) -> None:
     """One batch, one transaction: its events (the store's batch append), read rows, indexes, reviews (by COPY),
-    rejects and the resume point, together."""
+    rejects and the resume point, together. `after`: the previous batch's write, which may still be going on. Its
+    own rows (events, keys, read rows, indexes: keys no other batch has) are written alongside it; whatever another
+    batch also locks (the review counts' rows, the resume point) only once that one has committed — waiting for it
+    while holding such a row would be a deadlock PostgreSQL cannot see — so batches commit in file order and the
+    resume point only moves forward over batches that are all in."""
     assert checked.at is not None
     async with units.begin(meta) as uow:
         await uow.append_batch(checked.requests)
         tables = uow.adapter(ImportTables)
         await tables.write_households(keys=checked.keys, rows=checked.households, at=checked.at, kks=checked.kks,
                                       niks=checked.niks, names=checked.names)
+        if after is not None:
+            await after  # its failure rolls this batch back too
         if checked.reviews:
             await uow.adapter(ReviewQueue).copy_opened(checked.reviews)
         await tables.progress(sha, next_line=next_line, imported=len(checked.batch),
@@ -232,36 +239,36 @@ async def _write_batch(units: UnitOfWorkFactory, sha: str, checked: Checked, rej
 
 
 class _Pipeline:
-    """Batches checked and written in file order, one batch checked while the one before it is written (the
-    resume point only moves forward)."""
+    """Batches checked and written in file order: one batch checked while the `writers` before it are written,
+    each in its own transaction, committing in file order (the resume point only moves forward)."""
 
     def __init__(self, units: UnitOfWorkFactory, deps: Deps, sha: str, meta: EventMetadata,
-                 report: ImportReport) -> None:
+                 report: ImportReport, writers: int = 2) -> None:
         self.units, self.deps, self.sha, self.meta, self.report = units, deps, sha, meta, report
-        self.writing: asyncio.Task[None] | None = None
-        self.written: Checked | None = None
+        self.writers = writers
+        self.writing: deque[tuple[asyncio.Task[None], Checked]] = deque()
         self.checking: asyncio.Task[Checked] | None = None
 
     async def add(self, batch: list[Prepped], rejects: list[Reject], next_line: int) -> None:
-        previous = self.written.indexes() if self.writing is not None and self.written is not None else []
+        previous = [pair for _, written in self.writing for pair in written.indexes()]
         self.checking = asyncio.create_task(_check_batch(self.units, self.deps, batch, self.meta, previous))
-        if self.writing is not None:
-            await self.writing
+        while len(self.writing) >= self.writers:
+            await self.writing.popleft()[0]
         checked = await self.checking
-        self.written = checked
-        self.writing = asyncio.create_task(_write_batch(self.units, self.sha, checked, rejects, next_line, self.meta,
-                                                        self.report))
+        after = self.writing[-1][0] if self.writing else None
+        self.writing.append((asyncio.create_task(_write_batch(self.units, self.sha, checked, rejects, next_line,
+                                                              self.meta, self.report, after)), checked))
 
     async def finish(self) -> None:
-        if self.writing is not None:
-            await self.writing
+        while self.writing:
+            await self.writing.popleft()[0]
 
     async def cancel(self) -> None:
         """A failure must not leave a batch committing behind the caller's back."""
-        for task in (self.checking, self.writing):
+        for task in [self.checking, *(task for task, _ in self.writing)]:
             if task is not None and not task.done():
                 task.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
+                with contextlib.suppress(asyncio.CancelledError, Exception):  # the caller has the first failure
                     await task
 
 
@@ -309,7 +316,7 @@ async def import_file(units: UnitOfWorkFactory, deps: Deps, path: Path, *, batch
     prepared: AsyncGenerator[list[Prepped | Reject]] | None = None
     try:
         with _fewer_collections(), path.open("rb") as f, \
-                Preparer(ctx, workers=default_workers() if workers is None else workers) as pool:
+                Preparer(ctx, workers=default_workers() if workers is None else workers, ahead=batch_size) as pool:
             rows = _csv_rows(f, run.next_line) if path.suffix.lower() == ".csv" else _jsonl_rows(f, run.next_line)
             batch: list[Prepped] = []
             rejects: list[Reject] = []
