@@ -104,6 +104,19 @@ async def reissue(uow: UnitOfWork, payment_id: UUID, by: str) -> dict[str, Any]:
     return {"payment_id": str(payment_id), "status": "reissued", "attempt": payment.attempt}
 
 
+async def dispute_amount(uow: UnitOfWork, payment_id: UUID, reference: str) -> tuple[bool, dict[str, Any]]:
+    """An upheld "wrong amount" complaint opens an `amount_disputed` exception on the paid payment (one per
+    reference: asked again, the same exception); True when it was raised now."""
+    payment = await uow.find(payments, payment_id)
+    if payment is None:
+        raise NotFound(f"payment {payment_id} does not exist", field="payment_id")
+    found, created = payment.dispute_amount(reference, now=uow.clock.now())
+    if created:
+        await uow.save(payment)
+    return created, {"exception_id": str(found.exception_id), "payment_id": str(payment_id), "kind": found.kind,
+                     "status": found.status}
+
+
 async def reissue_failed(uow: UnitOfWork, cycle_id: UUID, by: str) -> dict[str, Any]:
     ids = await uow.adapter(PaymentTable).failed(cycle_id)
     for payment_id in ids:

@@ -177,6 +177,24 @@ class Payment(Aggregate):
                 self._record(PaymentExceptionResolved(exception_id=str(e.exception_id), resolution="reissued",
                                                       resolved_by=by, occurred_at=now.isoformat()))
 
+    def dispute_amount(self, reference: str, *, now: datetime) -> tuple[PaymentException, bool]:
+        """An upheld complaint that a paid amount is wrong: an `amount_disputed` exception for ops, with the
+        instructed and confirmed amounts and the complaint's reference code as its reason (never its words). The
+        same reference finds the same exception (True when raised now); only a paid payment has an amount to
+        dispute."""
+        exception_id = uuid5(NAMESPACE_URL, f"payment:{self.id}:amount_disputed:{reference}")
+        found = self.exceptions.get(exception_id)
+        if found is not None:
+            return found, False
+        if self.status != "paid":
+            raise InvalidTransition(f"only a paid payment's amount can be disputed; this one is {self.status}",
+                                    field="status")
+        self._record(PaymentExceptionRaised(
+            exception_id=str(exception_id), attempt=self.attempt, kind="amount_disputed",
+            instructed_amount=self.amount, confirmed_amount=self.confirmed_amount, reason=reference,
+            occurred_at=now.isoformat()))
+        return self.exceptions[exception_id], True
+
     def resolve_exception(self, exception_id: UUID, *, resolution: str, by: str, now: datetime) -> None:
         found = self.exceptions.get(exception_id)
         if found is None:

@@ -243,13 +243,22 @@ class ReconciliationException(Answer):
     payment_id: str
     cycle_id: str
     attempt: int
-    kind: str = Field(examples=["failed", "returned", "amount_mismatch", "unknown_reference"])
+    kind: str = Field(examples=["failed", "returned", "amount_mismatch", "unknown_reference", "amount_disputed"])
     instructed_amount: int
     confirmed_amount: int | None
     reason: str | None
     status: Literal["open", "resolved"]
     resolution: str | None
     created_at: str
+
+
+class ExceptionRaised(Answer):
+    """The exception a disputed amount opened (or the one the same reference opened before)."""
+
+    exception_id: str
+    payment_id: str
+    kind: Literal["amount_disputed"]
+    status: Literal["open", "resolved"]
 
 
 class ExceptionResolved(Answer):

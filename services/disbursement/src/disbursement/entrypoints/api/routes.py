@@ -54,6 +54,13 @@ class Resolve(BaseModel):
     resolution: str = Field(min_length=3, max_length=300, description="what ops did, e.g. 'refunded by bank'")
 
 
+class DisputeAmount(BaseModel):
+    kind: Literal["amount_disputed"] = Field(description="what is disputed: the amount a paid payment delivered")
+    reference: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,99}$",
+                           description="an opaque code of the complaint, e.g. the grievance case's id (never "
+                                       "free text); the same reference finds the same exception")
+
+
 # -- programs ------------------------------------------------------------------------------------------------
 @router.get("/programs", response_model=list[a.ProgramView], dependencies=READ, responses=LIST_PROBLEMS,
             summary="Programs with rules, benefit formula, budget and commitments")
@@ -196,6 +203,19 @@ async def entitlement_explained(cycle_id: UUID, household_ref: Annotated[str, Pa
              summary="Reissue a failed or returned payment as a new attempt")
 async def reissue(payment_id: UUID, cmd: CommandDep, who: Writer) -> Any:
     return await cmd.execute(lambda uow: pay.reissue(uow, payment_id, who.subject))
+
+
+@router.post("/payments/{payment_id}/exceptions", response_model=a.ExceptionRaised, status_code=201,
+             responses={**WRITE_PROBLEMS, 200: {"model": a.ExceptionRaised,
+                                                "description": "the exception this reference opened before"}},
+             summary="Open a reconciliation exception on a paid payment whose amount is disputed (an upheld "
+                     "complaint): 201 a new one, 200 the one the same reference opened")
+async def dispute_amount(payment_id: UUID, body: DisputeAmount, cmd: CommandDep, who: Writer) -> Any:
+    async def run(uow: UnitOfWork) -> Response:
+        created, view = await pay.dispute_amount(uow, payment_id, body.reference)
+        return Response(orjson.dumps(view), status_code=201 if created else 200, media_type="application/json")
+
+    return await cmd.execute(run)
 
 
 @router.get("/exceptions", response_model=list[a.ReconciliationException], dependencies=READ,
