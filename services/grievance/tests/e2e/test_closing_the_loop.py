@@ -43,6 +43,7 @@ from gotong.testing.plugin import create_test_database
 from gotong.testing.wait import eventually
 from grievance.adapters.owners import HttpOwners
 from grievance.bootstrap import create_app as create_grievance_app
+from grievance.domain.catalogue import FOLLOW_UP_TEXT
 from registry.adapters.civil_registry import DukcapilSimulator
 from registry.adapters.crypto import KeyRing
 from registry.application.commands import Deps as RegistryDeps
@@ -345,3 +346,74 @@ async def test_an_upheld_payment_complaint_reissues_a_failed_payment_that_is_pai
     await w.run_channel()
     paid = [p for ref, p in w.channel.payouts.items() if ref.startswith(payment_id) and p.status != "rjct"]
     assert len(paid) == 1, "still paid once"
+
+
+async def test_an_upheld_wrong_amount_complaint_opens_a_reconciliation_exception_in_disbursement(
+        world: World) -> None:
+    w = world
+    async with runtime(w.disbursement).database.transaction() as sql:
+        await replica.apply_changed(sql, changed("HH-GRV-2", 1))
+    cycle = await _post(w, "http://disbursement.test/v1/cycles", "ops-1",
+                        {"program": "BPNT", "period": "2026-Q4", "cutoff": "2026-10-01"}, expect=201)
+    d = f"http://disbursement.test/v1/cycles/{cycle['cycle_id']}"
+    await _post(w, f"{d}/compute", "ops-1")
+    await _post(w, f"{d}/review", "ops-2", {"note": "diperiksa"})
+    await _post(w, f"{d}/approve", "sup-1")
+    await _post(w, f"{d}/pay", "ops-1")
+    w.channel.config = ChannelConfig(delay_s=0, wrong_amount_rate=1.0)  # the channel pays, short
+    await w.run_channel()
+    async with runtime(w.disbursement).database.statement() as sql:
+        [paid] = await sql.fetch("SELECT payment_id, status, amount, confirmed_amount FROM payments "
+                                 "WHERE cycle_id = $1", UUID(cycle["cycle_id"]))
+    assert paid["status"] == "paid"
+    assert paid["confirmed_amount"] < paid["amount"]
+    payment_id = str(paid["payment_id"])
+
+    complaint = await w.net.post("http://grievance.test/public/cases", headers={"Idempotency-Key": str(uuid4())},
+                                 json={"kind": "payment_complaint", "category": "wrong_amount",
+                                       "region_code": "32.73.01.1001", "subject_ref": payment_id,
+                                       "details": {"description": "Bantuan yang diterima kurang Rp10.000"},
+                                       "reporter": {"name": "Penerima Kurang", "phone": "081200000002"}})
+    assert complaint.status_code == 201, complaint.text
+    tracking = complaint.json()["tracking_number"]
+    listing = await w.net.get("http://grievance.test/v1/cases", headers=w.who("desa-officer"))
+    [case_id] = [c["id"] for c in listing.json()["items"] if c["tracking_number"] == tracking]
+    await _uphold(w, case_id, "documents_confirm")
+    case = await _answered(w, case_id)
+    assert case["follow_up_result"] == "done", case
+    assert case["follow_up_outcome"]["action"] == "disbursement_exception"
+
+    # disbursement holds one amount_disputed exception on the payment, referenced by the case's id only
+    r = await w.net.get(f"http://disbursement.test/v1/exceptions?cycle_id={cycle['cycle_id']}&status=open",
+                        headers=w.who("ops-1"))
+    disputed = [e for e in r.json() if e["kind"] == "amount_disputed"]
+    assert len(disputed) == 1, r.json()
+    assert (disputed[0]["payment_id"], disputed[0]["reason"]) == (payment_id, case_id)
+    assert (disputed[0]["instructed_amount"], disputed[0]["confirmed_amount"]) == \
+        (paid["amount"], paid["confirmed_amount"])
+    rows = await _all_rows(w.disbursement)
+    for personal in ("Penerima Kurang", "081200000002", "kurang Rp10.000"):
+        assert personal not in rows
+
+    # it blocks reconciliation until disbursement's ops resolve it
+    await _post(w, f"{d}/close", "ops-1")
+    r = await w.net.post(f"{d}/reconcile", headers={**w.who("ops-1"), "Idempotency-Key": str(uuid4())})
+    assert r.status_code == 409
+    assert "reconciliation exceptions are still open" in r.json()["detail"]
+    r = await w.net.get(f"http://disbursement.test/v1/exceptions?cycle_id={cycle['cycle_id']}&status=open",
+                        headers=w.who("ops-1"))
+    for e in r.json():  # the channel's amount_mismatch and the complaint's amount_disputed
+        await _post(w, f"http://disbursement.test/v1/exceptions/{e['exception_id']}/resolve", "ops-1",
+                    {"resolution": "selisih dibayar"})
+    assert (await _post(w, f"{d}/reconcile", "ops-1"))["status"] == "reconciled"
+
+    # the citizen's tracking answer says what the decision set in motion, in their language
+    public = (await w.net.get(f"http://grievance.test/public/cases/{tracking}")).json()
+    assert public["follow_up"] == {"result": "done",
+                                   "text_id": FOLLOW_UP_TEXT["disbursement_exception"]["done"][0],
+                                   "text_en": FOLLOW_UP_TEXT["disbursement_exception"]["done"][1]}
+    for lang, words in (("id", FOLLOW_UP_TEXT["disbursement_exception"]["done"][0]),
+                        ("en", FOLLOW_UP_TEXT["disbursement_exception"]["done"][1])):
+        page = await w.net.post("http://grievance.test/pengaduan/lacak", data={"nomor": tracking, "lang": lang})
+        assert page.status_code == 200
+        assert f'<dd id="follow-up">{words}</dd>' in page.text

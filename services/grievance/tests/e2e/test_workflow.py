@@ -162,4 +162,5 @@ async def test_the_running_app_works_its_outbox_by_itself(database_url, kafka_bo
 
                 done = await eventually(case, lambda c: c["follow_up_result"] is not None, what="the follow-up")
     assert done["follow_up_result"] == "done"
-    assert [str(c.url) for c in owners.calls] == [f"http://disbursement.test/v1/payments/{PAYMENT}/reissue"]
+    assert [str(c.url) for c in owners.calls] == [f"http://disbursement.test/v1/payments/{PAYMENT}/exceptions"]
+    assert json.loads(owners.calls[0].content) == {"kind": "amount_disputed", "reference": case_id}

@@ -46,6 +46,18 @@ def test_the_proposer_of_an_upheld_decision_cannot_decide_it():
     assert (case.status, case.outcome, case.follow_up) == ("decided", "upheld", "registry_review")
 
 
+def test_an_upheld_wrong_amount_complaint_asks_for_a_reconciliation_exception_not_a_reissue():
+    case = investigating(kind="payment_complaint", category="wrong_amount")
+    case.propose_decision("upheld", "documents_confirm", "officer-a", NOW)
+    case.decide("officer-b", NOW)
+    assert case.follow_up == "disbursement_exception"
+    with pytest.raises(Conflict):
+        case.record_follow_up("disbursement_reissue", "done", 200, "accepted", NOW)
+    case.record_follow_up("disbursement_exception", "done", 201, "accepted", NOW)
+    case.close("officer-a", NOW)
+    assert case.status == "closed"
+
+
 def test_an_upheld_case_closes_only_after_the_owner_answered():
     case = investigating(kind="payment_complaint", category="not_received")
     case.propose_decision("upheld", "payment_not_delivered", "officer-a", NOW)

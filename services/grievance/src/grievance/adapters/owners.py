@@ -4,7 +4,9 @@
   `POST /v1/households/{id}/grievance-review` `{"case_ref", "reason"}` (the household enters its review queue);
 - an upheld usul about a household not in the register: the registry's `POST /v1/registration-requests`
   `{"region_code", "case_ref"}` (a village officer completes it by registering the household);
-- an upheld payment complaint: the disbursement's `POST /v1/payments/{id}/reissue`.
+- an upheld payment complaint that aid was not received: the disbursement's `POST /v1/payments/{id}/reissue`;
+- an upheld payment complaint of a wrong amount: the disbursement's `POST /v1/payments/{id}/exceptions`
+  `{"kind": "amount_disputed", "reference": <case id>}` (a reconciliation exception for its ops).
 
 Every call carries an `Idempotency-Key` derived from the case and the decision, so a retry after a crash asks
 once. Only the status code and the problem's `type`/`code` are kept from an answer: no body is logged or stored.
@@ -74,3 +76,7 @@ class HttpOwners:
 
     async def disbursement_reissue(self, payment_id: UUID, key: str) -> Answer:
         return await self._post(f"{self.settings.disbursement_url}/v1/payments/{payment_id}/reissue", None, key)
+
+    async def disbursement_exception(self, payment_id: UUID, case_id: UUID, key: str) -> Answer:
+        return await self._post(f"{self.settings.disbursement_url}/v1/payments/{payment_id}/exceptions",
+                                {"kind": "amount_disputed", "reference": str(case_id)}, key)

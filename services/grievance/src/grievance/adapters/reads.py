@@ -29,7 +29,8 @@ class CaseReads:
 
     async def by_tracking_number(self, tracking_number: str) -> dict[str, Any] | None:
         row = await self.sql.fetchrow(
-            "SELECT kind, status, outcome, reason_code, appealed, received_at, due_at, decided_at, closed_at "
+            "SELECT kind, category, status, outcome, reason_code, appealed, follow_up_result, received_at, due_at, "
+            "decided_at, closed_at "
             "FROM cases WHERE tracking_number = $1", tracking_number)
         return _row(row) if row is not None else None
 

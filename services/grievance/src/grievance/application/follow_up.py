@@ -11,7 +11,10 @@ reporter or anything sealed):
 - an upheld usul about a household in the register: the registry flags it for review (`reassessment`);
   about a household not in it: the registry opens a registration request for the case's region, which a village
   officer completes by registering the household;
-- an upheld payment complaint: disbursement reissues the payment (a failed or returned one; it refuses others).
+- an upheld payment complaint that aid was not received: disbursement reissues the payment (a failed or returned
+  one; it refuses others);
+- an upheld payment complaint of a wrong amount: disbursement opens an `amount_disputed` reconciliation exception
+  on the paid payment, referenced by the case's id (once per case; it refuses a payment not paid).
 """
 
 from __future__ import annotations
@@ -43,6 +46,8 @@ class Owners(Protocol):
     async def registry_registration(self, region_code: str, case_id: UUID, key: str) -> Answer: ...
 
     async def disbursement_reissue(self, payment_id: UUID, key: str) -> Answer: ...
+
+    async def disbursement_exception(self, payment_id: UUID, case_id: UUID, key: str) -> Answer: ...
 
 
 def _transient(status: int) -> bool:
@@ -96,6 +101,8 @@ async def _ask(owners: Owners, action: str, kind: str, category: str, subject_re
     if action == "registry_review":
         return await owners.registry_review(ref, case_id, category if category in ("inclusion", "desil")
                                             else "inclusion", key)
+    if action == "disbursement_exception":
+        return await owners.disbursement_exception(ref, case_id, key)
     return await owners.disbursement_reissue(ref, key)
 
 

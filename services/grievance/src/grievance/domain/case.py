@@ -17,7 +17,6 @@ from gotong.domain.errors import Conflict, Forbidden, InvalidTransition, Validat
 from grievance.domain.catalogue import (
     APPEAL_SLA_DAYS,
     CATEGORIES,
-    FOLLOW_UP,
     REASONS,
     WARN_BEFORE,
     Channel,
@@ -26,6 +25,7 @@ from grievance.domain.catalogue import (
     Kind,
     Outcome,
     Status,
+    follow_up_of,
     sla,
 )
 from grievance.domain.events import (
@@ -158,7 +158,7 @@ class Case(Aggregate):
         if proposal.outcome == "upheld" and by == proposal.proposed_by:
             raise Forbidden("the officer who proposed upholding the case cannot also decide it (four eyes)",
                             field="decided_by")
-        follow_up = FOLLOW_UP.get(self.kind) if proposal.outcome == "upheld" else None
+        follow_up = follow_up_of(self.kind, self.category) if proposal.outcome == "upheld" else None
         self._record(CaseDecided(outcome=proposal.outcome, reason_code=proposal.reason_code,
                                  proposed_by=proposal.proposed_by, decided_by=by, appeal=self.appealed,
                                  follow_up=follow_up, occurred_at=now.isoformat()))

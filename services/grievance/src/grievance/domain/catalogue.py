@@ -16,7 +16,7 @@ Kind = Literal["usul", "sanggah", "payment_complaint", "data_correction"]
 Status = Literal["received", "triaged", "investigating", "decided", "closed"]
 Outcome = Literal["upheld", "rejected"]
 Channel = Literal["public", "officer"]
-FollowUpAction = Literal["registry_review", "disbursement_reissue", "registry_registration"]
+FollowUpAction = Literal["registry_review", "disbursement_reissue", "disbursement_exception", "registry_registration"]
 FollowUpResult = Literal["done", "refused", "unsupported"]
 
 KINDS: tuple[Kind, ...] = ("usul", "sanggah", "payment_complaint", "data_correction")
@@ -46,6 +46,47 @@ FOLLOW_UP: dict[str, FollowUpAction] = {
     "sanggah": "registry_review",
     "payment_complaint": "disbursement_reissue",
     "usul": "registry_registration",
+}
+
+#: A category that asks something else than its kind does: a wrong amount was paid, so there is nothing to reissue;
+#: disbursement opens a reconciliation exception (`amount_disputed`) for its ops to settle.
+FOLLOW_UP_BY_CATEGORY: dict[tuple[str, str], FollowUpAction] = {
+    ("payment_complaint", "wrong_amount"): "disbursement_exception",
+}
+
+
+def follow_up_of(kind: str, category: str) -> FollowUpAction | None:
+    """What an upheld case of this kind and category asks of the owning service (None: nothing automatic)."""
+    return FOLLOW_UP_BY_CATEGORY.get((kind, category), FOLLOW_UP.get(kind))
+
+
+#: What the owning service's answer to a follow-up means, in plain language (id, en), by action and result: the
+#: citizen's tracking page and the officers' case view say it. A result without words here is shown as its code.
+FOLLOW_UP_TEXT: dict[str, dict[str, tuple[str, str]]] = {
+    "registry_review": {
+        "done": ("Data keluarga masuk antrean pemeriksaan ulang petugas Dinas Sosial.",
+                 "The household's data is queued for a re-check by the social affairs officers."),
+        "refused": ("Pemeriksaan ulang data tidak dapat dibuka otomatis; petugas menindaklanjuti secara langsung.",
+                    "A re-check could not be opened automatically; an officer follows it up directly."),
+    },
+    "registry_registration": {
+        "done": ("Permintaan pendaftaran dibuat; petugas desa/kelurahan akan mendaftarkan keluarga.",
+                 "A registration request is open; the village officer will register the household."),
+        "refused": ("Permintaan pendaftaran tidak dapat dibuat otomatis; petugas menindaklanjuti secara langsung.",
+                    "A registration request could not be opened automatically; an officer follows it up directly."),
+    },
+    "disbursement_reissue": {
+        "done": ("Pembayaran diajukan ulang kepada penyalur.", "The payment is sent again through the channel."),
+        "refused": ("Pembayaran tidak dapat diajukan ulang (misalnya sudah dibayar); petugas menindaklanjuti.",
+                    "The payment cannot be sent again (it was paid, for example); an officer follows it up."),
+    },
+    "disbursement_exception": {
+        "done": ("Selisih jumlah bantuan dicatat untuk diperiksa dan diselesaikan petugas pembayaran.",
+                 "The wrong amount is recorded for the payment officers to check and settle."),
+        "refused": ("Selisih jumlah tidak dapat dicatat (pembayaran belum diterima); petugas menindaklanjuti.",
+                    "The wrong amount cannot be recorded (the payment was not received yet); an officer follows "
+                    "it up."),
+    },
 }
 
 #: Reason codes an officer decides with, and the plain language the public sees (id, en). A code keeps names and

@@ -21,6 +21,18 @@ class OfficerSubmitted(Submitted):
     id: str = Field(description="the case id")
 
 
+class FollowUpOutcome(Answer):
+    """What the owning service answered an upheld case's follow-up, in plain words."""
+
+    result: str = Field(examples=["done", "refused"])
+    text_id: str
+    text_en: str
+
+
+class OfficersFollowUpOutcome(FollowUpOutcome):
+    action: str = Field(examples=["disbursement_exception"], description="what the owning service was asked")
+
+
 class CaseView(Answer):
     """A case as officers see it: codes and references, never personal data."""
 
@@ -32,6 +44,7 @@ class CaseView(Answer):
     region_code: str = Field(examples=["32.73.01.1001"])
     anonymous: bool
     appealed: bool
+    follow_up_outcome: OfficersFollowUpOutcome | None = None
     version: int
 
 
@@ -64,6 +77,8 @@ class PublicStatus(Answer):
     status_text_id: str
     status_text_en: str
     outcome: Outcome | None = None
+    follow_up: FollowUpOutcome | None = Field(default=None, description="what the decision set in motion, once "
+                                              "the owning service answered")
     appealed: bool
     received_on: str | None = None
     decision_due_on: str | None = None

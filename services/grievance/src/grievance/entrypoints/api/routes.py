@@ -49,7 +49,8 @@ async def list_cases(request: Request,
                      limit: Annotated[int, Query(ge=1, le=500)] = 100,
                      offset: Annotated[int, Query(ge=0, le=INT32_MAX)] = 0) -> Any:
     async def fetch(reads: CaseReads) -> Any:
-        return await reads.search(region=region, status=status, kind=kind, limit=limit, offset=offset)
+        rows = await reads.search(region=region, status=status, kind=kind, limit=limit, offset=offset)
+        return [{**r, "follow_up_outcome": q.follow_up_outcome(r)} for r in rows]
     return {"items": await read(request, fetch), "limit": limit, "offset": offset}
 
 
