@@ -141,6 +141,18 @@ TEXT: dict[str, tuple[str, str]] = {
                      "coba lagi.", "Form refused: its security (CSRF) token is missing or wrong. Reload the page "
                      "and try again."),
     "bad_input": ("Isian tidak valid", "Invalid input"),
+    # reconciliation exceptions: their kinds and facts, as disbursement names them
+    "amount_mismatch": ("Jumlah dibayar berbeda", "Amount paid differs"),
+    "amount_disputed": ("Jumlah dipersoalkan lewat pengaduan", "Amount disputed by a complaint"),
+    "stale_attempt_paid": ("Percobaan lama ternyata dibayar", "An earlier attempt was paid"),
+    "conflicting_report": ("Laporan kanal bertentangan", "Conflicting channel report"),
+    "exception": ("Pengecualian", "Exception"),
+    "resolved": ("Selesai", "Resolved"),
+    "payment_id": ("ID pembayaran", "Payment ID"),
+    "attempt": ("Percobaan ke", "Attempt"),
+    "cycle_id": ("ID siklus", "Cycle ID"),
+    "created_at": ("Dibuka", "Opened"),
+    "confirmed_amount": ("Jumlah dikonfirmasi", "Confirmed amount"),
     "signed_out": ("Anda sudah keluar.", "You are signed out."),
     "welcome": ("Masuk dengan akun petugas untuk memakai konsol.", "Sign in with your officer account to use the "
                 "console."),
