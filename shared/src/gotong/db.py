@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
 import asyncpg
 import orjson
 from sqlalchemy.engine import make_url
@@ -68,3 +70,27 @@ async def drop_database(url: str) -> None:
         await conn.execute(f'DROP DATABASE IF EXISTS "{target.database}" WITH (FORCE)')
     finally:
         await conn.close()
+
+
+class HotPool:
+    """A hot path's own small asyncpg pool beside the engine's (a public endpoint answered in one statement, without
+    SQLAlchemy per request): opened on first use, closed with the app. `reset`: asyncpg's reset when a connection
+    goes back (None: asyncpg's own)."""
+
+    def __init__(self, database_url: str, max_size: int = 8,
+                 reset: Callable[[asyncpg.Connection], Awaitable[None]] | None = None) -> None:
+        self.database_url = database_url
+        self.max_size = max_size
+        self.reset = reset
+        self.pool: asyncpg.Pool | None = None
+
+    async def connections(self) -> asyncpg.Pool:
+        if self.pool is None:
+            self.pool = await asyncpg.create_pool(asyncpg_dsn(self.database_url), min_size=1,
+                                                  max_size=self.max_size, reset=self.reset)
+        return self.pool
+
+    async def close(self) -> None:
+        if self.pool is not None:
+            await self.pool.close()
+            self.pool = None

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-import asyncpg
-
-from gotong.db import asyncpg_dsn
+from gotong.db import HotPool
 from registry.adapters.households import Queryable
 
 # One round trip: the candidate households (at most two: a name twice in a village is ambiguous), then the
@@ -38,24 +36,8 @@ class StatusCheck:
         return await self.sql.fetchrow(LOOKUP, key, by_nik)
 
 
-class StatusPool:
-    """The hot path's own small connection pool (opened on first use, closed with the app)."""
-
-    def __init__(self, database_url: str, max_size: int = 8) -> None:
-        self.database_url = database_url
-        self.max_size = max_size
-        self.pool: asyncpg.Pool | None = None
-
-    async def connections(self) -> asyncpg.Pool:
-        """The pool, opened on first use (the hot path's rate limit counts on it too)."""
-        if self.pool is None:
-            self.pool = await asyncpg.create_pool(asyncpg_dsn(self.database_url), min_size=1, max_size=self.max_size)
-        return self.pool
+class StatusPool(HotPool):
+    """The status check's own small connection pool (opened on first use, closed with the app)."""
 
     async def lookup(self, key: bytes, by_nik: bool) -> Any:
         return await StatusCheck(await self.connections()).lookup(key, by_nik)
-
-    async def close(self) -> None:
-        if self.pool is not None:
-            await self.pool.close()
-            self.pool = None

@@ -36,7 +36,7 @@ from uuid6 import uuid7
 from gotong.api.app import runtime
 from gotong.api.idempotency import HEADER, MAX_KEY_LENGTH, request_fingerprint, store_answer_sql, stored_headers
 from gotong.api.shared_limits import TAKE_SQL, SharedLimiter, client_address
-from gotong.db import asyncpg_dsn
+from gotong.db import HotPool
 from gotong.domain.errors import DomainError
 from gotong.eventstore.codec import dumps
 from gotong.eventstore.model import EventData, EventMetadata
@@ -82,24 +82,6 @@ async def _nothing_to_reset(conn: asyncpg.Connection) -> None:
     goes back (asyncpg still ends any transaction left open)."""
 
 
-class SubmitPool:
-    """The hot path's own small connection pool (opened on first use, closed with the app)."""
-
-    def __init__(self, database_url: str, max_size: int = 8) -> None:
-        self.database_url = database_url
-        self.max_size = max_size
-        self.pool: asyncpg.Pool | None = None
-
-    async def connections(self) -> asyncpg.Pool:
-        if self.pool is None:
-            self.pool = await asyncpg.create_pool(asyncpg_dsn(self.database_url), min_size=1,
-                                                  max_size=self.max_size, reset=_nothing_to_reset)
-        return self.pool
-
-    async def close(self) -> None:
-        if self.pool is not None:
-            await self.pool.close()
-            self.pool = None
 
 
 def _header(scope: Scope, name: bytes) -> str | None:
@@ -133,7 +115,7 @@ class FastSubmit:
     def __init__(self, app: ASGIApp, per_minute: int, route: BaseRoute, state: Any = None) -> None:
         self.app = app
         self.limiter = SharedLimiter(LIMIT_NAME, per_minute, secret=limiter_secret)
-        self.pool: SubmitPool | None = None
+        self.pool: HotPool | None = None
         self.route = route
         if state is not None:
             state.grievance_fast_submit = self  # so the app's lifespan can close the pool
@@ -199,7 +181,8 @@ class FastSubmit:
 
     async def _connections(self, settings: KitSettings) -> asyncpg.Pool:
         if self.pool is None:
-            self.pool = SubmitPool(settings.service_database_url)  # a property that costs: read once
+            # the URL is a property that costs: read once
+            self.pool = HotPool(settings.service_database_url, reset=_nothing_to_reset)
         return await self.pool.connections()
 
     async def close(self) -> None:
