@@ -28,6 +28,10 @@ class CivilAnswer:
     died_on: date | None = None
 
 
+#: The answer for most people, made once (an answer is immutable).
+MATCH = CivilAnswer("match")
+
+
 class CivilRegistry(Protocol):
     async def check(self, people: Sequence[CivilQuery]) -> list[CivilAnswer]: ...
 
@@ -65,7 +69,7 @@ class DukcapilSimulator:
         u -= self.mismatch_rate
         if u < self.not_found_rate:
             return CivilAnswer("not_found")
-        return CivilAnswer("match")
+        return MATCH
 
     async def check(self, people: Sequence[CivilQuery]) -> list[CivilAnswer]:
         return [self.answer(q) for q in people]

@@ -97,13 +97,11 @@ def write_csv(rows: Iterator[dict[str, Any]], path: Path) -> int:
 
 
 def _jsonl_rows(f: io.BufferedReader, start: int) -> Iterator[Row]:
+    """Each household's line as it is (`prepare_row` parses it, in a worker process)."""
     for line_no, raw in enumerate(f, start=1):
         if line_no < start or not raw.strip():
             continue
-        try:
-            yield Row(line_no, orjson.loads(raw))
-        except orjson.JSONDecodeError:
-            yield Row(line_no, None, error="not valid JSON")
+        yield Row(line_no, raw)
 
 
 def _csv_rows(f: io.BufferedReader, start: int) -> Iterator[Row]:
@@ -126,7 +124,7 @@ def _csv_rows(f: io.BufferedReader, start: int) -> Iterator[Row]:
         member: dict[str, Any] = {c: get[c] for c in MEMBER_COLUMNS if get.get(c, "") != ""}
         if "pregnant" in member:
             member["pregnant"] = member["pregnant"].strip().lower() in ("true", "1", "ya", "y")
-        if current is not None and current.data is not None and current.data["kk"] == get["kk"]:
+        if current is not None and isinstance(current.data, dict) and current.data["kk"] == get["kk"]:
             current.data["members"].append(member)
             current.member_lines.append(line_no)
             continue

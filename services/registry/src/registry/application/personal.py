@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -61,17 +62,23 @@ class Indexes:
 
 
 def indexes(keyring: KeyRing, personal: Personal, village_code: str, facts: dict[str, MemberFact]) -> Indexes:
+    return member_indexes(keyring, personal.kk, village_code, [
+        (ref, p) for ref, p in personal.members.items()
+        if (fact := facts.get(ref)) is None or fact.left_on is None])
+
+
+def member_indexes(keyring: KeyRing, kk: str, village_code: str,
+                   members: Iterable[tuple[str, dict[str, Any]]]) -> Indexes:
+    """The blind indexes of the household `kk` with these members (reference, personal data) in it."""
     district = region_parts(village_code)[2]
+    blind = keyring.blind
     niks, names = [], []
-    for ref, p in personal.members.items():
-        fact = facts.get(ref)
-        if fact is not None and fact.left_on is not None:
-            continue
+    for ref, p in members:
         name = normalise_name(p["name"])
-        niks.append((keyring.blind("nik", p["nik"]), ref, keyring.blind("nikname", f"{p['nik']}|{name}")))
-        names.append((keyring.blind("match", f"{district}|{p['birth_date']}|{name_key(p['name'])}"),
-                      keyring.blind("name", f"{village_code}|{name}"), ref))
-    return Indexes(keyring.blind("kk", personal.kk), niks, names)
+        niks.append((blind("nik", p["nik"]), ref, blind("nikname", f"{p['nik']}|{name}")))
+        names.append((blind("match", f"{district}|{p['birth_date']}|{name_key(p['name'])}"),
+                      blind("name", f"{village_code}|{name}"), ref))
+    return Indexes(blind("kk", kk), niks, names)
 
 
 @dataclass
