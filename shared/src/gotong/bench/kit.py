@@ -52,12 +52,16 @@ async def bench_kit(single: int = 2000, batch_events: int = 100_000, batch_size:
                 insert = ("INSERT INTO raw_events (stream_id, stream_type, version, event_id, event_type, "
                           "schema_version, data, occurred_at) VALUES ($1,$2,$3,$4,$5,$6,$7::jsonb,$8)")
 
+                # Like for like: each side gets its ids and timestamps made before the clock starts, and each
+                # transaction is BEGIN, one single-row INSERT (same columns filled, same indexes) and COMMIT: three
+                # round trips either way. The raw side keeps one dedicated connection and its JSON pre-encoded, so
+                # what the ratio charges the store with is its pool checkout, its unit of work and its encoding.
                 async def ours(n: int) -> float:
-                    events = [EventData("Benchmarked", PAYLOAD) for _ in range(n)]
+                    appends = [(uuid4(), EventData("Benchmarked", PAYLOAD)) for _ in range(n)]
                     with Timer() as t:
-                        for e in events:
+                        for stream_id, e in appends:
                             async with store.transaction() as tx:
-                                await tx.append(uuid4(), "household", 0, [e])
+                                await tx.append(stream_id, "household", 0, [e])
                     return t.seconds
 
                 async def theirs(n: int) -> float:
