@@ -5,9 +5,14 @@ when a consumer applies an event or the sealer signs a checkpoint. So a GET of o
 from memory while the data is where it was when the answer was made, and made again (by one request per path
 and query: the others wait for it) once it has moved. The data's version is one small query: the log's last leaf
 (index and when it was appended), the latest checkpoint, the register's change count, and every consumer's
-position (each consumer moves its position in the transaction that changes the model), in this database. Requests
-that ask while a version query runs share the next one, so the check costs one round trip per batch of requests,
-and an answer is never older than the request.
+position (each consumer moves its position in the transaction that changes the model), in this database.
+
+Bounded staleness: a request does not wait for that query. The version known is used while it was read less than
+FRESH_S ago; older, it is read again in the background (one query at a time) and requests keep using the known
+one until it is STALE_S old, when they wait for the new one. So a remembered page is served from memory like a
+static file, and it shows the data as it was at most STALE_S (half a second) before the request — or, when the
+version query itself takes longer, as of the start of the last one. A payment sealed or a consumer's move shows
+on the pages within that time, not on the very next request. Nothing is read while no request comes.
 
 A remembered page says its data was read when the page was made: still true, since nothing changed after.
 
@@ -21,6 +26,8 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import math
+import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Hashable
 from dataclasses import dataclass
@@ -30,6 +37,7 @@ from fastapi import FastAPI
 from starlette.middleware import Middleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from canvas_projector.entrypoints.api import fast_reads
 from gotong.adapters.sql import Database
 from gotong.api.app import runtime
 
@@ -46,6 +54,10 @@ VERSION_SQL = (
     "LEFT JOIN LATERAL (SELECT idx, appended_at FROM tlog_leaves ORDER BY idx DESC LIMIT 1) l ON true "
     "WHERE d.datname = current_database()")
 
+#: A version read less than this long ago is used as it is; an older one is read again in the background.
+FRESH_S = 0.25
+#: Past this age requests wait for the version being read (the most a page lags behind the data).
+STALE_S = 0.5
 #: The public paths whose GET answers depend only on the read model and their query string.
 CACHED_PATHS = frozenset({
     "/", "/verifikasi", "/verifikasi/konteks", "/checkpoint", "/wilayah", "/csr", "/usaha-sosial", "/kemitraan",
@@ -65,28 +77,39 @@ def cached_path(path: str) -> bool:
 
 
 class DataVersion:
-    """The read model's version as of a moment after the caller asked (one query for all who ask meanwhile)."""
+    """The read model's version as known: at most FRESH_S old without a query, read again in the background past
+    that, and waited for only when it is STALE_S old (or was never read). One query at a time."""
 
-    def __init__(self, read: Callable[[], Awaitable[Hashable]]) -> None:
+    def __init__(self, read: Callable[[], Awaitable[Hashable]], clock: Callable[[], float] = time.monotonic) -> None:
         self._read = read
-        self._lock = asyncio.Lock()
-        self._next: asyncio.Future[Hashable] | None = None
+        self._clock = clock
+        self._known: Hashable = None
+        self._read_at = -math.inf  # when the query that read `_known` began
+        self._reading: asyncio.Future[Hashable] | None = None
 
     async def current(self) -> Hashable:
-        if self._next is None:
-            self._next = asyncio.get_running_loop().create_future()
-            asyncio.get_running_loop().create_task(self._run(self._next))
-        return await asyncio.shield(self._next)
+        age = self._clock() - self._read_at
+        if age < FRESH_S:
+            return self._known
+        if self._reading is None:
+            self._reading = asyncio.get_running_loop().create_future()
+            asyncio.get_running_loop().create_task(self._run(self._reading))
+        if age < STALE_S:
+            return self._known
+        return await asyncio.shield(self._reading)
 
     async def _run(self, future: asyncio.Future[Hashable]) -> None:
-        async with self._lock:  # one query at a time; who asks while it runs shares the next one
-            if self._next is future:
-                self._next = None
-            try:
-                future.set_result(await self._read())
-            except BaseException as err:
-                future.set_exception(err)
-                future.exception()  # retrieved: every waiter may have gone
+        began = self._clock()
+        try:
+            version = await self._read()
+        except BaseException as err:
+            future.set_exception(err)
+            future.exception()  # retrieved: every waiter may have gone
+        else:
+            self._known, self._read_at = version, began
+            future.set_result(version)
+        finally:
+            self._reading = None
 
 
 def database_version(database: Callable[[], Database]) -> Callable[[], Awaitable[Hashable]]:
@@ -236,5 +259,7 @@ async def _send(answer: Answer, scope: Scope, send: Send) -> None:
 
 def install(app: FastAPI) -> None:
     """Innermost of the app's middlewares (inside the kit's: every request still meets rate limits, metrics and
-    security headers), reading the version from the running app's database."""
+    security headers), reading the version from the running app's database; inside it, the reads that differ on
+    every request answered in one statement (`fast_reads`)."""
     app.user_middleware.append(Middleware(PageCache, read_version=database_version(lambda: runtime(app).database)))
+    fast_reads.install(app)
