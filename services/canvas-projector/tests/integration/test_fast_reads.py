@@ -1,17 +1,20 @@
 """Proofs, receipts and a receipt's names are answered in one statement without a transaction
 (`entrypoints/api/fast_reads.py`): byte for byte what their documented routes answer, and anything out of the
-ordinary (a bound, a receipt not yet under a checkpoint, a size past the log's) still answered by the route."""
+ordinary (a bound, a receipt not yet under a checkpoint, a size past the log's) still answered by the route.
+A province's page reads its regencies from one query over every province's: the same figures as its own."""
 
 from urllib.parse import urlsplit
 
 import httpx
 import pytest
 
+from canvas_projector.adapters.read_models import PaymentFigures
 from canvas_projector.adapters.transparency_log import TransparencyLogTable
 from canvas_projector.application import transparency
 from canvas_projector.bootstrap import create_app
 from canvas_projector.config import Settings
 from canvas_projector.entrypoints.api.fast_reads import FastReads, _handler
+from canvas_projector.entrypoints.api.portal.pages import province_regencies
 from canvas_projector.entrypoints.state import projector_state
 from gotong.api.app import runtime
 
@@ -89,3 +92,15 @@ async def test_the_one_statement_answer_is_the_routes_byte_for_byte(app, client,
 async def test_what_the_fast_path_cannot_answer_the_route_does(app, client, url, status):
     assert await fast(app, url) is None
     assert (await client.get(url)).status_code == status
+
+
+async def test_a_province_page_cut_from_every_regency_has_the_provinces_own_figures(app, client):
+    async with runtime(app).database.read() as sql:
+        for province in ("32", "33", "35", "11"):
+            own = await PaymentFigures(sql).province_by_regency(province)
+            cut = await province_regencies(sql, province)
+            assert sorted(cut) == sorted(own)
+        assert {g[0] for g in await province_regencies(sql, "33")} == {"33.74"}
+    page = await client.get("/wilayah/33")
+    assert page.status_code == 200
+    assert "Kota Semarang" in page.text
