@@ -15,7 +15,7 @@ import re
 from collections import deque
 from collections.abc import AsyncGenerator, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, NamedTuple, cast, get_args
 from uuid import UUID
@@ -191,7 +191,7 @@ def prepare_row(ctx: PrepareContext, row: Row) -> Prepped | Reject:
         return Reject(row.line, None, row.error or "unreadable")
     if type(row.data) is bytes:  # parsed here rather than in the reading process, which would then pickle it
         try:
-            row = replace(row, data=orjson.loads(row.data))
+            row = Row(row.line, orjson.loads(row.data), row.member_lines)
         except orjson.JSONDecodeError:
             return Reject(row.line, None, "not valid JSON")
     fast = fast_row(ctx, row)

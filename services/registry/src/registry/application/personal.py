@@ -71,14 +71,16 @@ def member_indexes(keyring: KeyRing, kk: str, village_code: str,
                    members: Iterable[tuple[str, dict[str, Any]]]) -> Indexes:
     """The blind indexes of the household `kk` with these members (reference, personal data) in it."""
     district = region_parts(village_code)[2]
-    blind = keyring.blind
-    niks, names = [], []
+    refs, values = [], [("kk", kk)]
     for ref, p in members:
         name = normalise_name(p["name"])
-        niks.append((blind("nik", p["nik"]), ref, blind("nikname", f"{p['nik']}|{name}")))
-        names.append((blind("match", f"{district}|{p['birth_date']}|{name_key(p['name'])}"),
-                      blind("name", f"{village_code}|{name}"), ref))
-    return Indexes(blind("kk", kk), niks, names)
+        refs.append(ref)
+        values += [("nik", p["nik"]), ("nikname", f"{p['nik']}|{name}"),
+                   ("match", f"{district}|{p['birth_date']}|{name_key(p['name'])}"),
+                   ("name", f"{village_code}|{name}")]
+    h = keyring.blind_each(values)
+    return Indexes(h[0], [(h[1 + 4 * i], ref, h[2 + 4 * i]) for i, ref in enumerate(refs)],
+                   [(h[3 + 4 * i], h[4 + 4 * i], ref) for i, ref in enumerate(refs)])
 
 
 @dataclass
