@@ -38,6 +38,7 @@ from starlette.middleware import Middleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from canvas_projector.entrypoints.api import fast_reads
+from canvas_projector.entrypoints.api.settle import Settle
 from gotong.adapters.sql import Database
 from gotong.api.app import runtime
 
@@ -260,6 +261,8 @@ async def _send(answer: Answer, scope: Scope, send: Send) -> None:
 def install(app: FastAPI) -> None:
     """Innermost of the app's middlewares (inside the kit's: every request still meets rate limits, metrics and
     security headers), reading the version from the running app's database; inside it, the reads that differ on
-    every request answered in one statement (`fast_reads`)."""
+    every request answered in one statement (`fast_reads`); and, at startup, the pages' reference data loaded and
+    the process's objects frozen out of the garbage collector's way (`settle`)."""
     app.user_middleware.append(Middleware(PageCache, read_version=database_version(lambda: runtime(app).database)))
     fast_reads.install(app)
+    app.user_middleware.append(Middleware(Settle))
