@@ -4,8 +4,10 @@ layer giving back what the shared one refused, and the proof of work: Python and
 from __future__ import annotations
 
 import json
+import math
 import shutil
 import subprocess
+import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -117,3 +119,82 @@ def test_the_browsers_pow_js_finds_what_the_server_accepts():
                                       capture_output=True, text=True, check=True, timeout=120).stdout)
     assert found == [solve(c, 12) for c in challenges]
     assert all(solves(c, n, 12) for c, n in zip(challenges, found, strict=True))
+
+
+class Counted:
+    """A real connection that counts the statements it is sent (how many round trips the limiter made)."""
+
+    def __init__(self, conn: asyncpg.Connection) -> None:
+        self.conn, self.statements = conn, 0
+
+    async def fetchrow(self, query: str, *args: object) -> object:
+        self.statements += 1
+        return await self.conn.fetchrow(query, *args)
+
+    async def execute(self, query: str, *args: object) -> object:
+        self.statements += 1
+        return await self.conn.execute(query, *args)
+
+
+async def request(policy: SharedLimiter, sql: Counted, client: str) -> bool:
+    """One request as `SharedLimiter.take` counts it (its lease first), without an app around it."""
+    leased = policy.from_lease(client)
+    if leased is not None:
+        return True
+    return (await policy.take_counted(sql, client, key_of(policy, client))).allowed
+
+
+def key_of(policy: SharedLimiter, client: str) -> bytes:
+    """The stored key (the test's secret ignores the settings)."""
+    return policy.stored_key(None, client)  # type: ignore[arg-type]
+
+
+async def test_two_replicas_leasing_blocks_never_allow_a_busy_client_more_than_the_policy(
+        sql: asyncpg.Connection) -> None:
+    # one a minute, 40 at once: whatever the machine's speed, the refill during the test is a cell or two
+    one, two = (SharedLimiter("test", 1, 40, secret=lambda _: "s" * 32, lease_s=30) for _ in range(2))
+    counted = Counted(sql)
+    started = time.monotonic()
+    allowed, until_refused = [], 0
+    for _ in range(60):
+        for policy in (one, two):
+            allowed.append(await request(policy, counted, "192.0.2.7"))
+            until_refused = until_refused or (0 if allowed[-1] else counted.statements)
+    refill = math.floor((time.monotonic() - started) / one.interval) + 1
+    assert 40 // 2 <= sum(allowed) <= 40 + refill, "every cell spent was counted in the shared counter first"
+    assert 0 < until_refused <= sum(allowed) // 2, "a busy client costs a round trip per block, not per request"
+    tat, seen = await sql.fetchrow("SELECT tat, seen FROM rate_limits WHERE key = $1", key_of(one, "192.0.2.7"))
+    assert tat - seen <= one.tolerance + one.interval, "the counter never lends beyond the burst"
+
+
+async def test_a_lease_is_dropped_after_lease_s_and_a_quiet_client_takes_one_cell_at_a_time(
+        sql: asyncpg.Connection) -> None:
+    policy = SharedLimiter("test", 6, 20, secret=lambda _: "s" * 32, lease_s=30)
+    counted, client = Counted(sql), "192.0.2.8"
+    assert policy.lease_size(client) == 1, "a client this replica has not seen takes one cell, as ever"
+    assert await request(policy, counted, client)
+    assert policy.lease_size(client) == 2, "it came back within lease_s: the next take is a block of two"
+    assert await request(policy, counted, client)
+    assert policy.from_lease(client, now=time.monotonic() + 31) is None, "unspent past lease_s: dropped"
+    assert policy.lease_size(client, now=time.monotonic() + 31) == 1
+    tat, seen = await sql.fetchrow("SELECT tat, seen FROM rate_limits WHERE key = $1", key_of(policy, client))
+    assert 2.5 * policy.interval < tat - seen <= 3 * policy.interval, "three cells counted: one, then a block of two"
+    assert policy.from_lease(client) is not None, "the block's second cell, from memory"
+    assert policy.from_lease(client) is None
+    assert counted.statements == 2
+
+
+async def test_a_block_the_counter_cannot_give_falls_back_to_one_cell(sql: asyncpg.Connection) -> None:
+    policy = SharedLimiter("test", 1, 8, secret=lambda _: "s" * 32, lease_s=30)
+    counted, client = Counted(sql), "192.0.2.9"
+    key = key_of(policy, client)
+    assert await request(policy, counted, client)
+    assert policy.lease_size(client) == 2
+    # another replica spends all but one cell meanwhile
+    await sql.execute("UPDATE rate_limits SET tat = seen + $2 WHERE key = $1", key, policy.tolerance)
+    decision = await policy.take_counted(counted, client, key)
+    assert decision.allowed, "the last cell, taken alone"
+    assert decision.remaining == 0
+    assert counted.statements == 3, "the block refused, then one cell"
+    assert policy.from_lease(client) is None
+    assert not (await policy.take_counted(counted, client, key)).allowed

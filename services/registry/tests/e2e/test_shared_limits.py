@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import math
 import re
 import time
 from collections.abc import AsyncIterator
@@ -40,8 +41,9 @@ def texts(html: str) -> str:
 
 
 def settings_for(database_url: str, kafka_bootstrap: str, **over: Any) -> Settings:
+    options: dict[str, Any] = {"status_check_per_minute": 1, "status_challenge_bits": 8, **over}
     return Settings(database_url=database_url, kafka_bootstrap_servers=kafka_bootstrap, relay_enabled=False,
-                    consume_disbursement=False, status_check_per_minute=1, status_challenge_bits=8, **over)
+                    consume_disbursement=False, **options)
 
 
 @pytest.fixture
@@ -197,3 +199,30 @@ async def test_the_database_holds_a_keyed_mac_of_the_address_never_the_address(r
         assert "198.51.100.77" not in r["row"]
         assert b"198.51.100.77" not in bytes(r["key"])
         assert bytes(r["key"]) != hashlib.sha256(b"198.51.100.77").digest()  # not an unkeyed hash either
+
+
+@pytest.fixture
+async def busy_replicas(database_url, kafka_bootstrap) -> AsyncIterator[list[Any]]:
+    """Two replicas whose JSON check allows 60 a minute, 10 at once: enough for the replicas to lease blocks."""
+    topics = [events_topic("registry"), events_topic("disbursement")]
+    await ensure_topics(kafka_bootstrap, [*topics, *(dlq_topic(t) for t in topics)])
+    async with AsyncExitStack() as stack:
+        apps = []
+        for _ in range(2):
+            settings = settings_for(database_url, kafka_bootstrap, status_check_per_minute=60)
+            app = create_app(settings, deps=Deps(KeyRing.from_text(settings.master_secret),
+                                                 DukcapilSimulator(seed="test")))
+            await stack.enter_async_context(app.router.lifespan_context(app))
+            apps.append(app)
+        yield apps
+
+
+async def test_a_busy_client_leasing_blocks_on_two_replicas_gets_no_more_than_the_policy(busy_replicas):
+    one, two = busy_replicas
+    started = time.monotonic()
+    async with client(one, peer="192.0.2.50") as first, client(two, peer="192.0.2.50") as second:
+        codes = [(await c.post("/public/status-check", json=API_ASK)).status_code
+                 for _ in range(15) for c in (first, second)]
+    refilled = math.floor(time.monotonic() - started) + 1  # one a second
+    assert set(codes) == {200, 429}
+    assert 10 // 2 <= codes.count(200) <= 10 + refilled, codes

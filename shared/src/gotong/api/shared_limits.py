@@ -17,6 +17,19 @@ policy. `SharedLimiter` keeps the policy's state in the service's database, wher
 * **A cheap first layer.** An in-process token bucket with the same policy refuses a flood before it costs a
   database round trip; when the shared counter refuses, the local token is given back, so the local layer only
   ever refuses what this replica alone has already seen allowed beyond the policy.
+* **Leases for a busy client.** A client that keeps coming back (a carrier-grade NAT, an office, a load test)
+  would cost one upsert per request, all on one row, whose lock then serialises that client's requests across
+  every replica. So a replica takes cells in blocks: the first request of a client takes one cell, as ever; when
+  the client has spent its block within `lease_s` (1 s), the next take asks the shared counter for twice as many
+  (at most `max_lease`, and at most half of what the counter says is left), all or nothing, in the same single
+  upsert (`TAKE_SQL` with $2 = cells x T and $3 = tau - (cells - 1) x T). The replica spends the block from
+  memory; what it has not spent `lease_s` after the take is dropped. Every cell is counted in the shared counter
+  before it is spent, so the replicas together never allow more than the policy, except that a cell may be
+  spent up to `lease_s` after it was counted (in any window, at most the policy's allowance for a window
+  `lease_s` longer). What a lease costs is the other way: cells one replica holds are not available on another
+  for up to `lease_s`, so a busy client may be refused early by at most what the other replicas hold (a block
+  is at most half of what was left). A client that comes back slower than once per `lease_s` never gets more
+  than one cell at a time, so a quiet client is counted exactly as before.
 
 The client is the connection's peer address (`scope["client"]`). `gotong serve` believes X-Forwarded-For only
 from FORWARDED_ALLOW_IPS (uvicorn's proxy-headers middleware rewrites the peer then); anything else a client
@@ -103,6 +116,20 @@ def client_address(scope: Scope) -> str:
     return str(client[0]) if client else "unknown"
 
 
+@dataclass
+class _Lease:
+    """Cells this replica took from the shared counter for one client and has not spent yet."""
+
+    cells: int
+    #: the next take's size: doubles while the client spends its blocks within `lease_s`
+    size: int
+    #: monotonic time after which unspent cells are dropped (`lease_s` after the take that counted them)
+    expires: float
+    #: the shared counter's answer at that take, for the RateLimit header of a request spent from the lease
+    shared_remaining: int
+    full_at: float
+
+
 @dataclass(frozen=True)
 class Decision:
     allowed: bool
@@ -119,7 +146,8 @@ class SharedLimiter:
     """`per_minute` requests a minute per client, `burst` at once, counted in the service's PostgreSQL."""
 
     def __init__(self, name: str, per_minute: int, burst: int | None = None, *, secret: SecretOf,
-                 local: bool = True, cleanup_every_s: float = 60.0) -> None:
+                 local: bool = True, cleanup_every_s: float = 60.0, max_lease: int = 64, lease_s: float = 1.0,
+                 max_keys: int = 100_000) -> None:
         self.name = name
         self.per_minute = max(1, per_minute)
         self.burst = max(1, burst or self.per_minute // 6)
@@ -128,7 +156,11 @@ class SharedLimiter:
         self.secret = secret
         self.local = TokenBuckets(self.per_minute, self.burst) if local else None
         self.cleanup_every_s = cleanup_every_s
+        self.max_lease = max(1, max_lease)
+        self.lease_s = lease_s
+        self.max_keys = max_keys
         self._keys: dict[int, bytes] = {}
+        self._leases: dict[str, _Lease] = {}
         self._cleaned = -math.inf
 
     def key(self, settings: KitSettings) -> bytes:
@@ -145,20 +177,36 @@ class SharedLimiter:
     async def take(self, app: FastAPI, client: str, sql: Queryable | None = None) -> Decision:
         """Count one request of `client` (an address or another stable id) and say whether it may go on.
 
-        On `sql` if given (e.g. a hot path's own asyncpg pool), else on a connection of the app's database.
+        From this replica's lease when it holds one, else on `sql` if given (e.g. a hot path's own asyncpg
+        pool), else on a connection of the app's database.
         """
         refused = self.local_refusal(client)
         if refused is not None:
             return refused
+        leased = self.from_lease(client)
+        if leased is not None:
+            return leased
         rt = runtime(app)
+        key = self.stored_key(rt.settings, client)
         if sql is not None:
-            decision = await self.take_on(sql, self.stored_key(rt.settings, client))
+            decision = await self.take_counted(sql, client, key)
             await self.maybe_clean(sql)
         else:
             async with rt.database.statement() as statement:
-                decision = await self.take_on(statement, self.stored_key(rt.settings, client))
+                decision = await self.take_counted(statement, client, key)
                 await self.maybe_clean(statement)
         self.settle(client, decision)
+        return decision
+
+    async def take_counted(self, sql: Queryable, client: str, key: bytes) -> Decision:
+        """Take this client's next block of cells from the shared counter (one cell if a block is refused: the
+        client may have fewer left) and keep what this request does not spend as the replica's lease."""
+        cells, sent = self.lease_size(client), time.monotonic()
+        decision = await self.take_on(sql, key, cells)
+        if not decision.allowed and cells > 1:
+            cells, sent = 1, time.monotonic()
+            decision = await self.take_on(sql, key, 1)
+        self.record(client, cells, decision, sent)
         return decision
 
     def local_refusal(self, client: str) -> Decision | None:
@@ -174,19 +222,66 @@ class SharedLimiter:
         if not decision.allowed and self.local is not None:
             self.local.give_back(client)
 
-    async def take_on(self, sql: Queryable, key: bytes) -> Decision:
-        return self.decide(await sql.fetchrow(TAKE_SQL, *self.params(key)))
+    def from_lease(self, client: str, now: float | None = None) -> Decision | None:
+        """Spend one cell of this replica's lease for `client` (no round trip), or None (then take from the
+        shared counter: `lease_size` cells)."""
+        lease = self._leases.get(client)
+        now = time.monotonic() if now is None else now
+        if lease is None or lease.cells <= 0 or now >= lease.expires:
+            return None
+        lease.cells -= 1
+        return Decision(True, lease.cells + lease.shared_remaining, max(0.0, lease.full_at - now))
 
-    def params(self, key: bytes) -> tuple[bytes, float, float]:
-        """$1..$3 of `TAKE_SQL` (a hot path may run it as a CTE beside its own query, in one round trip)."""
-        return key, self.interval, self.tolerance
+    def lease_size(self, client: str, now: float | None = None) -> int:
+        """How many cells the next take from the shared counter asks for: one for a client this replica has not
+        seen within `lease_s`, else the size its last take set (it spent that block within its lifetime)."""
+        lease = self._leases.get(client)
+        now = time.monotonic() if now is None else now
+        if lease is None or now >= lease.expires:
+            return 1
+        return lease.size
 
-    def decide(self, row: Any) -> Decision:
-        """The decision from `TAKE_SQL`'s row (`allowed`, `tat`, `seen`)."""
+    def record(self, client: str, cells: int, decision: Decision, sent: float) -> None:
+        """After a take of `cells` that the shared counter answered: keep the cells this request does not spend
+        (until `lease_s` after `sent`, when the take left), and double the next block's size, at most
+        `max_lease` and half of what the counter has left."""
+        if not decision.allowed:
+            return
+        shared = decision.remaining - (cells - 1)  # `decide` counts the lease's cells in `remaining`
+        lease = self._leases.get(client)
+        if lease is None:
+            if len(self._leases) >= self.max_keys:
+                self._evict(sent)
+            lease = self._leases[client] = _Lease(0, 1, sent + self.lease_s, shared, 0.0)
+        if lease.cells <= 0 or sent >= lease.expires:  # the oldest unspent cell sets the expiry: never later
+            lease.cells, lease.expires = 0, sent + self.lease_s
+        lease.cells += cells - 1
+        lease.size = max(1, min(self.max_lease, 2 * cells, shared // 2))
+        lease.shared_remaining, lease.full_at = shared, sent + decision.reset
+
+    def _evict(self, now: float) -> None:
+        # An expired lease holds nothing; if none has expired, forget them all (only ever allows fewer requests:
+        # the cells they held stay counted in the shared counter).
+        expired = [k for k, lease in self._leases.items() if now >= lease.expires]
+        for k in expired or list(self._leases):
+            del self._leases[k]
+
+    async def take_on(self, sql: Queryable, key: bytes, cells: int = 1) -> Decision:
+        return self.decide(await sql.fetchrow(TAKE_SQL, *self.params(key, cells)), cells)
+
+    def params(self, key: bytes, cells: int = 1) -> tuple[bytes, float, float]:
+        """$1..$3 of `TAKE_SQL` for `cells` cells at once, all or none (a hot path may run it as a CTE beside
+        its own query, in one round trip): the theoretical arrival time moves on by `cells` intervals, and the
+        take is allowed when the last of them conforms."""
+        return key, cells * self.interval, self.tolerance - (cells - 1) * self.interval
+
+    def decide(self, row: Any, cells: int = 1) -> Decision:
+        """The decision from `TAKE_SQL`'s row (`allowed`, `tat`, `seen`) for a take of `cells`: when allowed,
+        `remaining` counts what the shared counter has left and the `cells - 1` this replica now holds."""
         allowed, tat, seen = bool(row["allowed"]), float(row["tat"]), float(row["seen"])
         if allowed:
             remaining = max(0, math.floor((self.tolerance - (tat - seen)) / self.interval + 1e-9) + 1)
-            return Decision(True, remaining, max(0.0, tat - seen))
+            return Decision(True, remaining + cells - 1, max(0.0, tat - seen))
         return Decision(False, 0, max(0.0, tat - self.tolerance - seen))
 
     async def maybe_clean(self, sql: Queryable, now: float | None = None) -> bool:

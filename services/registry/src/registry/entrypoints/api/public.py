@@ -7,13 +7,17 @@ POSTed so that no NIK or name ever sits in a URL or an access log.
 
 Limited per client address by the kit's `SharedLimiter` (counted in the registry's PostgreSQL, so the limit holds
 across replicas; the stored key is a MAC of the address under a key derived from REGISTRY_MASTER_SECRET, never
-the address). The hot path and the documented route count in the same bucket.
+the address). The hot path and the documented route count in the same bucket. A busy address (a carrier's NAT, a
+load test) is counted in blocks that each replica leases from the shared counter (`SharedLimiter`: one upsert per
+block, not per request, and no row lock held across replicas while the lookup runs); a request spent from a
+lease runs the plain lookup, which writes nothing.
 """
 
 from __future__ import annotations
 
 import contextlib
 import re
+import time
 from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
@@ -112,11 +116,12 @@ def _shifted(sql: str, by: int) -> str:
     return re.sub(r"\$(\d+)", lambda m: f"${int(m.group(1)) + by}", sql)
 
 
-#: The hot path in one round trip: the shared limit's upsert ($1-$3), then the lookup ($4-$5) only if allowed
-#: (a lateral subquery gated on the decision, so a refused request gets no answer from it).
+#: The hot path in one round trip when it takes cells from the shared counter: the shared limit's upsert ($1-$3,
+#: one cell or a block), then the lookup ($4-$5) only if allowed (a lateral subquery gated on the decision, so a
+#: refused request gets no answer from it). No household: `desil` and `programs` are NULL.
 LIMITED_LOOKUP = (
     f"WITH lim AS ({TAKE_SQL.strip()})\n"
-    "SELECT lim.allowed, lim.tat, lim.seen, s.desil, s.programs, s.programs IS NOT NULL AS found\n"
+    "SELECT lim.allowed, lim.tat, lim.seen, s.desil, s.programs\n"
     f"FROM lim LEFT JOIN LATERAL (SELECT * FROM ({_shifted(LOOKUP.strip(), 3)}) l WHERE lim.allowed) s ON true")
 
 
@@ -150,7 +155,8 @@ class FastStatusCheck:
             await self.app(scope, _replay(body), send)  # the documented route explains what is wrong
             return
         app, client = scope["app"], client_address(scope)
-        if self.limiter.local_refusal(client) is not None:
+        limiter = self.limiter
+        if limiter.local_refusal(client) is not None:
             await self.app(scope, _replay(body), send)  # the route's own limiter answers 429 with Retry-After
             return
         settings = runtime(app).settings
@@ -158,19 +164,36 @@ class FastStatusCheck:
             self.pool = StatusPool(settings.service_database_url)
         pool = await self.pool.connections()
         key, by_nik = lookup_key(registry_state(app).keyring, query)
-        row = await pool.fetchrow(LIMITED_LOOKUP, *self.limiter.params(self.limiter.stored_key(settings, client)),
-                                  key, by_nik)
-        decision = self.limiter.decide(row)
-        self.limiter.settle(client, decision)
-        if not decision.allowed:
-            await self.app(scope, _replay(body), send)  # the route's own limiter answers 429 with Retry-After
-            return
-        await self.limiter.maybe_clean(pool)
-        payload = answer(row if row["found"] else None).model_dump_json().encode()
+        if limiter.from_lease(client) is not None:  # counted already, in the block this replica holds
+            row = await pool.fetchrow(LOOKUP, key, by_nik)
+        else:
+            row = await self._counted_lookup(pool, client, settings, key, by_nik)
+            if row is None:
+                await self.app(scope, _replay(body), send)  # the route's own limiter answers 429 with Retry-After
+                return
+            await limiter.maybe_clean(pool)
+        found = row is not None and row["programs"] is not None  # the plain lookup: no row; the counted: NULLs
+        payload = answer(row if found else None).model_dump_json().encode()
         await send({"type": "http.response.start", "status": 200, "headers": [
             (b"content-type", b"application/json"), (b"content-length", str(len(payload)).encode()),
             (b"cache-control", b"no-store")]})
         await send({"type": "http.response.body", "body": payload})
+
+    async def _counted_lookup(self, pool: Any, client: str, settings: Any, key: bytes, by_nik: bool) -> Any:
+        """The lookup in one round trip with the take of this client's next block of cells (`SharedLimiter.
+        take_counted`, in the same statement): its row, or None when the shared counter refused."""
+        limiter = self.limiter
+        stored = limiter.stored_key(settings, client)
+        cells, sent = limiter.lease_size(client), time.monotonic()
+        row = await pool.fetchrow(LIMITED_LOOKUP, *limiter.params(stored, cells), key, by_nik)
+        decision = limiter.decide(row, cells)
+        if not decision.allowed and cells > 1:  # fewer left than a block: one cell, as for a new client
+            cells, sent = 1, time.monotonic()
+            row = await pool.fetchrow(LIMITED_LOOKUP, *limiter.params(stored, 1), key, by_nik)
+            decision = limiter.decide(row, 1)
+        limiter.record(client, cells, decision, sent)
+        limiter.settle(client, decision)
+        return row if decision.allowed else None
 
     async def close(self) -> None:
         if self.pool is not None:
