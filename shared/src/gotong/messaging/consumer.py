@@ -11,6 +11,10 @@ A broker that lost everything (a restarted memory broker) answers with a new clu
 from zero. After every fetch that returned records the consumer asks who answers; on a new broker it drops what
 it fetched, rereads every partition from the start and ignores records the relay published for the previous
 broker (header `gotong-broker`): the relay republishes everything for the new one, in order.
+
+A batch consumer may hold records past the lowest watermark any partition has reached (`hold_past_watermark`):
+read but neither applied nor counted in its stored offsets, and the partitions ahead paused until the others catch
+up, so that each transaction covers every partition up to one watermark (what the transparency log seals at once).
 """
 
 from __future__ import annotations
@@ -33,13 +37,16 @@ from gotong.adapters.sql import Database, Sql
 from gotong.background import running
 from gotong.eventstore.model import START, Position
 from gotong.messaging import metrics
-from gotong.messaging.cloudevents import WATERMARK_TYPE, CloudEvent, decode
+from gotong.messaging.cloudevents import EXT_POSITION, WATERMARK_TYPE, CloudEvent, decode
 from gotong.messaging.relay import BROKER_HEADER, producer_for
 from gotong.messaging.topics import BrokerWatch, dlq_topic, inspect_broker
 from gotong.observability.tracing import context_from_traceparent, tracer
 from gotong.transient import is_transient
 
 log = logging.getLogger("gotong.consumer")
+
+_WATERMARK = WATERMARK_TYPE.encode()
+_POSITION_HEADER = f"ce_{EXT_POSITION}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,7 +138,8 @@ class EventConsumer:
     def __init__(self, engine: AsyncEngine, *, name: str, topics: Sequence[str], handler: Handler | None = None,
                  bootstrap: str, group_id: str | None = None, max_batch: int = 500,
                  dlq_enabled: bool = True, batch_handler: BatchHandler | None = None,
-                 broker_check_interval: float = 2.0, max_partition_fetch_bytes: int = 1_048_576) -> None:
+                 broker_check_interval: float = 2.0, max_partition_fetch_bytes: int = 1_048_576,
+                 hold_past_watermark: bool = False) -> None:
         if handler is None and batch_handler is None:
             raise ValueError("a consumer needs a handler or a batch_handler")
         self.engine = engine
@@ -146,6 +154,12 @@ class EventConsumer:
         # Kafka's default (1 MiB a partition per fetch) cuts a replay into small batches; a consumer whose handler
         # works set-wise asks for more at once (Tansu serves 8 MiB fetches).
         self.max_partition_fetch_bytes = max_partition_fetch_bytes
+        # A batch handler that seals what every partition has passed (the transparency log) does least when each
+        # poll stops every partition at the same watermark: records past the lowest partition's watermark are held
+        # here (read, not applied, their offsets not saved) until it catches up, instead of waiting in staging.
+        self.hold_past_watermark = hold_past_watermark and batch_handler is not None and group_id is None
+        self._held: dict[TopicPartition, list[ConsumerRecord[Any, Any]]] = {}
+        self._marks: dict[TopicPartition, Position] = {}  # each partition's watermark as applied
         self.dlq_enabled = dlq_enabled
         self.consumer: AIOKafkaConsumer | None = None
         self._dlq_producer: Any = None
@@ -191,6 +205,9 @@ class EventConsumer:
         async with self.database.read() as sql:
             for tp in partitions:
                 t = await self._load_tracking(sql, tp, lock=False)
+                self._held.pop(tp, None)
+                self.consumer.resume(tp)
+                self._marks[tp] = START if t is None else t.watermark
                 if t is None or t.offset > ends.get(tp, 0) or (t.broker and self.broker and t.broker != self.broker):
                     # Nothing stored, or offsets that count on another broker (one that restarted empty): read
                     # from the start and let the stored source position skip what was applied already.
@@ -247,6 +264,7 @@ class EventConsumer:
             await asyncio.sleep(0.5)
 
     async def stop(self) -> None:
+        self._held.clear()  # read again from the stored offsets on the next start
         await _close_quietly(f"{self.name} broker watch", self._watch.close())
         if self.consumer is not None:
             await _close_quietly(f"{self.name} Kafka consumer", self.consumer.stop())
@@ -259,9 +277,19 @@ class EventConsumer:
     async def poll_once(self, timeout_ms: int = 500) -> int:
         """Fetch and apply one round of batches; returns how many records were seen."""
         assert self.consumer is not None
-        batches = await self.consumer.getmany(timeout_ms=timeout_ms, max_records=self.max_batch)
+        fetched = {tp: records for tp, records in
+                   (await self.consumer.getmany(timeout_ms=timeout_ms, max_records=self.max_batch)).items() if records}
         # Asked after the fetch: if the broker we knew still answers, these records came from it.
-        await self._check_broker(force=any(batches.values()))
+        await self._check_broker(force=any(fetched.values()))
+        batches = fetched
+        if self.hold_past_watermark:
+            marks = {tp: self._marks.get(tp, START) for tp in self.consumer.assignment()}
+            batches, self._held = hold_past_lowest_watermark(
+                self._held, fetched, marks, functools.partial(watermark_in, broker=self.broker), 2 * self.max_batch)
+            # Fetch what is behind: a partition whose records are held waits until the others catch up (a broker
+            # serves a few partitions a fetch, not always the ones behind).
+            self.consumer.resume(*(tp for tp in self.consumer.paused() if tp not in self._held))
+            self.consumer.pause(*self._held)
         ready = {tp: records for tp, records in sorted(batches.items()) if records}
         if self.batch_handler is not None and ready:  # every partition of the poll in one transaction
             await self._with_retry(lambda: self._apply_poll(ready))
@@ -269,7 +297,7 @@ class EventConsumer:
             for tp, records in ready.items():
                 await self._with_retry(functools.partial(self._apply, tp, records))
         self._update_lag()
-        return sum(len(records) for records in ready.values())
+        return sum(len(records) for records in fetched.values())
 
     async def _check_broker(self, *, force: bool) -> None:
         now = asyncio.get_running_loop().time()
@@ -437,6 +465,7 @@ class EventConsumer:
         """After the commit: where the partition stands, and the counts."""
         tp = p.tp
         self._next_offsets[tp] = p.tracking.offset
+        self._marks[tp] = p.tracking.watermark
         self.applied += p.applied
         metrics.CONSUMER_APPLIED.labels(self.name, tp.topic).inc(p.applied)
         metrics.CONSUMER_SKIPPED.labels(self.name, tp.topic).inc(p.skipped)
@@ -551,6 +580,61 @@ def _published_for(record: ConsumerRecord[Any, Any]) -> str | None:
         if key == BROKER_HEADER:
             return bytes(value).decode()
     return None
+
+
+Records = dict[TopicPartition, list[ConsumerRecord[Any, Any]]]
+
+
+def hold_past_lowest_watermark(held: Records, fetched: Records, marks: Mapping[TopicPartition, Position],
+                               watermark_of: Callable[[ConsumerRecord[Any, Any]], Position | None],
+                               limit: int) -> tuple[Records, Records]:
+    """Of the held and fetched records, (what to apply now, what to hold): every partition up to the lowest
+    watermark any assigned partition (`marks`: each one's watermark as applied) has reached with these records;
+    a partition at that watermark gives all it has, one ahead of it stops right after its watermark at or before
+    it. A poll that fetched nothing releases all (nothing more is coming to wait for), as does holding more than
+    `limit` records (a partition that stays behind must not make the others wait without bound)."""
+    if not fetched:
+        return held, {}
+    merged = {tp: held.get(tp, []) + fetched.get(tp, []) for tp in {**held, **fetched}}
+    reached = dict(marks)
+    found: dict[TopicPartition, list[tuple[int, Position]]] = {}
+    for tp, records in merged.items():
+        found[tp] = [(i, mark) for i, r in enumerate(records) if (mark := watermark_of(r)) is not None]
+        reached[tp] = max([reached.get(tp, START), *(mark for _, mark in found[tp][-1:])])
+    lowest = min(reached.values(), default=START)
+    ready: Records = {}
+    holding: Records = {}
+    for tp, records in merged.items():
+        cut = len(records)
+        if reached[tp] > lowest:
+            cut = max((i + 1 for i, mark in found[tp] if mark <= lowest), default=0)
+        if cut:
+            ready[tp] = records[:cut]
+        if cut < len(records):
+            holding[tp] = records[cut:]
+    if sum(len(records) for records in holding.values()) > limit:
+        return merged, {}
+    return ready, holding
+
+
+def watermark_in(record: ConsumerRecord[Any, Any], broker: str | None) -> Position | None:
+    """The position a watermark record (published for `broker`, or for no broker in particular) carries; None for
+    anything else. From the headers alone, and looked at only for a value as short as a watermark's."""
+    if record.value is None or len(record.value) > 2 or not record.headers:
+        return None
+    kind = position = published_for = None
+    for key, value in record.headers:
+        if key == "ce_type":
+            kind = value
+        elif key == _POSITION_HEADER:
+            position = value
+        elif key == BROKER_HEADER:
+            published_for = value
+    if kind != _WATERMARK or position is None:
+        return None
+    if broker and published_for is not None and bytes(published_for).decode() != broker:
+        return None
+    return Position.parse(bytes(position).decode())
 
 
 class _Poison(Exception):

@@ -377,8 +377,10 @@ class OutboxRelay:
     def _watermark_due(self) -> bool:
         return self.watermarks and self.state.checkpoint not in (self._watermark_sent, START)
 
-    def _backlog_watermark_due(self) -> bool:
-        return self._watermark_due() and self.state.published - self._published_at_watermark >= self.watermark_every
+    def _backlog_watermark_due_after(self, in_flight: _InFlight) -> bool:
+        """Whether a backlog watermark is due once `in_flight` is acknowledged."""
+        due = self.state.published + len(in_flight.events) - self._published_at_watermark >= self.watermark_every
+        return self.watermarks and due
 
     async def _send_watermark(self) -> None:
         """When caught up (and every `watermark_every` events of a backlog), tell every partition how far the
@@ -423,12 +425,17 @@ class OutboxRelay:
                 if events and not verified:
                     await self._verify_broker()
                     verified = True
+                if events and in_flight is not None and self._backlog_watermark_due_after(in_flight):
+                    # The watermark goes right behind the batch it covers, before the next one is sent: a
+                    # consumer that has read it on every partition has read nothing past it, and can seal all it
+                    # read at once (sent after the next batch, the next batch's records would wait in staging).
+                    await self._settle(in_flight)
+                    in_flight = None
+                    await self._check_broker(force=True)
+                    await self._send_watermark()
                 sent = await self._send(events) if events else None
                 if in_flight is not None:
                     await self._settle(in_flight)
-                    if sent is not None and self._backlog_watermark_due():  # after what is in flight: still true
-                        await self._check_broker(force=True)
-                        await self._send_watermark()
                 in_flight = sent
                 total += len(events)
                 await self._update_lag()

@@ -27,10 +27,13 @@ __all__ = ["CONSUMER", "FETCH_BYTES", "MAX_BATCH", "TOPIC", "load_log", "on_disb
 
 CONSUMER = "canvas-projector.transparency"
 # A replay applies each poll in one transaction, every partition it brought together, so that the horizon every
-# partition has passed moves within the poll and much of it is sealed in the same pass. Up to 2 MiB a partition
-# per fetch (~5,000 payments) and 12,000 records a poll: the embedded broker serves them without trouble.
+# partition has passed moves within the poll and it is sealed in the same pass. The consumer stops every partition
+# at the lowest watermark any has reached and holds the rest (`hold_past_watermark`) rather than staging it. The
+# embedded broker answers a fetch with ~7,500 payments of one or a few partitions (up to 2 MiB a partition): a
+# poll of up to 40,000 records (and twice that held) lets all six catch up to one watermark before anything is
+# staged for want of a partition.
 FETCH_BYTES = 2 * 1024 * 1024
-MAX_BATCH = 12_000
+MAX_BATCH = 40_000
 TOPIC = events_topic("disbursement")
 
 
@@ -80,7 +83,7 @@ def transparency_consumer(app: Any) -> EventConsumer:
     kit = runtime(app)
     consumer = EventConsumer(kit.engine, name=CONSUMER, topics=[TOPIC], batch_handler=on_disbursement_events,
                              bootstrap=kit.settings.kafka_bootstrap_servers, max_batch=MAX_BATCH,
-                             max_partition_fetch_bytes=FETCH_BYTES)
+                             max_partition_fetch_bytes=FETCH_BYTES, hold_past_watermark=True)
     projector_state(app).transparency_consumer = consumer
     return consumer
 
