@@ -5,21 +5,33 @@ connection itself (one round trip to begin, one to commit). A SQLAlchemy connect
 autocommit mode so that Core statements run inside that transaction, is made only when a caller asks for one
 (`Sql.run`, `Sql.connection`): an append or a tracking update never pays for it. Public APIs only: SQLAlchemy's
 `AsyncEngine.raw_connection()`, `Connection(engine, connection)` and `AsyncConnection(engine, connection)`, and
-asyncpg's `Connection.transaction()`.
+asyncpg's `Connection.transaction()`, and the pool's `size()` / `checkedout()` and `engine_disposed` event.
+
+Taking a connection from SQLAlchemy's pool and giving it back costs two greenlet switches and the pool's
+bookkeeping, about as much again as a one-row transaction's own work in Python. So a block that ends cleanly,
+without having made a SQLAlchemy connection, leaves its connection with the engine's `_Idle` (at most two, while
+the pool is below its size) and the next block on the same engine takes it from there. Anything unusual (an
+error, a transaction left open, a closed connection, another event loop, a connection kept over a second)
+goes back through the pool, so the pool still checks, pings and recycles each connection at least once a second
+of use; `engine.dispose()` closes the idle ones.
 """
 
 from __future__ import annotations
 
+import asyncio
+import os
+import time
+import weakref
 from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
 
 import asyncpg
 import orjson
-from sqlalchemy import Executable
-from sqlalchemy.engine import Connection, Result
+from sqlalchemy import Executable, event
+from sqlalchemy.engine import Connection, Engine, Result
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
-from sqlalchemy.pool import PoolProxiedConnection
+from sqlalchemy.pool import Pool, PoolProxiedConnection, QueuePool
 from sqlalchemy.util import greenlet_spawn
 
 
@@ -91,17 +103,24 @@ class Sql:
             yield
 
 
+_KEEP_S = 1.0  # a connection goes back through the pool (ping, recycle) after this long out of it
+_KEEP_IDLE = 2  # idle connections kept per engine: one per concurrent flow of transactions is what pays
+
+
 class _Lease:
     """A connection taken from the engine's pool for one block; the SQLAlchemy connection over it is made only
     when asked for (it costs as much as a small statement)."""
 
-    __slots__ = ("_autocommit", "_conn", "driver", "raw")
+    __slots__ = ("_autocommit", "_conn", "driver", "loop", "pool", "raw", "taken_at")
 
-    def __init__(self, autocommit: AsyncEngine, raw: PoolProxiedConnection) -> None:
+    def __init__(self, autocommit: AsyncEngine, raw: PoolProxiedConnection, pool: Pool) -> None:
         self._autocommit = autocommit
         self.raw = raw
         self.driver: asyncpg.Connection = raw.driver_connection
         self._conn: AsyncConnection | None = None
+        self.pool = pool
+        self.loop = asyncio.get_running_loop()
+        self.taken_at = time.monotonic()
 
     def sqlalchemy(self) -> AsyncConnection:
         if self._conn is None:
@@ -114,13 +133,63 @@ class _Lease:
     def sql(self) -> Sql:
         return Sql(None, self.driver, lease=self)
 
+    def reusable(self, pool: Pool) -> bool:
+        """Whether the next block may take this connection as it is, without the pool's checks: it is open,
+        outside any transaction, of this loop and this pool, and was checked out of the pool under a second ago."""
+        return (self._conn is None and self.pool is pool and self.loop is asyncio.get_running_loop()
+                and time.monotonic() - self.taken_at < _KEEP_S
+                and not self.driver.is_closed() and not self.driver.is_in_transaction())
+
     async def release(self) -> None:
-        if self.driver.is_closed():  # the server went away: the pool must not hand this connection out again
+        """Back to the pool, or closed when the server went away or a transaction is still open on it (the pool's
+        reset rolls back only transactions SQLAlchemy began, so it would hand that one out mid-transaction)."""
+        if self.driver.is_closed() or self.driver.is_in_transaction():
             await greenlet_spawn(self.raw.invalidate)
         if self._conn is not None:
             await self._conn.close()  # returns `raw` to the pool
         else:
             await greenlet_spawn(self.raw.close)
+
+
+class _Idle:
+    """An engine's connections between blocks, checked out of its pool, newest last (the one most likely warm)."""
+
+    __slots__ = ("__weakref__", "leases")
+
+    def __init__(self) -> None:
+        self.leases: list[_Lease] = []
+
+    def close(self, *_: object) -> None:
+        """On `engine_disposed` (inside `AsyncEngine.dispose`'s greenlet): the pool they came from is gone, so
+        giving them back would leave them open in it; they are closed."""
+        leases, self.leases = self.leases, []
+        for lease in leases:
+            lease.raw.invalidate()
+
+    def forget(self) -> None:
+        """In a forked child: the sockets are the parent's, so they are neither used nor closed here."""
+        self.leases = []
+
+
+_idle: weakref.WeakKeyDictionary[Engine, _Idle] = weakref.WeakKeyDictionary()
+_every_idle: weakref.WeakSet[_Idle] = weakref.WeakSet()
+
+
+def _forget_after_fork() -> None:
+    for idle in list(_every_idle):
+        idle.forget()
+
+
+os.register_at_fork(after_in_child=_forget_after_fork)
+
+
+def _idle_of(engine: Engine) -> _Idle:
+    idle = _idle.get(engine)
+    if idle is None:
+        idle = _idle[engine] = _Idle()
+        _every_idle.add(idle)
+        event.listen(engine, "engine_disposed", idle.close)
+    return idle
 
 
 class Database:
@@ -129,6 +198,7 @@ class Database:
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
         self._autocommit_engine: AsyncEngine | None = None
+        self._idle_leases: _Idle | None = None
 
     @property
     def _autocommit(self) -> AsyncEngine:
@@ -137,13 +207,43 @@ class Database:
             self._autocommit_engine = self.engine.execution_options(isolation_level="AUTOCOMMIT")
         return self._autocommit_engine
 
+    @property
+    def _idle(self) -> _Idle:
+        # Shared by every `Database` on the engine (the event store, each consumer, the relay each make one).
+        if self._idle_leases is None:
+            self._idle_leases = _idle_of(self.engine.sync_engine)
+        return self._idle_leases
+
+    async def _take(self) -> _Lease:
+        idle = self._idle
+        pool = self.engine.sync_engine.pool
+        while idle.leases:
+            lease = idle.leases.pop()
+            if lease.reusable(pool):
+                return lease
+            await lease.release()
+        return _Lease(self._autocommit, await self.engine.raw_connection(), pool)
+
+    async def _give_back(self, lease: _Lease) -> None:
+        """Keep a cleanly ended block's connection for the next one, unless that would hold more than two idle
+        or take the pool past its size (whatever else uses the engine still finds connections there)."""
+        pool = self.engine.sync_engine.pool
+        idle = self._idle.leases
+        if (len(idle) < _KEEP_IDLE and isinstance(pool, QueuePool) and pool.checkedout() < pool.size()
+                and lease.reusable(pool)):
+            idle.append(lease)
+        else:
+            await lease.release()
+
     @asynccontextmanager
     async def _lease(self) -> AsyncIterator[_Lease]:
-        lease = _Lease(self._autocommit, await self.engine.raw_connection())
+        lease = await self._take()
         try:
             yield lease
-        finally:
-            await lease.release()
+        except BaseException:
+            await lease.release()  # whatever went wrong may have left the connection unusable
+            raise
+        await self._give_back(lease)
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Sql]:
