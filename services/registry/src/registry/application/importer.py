@@ -261,11 +261,12 @@ class _Pipeline:
         while self.writing:
             await self.writing.popleft()[0]
 
-    async def cancel(self) -> None:
-        """A failure must not leave a batch committing behind the caller's back."""
+    async def settle(self) -> None:
+        """After a failure: the batches handed to the database end (commit, or fail with it) before the caller
+        goes on, so that none commits behind its back. They are not cancelled: a transaction cancelled half way
+        can hand its connection back to the pool still inside it."""
         for task in [self.checking, *(task for task, _ in self.writing)]:
-            if task is not None and not task.done():
-                task.cancel()
+            if task is not None:
                 with contextlib.suppress(asyncio.CancelledError, Exception):  # the caller has the first failure
                     await task
 
@@ -335,7 +336,7 @@ async def import_file(units: UnitOfWorkFactory, deps: Deps, path: Path, *, batch
     finally:
         if prepared is not None:
             await prepared.aclose()
-        await pipeline.cancel()
+        await pipeline.settle()
     async with units.begin(meta) as uow:
         await uow.adapter(ImportTables).finish(sha)
     if progress:
