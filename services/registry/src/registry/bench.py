@@ -281,6 +281,19 @@ def _database_cpu_seconds(database: str) -> float:
     return total
 
 
+def _server_cpu_seconds(pid: int) -> float:
+    """CPU seconds of the API server and its worker processes (uvicorn's `--workers`): what the status check
+    costs on the server's side, read beside the PostgreSQL backends' to say how many cores a rate takes."""
+    total = 0.0
+    with contextlib.suppress(psutil.Error):
+        server = psutil.Process(pid)
+        for p in [server, *server.children(recursive=True)]:
+            with contextlib.suppress(psutil.Error):
+                t = p.cpu_times()
+                total += t.user + t.system
+    return total
+
+
 def server_command(port: int, server_workers: int) -> list[str]:
     """`gotong serve registry`, or for several processes uvicorn's own `--workers` on the registry's app factory
     (the kit's serve command runs one process)."""
@@ -368,14 +381,22 @@ async def bench_registry(persons: int, batch_size: int, status_requests: int, co
                 else:
                     raise RuntimeError("gotong serve registry did not answer /healthz within 120 s")
             await status_check_load(base, sample, min(500, status_requests), concurrency)  # warm up
+            server_cpu, database_cpu = _server_cpu_seconds(server.pid), _database_cpu_seconds(
+                make_url(url).database or "")
             with Timer() as t_status:
                 latencies = await status_check_load(base, sample, status_requests, concurrency)
+            server_cpu = _server_cpu_seconds(server.pid) - server_cpu
+            database_cpu = _database_cpu_seconds(make_url(url).database or "") - database_cpu
             latencies.sort()
             report.add(Result(f"status check over HTTP ({concurrency} concurrent)", status_requests,
                               t_status.seconds, "requests"))
             p50 = latencies[len(latencies) // 2] * 1000
             p99 = latencies[int(len(latencies) * 0.99)] * 1000
-            console.print(f"  status check latency p50 {p50:.1f} ms, p99 {p99:.1f} ms")
+            per = 1e6 / status_requests
+            console.print(f"  status check latency p50 {p50:.1f} ms, p99 {p99:.1f} ms; CPU per request: API "
+                          f"{server_cpu * per:.0f} µs ({server_workers} process(es)), PostgreSQL backends "
+                          f"{database_cpu * per:.0f} µs; load average {os.getloadavg()[0]:.1f} "
+                          f"({os.cpu_count()} cores)")
         finally:
             if relay is not None:
                 relay.stop()
@@ -399,7 +420,8 @@ async def bench_registry(persons: int, batch_size: int, status_requests: int, co
 @click.option("--persons", default=1_000_000, show_default=True)
 @click.option("--batch-size", default=2000, show_default=True, help="households per transaction")
 @click.option("--status-requests", default=20_000, show_default=True)
-@click.option("--concurrency", default=8, show_default=True, help="keep-alive connections of the load client")
+@click.option("--concurrency", default=16, show_default=True,
+              help="keep-alive connections of the load client (the goal is read at 16)")
 @click.option("--workers", type=int, default=None, help="import prepare processes [default: one per core; 0: none]")
 @click.option("--server-workers", default=1, show_default=True, help="API processes answering the status check")
 def registry(persons: int, batch_size: int, status_requests: int, concurrency: int, workers: int | None,
