@@ -198,3 +198,13 @@ async def test_a_block_the_counter_cannot_give_falls_back_to_one_cell(sql: async
     assert counted.statements == 3, "the block refused, then one cell"
     assert policy.from_lease(client) is None
     assert not (await policy.take_counted(counted, client, key)).allowed
+    assert counted.statements == 4
+    # a block and then one cell refused: at its limit, a client costs one round trip a request, not two
+    other, before = "192.0.2.10", counted.statements
+    assert await request(policy, counted, other)
+    assert policy.lease_size(other) == 2
+    await sql.execute("UPDATE rate_limits SET tat = seen + $2 WHERE key = $1", key_of(policy, other),
+                      policy.tolerance + policy.interval)
+    assert not (await policy.take_counted(counted, other, key_of(policy, other))).allowed
+    assert not (await policy.take_counted(counted, other, key_of(policy, other))).allowed
+    assert counted.statements - before == 1 + 2 + 1

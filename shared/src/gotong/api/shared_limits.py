@@ -245,10 +245,12 @@ class SharedLimiter:
         """After a take of `cells` that the shared counter answered: keep the cells this request does not spend
         (until `lease_s` after `sent`, when the take left), and double the next block's size, at most
         `max_lease` and half of what the counter has left."""
+        lease = self._leases.get(client)
         if not decision.allowed:
+            if lease is not None:  # at its limit: the next take asks for one cell (one round trip, not two)
+                lease.size = 1
             return
         shared = decision.remaining - (cells - 1)  # `decide` counts the lease's cells in `remaining`
-        lease = self._leases.get(client)
         if lease is None:
             if len(self._leases) >= self.max_keys:
                 self._evict(sent)
