@@ -100,10 +100,14 @@ def test_a_partition_not_read_yet_holds_every_partition_ahead_of_it():
     assert _offsets(held) == {0: [0, 1, 2]}
 
 
-def test_an_empty_poll_or_too_much_held_releases_everything():
+def test_nothing_more_to_read_or_too_much_held_releases_everything():
     marks = {_tp(0): START, _tp(1): START}
     held = {_tp(0): [_record(0, 0), _record(0, 1, mark=10)]}
     ready, still = hold_past_lowest_watermark(held, {}, marks, lambda r: watermark_in(r, None), limit=100)
+    assert ready == {}, "an empty poll on a busy machine is not the end"
+    assert _offsets(still) == {0: [0, 1]}
+    ready, still = hold_past_lowest_watermark(held, {}, marks, lambda r: watermark_in(r, None), limit=100,
+                                              caught_up=True)
     assert _offsets(ready) == {0: [0, 1]}
     assert still == {}
     fetched = {_tp(0): [_record(0, 2), _record(0, 3)]}

@@ -285,7 +285,8 @@ class EventConsumer:
         if self.hold_past_watermark:
             marks = {tp: self._marks.get(tp, START) for tp in self.consumer.assignment()}
             batches, self._held = hold_past_lowest_watermark(
-                self._held, fetched, marks, functools.partial(watermark_in, broker=self.broker), 2 * self.max_batch)
+                self._held, fetched, marks, functools.partial(watermark_in, broker=self.broker), 2 * self.max_batch,
+                caught_up=not fetched and self._read_to_the_end())
             # Fetch what is behind: a partition whose records are held waits until the others catch up (a broker
             # serves a few partitions a fetch, not always the ones behind).
             self.consumer.resume(*(tp for tp in self.consumer.paused() if tp not in self._held))
@@ -298,6 +299,16 @@ class EventConsumer:
                 await self._with_retry(functools.partial(self._apply, tp, records))
         self._update_lag()
         return sum(len(records) for records in fetched.values())
+
+    def _read_to_the_end(self) -> bool:
+        """Every partition not held back has been read to its end as the broker last told it: nothing more is
+        coming to wait for. (A poll that fetched nothing on a busy machine is not the end.)"""
+        assert self.consumer is not None
+        for tp in self.consumer.assignment():
+            high = self.consumer.highwater(tp)
+            if tp not in self._held and (high is None or self._next_offsets.get(tp, 0) < high):
+                return False
+        return True
 
     async def _check_broker(self, *, force: bool) -> None:
         now = asyncio.get_running_loop().time()
@@ -587,14 +598,14 @@ Records = dict[TopicPartition, list[ConsumerRecord[Any, Any]]]
 
 def hold_past_lowest_watermark(held: Records, fetched: Records, marks: Mapping[TopicPartition, Position],
                                watermark_of: Callable[[ConsumerRecord[Any, Any]], Position | None],
-                               limit: int) -> tuple[Records, Records]:
+                               limit: int, *, caught_up: bool = False) -> tuple[Records, Records]:
     """Of the held and fetched records, (what to apply now, what to hold): every partition up to the lowest
     watermark any assigned partition (`marks`: each one's watermark as applied) has reached with these records;
     a partition at that watermark gives all it has, one ahead of it stops right after its watermark at or before
-    it. A poll that fetched nothing releases all (nothing more is coming to wait for), as does holding more than
+    it. `caught_up` (the partitions behind have nothing more to read) releases all, as does holding more than
     `limit` records (a partition that stays behind must not make the others wait without bound)."""
-    if not fetched:
-        return held, {}
+    if caught_up:
+        return {tp: held.get(tp, []) + fetched.get(tp, []) for tp in {**held, **fetched}}, {}
     merged = {tp: held.get(tp, []) + fetched.get(tp, []) for tp in {**held, **fetched}}
     reached = dict(marks)
     found: dict[TopicPartition, list[tuple[int, Position]]] = {}
