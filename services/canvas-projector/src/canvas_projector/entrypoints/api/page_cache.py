@@ -16,6 +16,11 @@ on the pages within that time, not on the very next request. Nothing is read whi
 
 A remembered page says its data was read when the page was made: still true, since nothing changed after.
 
+While a page is being made again after the data moved, the other requests for it get the page as it was (at
+most REMAKE_S old) instead of waiting: only the request making it waits for the route, so a page that takes a
+second to compute over a million payments does not hold every reader of it for that second each time a payment
+is sealed. Past REMAKE_S they wait, as for a page never made.
+
 The remembered answer carries a strong ETag (a hash of its bytes) and `Cache-Control`, so a browser or a proxy
 revalidates with `If-None-Match` and gets a 304 without the page. Only complete 200 answers are kept, nothing
 personal is among them (the portal shows no personal data), and each one is kept as the route made it: the kit's
@@ -69,6 +74,8 @@ CACHED_PREFIXES = ("/program/", "/wilayah/", "/opendata/")
 CACHE_CONTROL = b"public, max-age=30, must-revalidate"
 #: Bytes of answers kept (a page per language and query; the names for a receipt are a few hundred bytes each,
 #: so thousands of them fit); the least recently asked go first. A larger answer than MAX_BYTES is not kept.
+#: How old a remembered page may be and still answer while its next version is being made.
+REMAKE_S = 60.0
 BUDGET = 64 * 1024 * 1024
 MAX_BYTES = 8 * 1024 * 1024
 
@@ -132,15 +139,18 @@ class Answer:
     body: bytes
     etag: bytes
     route: Any
+    made_at: float = 0.0
 
 
 class PageCache:
     """ASGI middleware, innermost: a GET of a cached path answered from memory while the data's version is the one
     the answer was made at (`read_version` reads it)."""
 
-    def __init__(self, app: ASGIApp, read_version: Callable[[], Awaitable[Hashable]], budget: int = BUDGET) -> None:
+    def __init__(self, app: ASGIApp, read_version: Callable[[], Awaitable[Hashable]], budget: int = BUDGET,
+                 clock: Callable[[], float] = time.monotonic) -> None:
         self.app = app
-        self.version = DataVersion(read_version)
+        self.version = DataVersion(read_version, clock)
+        self._clock = clock
         self.budget = budget
         self._bytes = 0
         self._answers: OrderedDict[Hashable, Answer] = OrderedDict()
@@ -153,7 +163,10 @@ class PageCache:
         version = await self.version.current()
         key = (scope["path"], scope.get("query_string", b""))
         answer = self._answers.get(key)
-        if answer is None or answer.version != version:
+        # Being made again by another request for the data's new version: the page as it was, meanwhile.
+        remaking = (answer is not None and answer.version != version and (key, version) in self._making
+                    and self._clock() - answer.made_at < REMAKE_S)
+        if answer is None or (answer.version != version and not remaking):
             answer = await self._make(key, version, scope, receive, send)
             if answer is None:  # not a keepable answer: it went to the client as made
                 return
@@ -219,7 +232,7 @@ class PageCache:
         headers = [(k, v) for k, v in start.get("headers", []) if k.lower() not in (b"etag", b"cache-control",
                                                                                       b"content-length")]
         etag = b'"' + hashlib.blake2b(body, digest_size=16).hexdigest().encode() + b'"'
-        return Answer(version, start["status"], headers, body, etag, scope.get("route"))
+        return Answer(version, start["status"], headers, body, etag, scope.get("route"), self._clock())
 
     def _keep(self, key: Hashable, answer: Answer) -> None:
         known = self._answers.pop(key, None)  # the latest made wins (an older version is made again when asked)
