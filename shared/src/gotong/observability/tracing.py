@@ -13,6 +13,7 @@ from opentelemetry.sdk.trace.sampling import ALWAYS_OFF, ALWAYS_ON, ParentBased,
 
 tracer = trace.get_tracer("gotong")
 _configured = False
+_asyncpg_instrumented = False
 
 
 class _RecordWhenExporting(Sampler):
@@ -66,12 +67,32 @@ def configure_tracing(service_name: str, *, otlp_endpoint: str | None = None, co
 
 
 def instrument_asyncpg() -> None:
+    """Spans for asyncpg's statements while spans are recorded. While they are not, a statement goes straight to
+    asyncpg: the instrumentation would otherwise parse its text, gather its attributes and open a span nobody
+    sees on every statement (tens of µs each, a tenth of a one-statement request's CPU). Nothing is lost: a
+    statement's span is a leaf, and the ids that travel into the outbox come from the request's span."""
+    global _asyncpg_instrumented
+    if _asyncpg_instrumented:
+        return
     from opentelemetry.instrumentation.asyncpg import AsyncPGInstrumentor
 
-    instrumentor = AsyncPGInstrumentor()  # type: ignore[no-untyped-call]
-    if not instrumentor.is_instrumented_by_opentelemetry:
-        # Statement text only, never parameters: parameters can hold personal data.
-        instrumentor.instrument(capture_parameters=False)
+    class WhileRecording(AsyncPGInstrumentor):
+        _instance = None  # the instrumentors are singletons per class: this one, not its parent's
+
+        async def _do_execute(self, func: Any, instance: Any, args: Any, kwargs: Any) -> Any:
+            if not _sampler.recording:
+                return await func(*args, **kwargs)
+            return await super()._do_execute(func, instance, args, kwargs)  # type: ignore[no-untyped-call]
+
+        async def _do_cursor_execute(self, func: Any, instance: Any, args: Any, kwargs: Any) -> Any:
+            if not _sampler.recording:
+                return await func(*args, **kwargs)
+            return await super()._do_cursor_execute(  # type: ignore[no-untyped-call]
+                func, instance, args, kwargs)
+
+    # Statement text only, never parameters: parameters can hold personal data.
+    WhileRecording().instrument(capture_parameters=False)  # type: ignore[no-untyped-call]
+    _asyncpg_instrumented = True
 
 
 def instrument_app(app: Any, untraced: tuple[str, ...] = ()) -> None:
