@@ -38,6 +38,9 @@ ANONYMOUS = 2
 CHECKS = [not_a_server_error, response_schema_conformance]
 #: Not worth generating for: streams and pages whose answer is not an API contract.
 SKIP_PATHS = {"/metrics"}
+#: `/readyz` answers its documented 503 when a check outlasts its 2 s bound, which a 2-core machine running the
+#: generator beside the server can cause once; the deployments' probes allow 3 failures in a row, and so does this.
+READYZ_TRIES = 3
 
 
 @dataclass
@@ -73,6 +76,10 @@ def _run_operation(operation: Any, base_url: str, ids: dict[str, str], headers: 
     def check(case: Any) -> None:
         findings.sent += 1
         response = case.call(base_url=base_url, headers=headers, session=session, timeout=30)
+        for _ in range(READYZ_TRIES - 1):  # a probe is judged as the cluster judges it: failing that often in a row
+            if operation.path != "/readyz" or response.status_code != 503:
+                break
+            response = case.call(base_url=base_url, headers=headers, session=session, timeout=30)
         try:
             case.validate_response(response, checks=CHECKS)
         except (FailureGroup, AssertionError) as err:  # the checks that failed for this answer
