@@ -604,9 +604,9 @@ def hold_past_lowest_watermark(held: Records, fetched: Records, marks: Mapping[T
     a partition at that watermark gives all it has, one ahead of it stops right after its watermark at or before
     it. `caught_up` (the partitions behind have nothing more to read) releases all, as does holding more than
     `limit` records (a partition that stays behind must not make the others wait without bound)."""
-    if caught_up:
-        return {tp: held.get(tp, []) + fetched.get(tp, []) for tp in {**held, **fetched}}, {}
     merged = {tp: held.get(tp, []) + fetched.get(tp, []) for tp in {**held, **fetched}}
+    if caught_up:
+        return merged, {}
     reached = dict(marks)
     found: dict[TopicPartition, list[tuple[int, Position]]] = {}
     for tp, records in merged.items():
