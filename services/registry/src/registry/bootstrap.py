@@ -12,6 +12,7 @@ from fastapi import FastAPI
 from starlette.middleware import Middleware
 
 from gotong.api.app import create_app as create_kit_app
+from gotong.api.fast_path import install_fast_path
 from gotong.application.uow import Projectors
 from gotong.messaging.consumer import consumers_lifespan
 from gotong.messaging.relay import relay_lifespan
@@ -27,7 +28,13 @@ from registry.dci.bootstrap import install as install_dci
 from registry.dci.demo import with_sandbox
 from registry.demo import load_demo
 from registry.entrypoints.api.deps import LifespanHook, RegistryState, registry_state
-from registry.entrypoints.api.public import FastStatusCheck, fast_status_lifespan, public_router
+from registry.entrypoints.api.public import (
+    STATUS_PATH,
+    FastStatusCheck,
+    fast_reply,
+    fast_status_lifespan,
+    public_router,
+)
 from registry.entrypoints.api.requests import router as requests_router
 from registry.entrypoints.api.routes import router
 from registry.entrypoints.api.status_page import status_page_router
@@ -80,9 +87,11 @@ def create_app(settings: Settings | None = None, deps: Deps | None = None) -> Fa
                          contract_mapper=publish_contract)
     state = RegistryState(deps, projectors)
     app.state.registry = state
-    # the public check's hot path, inside the kit's metrics, rate limit and size limit
+    # the public check's hot path: innermost (inside the kit's layers) while spans are recorded or for anything
+    # unusual, and the same check answered in front of them all (the kit's fast path, which does their work inline)
     app.user_middleware.append(Middleware(FastStatusCheck, per_minute=settings.status_check_per_minute,
                                           holder=state))
+    install_fast_path(app, method="POST", path=STATUS_PATH, handler=fast_reply)
     state.lifespans = tuple(install_dci(app, settings, deps.keyring))  # DCI: routes now, worker at startup
     return app
 

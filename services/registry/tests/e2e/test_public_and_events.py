@@ -9,9 +9,13 @@ from gotong_contracts.disbursement import PaymentRecorded
 from gotong_contracts.registry import EVENTS
 
 from gotong.api.app import runtime
+from gotong.api.fast_path import FastPath
+from gotong.api.metrics import REQUESTS
+from gotong.api.security_headers import CSP
 from gotong.messaging.cloudevents import decode
 from gotong.messaging.relay import OutboxRelay
 from gotong.messaging.topics import events_topic
+from gotong.observability import tracing
 from gotong.testing.kafka import read_topic
 from registry.entrypoints.consumers.disbursement import on_disbursement_event
 from registry.synthetic import households
@@ -85,6 +89,25 @@ async def test_status_check_bad_input_and_rate_limit(client):
     limited = await client.post("/public/status-check", json={"nik": "3273011705900001", "name": "X Y"})
     assert limited.status_code == 429
     assert int(limited.headers["Retry-After"]) >= 1
+
+
+async def test_the_checks_fast_path_answers_with_the_kits_headers_limits_and_metrics(client):
+    assert not tracing.recording(), "spans recorded: the kit's stack would answer, not the fast path"
+    assert isinstance(client.app.build_middleware_stack(), FastPath)
+    before = REQUESTS.labels("/public/status-check", "POST", "200")._value.get()
+    r = await client.post("/public/status-check", json={"nik": "3273011705900001", "name": "X Y"})
+    assert r.status_code == 200
+    assert r.json()["found"] is False
+    assert r.headers["cache-control"] == "no-store"
+    assert r.headers["content-security-policy"] == CSP
+    assert r.headers["x-frame-options"] == "DENY"
+    assert r.headers["ratelimit-policy"].startswith('"default";')
+    assert REQUESTS.labels("/public/status-check", "POST", "200")._value.get() == before + 1
+    guarded = await client.post("/public/status-check", json={"nik": "3273011705900001", "name": "X\u0000Y"})
+    assert guarded.status_code == 422  # the input guard's refusal, as before
+    assert guarded.headers["content-type"] == "application/problem+json"
+    assert guarded.json()["errors"][0]["field"] == "body.name"
+    assert "3273011705900001" not in guarded.text
 
 
 async def test_region_choices_walk_province_to_village(client):

@@ -118,8 +118,11 @@ def create_app(settings: KitSettings, *, title: str, version: str = "0.1.0",
                 await app.state.engine.dispose()
                 app.state.engine = None
 
+    # FastAPI's own telemetry off: the kit traces through OpenTelemetry's instrumentation (`configure_tracing`), and
+    # FastAPI's would open a second server span per request (unrecorded or not) and wrap `send` and `receive` again.
     app = FastAPI(title=title, version=version, description=description, lifespan=lifespan,
-                  responses=APP_PROBLEMS, generate_unique_id_function=operation_ids(settings.service_name))
+                  responses=APP_PROBLEMS, generate_unique_id_function=operation_ids(settings.service_name),
+                  telemetry={"tracing": False, "metrics": False, "logs": False})
     problem_openapi(app)
     app.state.settings = settings
     app.state.engine = None
@@ -137,6 +140,7 @@ def create_app(settings: KitSettings, *, title: str, version: str = "0.1.0",
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_request_bytes)
     buckets = TokenBuckets(settings.rate_limit_per_minute, settings.rate_limit_burst)
     app.add_middleware(RateLimit, buckets=buckets)
+    app.state.rate_buckets = buckets  # a fast path (`gotong.api.fast_path`) counts in the same buckets
     app.add_middleware(HttpMetrics)
     app.add_middleware(CatchAll)
     security_headers.install(app)  # outermost: every answer, crashes included, carries the headers

@@ -40,14 +40,22 @@ def security_headers(csp: str = CSP) -> list[tuple[str, str]]:
             ("X-Frame-Options", "DENY"), ("Referrer-Policy", REFERRER_POLICY)]
 
 
+def raw_headers(csp: str = CSP) -> list[tuple[bytes, bytes]]:
+    """The headers as they go on the wire (lower-case names)."""
+    return [(name.lower().encode("latin-1"), value.encode("latin-1")) for name, value in security_headers(csp)]
+
+
+#: The default policy's headers on the wire (what `SecurityHeaders` adds to an answer that has none of them).
+RAW = raw_headers()
+
+
 class SecurityHeaders:
     """Adds the security headers to every HTTP response that does not already carry them."""
 
     def __init__(self, app: ASGIApp, csp: str = CSP) -> None:
         self.app = app
         self.headers = security_headers(csp)
-        # as they go on the wire (lower-case names), made once
-        self._raw = [(name.lower().encode("latin-1"), value.encode("latin-1")) for name, value in self.headers]
+        self._raw = raw_headers(csp)  # made once
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":

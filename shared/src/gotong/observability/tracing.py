@@ -36,6 +36,11 @@ class _RecordWhenExporting(Sampler):
 _sampler = _RecordWhenExporting()
 
 
+def recording() -> bool:
+    """Whether spans are recorded (an exporter is set)."""
+    return _sampler.recording
+
+
 def add_span_processor(processor: SpanProcessor) -> None:
     """Send spans somewhere after setup (tests, late exporters): recording starts with it."""
     trace.get_tracer_provider().add_span_processor(processor)  # type: ignore[attr-defined]

@@ -27,6 +27,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from gotong.api.answers import Answer
 from gotong.api.app import runtime
+from gotong.api.input import text_flaw
 from gotong.api.problem import problem_responses
 from gotong.api.shared_limits import TAKE_SQL, SharedLimiter, client_address, shared_rate_limit
 from gotong.domain.errors import ValidationFailed
@@ -36,6 +37,7 @@ from registry.domain.identity import check_village
 from registry.entrypoints.api.deps import RegistryDep, RegistryState, registry_state
 
 STATUS_POLICY = "status-check"
+STATUS_PATH = "/public/status-check"
 
 
 def limiter_secret(settings: Any) -> str:
@@ -139,7 +141,7 @@ class FastStatusCheck:
             holder.fast_status_check = self  # so the app's lifespan can close the pool
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["method"] != "POST" or scope["path"] != "/public/status-check":
+        if scope["type"] != "http" or scope["method"] != "POST" or scope["path"] != STATUS_PATH:
             await self.app(scope, receive, send)
             return
         body, more = b"", True
@@ -147,37 +149,47 @@ class FastStatusCheck:
             message = await receive()
             body += message.get("body", b"")
             more = message.get("more_body", False)
-        try:
-            query = StatusQuery.model_validate_json(body)
-            if query.village_code and query.village_code not in registry_state(scope["app"]).deps.regions.villages:
-                raise ValueError("unknown village")
-        except ValueError:
+        payload = await self.reply(scope, body)
+        if payload is None:
             await self.app(scope, _replay(body), send)  # the documented route explains what is wrong
             return
-        app, client = scope["app"], client_address(scope)
+        await send({"type": "http.response.start", "status": 200, "headers": [
+            (b"content-type", b"application/json"), (b"content-length", str(len(payload)).encode()),
+            (b"cache-control", b"no-store")]})
+        await send({"type": "http.response.body", "body": payload})
+
+    async def reply(self, scope: Scope, body: bytes) -> bytes | None:
+        """The 200's JSON for this request, or None when the documented route is to answer: invalid input (its
+        problem+json names the field; text the input guard refuses included), an unknown village, a client
+        over the limit (its 429 with Retry-After)."""
+        try:
+            query = StatusQuery.model_validate_json(body)
+        except ValueError:
+            return None
+        app = scope["app"]
+        state = registry_state(app)
+        if query.village_code and query.village_code not in state.deps.regions.villages:
+            return None
+        if text_flaw(query.name):
+            return None
+        client = client_address(scope)
         limiter = self.limiter
         if limiter.local_refusal(client) is not None:
-            await self.app(scope, _replay(body), send)  # the route's own limiter answers 429 with Retry-After
-            return
+            return None
         settings = runtime(app).settings
         if self.pool is None:
             self.pool = StatusPool(settings.service_database_url)
         pool = await self.pool.connections()
-        key, by_nik = lookup_key(registry_state(app).keyring, query)
+        key, by_nik = lookup_key(state.keyring, query)
         if limiter.from_lease(client) is not None:  # counted already, in the block this replica holds
             row = await pool.fetchrow(LOOKUP, key, by_nik)
         else:
             row = await self._counted_lookup(pool, client, settings, key, by_nik)
             if row is None:
-                await self.app(scope, _replay(body), send)  # the route's own limiter answers 429 with Retry-After
-                return
+                return None
             await limiter.maybe_clean(pool)
         found = row is not None and row["programs"] is not None  # the plain lookup: no row; the counted: NULLs
-        payload = answer(row if found else None).model_dump_json().encode()
-        await send({"type": "http.response.start", "status": 200, "headers": [
-            (b"content-type", b"application/json"), (b"content-length", str(len(payload)).encode()),
-            (b"cache-control", b"no-store")]})
-        await send({"type": "http.response.body", "body": payload})
+        return answer(row if found else None).model_dump_json().encode()
 
     async def _counted_lookup(self, pool: Any, client: str, settings: Any, key: bytes, by_nik: bool) -> Any:
         """The lookup in one round trip with the take of this client's next block of cells (`SharedLimiter.
@@ -199,6 +211,14 @@ class FastStatusCheck:
         if self.pool is not None:
             await self.pool.close()
             self.pool = None
+
+
+def fast_reply(app: Any) -> Any:
+    """For the kit's outermost fast path (`gotong.api.fast_path`): the check's `reply`, once the stack is built."""
+    fast = registry_state(app).fast_status_check
+    if fast is None:
+        raise RuntimeError("the status check's middleware is not in the stack")
+    return fast.reply
 
 
 def _replay(body: bytes) -> Receive:
