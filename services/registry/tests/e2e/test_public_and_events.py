@@ -76,6 +76,24 @@ async def test_not_found_and_name_mismatch_answer_the_same(client):
         "found": False, "desil": None, "programs": [], "message": mismatch.json()["message"]}
 
 
+async def test_a_name_twice_in_a_village_is_not_found_by_name_but_by_nik(client):
+    first, second = households(2, seed=33)
+    second = {**second, "village_code": first["village_code"]}
+    second["members"] = [{**second["members"][0], "name": first["members"][0]["name"]}, *second["members"][1:]]
+    await pay(client, (await register(client, first))["household_ref"])
+    await register(client, second)
+    head = first["members"][0]
+    by_name = await client.post("/public/status-check", json={"village_code": first["village_code"],
+                                                                "name": head["name"]})
+    assert by_name.json()["found"] is False  # two households: ask for the NIK instead
+    by_nik = (await client.post("/public/status-check", json={"nik": head["nik"], "name": head["name"]})).json()
+    assert by_nik["found"] is True
+    assert [p["program"] for p in by_nik["programs"]] == ["PKH"]
+    twin = second["members"][0]
+    other = (await client.post("/public/status-check", json={"nik": twin["nik"], "name": twin["name"]})).json()
+    assert (other["found"], other["programs"]) == (True, [])
+
+
 async def test_status_check_bad_input_and_rate_limit(client):
     r = await client.post("/public/status-check", json={"name": "Siti"})
     assert r.status_code == 422
