@@ -96,7 +96,9 @@ SELECT stream_id, stream_type, version, event_id, event_type, schema_version, da
 FROM events
 """
 
-_READ_ALL = _SELECT + """
+# The followers' read (the relay's hot path): the same columns, `data` as JSON text (decoded by orjson here, not
+# by the driver's jsonb codec, which copies it twice first), read by position (`_from_read_all`).
+_READ_ALL = _SELECT.replace(" data,", " data::text,") + """
 WHERE (tx_id, position) > ($1::text::xid8, $2::bigint)
   AND tx_id < pg_snapshot_xmin(pg_current_snapshot())
 ORDER BY tx_id, position
@@ -137,6 +139,15 @@ def _row_to_event(r: asyncpg.Record | Any) -> RecordedEvent:
         position=Position(r["tx"], r["position"]),
         recorded_at=r["recorded_at"],
     )
+
+
+def _from_read_all(r: asyncpg.Record) -> RecordedEvent:
+    """`_row_to_event` of a `_READ_ALL` row, unpacked by position (a follower reads tens of thousands a second)."""
+    (stream_id, stream_type, version, event_id, event_type, schema_version, data, occurred_at, correlation_id,
+     causation_id, actor, idempotency_key, traceparent, tx, position, recorded_at) = r
+    return RecordedEvent(stream_id, stream_type, version, event_id, event_type, schema_version, loads(data),
+                         occurred_at, EventMetadata(correlation_id, causation_id, actor, idempotency_key, traceparent),
+                         Position(tx, position), recorded_at)
 
 
 def _conflict(err: asyncpg.UniqueViolationError, stream_id: UUID | None) -> ConcurrencyError:
@@ -274,7 +285,7 @@ class PostgresEventStore:
     async def read_all(self, after: Position = START, limit: int = 1000) -> list[RecordedEvent]:
         async with self.database.statement() as sql:
             rows = await sql.fetch(_READ_ALL, str(after.tx_id), after.position, limit)
-        return [_row_to_event(r) for r in rows]
+        return [_from_read_all(r) for r in rows]
 
     async def head(self) -> Position:
         async with self.database.statement() as sql:

@@ -17,7 +17,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
+import gc
 import logging
+import struct
 import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
@@ -25,17 +28,26 @@ from datetime import UTC, datetime
 from typing import Any
 
 from aiokafka import AIOKafkaProducer
-from aiokafka.partitioner import murmur2
 from opentelemetry.trace import SpanKind
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from gotong.adapters.sql import Database
 from gotong.background import running
+from gotong.eventstore.codec import dumpb
 from gotong.eventstore.model import START, Position, RecordedEvent
 from gotong.eventstore.postgres import PostgresEventStore
 from gotong.messaging import metrics
-from gotong.messaging.cloudevents import encode, encode_watermark
+from gotong.messaging.cloudevents import (
+    EXT_CAUSATION,
+    EXT_CORRELATION,
+    EXT_PARTITION_KEY,
+    EXT_POSITION,
+    EXT_STREAM_TYPE,
+    EXT_STREAM_VERSION,
+    ce_type,
+    encode_watermark,
+)
 from gotong.messaging.follower import StoreFollower
 from gotong.messaging.topics import (
     BrokerInfo,
@@ -55,6 +67,94 @@ BROKER_HEADER = "gotong-broker"
 #: Maps an internal event to its published contract: (event_type, schema_version, data), or None to keep it
 #: internal. The default publishes the stored event as it is.
 ContractMapper = Callable[[RecordedEvent], tuple[str, int, dict[str, Any]] | None]
+
+
+_M = 0x5BD1E995
+
+
+@functools.lru_cache(maxsize=64)
+def _words(n: int) -> struct.Struct:
+    return struct.Struct(f"<{n}I")
+
+
+def murmur2(data: bytes) -> int:
+    """Kafka's murmur2 (the Java client's `Utils.murmur2`, as `aiokafka.partitioner.murmur2`), reading the key's
+    32-bit words in one `struct` call: the relay hashes every new stream's key."""
+    length = len(data)
+    h = 0x9747B28C ^ length
+    for k in _words(length >> 2).unpack_from(data):
+        k = (k * _M) & 0xFFFFFFFF
+        k = ((k ^ (k >> 24)) * _M) & 0xFFFFFFFF
+        h = ((h * _M) & 0xFFFFFFFF) ^ k
+    tail, base = length & 3, length & ~3
+    if tail >= 3:
+        h ^= data[base + 2] << 16
+    if tail >= 2:
+        h ^= data[base + 1] << 8
+    if tail >= 1:
+        h = ((h ^ data[base]) * _M) & 0xFFFFFFFF
+    h = ((h ^ (h >> 13)) * _M) & 0xFFFFFFFF
+    return h ^ (h >> 15)
+
+
+@functools.lru_cache(maxsize=1024)
+def _type_header(service: str, event_type: str, schema_version: int) -> bytes:
+    return ce_type(service, event_type, schema_version).encode()
+
+
+@functools.lru_cache(maxsize=64)
+def _text_header(value: str) -> bytes:
+    return value.encode()
+
+
+_POSITION = f"ce_{EXT_POSITION}"
+_STREAM_TYPE = f"ce_{EXT_STREAM_TYPE}"
+_STREAM_VERSION = f"ce_{EXT_STREAM_VERSION}"
+_PARTITION_KEY = f"ce_{EXT_PARTITION_KEY}"
+_CORRELATION = f"ce_{EXT_CORRELATION}"
+_CAUSATION = f"ce_{EXT_CAUSATION}"
+
+
+class _Times:
+    """`cloudevents.encode`'s `ce_time` of the last time seen (a batch's events mostly share one)."""
+
+    def __init__(self) -> None:
+        self.last: datetime | None = None
+        self.text = b""
+
+    def header(self, dt: datetime) -> bytes:
+        if dt != self.last or dt.tzinfo is not (self.last.tzinfo if self.last else None):
+            utc = dt.astimezone(UTC) if dt.utcoffset() else dt
+            self.last, self.text = dt, (utc.replace(tzinfo=None).isoformat() + "Z").encode()
+        return self.text
+
+
+def message(service: str, e: RecordedEvent, event_type: str, schema_version: int, value: bytes,
+            traceparent: str | None, times: _Times) -> tuple[bytes, bytes, list[tuple[str, bytes]]]:
+    """`cloudevents.encode(service, e, ...)` with the event's type and version as mapped and its value encoded
+    already: the same key, value and headers in the same order, built without copying the event."""
+    m = e.metadata
+    stream = str(e.stream_id).encode()
+    headers: list[tuple[str, bytes]] = [
+        ("ce_specversion", b"1.0"),
+        ("ce_id", str(e.event_id).encode()),
+        ("ce_source", _text_header(f"/gotong/{service}")),
+        ("ce_type", _type_header(service, event_type, schema_version)),
+        ("ce_time", times.header(e.occurred_at)),
+        ("ce_subject", stream),
+        ("content-type", b"application/json"),
+        (_POSITION, f"{e.position.tx_id}:{e.position.position}".encode()),
+        (_STREAM_TYPE, _text_header(e.stream_type)),
+        (_STREAM_VERSION, str(e.version).encode()),
+        (_PARTITION_KEY, stream),
+    ]
+    if m.correlation_id:
+        headers.append((_CORRELATION, str(m.correlation_id).encode()))
+    if m.causation_id:
+        headers.append((_CAUSATION, str(m.causation_id).encode()))
+    if traceparent:
+        headers.append(("traceparent", traceparent.encode()))
+    return stream, value, headers
 
 
 @dataclass
@@ -171,6 +271,7 @@ class OutboxRelay:
         self._watermark_sent = START
         self._published_at_watermark = 0
         self._partition_count: int | None = None
+        self._times = _Times()
 
     # -- leadership and checkpoint -------------------------------------------------------------------
     async def _acquire_leadership(self) -> bool:
@@ -291,14 +392,12 @@ class OutboxRelay:
             self.producer = None
 
     def _encode(self, e: RecordedEvent) -> tuple[bytes, bytes, list[tuple[str, bytes]]] | None:
-        data = None
+        event_type, schema_version, data = e.event_type, e.schema_version, e.data
         if self.mapper is not None:
             mapped = self.mapper(e)
             if mapped is None:
                 return None
             event_type, schema_version, data = mapped
-            e = RecordedEvent(**{**{s: getattr(e, s) for s in RecordedEvent.__slots__},
-                                 "event_type": event_type, "schema_version": schema_version})
         if e.metadata.traceparent:
             with tracer.start_as_current_span(
                 f"{self.topic} publish", context=context_from_traceparent(e.metadata.traceparent),
@@ -306,8 +405,9 @@ class OutboxRelay:
                 attributes={"messaging.system": "kafka", "messaging.destination.name": self.topic,
                             "messaging.operation.type": "send", "messaging.message.id": str(e.event_id)},
             ):
-                return encode(self.service, e, traceparent=current_traceparent(), data=data)
-        return encode(self.service, e, data=data)
+                return message(self.service, e, event_type, schema_version, dumpb(data),
+                               current_traceparent() or e.metadata.traceparent, self._times)
+        return message(self.service, e, event_type, schema_version, dumpb(data), None, self._times)
 
     async def _partition(self, producer: AIOKafkaProducer, key: bytes) -> int:
         """Kafka's default partitioner (murmur2 of the key), cached per stream: a stream's events stay together."""
@@ -474,6 +574,10 @@ class OutboxRelay:
     async def run(self, stop: asyncio.Event) -> None:
         """Publish until `stop` is set. Survives broker and database outages by backing off and retrying."""
         backoff = 0.2
+        # What exists when the relay starts (modules, the app) lives as long as the process: out of the cycle
+        # collector's scans, which each batch's thousands of decoded events would otherwise trigger over all of
+        # it again and again (measured: a fifth of the relay's CPU per event).
+        gc.freeze()
         lag = asyncio.create_task(self._lag_loop(stop), name=f"relay-lag-{self.service}")
         try:
             while not stop.is_set():
