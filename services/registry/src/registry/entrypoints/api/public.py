@@ -21,6 +21,7 @@ import time
 from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
+import orjson
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -94,6 +95,23 @@ def lookup_key(keyring: KeyRing, query: StatusQuery) -> tuple[bytes, bool]:
     return keyring.blind("name", f"{query.village_code}|{normalise_name(query.name)}"), False
 
 
+#: The hot path's answers as bytes: not found is always the same; found is written as pydantic would write
+#: `answer(row)` (the same members in the same order), without building the models (a third of its CPU in Python).
+NOT_FOUND_JSON = NOT_FOUND.model_dump_json().encode()
+_FOUND_MESSAGE = "Terdaftar di DTSEN."
+
+
+def answer_json(row: Any) -> bytes:
+    if row is None:
+        return NOT_FOUND_JSON
+    programs = []
+    for item in row["programs"]:
+        program, period, status, amount, receipt = item.split("|")
+        programs.append({"program": program, "period": period, "status": status,
+                         "amount": int(amount) if amount else None, "receipt": receipt or None})
+    return orjson.dumps({"found": True, "desil": row["desil"], "programs": programs, "message": _FOUND_MESSAGE})
+
+
 def answer(row: Any) -> StatusAnswer:
     if row is None:
         return NOT_FOUND  # none, or the same name twice in a village: ask for the NIK instead
@@ -102,7 +120,7 @@ def answer(row: Any) -> StatusAnswer:
         program, period, status, amount, receipt = item.split("|")
         programs.append(Received(program=program, period=period, status=status,
                                  amount=int(amount) if amount else None, receipt=receipt or None))
-    return StatusAnswer(found=True, desil=row["desil"], programs=programs, message="Terdaftar di DTSEN.")
+    return StatusAnswer(found=True, desil=row["desil"], programs=programs, message=_FOUND_MESSAGE)
 
 
 async def check_status(request: Request, query: StatusQuery) -> StatusAnswer:
@@ -176,20 +194,19 @@ class FastStatusCheck:
         limiter = self.limiter
         if limiter.local_refusal(client) is not None:
             return None
-        settings = runtime(app).settings
         if self.pool is None:
-            self.pool = StatusPool(settings.service_database_url)
+            self.pool = StatusPool(runtime(app).settings.service_database_url)
         pool = await self.pool.connections()
         key, by_nik = lookup_key(state.keyring, query)
         if limiter.from_lease(client) is not None:  # counted already, in the block this replica holds
             row = await pool.fetchrow(LOOKUP, key, by_nik)
         else:
-            row = await self._counted_lookup(pool, client, settings, key, by_nik)
+            row = await self._counted_lookup(pool, client, runtime(app).settings, key, by_nik)
             if row is None:
                 return None
             await limiter.maybe_clean(pool)
         found = row is not None and row["programs"] is not None  # the plain lookup: no row; the counted: NULLs
-        return answer(row if found else None).model_dump_json().encode()
+        return answer_json(row if found else None)
 
     async def _counted_lookup(self, pool: Any, client: str, settings: Any, key: bytes, by_nik: bool) -> Any:
         """The lookup in one round trip with the take of this client's next block of cells (`SharedLimiter.
