@@ -130,3 +130,86 @@ async def test_two_group_members_share_partitions_without_doubling(engine, relay
         await asyncio.gather(*tasks)
     assert await stream_counts(engine) == dict.fromkeys(streams, 3)
     assert sum(m.applied for m in members) == 180, "no event applied by both members"
+
+
+async def _read_ahead_holds_records(consumer: EventConsumer) -> None:
+    """Wait (bounded) until the consumer has read records ahead of the poll it applied."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + 30
+    while not (consumer._ahead is not None and consumer._ahead.count):
+        assert loop.time() < deadline, "nothing was read ahead"
+        await asyncio.sleep(0.01)
+
+
+async def test_records_read_ahead_for_a_partition_seeked_since_are_dropped_and_read_again(
+        engine, relay, service, kafka_bootstrap):
+    """A poll reads the next one while it is applied; a seek in between (an assignment after a rebalance, here to
+    positions rewound in the database) makes what was read ahead stale. Applied, it would move the stored position
+    past the records before it, which the seek asked for again and which would then be skipped as applied."""
+    streams = [uuid4() for _ in range(40)]
+    await seed(engine, streams, per_stream=1)
+    await relay.drain()
+    consumer = EventConsumer(engine, name="counts", topics=[events_topic(service)], handler=count_handler,
+                             bootstrap=kafka_bootstrap, max_batch=4)
+    await consumer.start()
+    try:
+        while not await consumer.poll_once():
+            pass
+        await _read_ahead_holds_records(consumer)
+        assert consumer._ahead is not None
+        ahead = {tp: records[0].offset for tp, records in consumer._ahead.records.items()}
+        assert any(offset > 0 for offset in ahead.values()), "records past the first poll were read ahead"
+        # Everything applied is undone, positions too: the assignment seeks every partition back to the start.
+        async with engine.begin() as conn:
+            await conn.execute(text("DELETE FROM stream_counts"))
+            await conn.execute(text("DELETE FROM consumer_positions WHERE consumer = 'counts'"))
+        await consumer.seek_to_stored(sorted(consumer.consumer.assignment()))
+        await consumer.run_until_idle()
+        assert consumer.dead == 0
+        assert await stream_counts(engine) == dict.fromkeys(streams, 1), "every event applied again, once"
+    finally:
+        await consumer.stop()
+
+
+async def test_records_read_ahead_from_a_broker_that_is_no_longer_there_are_not_applied(
+        engine, relay, service, kafka_bootstrap):
+    """The broker check after a read-ahead fetch finds another broker: the next poll reports it (the consumer
+    restarts and rereads) instead of applying what came from the old one."""
+    from gotong.messaging.consumer import BrokerChanged
+
+    streams = [uuid4() for _ in range(40)]
+    await seed(engine, streams, per_stream=1)
+    await relay.drain()
+    consumer = EventConsumer(engine, name="counts", topics=[events_topic(service)], handler=count_handler,
+                             bootstrap=kafka_bootstrap, max_batch=4)
+    await consumer.start()
+    polling = asyncio.current_task()
+    known = consumer._watch.cluster_id
+
+    async def cluster_id() -> str:  # the broker restarted empty just after the poll's own check
+        return await known() if asyncio.current_task() is polling else "a-new-broker"
+
+    consumer._watch.cluster_id = cluster_id  # type: ignore[method-assign]
+    try:
+        while not await consumer.poll_once():
+            pass
+        applied = consumer.applied
+        assert applied
+        assert sum((await stream_counts(engine)).values()) == applied
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + 30
+        while consumer._ahead is not None and consumer._ahead.error is None:
+            assert loop.time() < deadline, "the read-ahead never checked the broker"
+            await asyncio.sleep(0.01)
+        assert consumer._ahead is not None
+        assert consumer._ahead.count, "records were read ahead"
+        try:
+            await consumer.poll_once()
+        except BrokerChanged:
+            pass
+        else:
+            raise AssertionError("the poll applied records read ahead from another broker")
+        assert consumer.applied == applied
+        assert sum((await stream_counts(engine)).values()) == applied
+    finally:
+        await consumer.stop()

@@ -12,6 +12,11 @@ from zero. After every fetch that returned records the consumer asks who answers
 it fetched, rereads every partition from the start and ignores records the relay published for the previous
 broker (header `gotong-broker`): the relay republishes everything for the new one, in order.
 
+While a poll's transaction runs, the next poll is fetched and decoded (`readahead`): what was read for a
+partition seeked since (an assignment, a rebalance) or no longer assigned is dropped and read again from its new
+position, a new broker found after a fetch is reported to the next poll, and a poll whose transaction fails puts
+what was read ahead back.
+
 A batch consumer may hold records past the lowest watermark any partition has reached (`hold_past_watermark`):
 read but neither applied nor counted in its stored offsets, and the partitions ahead paused until the others catch
 up, so that each transaction covers every partition up to one watermark (what the transparency log seals at once).
@@ -38,6 +43,7 @@ from gotong.background import running
 from gotong.eventstore.model import START, Position
 from gotong.messaging import metrics
 from gotong.messaging.cloudevents import EXT_POSITION, WATERMARK_TYPE, CloudEvent, decode
+from gotong.messaging.readahead import Decoded, ReadAhead
 from gotong.messaging.relay import BROKER_HEADER, producer_for
 from gotong.messaging.topics import BrokerWatch, dlq_topic, inspect_broker
 from gotong.observability.tracing import context_from_traceparent, tracer
@@ -139,7 +145,7 @@ class EventConsumer:
                  bootstrap: str, group_id: str | None = None, max_batch: int = 500,
                  dlq_enabled: bool = True, batch_handler: BatchHandler | None = None,
                  broker_check_interval: float = 2.0, max_partition_fetch_bytes: int = 1_048_576,
-                 hold_past_watermark: bool = False) -> None:
+                 hold_past_watermark: bool = False, read_ahead: bool = True) -> None:
         if handler is None and batch_handler is None:
             raise ValueError("a consumer needs a handler or a batch_handler")
         self.engine = engine
@@ -160,6 +166,10 @@ class EventConsumer:
         self.hold_past_watermark = hold_past_watermark and batch_handler is not None and group_id is None
         self._held: dict[TopicPartition, list[ConsumerRecord[Any, Any]]] = {}
         self._marks: dict[TopicPartition, Position] = {}  # each partition's watermark as applied
+        self.read_ahead = read_ahead
+        self._ahead: ReadAhead | None = None
+        self._seeks: Counter[TopicPartition] = Counter()  # each partition's seek generation
+        self._decoded: dict[TopicPartition, Decoded] = {}  # events read ahead, by offset, until admitted
         self.dlq_enabled = dlq_enabled
         self.consumer: AIOKafkaConsumer | None = None
         self._dlq_producer: Any = None
@@ -206,6 +216,8 @@ class EventConsumer:
             for tp in partitions:
                 t = await self._load_tracking(sql, tp, lock=False)
                 self._held.pop(tp, None)
+                self._decoded.pop(tp, None)
+                self._seeks[tp] += 1  # what was read ahead for it is stale
                 self.consumer.resume(tp)
                 self._marks[tp] = START if t is None else t.watermark
                 if t is None or t.offset > ends.get(tp, 0) or (t.broker and self.broker and t.broker != self.broker):
@@ -265,6 +277,10 @@ class EventConsumer:
 
     async def stop(self) -> None:
         self._held.clear()  # read again from the stored offsets on the next start
+        self._decoded.clear()
+        ahead, self._ahead = self._ahead, None
+        if ahead is not None:
+            await ahead.finish()
         await _close_quietly(f"{self.name} broker watch", self._watch.close())
         if self.consumer is not None:
             await _close_quietly(f"{self.name} Kafka consumer", self.consumer.stop())
@@ -277,10 +293,7 @@ class EventConsumer:
     async def poll_once(self, timeout_ms: int = 500) -> int:
         """Fetch and apply one round of batches; returns how many records were seen."""
         assert self.consumer is not None
-        fetched = {tp: records for tp, records in
-                   (await self.consumer.getmany(timeout_ms=timeout_ms, max_records=self.max_batch)).items() if records}
-        # Asked after the fetch: if the broker we knew still answers, these records came from it.
-        await self._check_broker(force=any(fetched.values()))
+        fetched = await self._fetch(timeout_ms)
         batches = fetched
         if self.hold_past_watermark:
             marks = {tp: self._marks.get(tp, START) for tp in self.consumer.assignment()}
@@ -292,13 +305,54 @@ class EventConsumer:
             self.consumer.resume(*(tp for tp in self.consumer.paused() if tp not in self._held))
             self.consumer.pause(*self._held)
         ready = {tp: records for tp, records in sorted(batches.items()) if records}
-        if self.batch_handler is not None and ready:  # every partition of the poll in one transaction
-            await self._with_retry(lambda: self._apply_poll(ready))
-        else:
-            for tp, records in ready.items():
-                await self._with_retry(functools.partial(self._apply, tp, records))
+        if fetched and self.read_ahead:  # the next poll is read while this one is applied
+            consumer = self.consumer
+            self._ahead = ReadAhead(
+                lambda n: consumer.getmany(timeout_ms=timeout_ms, max_records=n),
+                lambda: self._check_broker(force=True), self._seeks.__getitem__, limit=self.max_batch)
+        try:
+            if self.batch_handler is not None and ready:  # every partition of the poll in one transaction
+                await self._with_retry(lambda: self._apply_poll(ready))
+            else:
+                for tp, records in ready.items():
+                    await self._with_retry(functools.partial(self._apply, tp, records))
+        except BaseException:
+            await self._put_back_read_ahead()
+            raise
         self._update_lag()
         return sum(len(records) for records in fetched.values())
+
+    async def _fetch(self, timeout_ms: int) -> dict[TopicPartition, list[ConsumerRecord[Any, Any]]]:
+        """This poll's records: those read ahead while the last poll was applied (still valid), or a fetch."""
+        assert self.consumer is not None
+        ahead, self._ahead = self._ahead, None
+        if ahead is not None:
+            await ahead.finish()
+            if ahead.error is not None:
+                raise ahead.error  # a new broker (what was read from the old one is dropped) or the fetch's own error
+            fetched, decoded = ahead.valid(self.consumer.assignment())
+            if fetched:
+                # Asked after the fetch (if the read-ahead's own check did not end): these came from our broker.
+                await self._check_broker(force=ahead.unverified)
+                self._decoded.update(decoded)
+                return fetched
+        fetched = {tp: records for tp, records in
+                   (await self.consumer.getmany(timeout_ms=timeout_ms, max_records=self.max_batch)).items() if records}
+        # Asked after the fetch: if the broker we knew still answers, these records came from it.
+        await self._check_broker(force=bool(fetched))
+        return fetched
+
+    async def _put_back_read_ahead(self) -> None:
+        """A poll that failed leaves the consumer where it was after the poll's fetch: what was read ahead is
+        read again (each partition seeked back to its first record read ahead)."""
+        ahead, self._ahead = self._ahead, None
+        if ahead is None or self.consumer is None:
+            return
+        await ahead.finish()
+        fetched, _ = ahead.valid(self.consumer.assignment())
+        for tp, records in fetched.items():
+            self.consumer.seek(tp, records[0].offset)
+            self._seeks[tp] += 1
 
     def _read_to_the_end(self) -> bool:
         """Every partition not held back has been read to its end as the broker last told it: nothing more is
@@ -416,15 +470,21 @@ class EventConsumer:
         tracking = p.tracking
         redelivered = record.offset < tracking.offset
         tracking.offset = record.offset + 1
+        ahead = self._decoded.get(p.tp)
+        event = ahead.pop(record.offset, None) if ahead else None
         if self.broker and _published_for(record) not in (None, self.broker):
             p.stale += 1  # reached this broker before the relay noticed it; its republished copy counts
             return None
         try:
-            message = Delivered(decode(record.value, record.headers), p.tp.topic, p.tp.partition, record.offset)
+            if event is None:
+                event = decode(record.value, record.headers)
+            elif isinstance(event, Exception):
+                raise event
         except Exception as err:
             if not redelivered:
                 p.dead.append((record, err))
             return None
+        message = Delivered(event, p.tp.topic, p.tp.partition, record.offset)
         position = message.event.position
         if message.event.type == WATERMARK_TYPE:  # producer progress, not an event for the handler
             if position is not None:
@@ -657,7 +717,8 @@ class _SeekOnAssign(ConsumerRebalanceListener):  # type: ignore[misc]
         self.owner = owner
 
     async def on_partitions_revoked(self, revoked: Any) -> None:
-        return None  # positions are committed with every batch; nothing to flush
+        for tp in revoked:  # positions are committed with every batch; what was read ahead for them is stale
+            self.owner._seeks[tp] += 1
 
     async def on_partitions_assigned(self, assigned: Any) -> None:
         await self.owner.seek_to_stored(list(assigned))
