@@ -147,48 +147,29 @@ class HouseholdKeys:
         await self.sql.execute("DELETE FROM household_keys WHERE household_id = $1", household_id)
 
 
-#: Blind hashes are 16 bytes: a batch's are sent end to end in one bytea and cut apart in the query (an array
-#: parameter costs the driver a Python type check per element; a bulk import asks for tens of thousands a batch).
-HASH_BYTES = 16
-
-
-def _cut(param: str, width: int = HASH_BYTES) -> str:
-    return (f"ARRAY(SELECT substr({param}::bytea, i * {width} + 1, {width}) "
-            f"FROM generate_series(0, length({param}::bytea) / {width} - 1) AS i)")
-
-
-def _packed(values: Sequence[bytes]) -> bytes | None:
-    """The values end to end, or None when one is not `HASH_BYTES` long (sent as an array then)."""
-    return b"".join(values) if set(map(len, values)) <= {HASH_BYTES} else None
-
-
 class IndexLookups:
     """The blind indexes as the automatic checks ask them (duplicates across the register)."""
 
     def __init__(self, sql: Queryable) -> None:
         self.sql = sql
 
-    async def _owners(self, query: str, hashes: Sequence[bytes], *more: Any) -> list[tuple[bytes, UUID]]:
-        """`query` with $1 the hashes: packed when they all are `HASH_BYTES` long, else as an array."""
-        packed = _packed(hashes)
-        rows = await self.sql.fetch(query.format(hashes=_cut("$1") if packed is not None else "$1::bytea[]"),
-                                    list(hashes) if packed is None else packed, *more)
-        return [(r[0], r[1]) for r in rows]
-
     async def nik_owners(self, nik_hashes: Sequence[bytes]) -> list[tuple[bytes, UUID]]:
-        return await self._owners("SELECT nik_hash, household_id FROM person_index WHERE active "
-                                  "AND nik_hash = ANY({hashes})", nik_hashes)
+        rows = await self.sql.fetch(
+            "SELECT nik_hash, household_id FROM person_index WHERE active AND nik_hash = ANY($1::bytea[])",
+            list(nik_hashes))
+        return [(r["nik_hash"], r["household_id"]) for r in rows]
 
     async def kk_owners(self, kk_hashes: Sequence[bytes]) -> list[tuple[bytes, UUID]]:
-        return await self._owners("SELECT kk_hash, household_id FROM kk_index WHERE kk_hash = ANY({hashes})",
-                                  kk_hashes)
+        rows = await self.sql.fetch("SELECT kk_hash, household_id FROM kk_index WHERE kk_hash = ANY($1::bytea[])",
+                                    list(kk_hashes))
+        return [(r["kk_hash"], r["household_id"]) for r in rows]
 
     async def name_match_owners(self, match_hashes: Sequence[bytes],
                                 besides: Sequence[UUID]) -> list[tuple[bytes, UUID]]:
-        return await self._owners(
-            "SELECT match_hash, household_id FROM name_index WHERE match_hash = ANY({hashes}) "
-            f"AND NOT household_id = ANY(ARRAY(SELECT encode(b, 'hex')::uuid FROM unnest({_cut('$2')}) AS b))",
-            match_hashes, b"".join(h.bytes for h in besides))
+        rows = await self.sql.fetch(
+            "SELECT match_hash, household_id FROM name_index WHERE match_hash = ANY($1::bytea[]) "
+            "AND NOT household_id = ANY($2::uuid[])", list(match_hashes), list(besides))
+        return [(r["match_hash"], r["household_id"]) for r in rows]
 
 
 def household_view(row: Any) -> dict[str, Any]:
