@@ -130,7 +130,15 @@ async def bench_replay(events: int) -> Report:
                 # replay, and the ratio is against both together.
                 console.print(f"  load average before: {_load()}")
                 raw_n, raw_seconds = await _raw_consume(srv.kafka_bootstrap, topic, events)
-                consumer = EventConsumer(engine, name=CONSUMER, topics=[topic], batch_handler=on_disbursement_events,
+                handler_cpu = [0.0]
+
+                async def handler(conn: Any, messages: Any) -> None:
+                    started = time.process_time()
+                    try:
+                        await on_disbursement_events(conn, messages)
+                    finally:
+                        handler_cpu[0] += time.process_time() - started
+                consumer = EventConsumer(engine, name=CONSUMER, topics=[topic], batch_handler=handler,
                                          bootstrap=srv.kafka_bootstrap, max_batch=MAX_BATCH,
                                          max_partition_fetch_bytes=FETCH_BYTES, hold_past_watermark=True)
                 # As in the service: the consumer stages (and seals what every partition has passed), while the
@@ -149,11 +157,17 @@ async def bench_replay(events: int) -> Report:
                             with contextlib.suppress(asyncio.TimeoutError):
                                 await asyncio.wait_for(stop_sealing.wait(), 0.5)
                 # Consuming until every event is a signed leaf (an empty poll on a busy machine is not the end).
+                cpu_before = await _cpu(database)
                 with Timer() as t:
                     consuming = asyncio.create_task(consumer.run(stop_sealing))
                     await asyncio.wait_for(sealer(), 900)
                 stop_sealing.set()
                 await consuming
+                cpu_after = await _cpu(database)
+                console.print(f"  CPU per event: projector {(cpu_after[0] - cpu_before[0]) / events * 1e6:.1f} us "
+                              f"(the handler {handler_cpu[0] / events * 1e6:.1f} us), "
+                              f"PostgreSQL {(cpu_after[1] - cpu_before[1]) / events * 1e6:.1f} us "
+                              f"(load average {_load()})")
                 report.add(Result("replay into the log (consume + stage, seal + sign alongside)", events, t.seconds,
                                   "events"))
                 more_n, more_seconds = await _raw_consume(srv.kafka_bootstrap, topic, events)
@@ -172,6 +186,30 @@ async def bench_replay(events: int) -> Report:
     report.goal("replay rate", replay, 30_000)
     report.print()
     return report
+
+
+async def _cpu(database: Database) -> tuple[float, float]:
+    """CPU seconds so far: this process's, and the PostgreSQL server's (every process of its postmaster: the
+    embedded server is this bench's own; 0 where /proc does not show it)."""
+    async with database.read() as sql:
+        backend = int(await sql.fetchval("SELECT pg_backend_pid()"))
+    server = 0.0
+    with contextlib.suppress(OSError, ValueError, IndexError):
+        postmaster = int(_stat(backend)[1])
+        tick = os.sysconf("SC_CLK_TCK")
+        for entry in os.listdir("/proc"):
+            if entry.isdigit():
+                with contextlib.suppress(OSError, ValueError, IndexError):
+                    stat = _stat(int(entry))
+                    if int(entry) == postmaster or int(stat[1]) == postmaster:
+                        server += (int(stat[11]) + int(stat[12])) / tick
+    return time.process_time(), server
+
+
+def _stat(pid: int) -> list[str]:
+    """/proc/<pid>/stat's fields after the command: [state, ppid, ...] (utime and stime at 11 and 12)."""
+    with open(f"/proc/{pid}/stat") as f:
+        return f.read().rsplit(")", 1)[1].split()
 
 
 def _load() -> str:

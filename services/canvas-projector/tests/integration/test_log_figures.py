@@ -57,7 +57,7 @@ async def test_a_household_learnt_after_its_leaf_counts(app):
         await transparency.stage(log, f"{r['payment_id']}:paid", Position(3, 1), r)
         await transparency.seal(log, Position(3, 10))
     async with runtime(app).database.transaction() as sql:
-        await TransparencyLogTable(sql).remember_households([("pay-6000", "hh_00950")])
+        await TransparencyLogTable(sql).remember_households({"pay-6000": "hh_00950"})
     async with runtime(app).database.read() as sql:
         rows = await sql.fetch("SELECT household_ref FROM tlog_figures f JOIN tlog_leaves l USING (idx) "
                                "WHERE l.payment_id = 'pay-6000'")

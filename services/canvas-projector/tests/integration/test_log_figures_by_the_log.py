@@ -88,3 +88,36 @@ async def test_another_writer_of_the_leaves_still_gets_the_figures_from_the_trig
         written, expected = await figures(sql)
     assert [r[0] for r in written] == [0, 1]
     assert written == expected
+
+
+async def test_times_and_amounts_only_postgresql_reads_and_a_household_known_before_are_the_triggers_too(
+        engine: AsyncEngine) -> None:
+    """The figures are made in Python where that gives PostgreSQL's value for sure, else PostgreSQL reads the
+    fields: a time without an offset (the session's zone), one finer than a microsecond (rounded), other
+    spellings, an amount written as text. A payment whose household was remembered before as another one
+    counts that one, as the private table says."""
+    times = ["2026-11-28T08:00:00", "2026-11-28T15:00:00.1234567+07:00", "2026-11-28 08:00:00Z",
+             "2026-11-28T08:00:00.5-03:30", "2026-11-28T23:59:59.999999+14:00", "2026-11-28T08:00:00Z"]
+    varied = [{**payment(10 + i), "occurred_at": at, "region_code": ["32", "32.73.01", "", "a.b.c.d", "32.", ".1"][i]}
+              for i, at in enumerate(times)]
+    async with Database(engine).transaction() as sql:
+        await sql.execute(
+            "INSERT INTO consumer_positions (consumer, topic, partition, kafka_offset, watermark_tx_id, "
+            "watermark_position) VALUES ($1, $2, 1, 0, 50, 0)", CONSUMER, TOPIC)
+        log = TransparencyLogTable(sql)
+        assert await log.remember_households({"pay-12": "hh_before"}) == {}
+        await transparency.stage(log, "pay-30:1:paid", Position(1, 1), {**public_record(payment(30)), "amount": "12"})
+        await transparency.stage(log, "pay-31:1:returned", Position(1, 2),
+                                 {**public_record(payment(31, "returned")), "occurred_at": "2026-11-28T08:00:00"})
+    batch = DeliveredBatch([delivered(p, Position(10 + i, 1)) for i, p in enumerate(varied)],
+                           consumer=CONSUMER, topic=TOPIC, partition=0, watermark=Position(60, 1), partitions=[0, 1])
+    async with Database(engine).transaction() as sql:
+        await on_disbursement_events(sql.connection, batch)
+        assert await TransparencyLogTable(sql).remember_households({"pay-12": "hh_other"}) == {"pay-12": "hh_before"}
+    async with Database(engine).read() as sql:
+        written, expected = await figures(sql)
+    assert len(written) == 8
+    assert written == expected
+    assert {r[1] for r in written if r[0] == 4} == {"hh_before"}, "pay-12: the household remembered first"
+    assert [r[9] for r in written[:2]] == [12, -750_000]
+    assert [r[5] for r in written[2:]] == ["32.", "32.73", ".", "a.b", "32.", ".1"]

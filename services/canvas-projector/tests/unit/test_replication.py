@@ -2,6 +2,7 @@
 fakes, no database): keys that make redelivery harmless, returned money as negative spending, only approved
 allocations, and the seal horizon over the partitions read now."""
 
+import json
 from datetime import UTC, datetime
 
 import pytest
@@ -93,11 +94,12 @@ async def test_payments_are_staged_as_public_records_keyed_by_attempt_and_status
     await stage_payments(log, iter([(Position(1, 1), payment(1)), (Position(1, 2), payment(1, "paid", 2))]))  # type: ignore[arg-type]
     [(remember, (households,)), (method, (staged,))] = log.calls
     assert remember == "remember_households"
-    assert households == [("pay-1", "hh_00001"), ("pay-1", "hh_00001")], "the household, privately, for the counts"
+    assert households == {"pay-1": "hh_00001"}, "the household, privately, for the counts (once a payment)"
     assert method == "stage"
-    assert [(key, position) for key, position, _ in staged] == [("pay-1:1:paid", Position(1, 1)),
-                                                                ("pay-1:2:paid", Position(1, 2))]
-    assert list(staged[0][2]) == list(RECORD_FIELDS)  # no province, regency or funding source: not published
+    assert [(r[0], Position(r[3], r[4])) for r in staged] == [("pay-1:1:paid", Position(1, 1)),
+                                                              ("pay-1:2:paid", Position(1, 2))]
+    assert list(staged[0][6]) == list(RECORD_FIELDS)  # no province, regency or funding source: not published
+    assert json.loads(staged[0][2]) == staged[0][6], "the leaf is that record"
     empty = Recorder()
     await stage_payments(empty, iter([]))  # type: ignore[arg-type]
     assert empty.calls == []

@@ -141,12 +141,16 @@ def test_a_receipt_verifies_offline_and_tampering_is_caught():
 def test_fresh_records_join_the_staged_ones_in_source_order_and_a_known_key_is_dropped():
     from canvas_projector.domain.transparency import merge_fresh
 
-    staged = [("pay-1:1:paid", "pay-1", canonical(record(1)), 5, 1),
-              ("pay-3:1:paid", "pay-3", canonical(record(3)), 9, 1)]
-    fresh = [("pay-2:1:paid", (7, 1), record(2)), ("pay-3:1:paid", (8, 1), record(3)),  # staged first: it wins
-             ("pay-4:1:paid", (4, 2), record(4)), ("pay-4:1:paid", (4, 3), record(4)),  # the first delivery wins
-             ("pay-0:1:paid", (1, 1), record(0))]                                       # sealed before
+    def row(i: int, tx: int, position: int) -> tuple:
+        return (f"pay-{i}:1:paid", f"pay-{i}", canonical(record(i)), tx, position, "what the store keeps")
+
+    staged = [row(1, 5, 1)[:5], row(3, 9, 1)[:5]]
+    fresh = [row(2, 7, 1), row(3, 8, 1),  # staged first: it wins
+             row(4, 4, 2), row(4, 4, 3),  # the first delivery wins
+             row(0, 1, 1)]                # sealed before
     merged = merge_fresh(staged, fresh, known_keys={"pay-0:1:paid"})
     assert [(r[0], r[3], r[4]) for r in merged] == [
         ("pay-4:1:paid", 4, 2), ("pay-1:1:paid", 5, 1), ("pay-2:1:paid", 7, 1), ("pay-3:1:paid", 9, 1)]
     assert merged[0][1:3] == ("pay-4", canonical(record(4)))
+    assert merged[0][5] == "what the store keeps", "a fresh record keeps what it carries"
+    assert merge_fresh(staged, [], set()) == staged

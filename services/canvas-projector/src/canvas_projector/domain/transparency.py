@@ -9,7 +9,9 @@ consistent with the last one.
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
+import operator
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -43,28 +45,37 @@ def record_key(payment_id: str, attempt: int, status: str) -> str:
 
 def public_record(payment: Mapping[str, Any]) -> dict[str, Any]:
     """The fields of a payment the log publishes (RECORD_FIELDS), nothing else."""
-    return {k: payment[k] for k in RECORD_FIELDS}
+    return dict(zip(RECORD_FIELDS, _published(payment), strict=True))
 
 
-#: A record waiting to be sealed: (record key, payment id, leaf bytes, ...). Any sequence will do: the store hands
-#: its rows over as they come (an object per record would cost more than hashing it).
+_published = operator.itemgetter(*RECORD_FIELDS)
+
+
+#: A record waiting to be sealed: (record key, payment id, leaf bytes, source tx id, source position, ...). Any
+#: sequence will do: the store hands its rows over as they come (an object per record would cost more than hashing
+#: it), and a fresh record carries what the store would otherwise read again after these five.
 StagedRecord = Sequence[Any]
 
 
-def merge_fresh(staged: Sequence[StagedRecord], fresh: Sequence[tuple[str, tuple[int, int], Mapping[str, Any]]],
+def merge_fresh(staged: Sequence[StagedRecord], fresh: Sequence[StagedRecord],
                 known_keys: set[str]) -> list[StagedRecord]:
-    """Staged records (in source order) and fresh ones (record key, source position, record) together, in source
-    order, as staged rows; a fresh record whose key is known (sealed or staged) already, or repeats an earlier
-    fresh one, is dropped (the first delivery wins, as when staging)."""
+    """Staged records (in source order) and fresh ones (staged rows too, in any order) together, in source order;
+    a fresh record whose key is known (sealed or staged) already, or repeats an earlier fresh one, is dropped (the
+    first delivery wins, as when staging)."""
     seen = known_keys | {r[0] for r in staged}
     merged = list(staged)
-    for key, position, record in fresh:
+    for row in fresh:
+        key = row[0]
         if key not in seen:
             seen.add(key)
-            merged.append((key, str(record["payment_id"]), canonical(record), position[0], position[1]))
+            merged.append(row)
     if len(merged) != len(staged):
-        merged.sort(key=lambda r: (r[3], r[4]))
+        merged.sort(key=_source_order)
     return merged
+
+
+def _source_order(row: StagedRecord) -> tuple[int, int]:
+    return row[3], row[4]
 
 
 def frontier(size: int) -> list[Node]:
@@ -75,23 +86,32 @@ def frontier(size: int) -> list[Node]:
 def seal(size: int, known: dict[Node, bytes], staged: Sequence[StagedRecord],
          ) -> tuple[list[tuple[int, str, str, bytes]], list[tuple[int, int, bytes]]]:
     """Append `staged` (in source order) to a tree of `size` leaves whose frontier nodes are `known`: the new leaves
-    (index, record key, payment id, bytes) and every complete-subtree node they complete (level, index, hash)."""
-    known = dict(known)
+    (index, record key, payment id, bytes) and every complete-subtree node they complete (level, index, hash).
+
+    The hashes are `merkle.leaf_hash` and `merkle.node_hash`, written out: a new node's left sibling is always the
+    last node completed on its level, the frontier's to begin with, so one hash per level is all it keeps."""
+    last: list[bytes | None] = [None] * 64
+    for level, index in frontier(size):
+        last[level] = known[(level, index)]
     leaves: list[tuple[int, str, str, bytes]] = []
     nodes: list[tuple[int, int, bytes]] = []
-    for offset, record in enumerate(staged):
-        index = size + offset
-        data = bytes(record[2])
-        h = merkle.leaf_hash(data)
-        leaves.append((index, record[0], record[1], data))
+    add_leaf, add_node, sha256 = leaves.append, nodes.append, hashlib.sha256
+    for index, record in enumerate(staged, size):
+        data = record[2]
+        if type(data) is not bytes:
+            data = bytes(data)
+        h = sha256(b"\x00" + data).digest()
+        add_leaf((index, record[0], record[1], data))
+        add_node((0, index, h))
         level, i = 0, index
-        known[(0, i)] = h
-        nodes.append((0, i, h))
-        while i % 2 == 1:
-            h = merkle.node_hash(known[(level, i - 1)], h)
-            level, i = level + 1, i // 2
-            known[(level, i)] = h
-            nodes.append((level, i, h))
+        while i & 1:
+            left = last[level]
+            if left is None:
+                raise KeyError((level, i - 1))
+            h = sha256(b"\x01" + left + h).digest()
+            level, i = level + 1, i >> 1
+            add_node((level, i, h))
+        last[level] = h
     return leaves, nodes
 
 
