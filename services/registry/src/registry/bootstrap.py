@@ -34,6 +34,7 @@ from registry.entrypoints.api.public import (
     fast_reply,
     fast_status_lifespan,
     public_router,
+    status_route,
 )
 from registry.entrypoints.api.requests import router as requests_router
 from registry.entrypoints.api.routes import router
@@ -80,8 +81,9 @@ def create_app(settings: Settings | None = None, deps: Deps | None = None) -> Fa
     if settings.consume_disbursement:
         hooks.append(_disbursement_consumers)
     hooks.append(_installed_parts)
+    public = public_router(settings.status_check_per_minute)
     app = create_kit_app(settings, title="Gotong registry", version=VERSION, description=DESCRIPTION,
-                         routers=[router, requests_router, public_router(settings.status_check_per_minute),
+                         routers=[router, requests_router, public,
                                   status_page_router(settings.status_check_per_minute)],
                          lifespan_hooks=tuple(hooks), projectors=projectors,
                          contract_mapper=publish_contract)
@@ -90,7 +92,7 @@ def create_app(settings: Settings | None = None, deps: Deps | None = None) -> Fa
     # the public check's hot path: innermost (inside the kit's layers) while spans are recorded or for anything
     # unusual, and the same check answered in front of them all (the kit's fast path, which does their work inline)
     app.user_middleware.append(Middleware(FastStatusCheck, per_minute=settings.status_check_per_minute,
-                                          holder=state))
+                                          holder=state, route=status_route(public)))
     install_fast_path(app, method="POST", path=STATUS_PATH, handler=fast_reply)
     state.lifespans = tuple(install_dci(app, settings, deps.keyring))  # DCI: routes now, worker at startup
     return app

@@ -128,6 +128,17 @@ async def test_the_checks_fast_path_answers_with_the_kits_headers_limits_and_met
     assert "3273011705900001" not in guarded.text
 
 
+async def test_through_the_kits_stack_the_check_is_answered_and_counted_the_same(client, monkeypatch):
+    monkeypatch.setattr(tracing, "recording", lambda: True)  # as while spans are recorded: the stack answers
+    before = REQUESTS.labels("/public/status-check", "POST", "200")._value.get()
+    r = await client.post("/public/status-check", json={"nik": "3273011705900001", "name": "X Y"})
+    assert r.status_code == 200
+    assert r.json()["found"] is False
+    assert r.headers["content-security-policy"] == CSP
+    assert r.headers["ratelimit-policy"].startswith('"default";')
+    assert REQUESTS.labels("/public/status-check", "POST", "200")._value.get() == before + 1
+
+
 async def test_region_choices_walk_province_to_village(client):
     provinces = (await client.get("/public/regions/0")).json()
     assert {"code": "32", "name": "Jawa Barat"} in provinces
