@@ -2,6 +2,7 @@
 horizon be sealed, the batch's records at or before it become leaves with the staged records they follow, in
 source order, and the log is the same as one built by staging everything and sealing later."""
 
+import asyncio
 from uuid import uuid4
 
 from canvas_projector.adapters.transparency_log import TransparencyLogTable
@@ -91,6 +92,53 @@ async def test_while_a_partition_has_no_watermark_the_batch_is_only_staged(engin
     async with Database(engine).transaction() as sql:
         await on_disbursement_events(sql.connection, batch)
     assert await leaves_and_staged(engine) == ([], ["pay-1:1:paid"])
+
+
+async def _sealer_holding_the_log(engine, then):
+    """Run `then()` while another transaction holds the sealer's lock; let go once `then` waits for it (or after
+    it returned). Returns `then`'s result."""
+    async with Database(engine).transaction() as sealer:
+        await sealer.execute("LOCK TABLE tlog_leaves IN EXCLUSIVE MODE")
+        task = asyncio.create_task(then())
+        while not task.done():  # until the batch waits for the lock (or gave up waiting)
+            waiting = await sealer.fetchval(
+                "SELECT count(*) FROM pg_locks WHERE relation = 'tlog_leaves'::regclass AND NOT granted")
+            if waiting:
+                break
+            await asyncio.sleep(0.01)
+    return await task
+
+
+async def test_a_batch_meeting_the_sealer_waits_for_it_and_seals_instead_of_staging_all(engine):
+    await watermarks(engine, p0=Position(50, 0), p1=Position(50, 0))
+    batch = DeliveredBatch([delivered(1, Position(6, 1)), delivered(2, Position(60, 1))], consumer=CONSUMER,
+                           topic=TOPIC, partition=2, watermark=Position(40, 0), partitions=[0, 1, 2])
+
+    async def apply() -> None:
+        async with Database(engine).transaction() as sql:
+            await on_disbursement_events(sql.connection, batch)
+
+    await _sealer_holding_the_log(engine, apply)
+    assert await leaves_and_staged(engine) == (["pay-1:1:paid"], ["pay-2:1:paid"])
+
+
+async def test_a_batch_stages_all_when_the_sealer_holds_the_log_longer_than_it_waits(engine, monkeypatch):
+    monkeypatch.setattr(transparency, "SEALER_WAIT_MS", 50)
+    await watermarks(engine, p0=Position(50, 0), p1=Position(50, 0))
+    batch = DeliveredBatch([delivered(1, Position(6, 1)), delivered(2, Position(60, 1))], consumer=CONSUMER,
+                           topic=TOPIC, partition=2, watermark=Position(40, 0), partitions=[0, 1, 2])
+
+    async def apply() -> None:
+        async with Database(engine).transaction() as sql:
+            await on_disbursement_events(sql.connection, batch)
+            assert await sql.fetchval("SHOW lock_timeout") == "0", "the wait is the lock's alone"
+
+    async with Database(engine).transaction() as sealer:
+        await sealer.execute("LOCK TABLE tlog_leaves IN EXCLUSIVE MODE")
+        await apply()  # gives up after 50 ms: the sealer still holds the log
+    assert await leaves_and_staged(engine) == ([], ["pay-1:1:paid", "pay-2:1:paid"])
+    async with Database(engine).transaction() as sql:
+        assert await transparency.seal(TransparencyLogTable(sql), Position(50, 0)) == 1, "sealed by the next pass"
 
 
 async def test_a_batch_consumer_builds_the_same_log_as_one_event_at_a_time(engine, test_infra, kafka_bootstrap,

@@ -168,11 +168,15 @@ class TransparencyLogTable:
         """One sealer at a time."""
         await self.sql.execute("LOCK TABLE tlog_leaves IN EXCLUSIVE MODE")
 
-    async def try_lock(self) -> bool:
-        """The sealer's lock if no one holds it now; False (and nothing changed) if another sealer does."""
+    async def try_lock(self, wait_ms: int = 0) -> bool:
+        """The sealer's lock if no one holds it now, or lets go of it within `wait_ms`; False (and nothing changed)
+        if another sealer holds it longer."""
+        statement = ("LOCK TABLE tlog_leaves IN EXCLUSIVE MODE NOWAIT" if wait_ms <= 0 else
+                     f"SET LOCAL lock_timeout = {int(wait_ms)}; LOCK TABLE tlog_leaves IN EXCLUSIVE MODE; "
+                     "SET LOCAL lock_timeout = DEFAULT")
         try:
             async with self.sql.savepoint():
-                await self.sql.execute("LOCK TABLE tlog_leaves IN EXCLUSIVE MODE NOWAIT")
+                await self.sql.execute(statement)
         except asyncpg.LockNotAvailableError:
             return False
         return True
