@@ -52,16 +52,40 @@ async def test_a_cancelled_statement_closes_its_connection_and_a_fresh_one_serve
         await pool.close()
 
 
-async def test_a_connection_the_server_dropped_is_not_handed_out_again(database_url):
+async def test_a_connection_the_server_closed_while_idle_is_passed_over(database_url):
+    pool = StatusPool(database_url, max_size=1)
+    admin = await asyncpg.connect(asyncpg_dsn(database_url))
+    loop = asyncio.get_running_loop()
+    try:
+        pid = (await pool.fetchrow("SELECT pg_backend_pid() AS pid"))["pid"]
+        assert await admin.fetchval("SELECT pg_terminate_backend($1)", pid)
+        deadline = loop.time() + 30
+        while not pool._free[0].is_closed():  # until the client has seen the server close it
+            assert loop.time() < deadline, "the client never saw its connection closed"
+            await asyncio.sleep(0.01)
+        again = (await pool.fetchrow("SELECT pg_backend_pid() AS pid"))["pid"]
+        assert again != pid
+        assert pool._open == 1
+    finally:
+        await admin.close()
+        await pool.close()
+
+
+async def test_a_connection_lost_during_its_statement_is_not_handed_out_again(database_url):
     pool = StatusPool(database_url, max_size=1)
     admin = await asyncpg.connect(asyncpg_dsn(database_url))
     try:
         pid = (await pool.fetchrow("SELECT pg_backend_pid() AS pid"))["pid"]
+        slow = asyncio.create_task(pool.fetchrow("SELECT pg_sleep(30)"))
+        deadline = asyncio.get_running_loop().time() + 30
+        while not await admin.fetchval("SELECT count(*) FROM pg_stat_activity WHERE pid = $1 AND query LIKE "
+                                       "'%pg_sleep(30)%' AND state = 'active'", pid):
+            assert asyncio.get_running_loop().time() < deadline, "the statement never ran"
+            await asyncio.sleep(0.01)  # until the statement runs
         await admin.execute("SELECT pg_terminate_backend($1)", pid)
         with pytest.raises((asyncpg.PostgresError, asyncpg.InterfaceError, OSError)):
-            for _ in range(50):  # the client learns of it on its next statement
-                await pool.fetchrow("SELECT 1")
-                await asyncio.sleep(0.01)
+            await asyncio.wait_for(slow, 30)
+        assert (pool._open, pool._free) == (0, [])  # closed and forgotten, not put back
         again = (await pool.fetchrow("SELECT pg_backend_pid() AS pid"))["pid"]
         assert again != pid
         assert pool._open == 1

@@ -51,8 +51,8 @@ class StatusPool:
     timeout, a proxy object per acquisition, a shielded release, the inactivity timer re-armed each time): a sixth
     of the check's CPU in the API. The check runs one statement per use of a connection and changes no session
     state (so nothing to reset when one goes back), which a free list serves as well. A connection whose statement
-    failed for any reason but PostgreSQL's answer (a lost connection, a cancelled request) is closed, not reused;
-    a request waiting for a connection then opens a fresh one."""
+    failed for any reason but PostgreSQL's answer (a lost connection, a cancelled request) is closed, not reused,
+    and one the server closed while it was idle is passed over; a request then opens a fresh one."""
 
     def __init__(self, database_url: str, max_size: int = 8) -> None:
         self.dsn = asyncpg_dsn(database_url)
@@ -98,8 +98,11 @@ class StatusPool:
         while True:
             if self._closed:
                 raise asyncpg.InterfaceError("the status check's connections are closed")
-            if self._free:
-                return self._free.pop()
+            while self._free:
+                conn = self._free.pop()
+                if not conn.is_closed():
+                    return conn
+                self._open -= 1  # the server closed it while it was idle: forget it
             if self._open < self.max_size:
                 self._open += 1
                 try:
