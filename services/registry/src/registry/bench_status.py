@@ -1,9 +1,9 @@
 """The status-check phase of `gotong bench registry` alone, over a kept database seeded in minutes, not imported.
 
-`python -m registry.bench_status seed` fills the read tables the check reads (households, person_index, name_index,
+`gotong bench status-check seed` fills the read tables the check reads (households, person_index, name_index,
 recipients) of a 1,000,000-person registry straight by COPY, with the blind keys the importer makes for the same
 synthetic households the bench imports (seed 7), in an embedded PostgreSQL kept under `--home`; then
-`python -m registry.bench_status run --server-workers 2` measures the check over HTTP as the bench does (same
+`gotong bench status-check run --server-workers 2` measures the check over HTTP as the bench does (same
 server command, load client and CPU accounting), as often as wanted, without importing again. `stop` stops the
 kept PostgreSQL. Not the import's figures: only the status check's.
 """
@@ -152,6 +152,7 @@ async def run(home: Path, requests: int, concurrency: int, server_workers: int) 
               help="where the kept PostgreSQL and the sample live")
 @click.pass_context
 def cli(ctx: click.Context, home: Path) -> None:
+    """The public status check alone over a kept 1,000,000-person database: `seed` once, then `run`."""
     home.mkdir(parents=True, exist_ok=True)
     ctx.obj = home
 
@@ -160,6 +161,7 @@ def cli(ctx: click.Context, home: Path) -> None:
 @click.option("--persons", default=1_000_000, show_default=True)
 @click.pass_obj
 def seed_command(home: Path, persons: int) -> None:
+    """Fill the kept database's read tables by COPY (about 2 minutes for 1,000,000 persons)."""
     asyncio.run(seed(home, persons))
 
 
@@ -169,12 +171,14 @@ def seed_command(home: Path, persons: int) -> None:
 @click.option("--server-workers", default=2, show_default=True)
 @click.pass_obj
 def run_command(home: Path, requests: int, concurrency: int, server_workers: int) -> None:
+    """Measure the check over HTTP against the goal (2,000 req/s, p99 < 20 ms at 16 connections)."""
     asyncio.run(run(home, requests, concurrency, server_workers))
 
 
 @cli.command("stop")
 @click.pass_obj
 def stop_command(home: Path) -> None:
+    """Stop the kept PostgreSQL."""
     EmbeddedPostgres(home / "pgdata", port=PORT).stop()
 
 
