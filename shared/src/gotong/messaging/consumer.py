@@ -27,7 +27,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
-import gc
 import logging
 from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
@@ -42,6 +41,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from gotong.adapters.sql import Database, Sql
 from gotong.background import running
 from gotong.eventstore.model import START, Position
+from gotong.heap import settle_once
 from gotong.messaging import metrics
 from gotong.messaging.cloudevents import EXT_POSITION, WATERMARK_TYPE, CloudEvent, decode
 from gotong.messaging.readahead import Decoded, ReadAhead
@@ -232,7 +232,7 @@ class EventConsumer:
 
     # -- lifecycle ----------------------------------------------------------------------------------
     async def start(self) -> None:
-        _settle_heap()
+        settle_once()
         if self.dlq_enabled:  # created with the right partitions before a send could auto-create them
             await inspect_broker(self.bootstrap, [dlq_topic(t) for t in self.topics])
         self.broker = await self._watch.cluster_id() or None
@@ -627,23 +627,6 @@ class EventConsumer:
             idle = idle + 1 if await self.poll_once(timeout_ms=300) == 0 else 0
             if loop.time() > deadline:
                 raise TimeoutError(f"consumer {self.name} still busy after {timeout}s")
-
-
-_heap_settled = False
-
-
-def _settle_heap() -> None:
-    """Once a process, when its first consumer starts: what is alive then (modules, the app, its clients) is moved
-    out of the cyclic garbage collector's sight (`gc.freeze`). A replay keeps tens of thousands of records and
-    events alive at once, and every full collection they set off walked the whole startup heap again: ~10 us of
-    CPU an event of the transparency replay (49 with the collector off, 59 on, 46 frozen). Objects frozen are
-    still freed when their last reference goes; only cycles among them would be kept (startup state lives as long
-    as the process)."""
-    global _heap_settled
-    if not _heap_settled:
-        _heap_settled = True
-        gc.collect()
-        gc.freeze()
 
 
 async def _close_quietly(what: str, closing: Awaitable[Any], timeout: float = 10.0) -> None:

@@ -3,9 +3,7 @@ answer proofs and receipts. The rules are the domain's; the rows come from `Tran
 
 from __future__ import annotations
 
-import contextlib
-import gc
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from gotong_contracts.disbursement import PaymentRecorded
@@ -16,6 +14,7 @@ from canvas_projector.domain import transparency as rules
 from canvas_projector.domain.transparency import SignedCheckpoint, StagedRecord, TransparencyLog
 from gotong.domain.errors import ValidationFailed
 from gotong.eventstore.model import START, Position
+from gotong.heap import collector_paused
 
 #: How long a batch waits for the sealer to finish (it signs in milliseconds) before staging all it could seal.
 #: Staged records cost a batch more than the wait, and they make the sealer's next pass longer: without waiting, a
@@ -38,7 +37,7 @@ async def stage_payments(log: TransparencyLogTable,
 
     The household each payment reached is remembered privately (the record leaves it out), for the counts; the
     figures of the records sealed here take it from the batch (as the table keeps it), not from the table again."""
-    with _collector_paused():
+    with collector_paused():
         households: dict[str, str] = {}
         rows = [_row(position, p if type(p) is dict or isinstance(p, Mapping) else vars(p), households)
                 for position, p in payments]  # a dict first: an ABC check costs more than the rest
@@ -68,21 +67,6 @@ def _row(position: Position, payment: Mapping[str, Any], households: dict[str, s
             position.tx_id, position.position, households.setdefault(payment_id, payment["household_ref"]), record)
 
 
-@contextlib.contextmanager
-def _collector_paused() -> Iterator[None]:
-    """No cyclic garbage collection while a batch's records are made (tens of thousands of containers that all stay
-    alive: each collection would walk them, and the batch the consumer holds, again for nothing; measured: a third
-    of the handler's CPU). Reference counting still frees what dies. Only around code that does not await, so no
-    other task runs meanwhile."""
-    was = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was:
-            gc.enable()
-
-
 async def stage(log: TransparencyLogTable, record_key: str, position: Position, record: dict[str, Any]) -> None:
     """Remember one record until it can be sealed; a record staged or sealed before changes nothing."""
     await log.stage([(record_key, str(record["payment_id"]), rules.canonical(record), position.tx_id,
@@ -102,7 +86,7 @@ async def seal(log: TransparencyLogTable, horizon: Position, fresh: Sequence[Sta
     if not staged and not fresh:
         return 0
     size, frontier = await log.frontier()
-    with _collector_paused():
+    with collector_paused():
         if fresh:
             staged = rules.merge_fresh(staged, fresh, known)
         leaves, nodes = rules.seal(size, frontier, staged)

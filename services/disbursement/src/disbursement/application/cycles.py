@@ -6,10 +6,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import gc
 import os
 import time
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
@@ -26,6 +25,7 @@ from gotong.application.uow import UnitOfWork, UnitOfWorkFactory
 from gotong.domain.errors import Conflict
 from gotong.eventstore import EventData, EventMetadata
 from gotong.eventstore.model import AppendRequest
+from gotong.heap import collector_paused
 
 if TYPE_CHECKING:
     from disbursement.adapters.computation import EntitlementComputation
@@ -49,19 +49,6 @@ def event_ids(n: int) -> list[UUID]:
         r = from_bytes(raw[at:at + 10], "big") >> 6  # 74 random bits
         ids.append(UUID(int=head | ((r >> 62) << 64) | (r & 0x3FFFFFFFFFFFFFFF)))
     return ids
-
-
-@contextlib.contextmanager
-def _collector_paused() -> Iterator[None]:
-    """No cyclic garbage collection while a bulk path builds objects that all stay alive (each collection would
-    walk them all again, for nothing); reference counting still frees what dies."""
-    was = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was:
-            gc.enable()
 
 
 def _now(uow: UnitOfWork) -> str:
@@ -200,7 +187,7 @@ async def _append_instructions(uow: UnitOfWork, terms: PaymentTerms, todo: list[
         for start in range(0, len(todo), chunk):
             part = todo[start:start + chunk]
             await asyncio.sleep(0)  # the last statement is on its way: build the next chunk meanwhile
-            with _collector_paused():  # many small objects that all live until the append
+            with collector_paused():  # many small objects that all live until the append
                 batch = [AppendRequest(i.payment_id, "payment", 0, [EventData("PaymentRecorded", data, 1, event_id,
                                                                               now, meta)])
                          for i, data, event_id in zip(part, instruction_events(terms, part, now),
