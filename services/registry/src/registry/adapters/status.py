@@ -66,9 +66,15 @@ class StatusPool:
         return self
 
     async def fetchrow(self, query: str, *args: Any) -> Any:
+        return await self._on_a_connection("fetchrow", query, args)
+
+    async def execute(self, query: str, *args: Any) -> Any:
+        return await self._on_a_connection("execute", query, args)
+
+    async def _on_a_connection(self, method: str, query: str, args: tuple[Any, ...]) -> Any:
         conn = await self._acquire()
         try:
-            row = await conn.fetchrow(query, *args)
+            answer = await getattr(conn, method)(query, *args)
         except asyncpg.PostgresError:  # PostgreSQL's answer: the connection is as good as before
             self._release(conn)
             raise
@@ -76,20 +82,7 @@ class StatusPool:
             self._drop(conn)
             raise
         self._release(conn)
-        return row
-
-    async def execute(self, query: str, *args: Any) -> Any:
-        conn = await self._acquire()
-        try:
-            done = await conn.execute(query, *args)
-        except asyncpg.PostgresError:
-            self._release(conn)
-            raise
-        except BaseException:
-            self._drop(conn)
-            raise
-        self._release(conn)
-        return done
+        return answer
 
     async def lookup(self, key: bytes, by_nik: bool) -> Any:
         return await self.fetchrow(LOOKUP, key, by_nik)
