@@ -24,6 +24,7 @@ from gotong.adapters.sql import Database
 from gotong.bench.harness import Report, Result, Timer, console, scratch_database, servers
 from gotong.db import create_engine
 from gotong.eventstore.model import Position
+from gotong.heap import LOOP_THRESHOLDS
 
 
 def record(i: int) -> dict[str, object]:
@@ -131,9 +132,11 @@ async def bench_replay(events: int) -> Report:
                 # replay, and the ratio is against both together.
                 # As the service at startup (`entrypoints/api/settle.py`): what is alive now (the libraries, the
                 # published events' leftovers) is frozen out of the collector's way, so that a full collection
-                # walks what the replay makes, not the whole process again.
+                # walks what the replay makes, not the whole process again; and young collections as spaced as
+                # the consumer's loop has them (`settle_once`), for the raw consume too.
                 gc.collect()
                 gc.freeze()
+                gc.set_threshold(*LOOP_THRESHOLDS)
                 console.print(f"  load average before: {_load()}")
                 raw_n, raw_seconds = await _raw_consume(srv.kafka_bootstrap, topic, events)
                 handler_cpu = [0.0]
