@@ -20,16 +20,17 @@ import io
 from collections import deque
 from collections.abc import AsyncGenerator, Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
+from itertools import repeat
 from pathlib import Path
 from typing import Any
-from uuid import UUID
 
 import orjson
 from uuid6 import uuid7
 
 from gotong.application.uow import UnitOfWorkFactory
 from gotong.eventstore.model import AppendRequest, EventData, EventMetadata
+from registry.adapters.civil_registry import CivilQuery
 from registry.adapters.households import IndexLookups
 from registry.adapters.imports import ImportTables
 from registry.adapters.reviews import ReviewQueue
@@ -45,8 +46,7 @@ from registry.application.import_prepare import (
     registration,
     reject_of,
 )
-from registry.application.personal import Indexes
-from registry.application.verification import CHECKS, Candidate, verify
+from registry.application.verification import CHECKS, Batch, check
 from registry.domain.household import Household
 from registry.domain.model import Attributes
 
@@ -145,6 +145,7 @@ class Checked:
     """A batch after its checks: its events and read rows built, ready to write."""
 
     batch: list[Prepped]
+    checks: Batch  # what was checked (a later batch checked while this one is written asks it)
     requests: list[AppendRequest] = field(default_factory=list)
     households: list[tuple[Any, ...]] = field(default_factory=list)
     keys: list[tuple[Any, ...]] = field(default_factory=list)
@@ -154,38 +155,53 @@ class Checked:
     reviews: list[tuple[int, Any, list[dict[str, str]], Any]] = field(default_factory=list)
     persons: int = 0
     at: datetime | None = None
-    index: dict[UUID, Indexes] = field(default_factory=dict)  # each household's blind indexes, unpacked once
 
-    def indexes(self) -> list[tuple[UUID, Indexes]]:
-        return list(self.index.items())
 
-    def sort_index_rows(self) -> None:
-        """Each index table's rows in the order of its random key (the blind hashes), so that the COPY's B-tree
-        insertions walk the leaf pages in order rather than jump across them."""
-        self.kks.sort()
-        self.niks.sort()
-        self.names.sort()
+def _halves(blob: bytes) -> tuple[list[bytes], list[bytes]]:
+    """A run of 32-byte entries split into their first and second 16 bytes."""
+    return [blob[i:i + 16] for i in range(0, len(blob), 32)], [blob[i:i + 16] for i in range(16, len(blob), 32)]
+
+
+def _index_rows(batch: list[Prepped], key_id: str) -> tuple[Batch, Checked]:
+    """The batch's blind indexes, as the checks ask them and as their tables' rows (each table's in the order of
+    its random key, the blind hash, so that the COPY's B-tree insertions walk the leaf pages in order rather than
+    jump across them), built per batch from the rows' packed hashes rather than household by household."""
+    ids = [b.household_id for b in batch]
+    refs = [ref for b in batch for ref in b.refs]
+    of = [pos for pos, b in enumerate(batch) for _ in b.refs]
+    nik_hashes, name_checks = _halves(b"".join(b.niks for b in batch))
+    match_hashes, name_hashes = _halves(b"".join(b.names for b in batch))
+    kk_hashes = [b.kk_hash for b in batch]
+    owners = [ids[pos] for pos in of]
+    civil = [(pos, ref, nik, name, born, sex) for pos, b in enumerate(batch) for ref, nik, name, born, sex in b.civil]
+    checks = Batch(ids, kk_hashes, nik_hashes=nik_hashes, nik_refs=refs, nik_of=of, match_hashes=match_hashes,
+                   match_refs=refs, match_of=of, reasons={pos: b.reasons for pos, b in enumerate(batch) if b.reasons},
+                   civil=[CivilQuery(nik, name, date.fromordinal(born), sex) for _, _, nik, name, born, sex in civil],
+                   civil_refs=[ref for _, ref, _, _, _, _ in civil], civil_of=[pos for pos, *_ in civil])
+    rows = Checked(batch, checks, persons=len(refs))
+    rows.keys = list(zip(ids, [b.wrapped_dek for b in batch], repeat(key_id)))
+    rows.kks = sorted(zip(kk_hashes, ids, strict=True))
+    rows.niks = sorted(zip(nik_hashes, owners, refs, repeat(True), name_checks))
+    rows.names = sorted(zip(match_hashes, name_hashes, owners, refs, strict=True))
+    return checks, rows
 
 
 async def _check_batch(units: UnitOfWorkFactory, deps: Deps, batch: list[Prepped], meta: EventMetadata,
-                       writing: list[tuple[UUID, Indexes]]) -> Checked:
-    """The same checks and events as `register_household`, for a batch. It runs while the previous batch is being
-    written (`writing`: its households, counted as in the register whether or not they have committed yet)."""
-    out = Checked(batch)
+                       writing: Sequence[Batch]) -> Checked:
+    """The same checks and events as `register_household`, for a batch. It runs while the previous batches are
+    being written (`writing`: their households, counted as in the register whether or not they have committed)."""
+    checks, out = _index_rows(batch, deps.keyring.key_id)
     async with units.begin(meta) as uow:
         out.at = now = uow.clock.now()
-        out.index = index = {b.household_id: b.indexes() for b in batch}
-        outcomes = await verify(uow.adapter(IndexLookups), [
-            Candidate(b.household_id, index[b.household_id], local=b.local()) for b in batch],
-            deps.civil, uow.clock.today(), writing=writing)
+        outcomes = await check(uow.adapter(IndexLookups), checks, deps.civil, writing=writing)
         review_ids = iter(await uow.adapter(ReviewQueue).next_ids(
             sum(1 for o in outcomes.values() if o.reasons)))
-        for b in batch:
+        for pos, b in enumerate(batch):
             hid = b.household_id
-            outcome = outcomes[hid]
+            outcome = outcomes.get(pos)
             row = b.row
             events: Sequence[tuple[str, int, Mapping[str, Any]]]
-            if outcome.reasons or outcome.deaths:  # not what the worker assumed: through the aggregate again
+            if outcome is not None:  # not what the worker assumed: through the aggregate again
                 attributes = b.attributes
                 h = Household.register(hid, b.village_code, b.facts(), Attributes.model_validate(attributes), b.pii,
                                        "import", clock=uow.clock)
@@ -199,13 +215,6 @@ async def _check_batch(units: UnitOfWorkFactory, deps: Deps, batch: list[Prepped
             out.requests.append(AppendRequest(hid, Household.stream_type, 0, [
                 EventData(event_type, data, version, uuid7(), now, meta) for event_type, version, data in events]))
             out.households.append(row)
-            out.keys.append((hid, b.wrapped_dek, deps.keyring.key_id))
-            i = index[hid]
-            out.kks.append((i.kk_hash, hid))
-            out.niks.extend((nh, hid, ref, True, check) for nh, ref, check in i.niks)
-            out.names.extend((mh, nh, hid, ref) for mh, nh, ref in i.names)
-            out.persons += len(b.refs)
-    out.sort_index_rows()
     return out
 
 
@@ -248,7 +257,7 @@ class _Pipeline:
         self.checking: asyncio.Task[Checked] | None = None
 
     async def add(self, batch: list[Prepped], rejects: list[Reject], next_line: int) -> None:
-        previous = [pair for _, written in self.writing for pair in written.indexes()]
+        previous = [written.checks for _, written in self.writing]
         self.checking = asyncio.create_task(_check_batch(self.units, self.deps, batch, self.meta, previous))
         while len(self.writing) >= self.writers:
             await self.writing.popleft()[0]
