@@ -11,7 +11,7 @@ import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from typing import Literal, NamedTuple, Protocol
+from typing import Any, Literal, NamedTuple, Protocol
 
 
 class CivilQuery(NamedTuple):
@@ -49,18 +49,26 @@ class DukcapilSimulator:
     unknown: set[str] = field(default_factory=set)
     mismatches: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
+    _keyed: Any = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        # the keyed hash's state after the key, made once and copied per NIK (the key block is a whole compression)
+        self._keyed = hashlib.blake2b(key=self.seed.encode()[:64], digest_size=8)
+
     def _draw(self, nik: str) -> float:
-        digest = hashlib.blake2b(nik.encode(), key=self.seed.encode()[:64], digest_size=8).digest()
-        return int.from_bytes(digest, "big") / 2**64
+        digest = self._keyed.copy()
+        digest.update(nik.encode())
+        return int.from_bytes(digest.digest(), "big") / 2**64
 
     def answer(self, q: CivilQuery) -> CivilAnswer:
-        if q.nik in self.deaths:
-            return CivilAnswer("dead", died_on=self.deaths[q.nik])
-        if q.nik in self.unknown:
+        nik = q.nik
+        if self.deaths and nik in self.deaths:
+            return CivilAnswer("dead", died_on=self.deaths[nik])
+        if self.unknown and nik in self.unknown:
             return CivilAnswer("not_found")
-        if q.nik in self.mismatches:
-            return CivilAnswer("mismatch", self.mismatches[q.nik])
-        u = self._draw(q.nik)
+        if self.mismatches and nik in self.mismatches:
+            return CivilAnswer("mismatch", self.mismatches[nik])
+        u = self._draw(nik)
         if u < self.death_rate:
             return CivilAnswer("dead", died_on=date.today() - timedelta(days=1 + int(u * 1e6) % 700))
         u -= self.death_rate
