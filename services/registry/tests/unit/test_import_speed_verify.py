@@ -11,11 +11,12 @@ from uuid import UUID, uuid4
 from gotong.domain.clock import FixedClock
 from registry.adapters.civil_registry import CivilRegistry, DukcapilSimulator
 from registry.adapters.crypto import KeyRing
+from registry.adapters.imports import household_row_copy, timestamps
 from registry.adapters.reference import regions
 from registry.application.import_prepare import PrepareContext, Prepped, Row, prepare_row
 from registry.application.importer import _index_rows
 from registry.application.personal import Indexes
-from registry.application.verification import Batch, Candidate, Outcome, check, verify
+from registry.application.verification import Candidate, Outcome, check, verify
 from registry.config import DEV_MASTER_SECRET
 from registry.synthetic import Defects, Truth, households
 
@@ -116,15 +117,16 @@ def _prepared(seed: int) -> list[Prepped]:
 def _shared(batch: list[Prepped], writing: list[Prepped], rng: random.Random) -> tuple[list[Prepped], Register]:
     """The batch with hashes shared across households (within it, with the batch being written, with the
     register), in every position of a household's members."""
-    def copy(p: Prepped, *, niks: bytes | None = None, names: bytes | None = None, kk: bytes | None = None) -> Prepped:
-        return p._replace(niks=niks if niks is not None else p.niks, names=names if names is not None else p.names,
-                          kk_hash=kk if kk is not None else p.kk_hash)
+    def copy(p: Prepped, *, niks: list[bytes] | None = None, names: list[bytes] | None = None,
+             kk: bytes | None = None) -> Prepped:
+        return p._replace(person_rows=p.person_rows if niks is None else niks,
+                          name_rows=p.name_rows if names is None else names, kk_hash=p.kk_hash if kk is None else kk)
 
-    def member(blob: bytes, i: int) -> bytes:
-        return blob[i * 32:i * 32 + 16]
+    def member(rows: list[bytes], i: int) -> bytes:
+        return rows[i][6:22]
 
-    def with_member(blob: bytes, i: int, value: bytes) -> bytes:
-        return blob[:i * 32] + value + blob[i * 32 + 16:]
+    def with_member(rows: list[bytes], i: int, value: bytes) -> list[bytes]:
+        return [r[:6] + value + r[22:] if k == i else r for k, r in enumerate(rows)]
 
     out = list(batch)
     register = Register(defaultdict(list), defaultdict(list), defaultdict(list))
@@ -134,20 +136,20 @@ def _shared(batch: list[Prepped], writing: list[Prepped], rng: random.Random) ->
         donor = rng.choice(out[:pos] + out[pos + 1:] + writing)
         j = rng.randrange(len(donor.refs))
         if roll < 0.08:
-            out[pos] = copy(p, niks=with_member(p.niks, i, member(donor.niks, j)))
+            out[pos] = copy(p, niks=with_member(p.person_rows, i, member(donor.person_rows, j)))
         elif roll < 0.14:
-            out[pos] = copy(p, names=with_member(p.names, i, member(donor.names, j)))
+            out[pos] = copy(p, names=with_member(p.name_rows, i, member(donor.name_rows, j)))
         elif roll < 0.18:
             out[pos] = copy(p, kk=donor.kk_hash)
         elif roll < 0.22:
-            register.niks[member(p.niks, i)] += [uuid4() for _ in range(rng.randrange(1, 3))]
+            register.niks[member(p.person_rows, i)] += [uuid4() for _ in range(rng.randrange(1, 3))]
         elif roll < 0.25:
-            register.matches[member(p.names, i)].append(uuid4())
+            register.matches[member(p.name_rows, i)].append(uuid4())
         elif roll < 0.28:
             register.kks[p.kk_hash].append(uuid4())
         elif roll < 0.31:  # the same NIK and the same name elsewhere: a duplicate, not also a probable one
-            out[pos] = copy(p, niks=with_member(p.niks, i, member(donor.niks, j)),
-                            names=with_member(p.names, i, member(donor.names, j)))
+            out[pos] = copy(p, niks=with_member(p.person_rows, i, member(donor.person_rows, j)),
+                            names=with_member(p.name_rows, i, member(donor.name_rows, j)))
     return out, register
 
 
@@ -179,8 +181,8 @@ async def test_the_batch_checks_find_what_the_household_checks_found():
     assert len(flagged) < len(batch)
 
     # the importer's batch, built from the prepared rows' packed hashes, and its previous batch's
-    checks, _ = _index_rows(batch, CTX.keyring.key_id)
-    previous, _ = _index_rows(writing, CTX.keyring.key_id)
+    checks, _ = _index_rows(batch)
+    previous, _ = _index_rows(writing)
     found = await check(register, checks, civil, writing=[previous])
     assert {batch[pos].household_id: o for pos, o in found.items()} == {
         hid: o for hid, o in expected.items() if hid in flagged}
@@ -190,7 +192,7 @@ async def test_a_household_alone_is_checked_as_before():
     prepared = _prepared(seed=9)[:30]
     civil = _civil(prepared)
     register = Register(defaultdict(list), defaultdict(list), defaultdict(list))
-    register.niks[prepared[3].niks[:16]].append(prepared[4].household_id)
+    register.niks[prepared[3].person_rows[0][6:22]].append(prepared[4].household_id)
     register.kks[prepared[5].kk_hash].append(prepared[5].household_id)  # itself: no duplicate
     register.kks[prepared[6].kk_hash].append(uuid4())
     for p in prepared:
@@ -199,14 +201,49 @@ async def test_a_household_alone_is_checked_as_before():
             await reference_verify(register, [candidate], civil, CTX.today)
 
 
+def _fields(row: bytes) -> list[bytes | None]:
+    """A binary COPY row's fields (None: NULL)."""
+    count, at, out = int.from_bytes(row[:2], "big"), 2, []
+    for _ in range(count):
+        size = int.from_bytes(row[at:at + 4], "big", signed=True)
+        at += 4
+        out.append(None if size < 0 else row[at:at + size])
+        at += max(size, 0)
+    assert at == len(row)
+    return out
+
+
 def test_the_importers_index_rows_are_the_households_own():
     batch = _prepared(seed=11)[:200]
-    checks, rows = _index_rows(batch, CTX.keyring.key_id)
+    checks, rows = _index_rows(batch)
     index = {p.household_id: p.indexes() for p in batch}
-    assert rows.kks == sorted((i.kk_hash, hid) for hid, i in index.items())
-    assert rows.niks == sorted((nh, hid, ref, True, c) for hid, i in index.items() for nh, ref, c in i.niks)
-    assert rows.names == sorted((m, nh, hid, ref) for hid, i in index.items() for m, nh, ref in i.names)
-    assert rows.keys == [(p.household_id, p.wrapped_dek, CTX.keyring.key_id) for p in batch]
+    assert [tuple(_fields(r)) for r in rows.kks] == sorted((i.kk_hash, hid.bytes) for hid, i in index.items())
+    assert [tuple(_fields(r)) for r in rows.niks] == sorted(
+        (nh, hid.bytes, ref.encode(), b"\x01", c) for hid, i in index.items() for nh, ref, c in i.niks)
+    assert [tuple(_fields(r)) for r in rows.names] == sorted(
+        (m, nh, hid.bytes, ref.encode()) for hid, i in index.items() for m, nh, ref in i.names)
+    assert [tuple(_fields(r)) for r in rows.keys] == [
+        (p.household_id.bytes, p.wrapped_dek, CTX.keyring.key_id.encode()) for p in batch]
     assert rows.persons == sum(len(p.refs) for p in batch)
     assert [q for p in batch for _, q in p.local().civil] == list(checks.civil)
-    assert isinstance(checks, Batch)
+    assert checks.nik_hashes == [h for i in index.values() for h, _, _ in i.niks]
+    assert checks.match_hashes == [m for i in index.values() for m, _, _ in i.names]
+
+
+def test_a_read_row_in_copy_form_holds_the_rows_values():
+    p = _prepared(seed=13)[0]
+    row = p.row
+    fields = _fields(p.row_copy + timestamps(CLOCK.now()))
+    assert fields[0] == row[0].bytes
+    assert int.from_bytes(fields[1], "big") == row[1]
+    assert [f.decode() for f in fields[2:7]] == list(row[2:7])
+    assert fields[7] == b"\x01" + row[7].encode()
+    assert fields[8] == b"\x01" + row[8].encode()
+    assert fields[9] == row[9].encode()
+    assert fields[10:13] == [None, None, None]
+    assert fields[13] == b"active"
+    micros = int.from_bytes(fields[14], "big", signed=True)
+    assert datetime(2000, 1, 1, tzinfo=UTC) + timedelta(microseconds=micros) == CLOCK.now()
+    assert fields[15] == fields[14]
+    flagged = household_row_copy((*row[:9], None, 3, -2, "pmt-v1", "erased"))
+    assert _fields(flagged + timestamps(CLOCK.now()))[9:14] == [None, b"\x00\x03", b"\xff\xfe", b"pmt-v1", b"erased"]

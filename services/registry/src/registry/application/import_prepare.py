@@ -31,6 +31,16 @@ from gotong.domain.events import DomainEvent
 from registry.adapters.civil_registry import CivilQuery
 from registry.adapters.crypto import KeyRing
 from registry.adapters.households import household_row
+from registry.adapters.imports import (
+    household_row_copy,
+    household_row_of_copy,
+    key_row,
+    kk_row,
+    name_fields,
+    name_row,
+    person_fields,
+    person_row,
+)
 from registry.application.personal import Indexes, Personal, member_indexes, prepare
 from registry.application.verification import CHECKS, Local, local_checks
 from registry.domain.household import (
@@ -82,43 +92,54 @@ def fragments(data: dict[str, bytes | str]) -> dict[str, orjson.Fragment]:
 
 class Prepped(NamedTuple):
     """A good household, sealed and indexed, with its events and read row as they are when every check passes
-    (most households): the batch that finds otherwise builds them again through the aggregate. Plain values
-    and JSON only, so that it comes back from a worker process cheaply."""
+    (most households): the batch that finds otherwise builds them again through the aggregate. Plain values,
+    JSON and its tables' rows in binary COPY form only, so that it comes back from a worker process cheaply and
+    the importing process has little left to do with it."""
 
     last_line: int                  # the household's last line in the file
     household_id: UUID
     wrapped_dek: bytes
     village_code: str
-    pii: str
     kk_hash: bytes
     refs: list[str]                 # the indexed members (all of them: nobody has left a new household)
-    niks: bytes                     # per indexed member: 16 bytes NIK hash, 16 bytes NIK+name check
-    names: bytes                    # per indexed member: 16 bytes match hash, 16 bytes name hash
+    person_rows: list[bytes]        # per indexed member, its `person_index` row (`person_row`)
+    name_rows: list[bytes]          # per indexed member, its `name_index` row (`name_row`)
     reasons: list[dict[str, str]]   # the household's own (`Local`)
     civil: list[tuple[str, str, str, int, str]]  # whom to ask Dukcapil: ref, NIK, name, birth date ordinal, sex
-    events: list[Encoded]           # if every check passes
-    row: tuple[Any, ...]            # if every check passes: its members and attributes are the facts', as JSON
+    events: list[Encoded]           # if every check passes (the registration's holds the sealed data)
+    row_copy: bytes                 # its read row if every check passes, as a `households` row (`household_row_copy`)
+    key_row: bytes                  # its `household_keys` row
+    kk_row: bytes                   # its `kk_index` row
 
     @property
     def members(self) -> list[dict[str, Any]]:
-        """The facts, as JSON (the read row's: nobody has died or left a new household)."""
-        members: list[dict[str, Any]] = orjson.loads(self.row[7])
+        """The facts, as JSON (the registration's: nobody has died or left a new household)."""
+        members: list[dict[str, Any]] = orjson.loads(self.events[0][2]["members"])
         return members
 
     @property
     def attributes(self) -> dict[str, Any]:
-        attributes: dict[str, Any] = orjson.loads(self.row[8])
+        attributes: dict[str, Any] = orjson.loads(self.events[0][2]["attributes"])
         return attributes
+
+    @property
+    def pii(self) -> str:
+        """The sealed personal data (the registration's)."""
+        pii: str = orjson.loads(self.events[0][2]["pii"])
+        return pii
+
+    @property
+    def row(self) -> tuple[Any, ...]:
+        """The read row if every check passes, as `household_row` gives it."""
+        return household_row_of_copy(self.row_copy)
 
     def payloads(self) -> list[Payload]:
         """The events as `registration` gives them (decoded)."""
         return [(t, v, {k: orjson.loads(b) for k, b in data.items()}) for t, v, data in self.events]
 
     def indexes(self) -> Indexes:
-        n, m = self.niks, self.names
-        return Indexes(self.kk_hash, [(n[i * 32:i * 32 + 16], ref, n[i * 32 + 16:i * 32 + 32])
-                                      for i, ref in enumerate(self.refs)],
-                       [(m[i * 32:i * 32 + 16], m[i * 32 + 16:i * 32 + 32], ref) for i, ref in enumerate(self.refs)])
+        return Indexes(self.kk_hash, [person_fields(r) for r in self.person_rows],
+                       [name_fields(r) for r in self.name_rows])
 
     def local(self) -> Local:
         return Local(self.reasons, [(ref, CivilQuery(nik, name, date.fromordinal(born), sex))
@@ -216,12 +237,22 @@ def full_row(ctx: PrepareContext, row: Row) -> Prepped | Reject:
     h.checked([], [], CHECKS)  # as if every check passed; the batch builds it again when one did not
     attributes = data.attributes.model_dump(mode="json")
     events, household = registration(h, attributes)
-    index = p.index
-    return Prepped(row.last_line, p.household_id, p.wrapped_dek, p.village_code, p.pii,
-                   index.kk_hash, [ref for _, ref, _ in index.niks],
-                   b"".join(n + c for n, _, c in index.niks), b"".join(m + n for m, n, _ in index.names),
-                   local.reasons, [(ref, q.nik, q.name, q.birth_date.toordinal(), q.sex) for ref, q in local.civil],
-                   [encode(e) for e in events], household)
+    return _prepped(ctx, row.last_line, p.household_id, p.wrapped_dek, p.village_code, p.index, local.reasons,
+                    [(ref, q.nik, q.name, q.birth_date.toordinal(), q.sex) for ref, q in local.civil],
+                    [encode(e) for e in events], household)
+
+
+def _prepped(ctx: PrepareContext, last_line: int, household_id: UUID, wrapped_dek: bytes, village_code: str,
+             index: Indexes, reasons: list[dict[str, str]], civil: list[tuple[str, str, str, int, str]],
+             events: list[Encoded], row: tuple[Any, ...]) -> Prepped:
+    """The household with its tables' rows encoded here, not in the importing process."""
+    hid = household_id.bytes
+    return Prepped(last_line, household_id, wrapped_dek, village_code, index.kk_hash,
+                   [ref for _, ref, _ in index.niks],
+                   [person_row(n, hid, ref, c) for n, ref, c in index.niks],
+                   [name_row(m, n, hid, ref) for m, n, ref in index.names], reasons, civil, events,
+                   household_row_copy(row), key_row(household_id, wrapped_dek, ctx.keyring.key_id),
+                   kk_row(index.kk_hash, household_id))
 
 
 # --- the fast path ---------------------------------------------------------------------------------------------
@@ -429,11 +460,9 @@ def fast_row(ctx: PrepareContext, row: Row) -> Prepped | None:
             "state": orjson.dumps(state), "checks": _CHECKS_JSON, "by": b'"automatic"'})]
     household = (household_id, 2, h.village_code, district, regency, province, "verified", members_json,
                  attributes_json, pii, None, None, None, "active")
-    return Prepped(row.last_line, household_id, wrapped, h.village_code, pii, index.kk_hash, refs,
-                   b"".join(n + c for n, _, c in index.niks), b"".join(m + n for m, n, _ in index.names), reasons,
-                   [(ref, m.nik, m.name, m.birth_date.toordinal(), m.sex) for ref, m in zip(refs, h.members,
-                                                                                           strict=True)],
-                   events, household)
+    return _prepped(ctx, row.last_line, household_id, wrapped, h.village_code, index, reasons,
+                    [(ref, m.nik, m.name, m.birth_date.toordinal(), m.sex)
+                     for ref, m in zip(refs, h.members, strict=True)], events, household)
 
 
 _CHECKS_JSON = orjson.dumps(CHECKS)

@@ -21,7 +21,6 @@ from collections import deque
 from collections.abc import AsyncGenerator, Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from itertools import repeat
 from pathlib import Path
 from typing import Any
 
@@ -32,7 +31,7 @@ from gotong.application.uow import UnitOfWorkFactory
 from gotong.eventstore.model import AppendRequest, EventData, EventMetadata
 from registry.adapters.civil_registry import CivilQuery
 from registry.adapters.households import IndexLookups
-from registry.adapters.imports import ImportTables
+from registry.adapters.imports import FIRST_HASH, ImportTables, household_row_copy
 from registry.adapters.reviews import ReviewQueue
 from registry.application.commands import Deps
 from registry.application.import_prepare import (
@@ -142,55 +141,48 @@ def _csv_rows(f: io.BufferedReader, start: int) -> Iterator[Row]:
 
 @dataclass
 class Checked:
-    """A batch after its checks: its events and read rows built, ready to write."""
+    """A batch after its checks: its events and its tables' rows (binary COPY rows, `registry.adapters.imports`),
+    ready to write."""
 
     batch: list[Prepped]
     checks: Batch  # what was checked (a later batch checked while this one is written asks it)
     requests: list[AppendRequest] = field(default_factory=list)
-    households: list[tuple[Any, ...]] = field(default_factory=list)
-    keys: list[tuple[Any, ...]] = field(default_factory=list)
-    kks: list[tuple[Any, ...]] = field(default_factory=list)
-    niks: list[tuple[Any, ...]] = field(default_factory=list)
-    names: list[tuple[Any, ...]] = field(default_factory=list)
+    households: list[bytes] = field(default_factory=list)
+    keys: list[bytes] = field(default_factory=list)
+    kks: list[bytes] = field(default_factory=list)
+    niks: list[bytes] = field(default_factory=list)
+    names: list[bytes] = field(default_factory=list)
     reviews: list[tuple[int, Any, list[dict[str, str]], Any]] = field(default_factory=list)
     persons: int = 0
     at: datetime | None = None
 
 
-def _halves(blob: bytes) -> tuple[list[bytes], list[bytes]]:
-    """A run of 32-byte entries split into their first and second 16 bytes."""
-    return [blob[i:i + 16] for i in range(0, len(blob), 32)], [blob[i:i + 16] for i in range(16, len(blob), 32)]
-
-
-def _index_rows(batch: list[Prepped], key_id: str) -> tuple[Batch, Checked]:
-    """The batch's blind indexes, as the checks ask them and as their tables' rows (each table's in the order of
-    its random key, the blind hash, so that the COPY's B-tree insertions walk the leaf pages in order rather than
-    jump across them), built per batch from the rows' packed hashes rather than household by household."""
+def _index_rows(batch: list[Prepped]) -> tuple[Batch, Checked]:
+    """The batch's blind indexes, as the checks ask them and as their tables' rows: each table's in the order of
+    its random key, the blind hash (a row's bytes sort by it: it comes first, after a prefix every row shares), so
+    that the COPY's B-tree insertions walk the leaf pages in order rather than jump across them."""
     ids = [b.household_id for b in batch]
     refs = [ref for b in batch for ref in b.refs]
     of = [pos for pos, b in enumerate(batch) for _ in b.refs]
-    nik_hashes, name_checks = _halves(b"".join(b.niks for b in batch))
-    match_hashes, name_hashes = _halves(b"".join(b.names for b in batch))
-    kk_hashes = [b.kk_hash for b in batch]
-    owners = [ids[pos] for pos in of]
+    niks = [r for b in batch for r in b.person_rows]
+    names = [r for b in batch for r in b.name_rows]
     civil = [(pos, ref, nik, name, born, sex) for pos, b in enumerate(batch) for ref, nik, name, born, sex in b.civil]
-    checks = Batch(ids, kk_hashes, nik_hashes=nik_hashes, nik_refs=refs, nik_of=of, match_hashes=match_hashes,
-                   match_refs=refs, match_of=of, reasons={pos: b.reasons for pos, b in enumerate(batch) if b.reasons},
+    checks = Batch(ids, [b.kk_hash for b in batch], nik_hashes=[r[FIRST_HASH] for r in niks], nik_refs=refs,
+                   nik_of=of, match_hashes=[r[FIRST_HASH] for r in names], match_refs=refs, match_of=of,
+                   reasons={pos: b.reasons for pos, b in enumerate(batch) if b.reasons},
                    civil=[CivilQuery(nik, name, date.fromordinal(born), sex) for _, _, nik, name, born, sex in civil],
                    civil_refs=[ref for _, ref, _, _, _, _ in civil], civil_of=[pos for pos, *_ in civil])
-    rows = Checked(batch, checks, persons=len(refs))
-    rows.keys = list(zip(ids, [b.wrapped_dek for b in batch], repeat(key_id)))
-    rows.kks = sorted(zip(kk_hashes, ids, strict=True))
-    rows.niks = sorted(zip(nik_hashes, owners, refs, repeat(True), name_checks))
-    rows.names = sorted(zip(match_hashes, name_hashes, owners, refs, strict=True))
-    return checks, rows
+    niks.sort()
+    names.sort()
+    return checks, Checked(batch, checks, keys=[b.key_row for b in batch], kks=sorted(b.kk_row for b in batch),
+                           niks=niks, names=names, persons=len(refs))
 
 
 async def _check_batch(units: UnitOfWorkFactory, deps: Deps, batch: list[Prepped], meta: EventMetadata,
                        writing: Sequence[Batch]) -> Checked:
     """The same checks and events as `register_household`, for a batch. It runs while the previous batches are
     being written (`writing`: their households, counted as in the register whether or not they have committed)."""
-    checks, out = _index_rows(batch, deps.keyring.key_id)
+    checks, out = _index_rows(batch)
     async with units.begin(meta) as uow:
         out.at = now = uow.clock.now()
         outcomes = await check(uow.adapter(IndexLookups), checks, deps.civil, writing=writing)
@@ -199,7 +191,6 @@ async def _check_batch(units: UnitOfWorkFactory, deps: Deps, batch: list[Prepped
         for pos, b in enumerate(batch):
             hid = b.household_id
             outcome = outcomes.get(pos)
-            row = b.row
             events: Sequence[tuple[str, int, Mapping[str, Any]]]
             if outcome is not None:  # not what the worker assumed: through the aggregate again
                 attributes = b.attributes
@@ -210,11 +201,12 @@ async def _check_batch(units: UnitOfWorkFactory, deps: Deps, batch: list[Prepped
                 if review_id is not None:
                     out.reviews.append((review_id, hid, reasons, now))
                 events, row = registration(h, attributes)
+                out.households.append(household_row_copy(row))
             else:
                 events = [(event_type, version, fragments(data)) for event_type, version, data in b.events]
+                out.households.append(b.row_copy)
             out.requests.append(AppendRequest(hid, Household.stream_type, 0, [
                 EventData(event_type, data, version, uuid7(), now, meta) for event_type, version, data in events]))
-            out.households.append(row)
     return out
 
 
