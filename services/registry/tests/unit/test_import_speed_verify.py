@@ -8,6 +8,8 @@ from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
 from uuid import UUID, uuid4
 
+import pytest
+
 from gotong.domain.clock import FixedClock
 from registry.adapters.civil_registry import CivilRegistry, DukcapilSimulator
 from registry.adapters.crypto import KeyRing
@@ -247,3 +249,14 @@ def test_a_read_row_in_copy_form_holds_the_rows_values():
     assert fields[15] == fields[14]
     flagged = household_row_copy((*row[:9], None, 3, -2, "pmt-v1", "erased"))
     assert _fields(flagged + timestamps(CLOCK.now()))[9:14] == [None, b"\x00\x03", b"\xff\xfe", b"pmt-v1", b"erased"]
+
+
+@pytest.mark.parametrize("rates", [(0.002, 0.01, 0.0), (0.05, 0.1, 0.2), (0.0, 0.0, 0.0), (0.3, 0.3, 0.4),
+                                   (1.0, 0.0, 0.0)])
+async def test_the_simulator_answers_a_batch_as_it_answers_each_person(rates):
+    queries = [q for p in _prepared(seed=17) for _, q in p.local().civil]
+    simulator = DukcapilSimulator(seed="batch", death_rate=rates[0], mismatch_rate=rates[1], not_found_rate=rates[2])
+    answers = await simulator.check(queries)
+    assert answers == [simulator.answer(q) for q in queries]
+    flagged = sum(a.status != "match" for a in answers)
+    assert flagged == pytest.approx(sum(rates) * len(queries), abs=0.06 * len(queries))
