@@ -2,6 +2,7 @@
 
 from uuid import uuid4
 
+import pytest
 from sqlalchemy.engine import make_url
 
 from gotong.adapters.sql import Database
@@ -56,5 +57,22 @@ async def test_a_benchmark_scratch_database_is_made_and_dropped_through_a_driver
         try:
             async with Database(engine).statement() as sql:
                 assert await sql.fetchval("SELECT count(*) FROM events") == 0
+        finally:
+            await engine.dispose()
+
+
+@pytest.mark.parametrize("events", [25, 10_005])
+async def test_the_kit_benchmark_fills_the_store_with_exactly_the_events_asked_for(test_infra, events):
+    # A count below 10,000 (`gotong bench kit --events 2000`) once filled nothing: the relay published nothing and
+    # the ratio divided by zero.
+    from gotong.bench.kit import _fill
+
+    async with scratch_database(test_infra.database_url, "filltest") as url:
+        engine = create_engine(url, pool_size=1)
+        try:
+            await _fill(PostgresEventStore(engine), events)
+            async with Database(engine).statement() as sql:
+                row = await sql.fetchrow("SELECT count(*), count(DISTINCT stream_id), max(version) FROM events")
+            assert tuple(row) == (events, -(-events // 10), 10)
         finally:
             await engine.dispose()

@@ -147,11 +147,11 @@ async def bench_kit(single: int = 2000, batch_events: int = 100_000, batch_size:
 async def _fill(store: PostgresEventStore, n: int) -> None:
     async with store.engine.begin() as conn:
         await conn.exec_driver_sql("TRUNCATE events")
-    for _ in range(n // 10_000):
+    for start in range(0, n, 10_000):  # n events exactly, 10 a stream, 10,000 a transaction
         async with store.transaction() as tx:
             await tx.append_batch([AppendRequest(uuid4(), "household", 0,
-                                                 [EventData("Benchmarked", PAYLOAD) for _ in range(10)])
-                                   for _ in range(1000)])
+                                                 [EventData("Benchmarked", PAYLOAD) for _ in range(min(10, n - i))])
+                                   for i in range(start, min(n, start + 10_000), 10)])
 
 
 async def _bench_eventsourcing(report: Report, url: str, single: int, batch_events: int, batch_size: int) -> None:
