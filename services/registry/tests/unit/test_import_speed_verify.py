@@ -13,7 +13,15 @@ import pytest
 from gotong.domain.clock import FixedClock
 from registry.adapters.civil_registry import CivilRegistry, DukcapilSimulator
 from registry.adapters.crypto import KeyRing
-from registry.adapters.imports import household_row_copy, timestamps
+from registry.adapters.imports import (
+    household_row_copy,
+    index_rows,
+    name_fields,
+    name_row,
+    person_fields,
+    person_row,
+    timestamps,
+)
 from registry.adapters.reference import regions
 from registry.application.import_prepare import PrepareContext, Prepped, Row, prepare_row
 from registry.application.importer import _index_rows
@@ -260,3 +268,16 @@ async def test_the_simulator_answers_a_batch_as_it_answers_each_person(rates):
     assert answers == [simulator.answer(q) for q in queries]
     flagged = sum(a.status != "match" for a in answers)
     assert flagged == pytest.approx(sum(rates) * len(queries), abs=0.06 * len(queries))
+
+
+@pytest.mark.parametrize("refs", [["p-0123456789abcdef", "p-fedcba9876543210"], ["p-1", "p-22"], ["p-é", "p-e"]])
+def test_a_households_index_rows_are_each_members_own(refs):
+    hid = uuid4().bytes
+    niks = [(bytes([i]) * 16, ref, bytes([i + 50]) * 16) for i, ref in enumerate(refs)]
+    names = [(bytes([i + 100]) * 16, bytes([i + 150]) * 16, ref) for i, ref in enumerate(refs)]
+    person, name = index_rows(niks, names, hid)
+    assert person == [person_row(n, hid, ref, c) for n, ref, c in niks]
+    assert name == [name_row(m, n, hid, ref) for m, n, ref in names]
+    assert [_fields(r) for r in person] == [[n, hid, ref.encode(), b"\x01", c] for n, ref, c in niks]
+    assert [person_fields(r) for r in person] == niks
+    assert [name_fields(r) for r in name] == names

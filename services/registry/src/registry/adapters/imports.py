@@ -75,6 +75,19 @@ def name_row(match_hash: bytes, name_hash: bytes, household_id: bytes, member_re
     return _row_struct("name", len(ref)).pack(4, 16, match_hash, 16, name_hash, 16, household_id, len(ref), ref)
 
 
+def index_rows(niks: Sequence[tuple[bytes, str, bytes]], names: Sequence[tuple[bytes, bytes, str]],
+               household_id: bytes) -> tuple[list[bytes], list[bytes]]:
+    """A household's `person_row`s and `name_row`s (`Indexes.niks`, `Indexes.names`), in one go: its members'
+    references have one length, so each table's layout is looked up once."""
+    if not niks or len({len(ref) for _, ref, _ in niks}) != 1 or any(not ref.isascii() for _, ref, _ in niks):
+        return ([person_row(n, household_id, ref, c) for n, ref, c in niks],
+                [name_row(m, n, household_id, ref) for m, n, ref in names])
+    size = len(niks[0][1])
+    person, name = _row_struct("person", size).pack, _row_struct("name", size).pack
+    return ([person(5, 16, n, 16, household_id, size, ref.encode(), 1, True, 16, c) for n, ref, c in niks],
+            [name(4, 16, m, 16, n, 16, household_id, size, ref.encode()) for m, n, ref in names])
+
+
 def person_fields(row: bytes) -> tuple[bytes, str, bytes]:
     """(nik hash, member ref, name check) of a `person_row`."""
     size = int.from_bytes(row[42:46], "big")
@@ -91,11 +104,18 @@ def household_row_copy(row: Sequence[Any]) -> bytes:
     `updated_at`, which the batch adds (`timestamps`)."""
     (household_id, version, village, district, regency, province, verification, members, attributes, pii, desil,
      desil_province, rule_version, status) = row
-    return b"".join((
-        b"\x00\x10" + _16 + household_id.bytes + b"\x00\x00\x00\x04" + version.to_bytes(4, "big", signed=True),
-        _text(village), _text(district), _text(regency), _text(province), _text(verification),
-        _jsonb(members), _jsonb(attributes), _NULL if pii is None else _text(pii),
-        _int2(desil), _int2(desil_province), _NULL if rule_version is None else _text(rule_version), _text(status)))
+    parts = [b"\x00\x10\x00\x00\x00\x10", household_id.bytes, b"\x00\x00\x00\x04",
+             version.to_bytes(4, "big", signed=True)]
+    for value in (village, district, regency, province, verification):
+        data = value.encode()
+        parts += (len(data).to_bytes(4, "big"), data)
+    for value in (members, attributes):
+        data = value.encode()
+        parts += ((len(data) + 1).to_bytes(4, "big"), b"\x01", data)
+    parts.append(_NULL if pii is None else _text(pii))
+    parts += (_int2(desil), _int2(desil_province), _NULL if rule_version is None else _text(rule_version),
+              _text(status))
+    return b"".join(parts)
 
 
 def household_row_of_copy(data: bytes) -> tuple[Any, ...]:
@@ -124,11 +144,6 @@ def household_row_of_copy(data: bytes) -> tuple[Any, ...]:
     return (UUID(bytes=household_id), int.from_bytes(version, "big", signed=True), text(village), text(district),
             text(regency), text(province), text(verification), members[1:].decode(), attributes[1:].decode(),
             text(pii), int2(desil), int2(desil_province), text(rule_version), text(status))
-
-
-def _jsonb(text: str) -> bytes:
-    data = text.encode()
-    return (len(data) + 1).to_bytes(4, "big") + b"\x01" + data
 
 
 def _int2(value: int | None) -> bytes:

@@ -34,12 +34,11 @@ from registry.adapters.households import household_row
 from registry.adapters.imports import (
     household_row_copy,
     household_row_of_copy,
+    index_rows,
     key_row,
     kk_row,
     name_fields,
-    name_row,
     person_fields,
-    person_row,
 )
 from registry.application.personal import Indexes, Personal, member_indexes, prepare
 from registry.application.verification import CHECKS, Local, local_checks
@@ -246,11 +245,9 @@ def _prepped(ctx: PrepareContext, last_line: int, household_id: UUID, wrapped_de
              index: Indexes, reasons: list[dict[str, str]], civil: list[tuple[str, str, str, int, str]],
              events: list[Encoded], row: tuple[Any, ...]) -> Prepped:
     """The household with its tables' rows encoded here, not in the importing process."""
-    hid = household_id.bytes
+    person_rows, name_rows = index_rows(index.niks, index.names, household_id.bytes)
     return Prepped(last_line, household_id, wrapped_dek, village_code, index.kk_hash,
-                   [ref for _, ref, _ in index.niks],
-                   [person_row(n, hid, ref, c) for n, ref, c in index.niks],
-                   [name_row(m, n, hid, ref) for m, n, ref in index.names], reasons, civil, events,
+                   [ref for _, ref, _ in index.niks], person_rows, name_rows, reasons, civil, events,
                    household_row_copy(row), key_row(household_id, wrapped_dek, ctx.keyring.key_id),
                    kk_row(index.kk_hash, household_id))
 
