@@ -286,7 +286,7 @@ def _fewer_collections() -> Iterator[None]:
     of the main process's CPU; what an import leaves to the collector is the odd cycle of asyncio's)."""
     threshold = gc.get_threshold()
     gc.freeze()
-    gc.set_threshold(100_000, 50, 100)
+    gc.set_threshold(1_000_000, 50, 100)
     try:
         yield
     finally:
