@@ -13,7 +13,7 @@ a death on record at Dukcapil is not a flag: it marks the member dead (event `Me
 
 from __future__ import annotations
 
-from collections.abc import Sequence, Set
+from collections.abc import Awaitable, Callable, Sequence, Set
 from dataclasses import dataclass, field
 from datetime import date
 from uuid import UUID
@@ -169,6 +169,18 @@ def _groups(hashes: Sequence[bytes], refs: Sequence[str] | None, of: Sequence[in
     return groups
 
 
+async def _shared(hashes: Sequence[bytes], kind: str,
+                  owners: Callable[[list[bytes]], Awaitable[list[tuple[bytes, UUID]]]],
+                  writing: Sequence[Batch]) -> tuple[set[bytes], list[tuple[bytes, UUID]]]:
+    """Of a batch's hashes of one `kind`, those more than one household may hold: repeated in the batch, or held
+    in the register (`owners`, asked once per distinct hash) or by a batch being written; and those other holders,
+    (hash, household)."""
+    first = dict.fromkeys(hashes)
+    found = await owners(list(first))
+    found += [pair for other in writing for pair in other.owners(kind, first.keys())]
+    return _repeated(hashes, len(first)) | {h for h, _ in found}, found
+
+
 async def check(lookups: IndexLookups, batch: Batch, civil: CivilRegistry, *,
                 writing: Sequence[Batch] = ()) -> dict[int, Outcome]:
     """The checks' outcome of each household of `batch` that has any (reason or death), by its position.
@@ -184,10 +196,7 @@ async def check(lookups: IndexLookups, batch: Batch, civil: CivilRegistry, *,
         return found
 
     # exact duplicates: against the register and within the batch itself
-    nik_first = dict.fromkeys(batch.nik_hashes)
-    found = await lookups.nik_owners(list(nik_first))
-    found += [pair for other in writing for pair in other.owners("nik", nik_first.keys())]
-    shared = _repeated(batch.nik_hashes, len(nik_first)) | {h for h, _ in found}
+    shared, found = await _shared(batch.nik_hashes, "nik", lookups.nik_owners, writing)
     if shared:
         for owners in _groups(batch.nik_hashes, batch.nik_refs, batch.nik_of, ids, shared, found).values():
             households = {hid for hid, _, _ in owners}
@@ -197,10 +206,7 @@ async def check(lookups: IndexLookups, batch: Batch, civil: CivilRegistry, *,
                         outcome(pos).reasons.append({"code": "duplicate_nik", "member_ref": ref,
                                                      "other_households": _others(households, hid)})
 
-    kk_first = dict.fromkeys(batch.kk_hashes)
-    found = await lookups.kk_owners(list(kk_first))
-    found += [pair for other in writing for pair in other.owners("kk", kk_first.keys())]
-    shared = _repeated(batch.kk_hashes, len(kk_first)) | {h for h, _ in found}
+    shared, found = await _shared(batch.kk_hashes, "kk", lookups.kk_owners, writing)
     if shared:
         for owners in _groups(batch.kk_hashes, None, range(len(ids)), ids, shared, found).values():
             households = {hid for hid, _, _ in owners}
@@ -210,10 +216,8 @@ async def check(lookups: IndexLookups, batch: Batch, civil: CivilRegistry, *,
                                                                                                      hid)})
 
     # probable duplicates: same district + birth date + phonetic name, different NIK, other household
-    match_first = dict.fromkeys(batch.match_hashes)
-    found = await lookups.name_match_owners(list(match_first), ids)
-    found += [pair for other in writing for pair in other.owners("match", match_first.keys())]
-    shared = _repeated(batch.match_hashes, len(match_first)) | {h for h, _ in found}
+    shared, found = await _shared(batch.match_hashes, "match",
+                                  lambda hashes: lookups.name_match_owners(hashes, ids), writing)
     if shared:
         for owners in _groups(batch.match_hashes, batch.match_refs, batch.match_of, ids, shared, found).values():
             households = {hid for hid, _, _ in owners}
