@@ -60,9 +60,16 @@ async def idp(token_app):
         yield c
 
 
+#: Where no owning service listens (port 1: nothing does), unless a test names one: the defaults are the ports
+#: `gotong up` serves on, and a system running beside the tests would answer them.
+NOWHERE = {f"{owner}_url": "http://127.0.0.1:1"
+           for owner in ("registry", "disbursement", "csr_ledger", "enterprise", "partnership")}
+
+
 def console_settings(database_url: str, kafka_bootstrap: str, **extra) -> Settings:
     return Settings(database_url=database_url, kafka_bootstrap_servers=kafka_bootstrap, jwt_issuer=ISSUER,
-                    console_public_url=CONSOLE, relay_enabled=False, dashboard_refresh_s=0.1, **extra)
+                    console_public_url=CONSOLE, relay_enabled=False, dashboard_refresh_s=0.1,
+                    **{**NOWHERE, **extra})
 
 
 @pytest.fixture
