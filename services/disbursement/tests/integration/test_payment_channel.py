@@ -9,6 +9,7 @@ from uuid import UUID
 from disbursement.adapters import channel, g2p
 from disbursement.entrypoints.state import service
 from disbursement.fixtures import changed
+from disbursement.simulator import deliver_due
 from gotong.api.app import runtime
 
 
@@ -112,6 +113,21 @@ async def test_duplicate_instructions_and_callbacks_never_pay_twice(env):
     assert events[0]["n"] == 10  # 5 instructed + 5 paid
     status = await env.sql("SELECT status, count(*) AS n FROM payments WHERE cycle_id = $1 GROUP BY 1", UUID(cid))
     assert [(r["status"], r["n"]) for r in status] == [("paid", 5)]
+
+
+async def test_an_instruction_the_channel_reported_on_is_sent_though_the_dispatcher_died_before_saying_so(env):
+    await _households(env, 3)
+    await env.cycle(until="paying")
+    # The channel took the batch; the dispatcher died before marking it sent; the channel's callbacks come before
+    # the dispatcher's next round would have sent it again.
+    assert await channel.send_pending(runtime(env.app).database, service(env.app).settings, env.channel_client) == 3
+    async with runtime(env.app).database.transaction() as sql:
+        await sql.execute("UPDATE payments SET sent_at = NULL")
+    assert await deliver_due(env.channel, env.client, everything=True)
+    rows = await env.sql("SELECT status, sent_at IS NOT NULL AS sent FROM payments")
+    assert [(r["status"], r["sent"]) for r in rows] == [("paid", True)] * 3
+    assert env.channel.duplicates == 0
+    assert await channel.send_pending(runtime(env.app).database, service(env.app).settings, env.channel_client) == 0
 
 
 async def test_late_confirmations_are_asked_for_with_txn_status(env):

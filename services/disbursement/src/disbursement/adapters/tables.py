@@ -229,8 +229,12 @@ ON CONFLICT (payment_id) DO UPDATE SET
     amount = excluded.amount, status = excluded.status, attempt = excluded.attempt, version = excluded.version,
     confirmed_amount = excluded.confirmed_amount, instructed_at = excluded.instructed_at,
     confirmed_at = excluded.confirmed_at,
-    -- the dispatcher's bookkeeping (not domain state) starts again with each attempt
-    sent_at = CASE WHEN payments.attempt = excluded.attempt THEN payments.sent_at END,
+    -- the dispatcher's bookkeeping (not domain state) starts again with each attempt; an attempt the channel
+    -- reported on was sent, even when the dispatcher died after the channel took it and before it said so (the
+    -- report can come before a resend would): at the latest when the report was recorded
+    sent_at = CASE WHEN payments.attempt = excluded.attempt THEN coalesce(payments.sent_at,
+        CASE WHEN excluded.status NOT IN ('instructed', 'reissued') THEN coalesce(excluded.confirmed_at, now()) END)
+    END,
     transaction_id = CASE WHEN payments.attempt = excluded.attempt THEN payments.transaction_id END,
     status_checked_at = CASE WHEN payments.attempt = excluded.attempt THEN payments.status_checked_at END
 """
