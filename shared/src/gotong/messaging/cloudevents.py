@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -53,7 +54,7 @@ class CloudEvent:
     time: str | None
     subject: str | None
     data: Any
-    extensions: dict[str, str] = field(default_factory=dict)
+    extensions: Mapping[str, str] = field(default_factory=dict)
     traceparent: str | None = None
     position: Position | None = None  # the source store position (extension `storeposition`), parsed once
 
@@ -153,6 +154,38 @@ def _text(value: bytes | None) -> str | None:
     return None if value is None else value.decode()
 
 
+class _Extensions(Mapping[str, str]):
+    """A decoded event's extension attributes, taken from its headers when first asked for: consumers read the
+    store position (parsed apart by `decode`) and seldom anything else, and a replay decodes tens of thousands of
+    events a second (the dict of extensions was a fifth of `decode`)."""
+
+    __slots__ = ("_decoded", "_found")
+
+    def __init__(self, found: dict[str, bytes]) -> None:
+        self._found = found
+        self._decoded: dict[str, str] | None = None
+
+    def _all(self) -> dict[str, str]:
+        decoded = self._decoded
+        if decoded is None:
+            found = self._found
+            decoded = self._decoded = {k[3:]: found[k].decode() for k in found.keys() - _NOT_EXTENSIONS
+                                       if k[:3] == "ce_"}
+        return decoded
+
+    def __getitem__(self, key: str) -> str:
+        return self._all()[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._all())
+
+    def __len__(self) -> int:
+        return len(self._all())
+
+    def __repr__(self) -> str:
+        return repr(self._all())
+
+
 def decode(value: bytes | None, headers: list[tuple[str, bytes]] | tuple[tuple[str, bytes], ...]) -> CloudEvent:
     found = dict(headers) if headers else {}
     get = found.get
@@ -165,10 +198,9 @@ def decode(value: bytes | None, headers: list[tuple[str, bytes]] | tuple[tuple[s
     content_type = get("content-type")
     if content_type and content_type != _JSON and not content_type.decode().startswith(CONTENT_TYPE):
         raise NotACloudEvent(f"unsupported content-type {content_type.decode()}")
-    extensions = {k[3:]: found[k].decode() for k in found.keys() - _NOT_EXTENSIONS if k[:3] == "ce_"}
-    raw_position = extensions.get(EXT_POSITION)
+    raw_position = get(_POSITION_HEADER)
     if raw_position:
-        tx_id, _, position = raw_position.partition(":")
+        tx_id, _, position = raw_position.decode().partition(":")
         at: Position | None = _tuple_new(Position, (int(tx_id), int(position)))
     else:
         at = None
@@ -180,7 +212,7 @@ def decode(value: bytes | None, headers: list[tuple[str, bytes]] | tuple[tuple[s
     _set_time(event, _text(get("ce_time")))
     _set_subject(event, _text(get("ce_subject")))
     _set_data(event, data)
-    _set_extensions(event, extensions)
+    _set_extensions(event, _Extensions(found))
     _set_traceparent(event, _text(get("traceparent")))
     _set_position(event, at)
     return event
