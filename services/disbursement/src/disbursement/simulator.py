@@ -62,6 +62,7 @@ class Payout:
     amount: int
     paid_amount: int
     status: str  # pdng | succ | rjct
+    transaction_id: str = ""  # the sender's, of the disburse message that brought it (its reports echo it)
     returned: bool = False  # the return was reported to the payer (not before: it reads the order of reports)
     reported: bool = False  # the outcome (succ / rjct) was reported to the payer
     reason: str | None = None
@@ -73,6 +74,7 @@ class Outbox:
     sender_uri: str
     action: str
     item: dict[str, Any]
+    transaction_id: str = ""  # the sender's, of the message answered (G2P Connect: the same across a transaction)
 
 
 @dataclass
@@ -88,15 +90,15 @@ class Channel:
         h = hashlib.sha256(f"{self.config.seed}:{salt}:{reference_id}".encode()).digest()
         return int.from_bytes(h[:8], "big") / 2**64
 
-    def receive(self, d: g2p.Disbursement, sender_uri: str, now: float) -> None:
+    def receive(self, d: g2p.Disbursement, sender_uri: str, now: float, transaction_id: str = "") -> None:
         known = self.payouts.get(d.reference_id)
         if known is not None:  # a reference id is paid once; say again what happened to it
             self.duplicates += 1
             if known.status != "pdng":
-                self.outbox.append(Outbox(now, sender_uri, "on-disburse", self.status_item(known)))
+                self.outbox.append(Outbox(now, sender_uri, "on-disburse", self.status_item(known), transaction_id))
             return
         amount = g2p.amount_rupiah(d.amount) or 0
-        p = Payout(d.reference_id, d.payee_fa, amount, 0, "pdng")
+        p = Payout(d.reference_id, d.payee_fa, amount, 0, "pdng", transaction_id=transaction_id)
         self.payouts[d.reference_id] = p
         cfg = self.config
         if self.roll(d.reference_id, "fail") < cfg.failure_rate:
@@ -105,10 +107,11 @@ class Channel:
             p.status = "succ"
             wrong = self.roll(d.reference_id, "amount") < cfg.wrong_amount_rate
             p.paid_amount = amount - 10_000 if wrong and amount > 10_000 else amount
-        self.outbox.append(Outbox(now + cfg.delay_s, sender_uri, "on-disburse", {"report_of": d.reference_id}))
+        self.outbox.append(Outbox(now + cfg.delay_s, sender_uri, "on-disburse", {"report_of": d.reference_id},
+                                  transaction_id))
         if p.status == "succ" and self.roll(d.reference_id, "return") < cfg.return_rate:
             self.outbox.append(Outbox(now + cfg.delay_s + cfg.return_delay_s, sender_uri, "on-disburse",
-                                      {"returned_of": d.reference_id}))
+                                      {"returned_of": d.reference_id}, transaction_id))
 
     def status_item(self, p: Payout, *, returned: bool | None = None) -> dict[str, Any]:
         item: dict[str, Any] = {"reference_id": p.reference_id, "timestamp": g2p.now_ts(), "payee_fa": p.payee_fa,
@@ -182,7 +185,7 @@ def create_simulator(config: ChannelConfig | None = None, *, signer: Signer | No
             return error
         now = asyncio.get_running_loop().time()
         for d in env.message.disbursements:
-            channel.receive(d, env.header.sender_uri or "", now)
+            channel.receive(d, env.header.sender_uri or "", now, env.message.transaction_id)
         return JSONResponse(g2p.ack(str(uuid7())))
 
     @app.post("/disburse/txn/status")
@@ -203,7 +206,8 @@ def create_simulator(config: ChannelConfig | None = None, *, signer: Signer | No
                 items.append(channel.status_item(p))
         now = asyncio.get_running_loop().time()
         for item in items:
-            channel.outbox.append(Outbox(now, env.header.sender_uri or "", "txn/on-status", item))
+            channel.outbox.append(Outbox(now, env.header.sender_uri or "", "txn/on-status", item,
+                                         env.message.transaction_id))
         return JSONResponse(g2p.ack(str(uuid7())))
 
     @app.get("/ledger", summary="What the channel paid: one row per reference id (for tests and ops)")
@@ -229,13 +233,13 @@ async def deliver_due(channel: Channel, client: httpx.AsyncClient, *, everything
     now = asyncio.get_running_loop().time()
     due = [o for o in channel.outbox if (everything or o.due <= now) and channel.ready(o)]
     delivered = 0
-    groups: dict[tuple[str, str], list[Outbox]] = {}
-    for o in due[:channel.config.callback_batch * 4]:
-        groups.setdefault((o.sender_uri, o.action), []).append(o)
-    for (uri, action), batch in groups.items():
+    groups: dict[tuple[str, str, str], list[Outbox]] = {}
+    for o in due[:channel.config.callback_batch * 4]:  # one callback answers one message (its transaction id)
+        groups.setdefault((o.sender_uri, o.action, o.transaction_id), []).append(o)
+    for (uri, action, transaction_id), batch in groups.items():
         for i in range(0, len(batch), channel.config.callback_batch):
             part = batch[i:i + channel.config.callback_batch]
-            if await _post(client, channel, uri, action, [channel.due_item(o) for o in part]):
+            if await _post(client, channel, uri, action, [channel.due_item(o) for o in part], transaction_id):
                 done = {id(o) for o in part}
                 channel.outbox = [o for o in channel.outbox if id(o) not in done]
                 for o in part:
@@ -249,11 +253,11 @@ async def deliver_due(channel: Channel, client: httpx.AsyncClient, *, everything
 
 
 async def _post(client: httpx.AsyncClient, channel: Channel, uri: str, action: str,
-                items: list[dict[str, Any]]) -> bool:
+                items: list[dict[str, Any]], transaction_id: str = "") -> bool:
     header = {"version": g2p.VERSION, "message_id": str(uuid7()), "message_ts": g2p.now_ts(), "action": action,
               "status": "succ", "total_count": len(items), "completed_count": len(items),
               "sender_id": channel.signer.sender_id, "is_msg_encrypted": False}
-    response = {"transaction_id": str(uuid7()), "disbursements_status": items}
+    response = {"transaction_id": transaction_id or str(uuid7()), "disbursements_status": items}
     message: dict[str, Any] = response if action == "on-disburse" else {
         "transaction_id": response["transaction_id"], "correlation_id": str(uuid7()),
         "txnstatus_response": {"txn_type": "on-disburse", "txn_status": response}}

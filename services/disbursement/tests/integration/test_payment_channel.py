@@ -115,17 +115,20 @@ async def test_duplicate_instructions_and_callbacks_never_pay_twice(env):
     assert [(r["status"], r["n"]) for r in status] == [("paid", 5)]
 
 
-async def test_an_instruction_the_channel_reported_on_is_sent_though_the_dispatcher_died_before_saying_so(env):
+async def test_an_instruction_the_channel_reported_on_is_sent_in_its_transaction_though_the_dispatcher_died_first(
+        env):
     await _households(env, 3)
     await env.cycle(until="paying")
     # The channel took the batch; the dispatcher died before marking it sent; the channel's callbacks come before
     # the dispatcher's next round would have sent it again.
     assert await channel.send_pending(runtime(env.app).database, service(env.app).settings, env.channel_client) == 3
+    [sent] = await env.sql("SELECT DISTINCT transaction_id FROM payments")
     async with runtime(env.app).database.transaction() as sql:
-        await sql.execute("UPDATE payments SET sent_at = NULL")
+        await sql.execute("UPDATE payments SET sent_at = NULL, transaction_id = NULL")
     assert await deliver_due(env.channel, env.client, everything=True)
-    rows = await env.sql("SELECT status, sent_at IS NOT NULL AS sent FROM payments")
+    rows = await env.sql("SELECT status, sent_at IS NOT NULL AS sent, transaction_id FROM payments")
     assert [(r["status"], r["sent"]) for r in rows] == [("paid", True)] * 3
+    assert {r["transaction_id"] for r in rows} == {sent["transaction_id"]}, "the transaction, from the report"
     assert env.channel.duplicates == 0
     assert await channel.send_pending(runtime(env.app).database, service(env.app).settings, env.channel_client) == 0
 

@@ -273,6 +273,15 @@ class PaymentTable(_Table):
             "'instructed', 1, 1, village_code, regency_code, province_code, desil, $3 FROM instruct_stage",
             cycle_id, program_id, at)
 
+    async def note_transaction(self, reported: Sequence[tuple[UUID, int]], transaction_id: str) -> None:
+        """The sender's transaction a channel's report answered, on the payments (id, attempt reported) of that
+        attempt that have none noted (the dispatcher notes it when the channel acknowledges the message)."""
+        if reported:
+            await self.sql.execute(
+                "UPDATE payments p SET transaction_id = $3 FROM unnest($1::uuid[], $2::int[]) AS r(id, attempt) "
+                "WHERE p.payment_id = r.id AND p.attempt = r.attempt AND p.transaction_id IS NULL",
+                [r[0] for r in reported], [r[1] for r in reported], transaction_id)
+
     async def lock(self, payment_ids: Sequence[UUID]) -> list[UUID]:
         """Lock the payments' rows in id order (concurrent reports of the same payments queue); the ids found."""
         rows = await self.sql.fetch("SELECT payment_id FROM payments WHERE payment_id = ANY($1::uuid[]) "

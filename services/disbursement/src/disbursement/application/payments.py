@@ -40,9 +40,14 @@ def _report(s: DisbursementStatus, attempt: int) -> Report:
                   reason=s.status_reason_message or s.status_reason_code)
 
 
-async def record_reports(uow: UnitOfWork, statuses: list[DisbursementStatus]) -> dict[str, int]:
+async def record_reports(uow: UnitOfWork, statuses: list[DisbursementStatus],
+                         transaction_id: str | None = None) -> dict[str, int]:
     """Apply a callback's reports: the payments locked in id order, the reports applied in their order (a
-    payment reported twice in one message sees its own first change), each payment saved once."""
+    payment reported twice in one message sees its own first change), each payment saved once.
+
+    `transaction_id`: the sender's transaction the reports answer (an on-disburse echoes its disburse message's).
+    A payment of the attempt reported that has none noted takes it: the dispatcher died after the channel took
+    the message and before it noted the transaction (bookkeeping, as `sent_at`: `PaymentTable.note_transaction`)."""
     outcome = {"applied": 0, "ignored": 0, "exceptions": 0, "unknown": 0}
     parsed = [(s, _payment_id(s.reference_id)) for s in statuses]
     known = set(await uow.adapter(PaymentTable).lock(sorted({p[0] for _, p in parsed if p is not None})))
@@ -62,6 +67,9 @@ async def record_reports(uow: UnitOfWork, statuses: list[DisbursementStatus]) ->
     for payment in loaded.values():
         if payment.pending_events:
             await uow.save(payment)
+    if transaction_id:
+        await uow.adapter(PaymentTable).note_transaction(
+            [ref for _, ref in parsed if ref is not None and ref[0] in known], transaction_id)
     return outcome
 
 
@@ -76,14 +84,14 @@ class SignedCallback:
     expires_at: datetime
 
 
-async def record_callback(uow: UnitOfWork, callback: SignedCallback,
-                          statuses: list[DisbursementStatus]) -> dict[str, int] | None:
+async def record_callback(uow: UnitOfWork, callback: SignedCallback, statuses: list[DisbursementStatus],
+                          transaction_id: str | None = None) -> dict[str, int] | None:
     """Apply a verified callback's reports once: None, changing nothing, when this message was accepted before
     (a replay: the same signed message sent again, on this replica or another)."""
     if not await uow.adapter(ReceivedCallbacks).record(callback.sender_id, callback.message_id, callback.action,
                                                        callback.digest, callback.expires_at):
         return None
-    return await record_reports(uow, statuses)
+    return await record_reports(uow, statuses, transaction_id)
 
 
 async def forget_expired_callbacks(uow: UnitOfWork, skew_s: int) -> int:

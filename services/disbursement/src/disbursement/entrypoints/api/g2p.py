@@ -67,7 +67,8 @@ async def on_disburse(request: Request) -> JSONResponse:
     if isinstance(received, JSONResponse):
         return received
     envelope, callback = received
-    return await _apply(request, envelope, callback, envelope.message.disbursements_status)
+    return await _apply(request, envelope, callback, envelope.message.disbursements_status,
+                        envelope.message.transaction_id)
 
 
 @router.post("/disburse/txn/on-status", response_model=G2pAck, responses=REFUSALS,
@@ -82,10 +83,10 @@ async def on_status(request: Request) -> JSONResponse:
 
 
 async def _apply(request: Request, envelope: Any, callback: SignedCallback,
-                 statuses: list[g2p.DisbursementStatus]) -> JSONResponse:
+                 statuses: list[g2p.DisbursementStatus], transaction_id: str | None = None) -> JSONResponse:
     header = envelope.header
     async with runtime(request.app).units.begin(EventMetadata(actor="channel:g2p")) as uow:
-        outcome = await record_callback(uow, callback, statuses)
+        outcome = await record_callback(uow, callback, statuses, transaction_id)
     if outcome is None:
         return _err(header.message_id, "err.request.bad",
                     f"rjct.message_id.duplicate: message {header.message_id} from {callback.sender_id} was "
