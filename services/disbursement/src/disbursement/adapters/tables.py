@@ -282,11 +282,13 @@ class PaymentTable(_Table):
                 "WHERE p.payment_id = r.id AND p.attempt = r.attempt AND p.transaction_id IS NULL",
                 [r[0] for r in reported], [r[1] for r in reported], transaction_id)
 
-    async def lock(self, payment_ids: Sequence[UUID]) -> list[UUID]:
-        """Lock the payments' rows in id order (concurrent reports of the same payments queue); the ids found."""
-        rows = await self.sql.fetch("SELECT payment_id FROM payments WHERE payment_id = ANY($1::uuid[]) "
-                                    "ORDER BY payment_id FOR UPDATE", list(payment_ids))
-        return [r["payment_id"] for r in rows]
+    async def lock(self, payment_ids: Sequence[UUID]) -> dict[UUID, bool]:
+        """Lock the payments' rows in id order (concurrent reports of the same payments queue); the ids found, each
+        with whether its transaction is noted (`note_transaction` is needed only where it is not)."""
+        rows = await self.sql.fetch("SELECT payment_id, transaction_id IS NOT NULL FROM payments "
+                                    "WHERE payment_id = ANY($1::uuid[]) ORDER BY payment_id FOR UPDATE",
+                                    list(payment_ids))
+        return {r[0]: r[1] for r in rows}
 
     async def failed(self, cycle_id: UUID) -> list[UUID]:
         rows = await self.sql.fetch("SELECT payment_id FROM payments WHERE cycle_id = $1 AND status = 'failed' "

@@ -50,7 +50,7 @@ async def record_reports(uow: UnitOfWork, statuses: list[DisbursementStatus],
     the message and before it noted the transaction (bookkeeping, as `sent_at`: `PaymentTable.note_transaction`)."""
     outcome = {"applied": 0, "ignored": 0, "exceptions": 0, "unknown": 0}
     parsed = [(s, _payment_id(s.reference_id)) for s in statuses]
-    known = set(await uow.adapter(PaymentTable).lock(sorted({p[0] for _, p in parsed if p is not None})))
+    known = await uow.adapter(PaymentTable).lock(sorted({p[0] for _, p in parsed if p is not None}))
     loaded: dict[UUID, Payment] = {}
     now = uow.clock.now()
     for s, ref in parsed:
@@ -67,9 +67,9 @@ async def record_reports(uow: UnitOfWork, statuses: list[DisbursementStatus],
     for payment in loaded.values():
         if payment.pending_events:
             await uow.save(payment)
-    if transaction_id:
-        await uow.adapter(PaymentTable).note_transaction(
-            [ref for _, ref in parsed if ref is not None and ref[0] in known], transaction_id)
+    unnoted = [ref for _, ref in parsed if ref is not None and known.get(ref[0]) is False]
+    if transaction_id and unnoted:  # seldom: only after a dispatcher died between the channel's ack and its note
+        await uow.adapter(PaymentTable).note_transaction(unnoted, transaction_id)
     return outcome
 
 
