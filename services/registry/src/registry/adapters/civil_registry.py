@@ -84,12 +84,6 @@ class DukcapilSimulator:
             return [self.answer(q) for q in people]
         # Most people match: their draw is past every rate. Only those under the rates' sum (with room to spare
         # for `answer`'s rounding) are answered one by one; a bulk import asks for a thousand households at once.
-        bound = int((self.death_rate + self.mismatch_rate + self.not_found_rate) * (1 + 1e-9) * 2**64) + 1
-        keyed = self._keyed
-        out = [MATCH] * len(people)
-        for i, q in enumerate(people):
-            digest = keyed.copy()
-            digest.update(q.nik.encode())
-            if int.from_bytes(digest.digest(), "big") < bound:
-                out[i] = self.answer(q)
-        return out
+        bound = (self.death_rate + self.mismatch_rate + self.not_found_rate) * (1 + 1e-9)
+        draw = self._draw
+        return [self.answer(q) if draw(q.nik) < bound else MATCH for q in people]
